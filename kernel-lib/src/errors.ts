@@ -1,0 +1,90 @@
+/**
+ * The closed set of error kinds Kitelab raises. Each kind decides what happens next:
+ * a definition error stops a DAG file from loading, a task error fails one attempt
+ * (and may be retried), an unrecoverable error fails the task without retries.
+ * Errors that cross a process boundary are recognised by `name`, never `instanceof`.
+ */
+export class KitelabError extends Error {
+  override name = "KitelabError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Where a DAG definition went wrong, so the message can point a student at it. */
+export interface DefinitionLocation {
+  dagId?: string;
+  taskId?: string;
+  file?: string;
+}
+
+/** Raised while a DAG is being built: a cycle, a duplicate id, a bad schedule. */
+export class DagDefinitionError extends KitelabError {
+  override name = "DagDefinitionError";
+  readonly location: DefinitionLocation;
+  constructor(message: string, location: DefinitionLocation = {}) {
+    super(withLocation(message, location));
+    this.location = location;
+  }
+}
+
+/** Wraps an error thrown by user task code; the original is kept as `cause`. */
+export class TaskError extends KitelabError {
+  override name = "TaskError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A task failure that must not be retried (bad input that a retry cannot fix). */
+export class UnrecoverableError extends KitelabError {
+  override name = "UnrecoverableError";
+}
+
+/** Raised by a task to mark itself skipped instead of failed (Airflow's AirflowSkipException). */
+export class SkipTask extends KitelabError {
+  override name = "SkipTask";
+}
+
+/** A template referenced a name the context does not have, or failed to compile. */
+export class TemplateError extends KitelabError {
+  override name = "TemplateError";
+}
+
+/** Invalid input at a boundary: an option, a CLI argument, a config value. */
+export class ValidationError extends KitelabError {
+  override name = "ValidationError";
+}
+
+function withLocation(message: string, location: DefinitionLocation): string {
+  const parts: string[] = [];
+  if (location.dagId) parts.push(`DAG '${location.dagId}'`);
+  if (location.taskId) parts.push(`task '${location.taskId}'`);
+  if (location.file) parts.push(`in ${location.file}`);
+  return parts.length > 0 ? `${parts.join(", ")}: ${message}` : message;
+}
+
+/** A plain, serializable picture of an error, for logs, the store and process messages. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack };
+  }
+  return { name: "Error", message: String(error) };
+}
+
+/** Describes a value for an error message: `-1 (number)`, `"abc" (string)`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
+  if (value instanceof Date) return `${Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString()} (Date)`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") return "an object";
+  return `${String(value)} (${typeof value})`;
+}
