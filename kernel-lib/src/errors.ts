@@ -88,3 +88,14 @@ export function describeValue(value: unknown): string {
   if (typeof value === "object") return "an object";
   return `${String(value)} (${typeof value})`;
 }
+
+/** Errors as values where a caller is expected to handle them. */
+export type Result<T, E = string> = { ok: true; value: T } | { ok: false; error: E };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { ok: false; error: E } {
+  return { ok: false, error };
+}

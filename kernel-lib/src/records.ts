@@ -1,0 +1,83 @@
+import type { SerializedError } from "./errors.js";
+import type { DagRunState, DagRunType, TaskInstanceState } from "./states.js";
+
+/**
+ * The serializable records every shell shares: the in-memory runs of `dag.test()`,
+ * the store of the scheduler, the JSON API. Dates are ISO-8601 strings in UTC.
+ */
+export interface DagRunRecord {
+  dagId: string;
+  runId: string;
+  runType: DagRunType;
+  state: DagRunState;
+  logicalDate: string;
+  dataIntervalStart: string;
+  dataIntervalEnd: string;
+  /** When the run became (or becomes) eligible to start. */
+  runAfter: string;
+  queuedAt: string;
+  startDate?: string;
+  endDate?: string;
+  conf: Record<string, unknown>;
+  externalTrigger: boolean;
+}
+
+export interface TaskInstanceRecord {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  state: TaskInstanceState;
+  /** Attempts started so far; 0 before the first attempt. */
+  tryNumber: number;
+  /** retries + 1 at the time the run was created. */
+  maxTries: number;
+  startDate?: string;
+  endDate?: string;
+  durationMs?: number;
+  /** For up_for_retry: the earliest instant of the next attempt. */
+  nextRetryAt?: string;
+  hostname?: string;
+  pid?: number;
+  logPath?: string;
+  pool?: string;
+  error?: SerializedError;
+}
+
+export interface XComRecord {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  key: string;
+  value: unknown;
+}
+
+export interface VariableRecord {
+  key: string;
+  value: string;
+  description?: string;
+}
+
+export interface ConnectionRecord {
+  connId: string;
+  connType: string;
+  host?: string;
+  schema?: string;
+  login?: string;
+  password?: string;
+  port?: number;
+  extra?: Record<string, unknown>;
+  description?: string;
+}
+
+export interface ImportErrorRecord {
+  file: string;
+  message: string;
+  line?: number;
+  timestamp: string;
+}
+
+export interface PoolRecord {
+  name: string;
+  slots: number;
+  description?: string;
+}
