@@ -4,6 +4,8 @@ import { registerScheduleCommands } from "./commands/schedule.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerVariableCommands } from "./commands/variables.js";
 import { registerConnectionCommands } from "./commands/connections.js";
+import { registerDagCommands } from "./commands/dags.js";
+import { registerTaskCommands } from "./commands/tasks.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .description("Airflow's concepts in TypeScript: DAGs, schedules, runs, a status page")
     .showSuggestionAfterError(true)
     .exitOverride();
+  registerDagCommands(program);
+  registerTaskCommands(program);
   registerScheduleCommands(program);
   registerConfigCommands(program);
   registerVariableCommands(program);

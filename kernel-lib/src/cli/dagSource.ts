@@ -1,0 +1,63 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DAG } from "../dag/dag.js";
+import { importDagFile } from "../dagbag/importFile.js";
+import { CliError } from "./output.js";
+
+/** The example DAGs shipped with the library (`load_examples = True`). */
+export const EXAMPLES_FOLDER = fileURLToPath(new URL("../../examples/", import.meta.url));
+
+/** DAG files (`.ts`, `.mts`, `.js`, `.mjs`) directly or recursively in a folder, sorted. */
+export function listDagFiles(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  const files: string[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) files.push(...listDagFiles(path));
+    else if (/\.(m?ts|m?js)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) files.push(path);
+  }
+  return files.sort();
+}
+
+/**
+ * Loads the DAG named by a file path or a DAG id. A file must define exactly one DAG
+ * unless `dagId` picks one; an id is looked up in the given folders.
+ */
+export async function loadDagForCli(fileOrId: string, folders: readonly string[], dagId?: string): Promise<DAG> {
+  const asPath = resolve(fileOrId);
+  if (existsSync(asPath) && statSync(asPath).isFile()) {
+    const imported = await importDagFile(asPath);
+    if (!imported.ok) {
+      throw new CliError(`cannot import ${imported.file}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`);
+    }
+    for (const warning of imported.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (dagId) {
+      const dag = imported.dags.find((candidate) => candidate.dagId === dagId);
+      if (!dag) throw new CliError(`${asPath} defines no DAG '${dagId}'; it defines ${imported.dags.map((d) => d.dagId).join(", ")}`);
+      return dag;
+    }
+    if (imported.dags.length !== 1) {
+      throw new CliError(`${asPath} defines ${imported.dags.length} DAGs (${imported.dags.map((d) => d.dagId).join(", ")}); name one with --dag-id`);
+    }
+    return imported.dags[0]!;
+  }
+  const wanted = dagId ?? fileOrId;
+  const seen: string[] = [];
+  for (const folder of folders) {
+    for (const file of listDagFiles(folder)) {
+      const imported = await importDagFile(file);
+      if (!imported.ok) continue;
+      const dag = imported.dags.find((candidate) => candidate.dagId === wanted);
+      if (dag) {
+        for (const warning of imported.warnings) process.stderr.write(`warning: ${warning}\n`);
+        return dag;
+      }
+      seen.push(...imported.dags.map((candidate) => candidate.dagId));
+    }
+  }
+  throw new CliError(
+    `"${fileOrId}" is neither a DAG file nor the id of a DAG in ${folders.join(", ") || "(no folders)"}${seen.length > 0 ? `; known DAG ids: ${seen.join(", ")}` : ""}`,
+  );
+}

@@ -1,0 +1,20 @@
+import { fileURLToPath } from "node:url";
+
+const LIBRARY_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The user file that is defining a DAG or task right now, read from the call stack,
+ * so definition errors can name it (Airflow's `fileloc`).
+ */
+export function callerFile(): string | undefined {
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  for (const frame of stack) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(frame.trim());
+    if (!match) continue;
+    const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
+    if (file.startsWith(LIBRARY_ROOT) || file.includes("/node_modules/")) continue;
+    if (file.startsWith("node:")) continue;
+    return file;
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DagDefinitionError, serializeError } from "../errors.js";
+import { isDag, type DAG } from "../dag/dag.js";
+import { dagsSince, registryMark } from "../dag/registry.js";
+
+/** What importing one DAG file gave: its DAGs, or the error that stopped it. */
+export type DagFileImport =
+  | { ok: true; file: string; dags: DAG[]; warnings: string[] }
+  | { ok: false; file: string; error: ImportProblem };
+
+/** An import error as the CLI and status page show it. */
+export interface ImportProblem {
+  name: string;
+  message: string;
+  line?: number;
+  stack?: string;
+}
+
+/**
+ * Imports a TypeScript DAG file in this process and collects the DAGs it defined (exported
+ * or not), validated. A changed file is imported afresh (the module URL carries its mtime).
+ * Runs user code: the scheduler calls it only inside an isolated child process.
+ */
+export async function importDagFile(path: string): Promise<DagFileImport> {
+  const file = resolve(path);
+  let version: number;
+  try {
+    version = (await stat(file)).mtimeMs;
+  } catch {
+    return { ok: false, file, error: { name: "FileNotFound", message: `no such file: ${file}` } };
+  }
+  const mark = registryMark();
+  try {
+    const module = (await import(`${pathToFileURL(file).href}?v=${version}`)) as Record<string, unknown>;
+    const defined = dagsSince(mark);
+    for (const value of Object.values(module)) if (isDag(value) && !defined.includes(value)) defined.push(value);
+    const seen = new Map<string, DAG>();
+    for (const dag of defined) {
+      const earlier = seen.get(dag.dagId);
+      if (earlier && earlier !== dag) {
+        throw new DagDefinitionError(`the DAG id '${dag.dagId}' is defined twice in this file; give each DAG its own id`, { file });
+      }
+      seen.set(dag.dagId, dag);
+      dag.validate();
+    }
+    const dags = [...seen.values()];
+    const warnings = dags.flatMap((dag) => dag.warnings.map((warning) => `DAG '${dag.dagId}': ${warning}`));
+    if (dags.length === 0) warnings.push(`${file} defines no DAG (create one with new DAG({ dagId: ... }))`);
+    return { ok: true, file, dags, warnings };
+  } catch (error) {
+    return { ok: false, file, error: describeImportError(error, file) };
+  }
+}
+
+/** Finds the line of the DAG file an import error points at, from esbuild's report or the stack. */
+export function describeImportError(error: unknown, file: string): ImportProblem {
+  const serialized = serializeError(error);
+  const text = `${serialized.message}\n${serialized.stack ?? ""}`;
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`${escaped}(?:\\?v=[\\d.]+)?:(\\d+)(?::\\d+)?`).exec(text);
+  const message = serialized.message.replace(/\?v=[\d.]+/g, "");
+  return { name: serialized.name, message, line: match ? Number(match[1]) : undefined, stack: serialized.stack };
+}

@@ -1,0 +1,3 @@
+export * from "./triggerRules.js";
+export * from "./retry.js";
+export * from "./runEngine.js";

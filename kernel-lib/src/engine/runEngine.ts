@@ -1,0 +1,197 @@
+import type { DagRunState, TaskInstanceState } from "../states.js";
+import { isFinished } from "../states.js";
+import { hasRetryLeft, retryDelayMs, type RetryPolicy } from "./retry.js";
+import { countUpstream, evaluateTriggerRule, type TriggerRule } from "./triggerRules.js";
+
+/**
+ * The run engine: pure rules that every shell (dag.test(), the scheduler, the distributed
+ * executor) applies to one DAG run. It never performs I/O and never reads the clock:
+ * callers pass `now`.
+ */
+
+/** What the engine needs to know about a task. Serializable. */
+export interface EngineTask extends RetryPolicy {
+  taskId: string;
+  upstreamIds: readonly string[];
+  triggerRule: TriggerRule;
+  executionTimeoutMs?: number;
+  isSetup?: boolean;
+}
+
+/** A DAG prepared for the engine: tasks in topological order, with their downstream ids. */
+export interface EngineDag {
+  dagId: string;
+  tasks: ReadonlyMap<string, EngineTask>;
+  order: readonly string[];
+  downstream: ReadonlyMap<string, readonly string[]>;
+  leaves: readonly string[];
+}
+
+/** The part of a task instance the engine reads. */
+export interface TaskInstanceSnapshot {
+  state: TaskInstanceState;
+  tryNumber: number;
+  startDate?: string;
+  nextRetryAt?: string;
+}
+
+export type RunSnapshot = Readonly<Record<string, TaskInstanceSnapshot | undefined>>;
+
+export interface StateChange {
+  taskId: string;
+  state: TaskInstanceState;
+  nextRetryAt?: string;
+  endDate?: string;
+}
+
+export interface RunDecision {
+  /** Tasks that take a final state without running (skipped, upstream_failed). */
+  changes: StateChange[];
+  /** Tasks whose dependencies are met now, in topological order: queue them. */
+  ready: string[];
+  /** Running tasks past their execution timeout: stop them and report a failed attempt. */
+  timedOut: string[];
+  /** `running` while anything is left to do, else the run's final state by the leaf rule. */
+  runState: Extract<DagRunState, "running" | "success" | "failed">;
+  /** The earliest future instant at which calling decideRun again can change something. */
+  nextWakeAt?: string;
+}
+
+/** Prepares a DAG's tasks for the engine. Throws if the graph has a cycle (validated earlier). */
+export function compileEngineDag(dagId: string, tasks: readonly EngineTask[]): EngineDag {
+  const byId = new Map(tasks.map((task) => [task.taskId, task]));
+  const downstream = new Map<string, string[]>(tasks.map((task) => [task.taskId, []]));
+  for (const task of tasks) {
+    for (const upstreamId of task.upstreamIds) downstream.get(upstreamId)?.push(task.taskId);
+  }
+  const indegree = new Map(tasks.map((task) => [task.taskId, task.upstreamIds.length]));
+  const queue = tasks.filter((task) => task.upstreamIds.length === 0).map((task) => task.taskId);
+  const order: string[] = [];
+  while (queue.length > 0) {
+    const taskId = queue.shift()!;
+    order.push(taskId);
+    for (const child of downstream.get(taskId) ?? []) {
+      const remaining = indegree.get(child)! - 1;
+      indegree.set(child, remaining);
+      if (remaining === 0) queue.push(child);
+    }
+  }
+  if (order.length !== tasks.length) {
+    throw new Error(`DAG '${dagId}' has a cycle; validate it before compiling`);
+  }
+  const leaves = order.filter((taskId) => (downstream.get(taskId) ?? []).length === 0);
+  return { dagId, tasks: byId, order, downstream, leaves };
+}
+
+/**
+ * Looks at one run and decides what happens next: which tasks become skipped or
+ * upstream_failed under their trigger rule, which are ready to queue, which running tasks
+ * timed out, and whether the run is finished.
+ */
+export function decideRun(dag: EngineDag, snapshot: RunSnapshot, now: Date): RunDecision {
+  const states = new Map<string, TaskInstanceState>();
+  for (const taskId of dag.order) states.set(taskId, snapshot[taskId]?.state ?? "none");
+  const changes: StateChange[] = [];
+  const ready: string[] = [];
+  const timedOut: string[] = [];
+  let nextWake = Number.POSITIVE_INFINITY;
+  const nowMs = now.getTime();
+
+  for (const taskId of dag.order) {
+    const task = dag.tasks.get(taskId)!;
+    const instance = snapshot[taskId];
+    const state = states.get(taskId)!;
+    if (state === "none" || state === "scheduled") {
+      const upstreamStates = task.upstreamIds.map((id) => states.get(id) ?? "none");
+      const setupFlags = task.upstreamIds.map((id) => dag.tasks.get(id)?.isSetup === true);
+      const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstreamStates, setupFlags));
+      if (decision === "run") ready.push(taskId);
+      else if (decision === "skip" || decision === "upstream_failed") {
+        const finalState = decision === "skip" ? "skipped" : "upstream_failed";
+        states.set(taskId, finalState);
+        changes.push({ taskId, state: finalState, endDate: now.toISOString() });
+      }
+    } else if (state === "up_for_retry") {
+      const retryAt = instance?.nextRetryAt ? Date.parse(instance.nextRetryAt) : nowMs;
+      if (retryAt <= nowMs) ready.push(taskId);
+      else nextWake = Math.min(nextWake, retryAt);
+    } else if (state === "running" && task.executionTimeoutMs !== undefined && instance?.startDate) {
+      const deadline = Date.parse(instance.startDate) + task.executionTimeoutMs;
+      if (deadline <= nowMs) timedOut.push(taskId);
+      else nextWake = Math.min(nextWake, deadline);
+    }
+  }
+
+  const allFinished = dag.order.every((taskId) => isFinished(states.get(taskId)!));
+  const runState = allFinished ? leafRunState(dag, states) : "running";
+  return {
+    changes,
+    ready,
+    timedOut,
+    runState,
+    nextWakeAt: Number.isFinite(nextWake) ? new Date(nextWake).toISOString() : undefined,
+  };
+}
+
+/** A run succeeds only if every leaf task succeeded or was skipped. */
+function leafRunState(dag: EngineDag, states: ReadonlyMap<string, TaskInstanceState>): "success" | "failed" {
+  const ok = dag.leaves.every((taskId) => {
+    const state = states.get(taskId);
+    return state === "success" || state === "skipped";
+  });
+  return ok ? "success" : "failed";
+}
+
+/** How one attempt of a task ended, as reported by whatever ran it. */
+export type AttemptOutcome =
+  | { kind: "success"; skipTaskIds?: readonly string[] }
+  | { kind: "skipped" }
+  | { kind: "failed"; unrecoverable?: boolean };
+
+/**
+ * The state changes that follow a finished attempt: the task's own new state (success,
+ * skipped, up_for_retry with its retry time, or failed), and for branching operators the
+ * downstream tasks they chose not to follow.
+ */
+export function applyAttemptOutcome(
+  dag: EngineDag,
+  snapshot: RunSnapshot,
+  taskId: string,
+  outcome: AttemptOutcome,
+  now: Date,
+  logicalDate: string,
+): StateChange[] {
+  const task = dag.tasks.get(taskId);
+  if (!task) throw new Error(`Task '${taskId}' is not in DAG '${dag.dagId}'`);
+  const endDate = now.toISOString();
+  if (outcome.kind === "success") {
+    const changes: StateChange[] = [{ taskId, state: "success", endDate }];
+    for (const skipped of outcome.skipTaskIds ?? []) {
+      const current = snapshot[skipped]?.state ?? "none";
+      if (dag.tasks.has(skipped) && !isFinished(current) && current !== "running") {
+        changes.push({ taskId: skipped, state: "skipped", endDate });
+      }
+    }
+    return changes;
+  }
+  if (outcome.kind === "skipped") return [{ taskId, state: "skipped", endDate }];
+  const tryNumber = snapshot[taskId]?.tryNumber ?? 1;
+  if (!outcome.unrecoverable && hasRetryLeft(task, tryNumber)) {
+    const delay = retryDelayMs(task, { dagId: dag.dagId, taskId, logicalDate, tryNumber });
+    return [{ taskId, state: "up_for_retry", endDate, nextRetryAt: new Date(now.getTime() + delay).toISOString() }];
+  }
+  return [{ taskId, state: "failed", endDate }];
+}
+
+/** Every task downstream of `taskId`, transitively (for ShortCircuit's skip of all descendants). */
+export function descendantsOf(dag: EngineDag, taskId: string): string[] {
+  const seen = new Set<string>();
+  const stack = [...(dag.downstream.get(taskId) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(dag.downstream.get(next) ?? []));
+  }
+  return dag.order.filter((id) => seen.has(id));
+}
