@@ -1,0 +1,27 @@
+// Where setup puts things. Everything lives inside the repository (see README "What setup installs").
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const inRepo = (...parts) => path.join(repoRoot, ...parts);
+
+export const paths = {
+  nodeModules: inRepo("node_modules"),
+  npmStamp: inRepo("node_modules", ".kitelab-setup-npm.sha256"),
+  venv: inRepo(".venv"),
+  venvBin: inRepo(".venv", "bin"),
+  venvPython: inRepo(".venv", "bin", "python"),
+  venvJupyter: inRepo(".venv", "bin", "jupyter"),
+  venvStamp: inRepo(".venv", ".kitelab-setup-requirements.sha256"),
+  requirements: inRepo("scripts", "requirements.txt"),
+  kernelspecDir: inRepo(".venv", "share", "jupyter", "kernels", "tslab"),
+  kitelabShim: inRepo(".venv", "bin", "kitelab"),
+  tslabBin: inRepo("node_modules", "tslab", "bin", "tslab"),
+  kitelabBin: inRepo("kernel-lib", "bin", "kitelab.mjs"),
+  libSrc: inRepo("kernel-lib", "src"),
+  libDist: inRepo("kernel-lib", "dist"),
+  buildStamp: inRepo("kernel-lib", "dist", ".kitelab-setup-build.sha256"),
+  buildTsconfig: inRepo("kernel-lib", "tsconfig.build.json"),
+  tsc: inRepo("node_modules", "typescript", "bin", "tsc"),
+  examples: inRepo("kernel-lib", "examples"),
+};
