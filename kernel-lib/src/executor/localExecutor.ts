@@ -1,0 +1,196 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serializeError } from "../errors.js";
+import type { AttemptResult } from "../runtime/attempt.js";
+import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
+import { attemptId, isWorkerMessage, type AttemptKey, type ExecutorEvent, type ParentToWorker, type TaskJob, type WorkerToParent } from "./protocol.js";
+
+export interface LocalExecutorOptions {
+  /** Worker processes, each running one task at a time (`[core] parallelism`). */
+  parallelism: number;
+  serviceHandler: ServiceHandler;
+  /** After a cancel (timeout), how long an attempt may take to stop before its worker is killed. @default 3000 */
+  cancelGraceMs?: number;
+  /** Heap limit of each worker, so a runaway task dies alone. @default 1024 */
+  workerMaxOldSpaceMb?: number;
+  /** @default "LocalExecutor" */
+  name?: string;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  job?: TaskJob;
+  killTimer?: NodeJS.Timeout;
+  cancelReason?: string;
+}
+
+const WORKER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./workerMain.ts" : "./workerMain.js", import.meta.url));
+
+/**
+ * A pool of long-lived worker processes (Airflow's LocalExecutor). A task that throws,
+ * hangs past its timeout, exits its process or runs out of memory costs that attempt only:
+ * the worker is replaced.
+ */
+export class LocalExecutor implements Executor {
+  readonly name: string;
+  private readonly workers = new Set<Worker>();
+  private readonly listeners: Array<(event: ExecutorEvent) => void> = [];
+  private stopping = false;
+  private readonly host = hostname();
+
+  constructor(private readonly options: LocalExecutorOptions) {
+    if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
+      throw new Error(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
+    }
+    this.name = options.name ?? "LocalExecutor";
+  }
+
+  async start(): Promise<void> {
+    const readiness: Promise<void>[] = [];
+    for (let index = 0; index < this.options.parallelism; index += 1) readiness.push(this.spawnWorker());
+    await Promise.all(readiness);
+  }
+
+  get freeSlots(): number {
+    if (this.stopping) return 0;
+    let free = 0;
+    for (const worker of this.workers) if (!worker.job) free += 1;
+    return free;
+  }
+
+  onEvent(listener: (event: ExecutorEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  submit(job: TaskJob): void {
+    const worker = [...this.workers].find((candidate) => candidate.ready && !candidate.job) ?? [...this.workers].find((candidate) => !candidate.job);
+    if (!worker || this.stopping) throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
+    worker.job = job;
+    if (worker.ready) this.post(worker, { type: "run", job });
+  }
+
+  cancel(key: AttemptKey, reason: string): void {
+    const id = attemptId(key);
+    const worker = [...this.workers].find((candidate) => candidate.job && attemptId(candidate.job.key) === id);
+    if (!worker || worker.killTimer) return;
+    worker.cancelReason = reason;
+    this.post(worker, { type: "cancel", attemptId: id, reason });
+    worker.killTimer = setTimeout(() => {
+      this.writeLog(worker.job, `${reason}; the task did not stop within ${this.options.cancelGraceMs ?? 3000} ms, so its worker (pid ${worker.child.pid}) was killed`);
+      worker.child.kill("SIGKILL");
+    }, this.options.cancelGraceMs ?? 3000);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const deadline = Date.now() + graceMs;
+    while ([...this.workers].some((worker) => worker.job) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const exits = [...this.workers].map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
+          worker.child.once("exit", () => resolve());
+          if (worker.job) worker.child.kill("SIGKILL");
+          else this.post(worker, { type: "shutdown" });
+          setTimeout(() => worker.child.kill("SIGKILL"), 1000).unref();
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  private spawnWorker(): Promise<void> {
+    const tsxLoader = import.meta.resolve("tsx/esm");
+    const child = fork(WORKER_MAIN, [], {
+      execArgv: ["--import", tsxLoader, `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "json",
+    });
+    const worker: Worker = { child, ready: false };
+    this.workers.add(worker);
+    return new Promise((resolve) => {
+      child.on("message", (message: unknown) => {
+        if (!isWorkerMessage(message)) return;
+        if (message.type === "ready") {
+          worker.ready = true;
+          resolve();
+          if (worker.job) this.post(worker, { type: "run", job: worker.job });
+          return;
+        }
+        this.handle(worker, message);
+      });
+      child.on("exit", (code, signal) => {
+        resolve();
+        this.workers.delete(worker);
+        if (worker.killTimer) clearTimeout(worker.killTimer);
+        const job = worker.job;
+        if (job) {
+          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          const message = worker.cancelReason
+            ? `${worker.cancelReason} (the worker ${how})`
+            : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
+          this.writeLog(job, message);
+          this.emit({ type: "finished", key: job.key, result: workerDiedResult(message, worker.cancelReason !== undefined) });
+        }
+        if (!this.stopping) void this.spawnWorker();
+      });
+    });
+  }
+
+  private handle(worker: Worker, message: WorkerToParent): void {
+    const job = worker.job;
+    if (!job) return;
+    switch (message.type) {
+      case "started":
+        this.emit({ type: "started", key: job.key, pid: message.pid, hostname: this.host });
+        return;
+      case "finished": {
+        if (worker.killTimer) clearTimeout(worker.killTimer);
+        worker.killTimer = undefined;
+        const reason = worker.cancelReason;
+        worker.cancelReason = undefined;
+        worker.job = undefined;
+        const result = reason && message.result.outcome.kind === "failed" ? { ...message.result, error: { name: "TaskTimeoutError", message: reason } } : message.result;
+        this.emit({ type: "finished", key: job.key, result });
+        return;
+      }
+      case "service-request":
+        this.options.serviceHandler(message.method, message.args, job.key).then(
+          (value) => this.post(worker, { type: "service-reply", requestId: message.requestId, ok: true, value }),
+          (error: unknown) => this.post(worker, { type: "service-reply", requestId: message.requestId, ok: false, error: serializeError(error) }),
+        );
+        return;
+    }
+  }
+
+  private post(worker: Worker, message: ParentToWorker): void {
+    if (worker.child.connected) worker.child.send(message);
+  }
+
+  private emit(event: ExecutorEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private writeLog(job: TaskJob | undefined, line: string): void {
+    if (!job) return;
+    try {
+      mkdirSync(dirname(job.logPath), { recursive: true });
+      appendFileSync(job.logPath, `[${new Date().toISOString()}] ERROR - ${line}\n`);
+    } catch {
+      // The log folder is gone; the scheduler still records the failure.
+    }
+  }
+}
+
+function workerDiedResult(message: string, timedOut: boolean): AttemptResult {
+  return {
+    outcome: { kind: "failed" },
+    xcoms: [],
+    error: { name: timedOut ? "TaskTimeoutError" : "WorkerDiedError", message },
+  };
+}
