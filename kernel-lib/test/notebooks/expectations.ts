@@ -1,0 +1,113 @@
+/**
+ * Checks a notebook run (the JSON summary printed by run_notebook.py) against the expectations
+ * its cells declare in their metadata:
+ *
+ * ```json
+ * "metadata": { "kitelab": { "expect": ["kitelab 0."], "expectError": "not assignable" } }
+ * ```
+ *
+ * `expect`: every substring must appear in the cell's outputs (stream text, text/plain,
+ * text/html, error text). `expectError`: the cell must fail and its outputs contain the
+ * substring. Any other code cell must run without error.
+ */
+
+/** The JSON object run_notebook.py prints. */
+export interface NotebookRunSummary {
+  notebook: string;
+  executed: string;
+  declaredKernel: string | null;
+  kernelDir: string;
+  cwd: string;
+  stopped: string | null;
+  cells: CellSummary[];
+}
+
+export type CellStatus = "ok" | "error" | "abort" | "timeout" | "not-run";
+
+export interface CellSummary {
+  index: number;
+  cellType: "code" | "markdown" | "raw";
+  source: string;
+  /** The cell's raw `kitelab` metadata, checked by {@link parseCellExpectations}. */
+  kitelab: unknown;
+  status: CellStatus | null;
+  text: string;
+}
+
+export interface CellExpectations {
+  expect?: string[];
+  expectError?: string;
+}
+
+/** Returns one line per unmet expectation; an empty list means the notebook ran as declared. */
+export function checkNotebookRun(summary: NotebookRunSummary): string[] {
+  const problems: string[] = [];
+  if (summary.declaredKernel !== "tslab") {
+    problems.push(`the notebook declares kernel ${JSON.stringify(summary.declaredKernel)}; set its kernelspec name to "tslab"`);
+  }
+  if (summary.stopped !== null) problems.push(`the run stopped early: ${summary.stopped}`);
+  for (const cell of summary.cells) {
+    if (cell.cellType === "code") problems.push(...checkCell(cell));
+  }
+  return problems;
+}
+
+function checkCell(cell: CellSummary): string[] {
+  const where = `cell ${cell.index} (${firstLine(cell.source)})`;
+  let declared: CellExpectations;
+  try {
+    declared = parseCellExpectations(cell.kitelab, where);
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  const problems: string[] = [];
+  const expectError = declared.expectError;
+  if (expectError !== undefined) {
+    if (cell.status !== "error") {
+      problems.push(`${where} should fail with an error containing ${JSON.stringify(expectError)}, but its status is ${cell.status}`);
+    } else if (!cell.text.includes(expectError)) {
+      problems.push(`${where} failed, but its output lacks ${JSON.stringify(expectError)}:\n${indent(cell.text)}`);
+    }
+  } else if (cell.status !== "ok") {
+    problems.push(`${where} ended with status ${cell.status}:\n${indent(cell.text)}`);
+  }
+  for (const expected of declared.expect ?? []) {
+    if (!cell.text.includes(expected)) {
+      problems.push(`${where} output lacks ${JSON.stringify(expected)}; it was:\n${indent(cell.text)}`);
+    }
+  }
+  return problems;
+}
+
+/** Reads a cell's `kitelab` metadata, refusing shapes the checker would silently ignore. */
+export function parseCellExpectations(value: unknown, where: string): CellExpectations {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new TypeError(`Expected ${where} metadata "kitelab" to be an object, got ${JSON.stringify(value)}`);
+  }
+  const { expect, expectError, ...rest } = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(rest);
+  if (unknownKeys.length > 0) {
+    throw new TypeError(`Unknown key(s) ${unknownKeys.join(", ")} in ${where} metadata "kitelab"; use "expect" or "expectError"`);
+  }
+  if (expect !== undefined && (!Array.isArray(expect) || !expect.every((e) => typeof e === "string"))) {
+    throw new TypeError(`Expected ${where} "kitelab.expect" to be an array of strings, got ${JSON.stringify(expect)}`);
+  }
+  if (expectError !== undefined && typeof expectError !== "string") {
+    throw new TypeError(`Expected ${where} "kitelab.expectError" to be a string, got ${JSON.stringify(expectError)}`);
+  }
+  return {
+    ...(expect !== undefined ? { expect: expect as string[] } : {}),
+    ...(expectError !== undefined ? { expectError } : {}),
+  };
+}
+
+function firstLine(source: string): string {
+  const line = source.split("\n").find((l) => l.trim() !== "") ?? "";
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+function indent(text: string): string {
+  const shown = text.length > 2000 ? `${text.slice(0, 2000)}\n[... ${text.length - 2000} more characters]` : text;
+  return shown.replace(/^/gm, "    ");
+}
