@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { listDagFiles } from "../dagbag/listFiles.js";
 import { fileURLToPath } from "node:url";
 import type { DAG } from "../dag/dag.js";
 import { importDagFile } from "../dagbag/importFile.js";
@@ -7,19 +8,6 @@ import { CliError } from "./output.js";
 
 /** The example DAGs shipped with the library (`load_examples = True`). */
 export const EXAMPLES_FOLDER = fileURLToPath(new URL("../../examples/", import.meta.url));
-
-/** DAG files (`.ts`, `.mts`, `.js`, `.mjs`) directly or recursively in a folder, sorted. */
-export function listDagFiles(folder: string): string[] {
-  if (!existsSync(folder)) return [];
-  const files: string[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) files.push(...listDagFiles(path));
-    else if (/\.(m?ts|m?js)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) files.push(path);
-  }
-  return files.sort();
-}
 
 /**
  * Loads the DAG named by a file path or a DAG id. A file must define exactly one DAG

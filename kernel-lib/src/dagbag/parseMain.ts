@@ -1,0 +1,33 @@
+/**
+ * The entry point of a DAG-parsing child process. User code runs here at import time, so
+ * a file that hangs or exits only costs this process; the parent enforces the timeout.
+ */
+import { registerKitelabResolver } from "../loader/register.js";
+import { serializeDag } from "../dag/serialize.js";
+import { describeImportError, importDagFile } from "./importFile.js";
+import type { ParseReply, ParseRequest, ParseResult } from "./parseProtocol.js";
+
+registerKitelabResolver();
+
+function reply(message: ParseReply): void {
+  process.send?.(message);
+}
+
+async function parse(file: string): Promise<ParseResult> {
+  const imported = await importDagFile(file);
+  if (!imported.ok) return { ok: false, error: imported.error };
+  try {
+    return { ok: true, dags: imported.dags.map((dag) => serializeDag(dag, file)), warnings: imported.warnings };
+  } catch (error) {
+    return { ok: false, error: describeImportError(error, file) };
+  }
+}
+
+process.on("message", (message: ParseRequest) => {
+  if (message?.type !== "parse") return;
+  void parse(message.file).then((result) => reply({ type: "parsed", file: message.file, result }));
+});
+
+// Stray async errors of a DAG file must not take the parser down silently.
+process.on("unhandledRejection", () => {});
+reply({ type: "ready" });
