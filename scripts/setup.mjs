@@ -90,6 +90,8 @@ function pythonVenv() {
       throw new SetupError(`\`${python.command} -m venv .venv\` failed.\n${PYTHON_INSTALL_HINT}`);
     }
   }
+  // Node would otherwise read the repo's "type": "module" for the .js files Jupyter ships in .venv.
+  fs.writeFileSync(path.join(paths.venv, "package.json"), '{ "type": "commonjs" }\n');
   step(name, "installing scripts/requirements.txt into .venv (JupyterLab, jupyter-server-proxy, nbclient)");
   const status = run(paths.venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", paths.requirements]);
   if (status !== 0) throw new SetupError(`pip install -r scripts/requirements.txt failed (exit ${status}); fix the error above and run \`npm run setup\` again.`);

@@ -45,6 +45,7 @@ def main(argv: list[str]) -> int:
         p for p in [str(venv_share), os.environ.get("JUPYTER_PATH", "")] if p
     )
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    os.environ.setdefault("JUPYTER_RUNTIME_DIR", str(venv_share / "runtime"))
 
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
