@@ -1,0 +1,44 @@
+import type { SerializedDag } from "../dag/serialize.js";
+import type { ImportProblem } from "../dagbag/importFile.js";
+import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+
+/** What the scheduler keeps about each DAG besides its definition. */
+export interface DagStatus {
+  dagId: string;
+  isPaused: boolean;
+  isActive: boolean;
+  /** The data interval of the latest automated (scheduled or backfill) run. */
+  lastAutomatedInterval?: { start: string; end: string };
+}
+
+/**
+ * The store as the scheduler uses it: every method's promise resolves once the change is
+ * durable. The lowdb store implements it; tests use an in-memory one.
+ */
+export interface SchedulerStore {
+  saveDags(dags: readonly SerializedDag[], pausedAtCreation: (dag: SerializedDag) => boolean): Promise<void>;
+  deactivateDagsExcept(activeIds: ReadonlySet<string>): Promise<void>;
+  getDag(dagId: string): SerializedDag | undefined;
+  dagStatuses(): DagStatus[];
+  setPaused(dagId: string, paused: boolean): Promise<void>;
+  setImportErrors(errors: ReadonlyMap<string, ImportProblem>): Promise<void>;
+
+  createRun(run: DagRunRecord, taskInstances: readonly TaskInstanceRecord[]): Promise<void>;
+  updateRun(dagId: string, runId: string, patch: Partial<DagRunRecord>): Promise<void>;
+  getRun(dagId: string, runId: string): DagRunRecord | undefined;
+  /** Runs in state queued or running, oldest logical date first. */
+  activeRuns(): DagRunRecord[];
+  taskInstances(dagId: string, runId: string): TaskInstanceRecord[];
+  /** Applies several task instance changes of one run in one durable write. */
+  updateTaskInstances(dagId: string, runId: string, patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>): Promise<void>;
+  addTaskInstances(dagId: string, runId: string, taskInstances: readonly TaskInstanceRecord[]): Promise<void>;
+  xcoms(dagId: string, runId: string): XComRecord[];
+  setXComs(dagId: string, runId: string, taskId: string, values: ReadonlyArray<{ key: string; value: unknown }>): Promise<void>;
+  clearXComs(dagId: string, runId: string, taskId: string): Promise<void>;
+
+  variables(): Record<string, string>;
+  /** Connections with their passwords decrypted, for tasks only. */
+  connections(): Record<string, ConnectionRecord>;
+  poolSizes(): Map<string, number>;
+  heartbeat(info: { pid: number; hostname: string; at: string }): Promise<void>;
+}
