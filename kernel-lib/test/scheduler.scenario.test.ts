@@ -1,0 +1,103 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { LocalExecutor } from "../src/executor/localExecutor.js";
+import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js";
+import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
+import { tempHome } from "./helpers/tempHome.js";
+
+function settings(dags: string, logs: string): SchedulerSettings {
+  return {
+    dagFolders: [dags],
+    listIntervalMs: 60_000,
+    importTimeoutMs: 5_000,
+    parallelism: 2,
+    maxActiveTasksPerDag: 16,
+    maxActiveRunsPerDag: 16,
+    catchupByDefault: true,
+    pausedAtCreation: false,
+    heartbeatMs: 1000,
+    semantics: "airflow2",
+    baseLogFolder: logs,
+    xcomMaxBytes: 48 * 1024,
+  };
+}
+
+describe("the scheduler with real worker processes", () => {
+  const home = tempHome();
+  const store = new MemorySchedulerStore();
+  let scheduler: Scheduler;
+
+  before(async () => {
+    home.writeDag(
+      "pipeline.ts",
+      `import { DAG, BashOperator } from "kitelab";
+export const dag = new DAG({ dagId: "pipeline", schedule: null });
+const extract = dag.task("extract", async ({ log }) => { log.info("extracting"); console.log("plain console output"); return [1, 2, 3]; });
+const transform = dag.task("transform", async ({ ti }) => (ti.xcomPull<number[]>("extract") ?? []).map((n) => n * 10));
+const load = new BashOperator({ dag, taskId: "load", bashCommand: "echo loaded {{ ds }}" });
+extract.then(transform).then(load);
+`,
+    );
+    home.writeDag(
+      "crashy.ts",
+      `import { DAG } from "kitelab";
+import { existsSync, writeFileSync } from "node:fs";
+export const dag = new DAG({ dagId: "crashy", schedule: null, defaultArgs: { retries: 1, retryDelay: "10ms" } });
+dag.task("exit_once", async ({ params }) => {
+  const marker = String(params.marker);
+  if (!existsSync(marker)) { writeFileSync(marker, "x"); process.exit(3); }
+  return "second attempt worked";
+});
+dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.now() + 60_000; while (Date.now() < end) {} });
+`,
+    );
+    home.writeDag("broken.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "broken", schedule: "0 25 * * *", startDate: "2024-01-01" });\n`);
+    const executor = new LocalExecutor({ parallelism: 2, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
+    scheduler = new Scheduler(store, executor, settings(home.dags, home.logs));
+    await executor.start();
+    await scheduler.start();
+  });
+
+  after(async () => {
+    await scheduler.stop(1000);
+    home.cleanup();
+  });
+
+  it("lists the good DAGs and records the broken file as an import error naming the problem", () => {
+    assert.deepEqual([...store.dags.keys()].sort(), ["crashy", "pipeline"]);
+    const problem = [...store.importErrors.entries()].find(([file]) => file.endsWith("broken.ts"));
+    assert.ok(problem, "broken.ts has an import error");
+    assert.match(problem[1].message, /hour/);
+  });
+
+  it("runs a triggered DAG to success, passing XComs and writing each attempt's log", async () => {
+    const run = await scheduler.trigger("pipeline", { logicalDate: new Date("2024-03-01T00:00:00Z") });
+    const finished = await scheduler.waitForRun("pipeline", run.runId);
+    assert.equal(finished.state, "success");
+    const instances = store.taskInstances("pipeline", run.runId);
+    assert.deepEqual(instances.map((ti) => [ti.taskId, ti.state, ti.tryNumber]).sort(), [["extract", "success", 1], ["load", "success", 1], ["transform", "success", 1]]);
+    assert.deepEqual(store.xcoms("pipeline", run.runId).find((x) => x.taskId === "transform")?.value, [10, 20, 30]);
+    assert.equal(store.xcoms("pipeline", run.runId).find((x) => x.taskId === "load")?.value, "loaded 2024-03-01");
+    const extractLog = readFileSync(instances.find((ti) => ti.taskId === "extract")!.logPath!, "utf8");
+    assert.match(extractLog, /extracting/);
+    assert.match(extractLog, /plain console output/);
+    assert.ok(instances.every((ti) => ti.pid && ti.hostname && ti.durationMs !== undefined));
+  });
+
+  it("survives a task that exits its worker and one that hangs past its timeout", async () => {
+    const marker = `${home.home}/exit-marker`;
+    const run = await scheduler.trigger("crashy", { conf: { marker } });
+    const finished = await scheduler.waitForRun("crashy", run.runId);
+    assert.ok(existsSync(marker));
+    const instances = new Map(store.taskInstances("crashy", run.runId).map((ti) => [ti.taskId, ti]));
+    assert.equal(instances.get("exit_once")!.state, "success");
+    assert.equal(instances.get("exit_once")!.tryNumber, 2);
+    const hang = instances.get("hang")!;
+    assert.equal(hang.state, "failed");
+    assert.match(hang.error?.message ?? "", /executionTimeout/);
+    assert.equal(finished.state, "failed");
+    const firstLog = readFileSync(`${home.logs}/dag_id=crashy/run_id=${run.runId}/task_id=exit_once/attempt=1.log`, "utf8");
+    assert.match(firstLog, /exited with code 3/);
+  });
+});
