@@ -183,7 +183,8 @@ function main() {
   buildLibrary();
   if (pythonVenv()) kernelspec();
   browser();
-  step("done", `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const elapsed = Date.now() - started;
+  step("done", `ready in ${elapsed < 1000 ? `${elapsed} ms` : `${(elapsed / 1000).toFixed(1)} s`}`);
 }
 
 try {
