@@ -1,0 +1,125 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BashOperator, chain, DAG, DagDefinitionError, EmptyOperator } from "../src/index.js";
+
+const thisFile = new URL(import.meta.url).pathname;
+
+function definitionError(fn: () => unknown): DagDefinitionError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof DagDefinitionError, `expected a DagDefinitionError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected the definition to fail");
+}
+
+describe("defining a DAG", () => {
+  it("wires dependencies with then, after, arrays and chain", () => {
+    const dag = new DAG({ dagId: "wiring" });
+    const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((taskId) => new EmptyOperator({ dag, taskId }));
+    a!.then([b!, c!]);
+    d!.after([b!, c!]);
+    chain(d!, e!);
+    assert.deepEqual([...dag.upstreamOf("d")].sort(), ["b", "c"]);
+    assert.deepEqual([...dag.downstreamOf("a")].sort(), ["b", "c"]);
+    assert.deepEqual([...dag.upstreamOf("e")], ["d"]);
+  });
+
+  it("chains lists element-wise when two lists are next to each other", () => {
+    const dag = new DAG({ dagId: "pairs" });
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((taskId) => new EmptyOperator({ dag, taskId }));
+    chain([a!, b!], [c!, d!]);
+    assert.deepEqual([...dag.upstreamOf("c")], ["a"]);
+    assert.deepEqual([...dag.upstreamOf("d")], ["b"]);
+  });
+
+  it("refuses a cycle and prints its path, naming the DAG and the file", () => {
+    const dag = new DAG({ dagId: "loop" });
+    const a = dag.task("a", () => 1);
+    const b = dag.task("b", () => 1);
+    const c = dag.task("c", () => 1);
+    a.then(b).then(c);
+    const error = definitionError(() => c.then(a));
+    assert.match(error.message, /DAG 'loop'/);
+    assert.match(error.message, /cycle: a -> b -> c -> a/);
+    assert.ok(error.message.includes(thisFile), error.message);
+    assert.deepEqual([...dag.upstreamOf("a")], [], "the refused edge is not kept");
+  });
+
+  it("refuses a duplicate task id", () => {
+    const dag = new DAG({ dagId: "dupes" });
+    dag.task("extract", () => 1);
+    const error = definitionError(() => dag.task("extract", () => 2));
+    assert.match(error.message, /duplicate task id 'extract'/);
+    assert.match(error.message, /DAG 'dupes'/);
+  });
+
+  it("refuses ids with invalid characters and suggests a valid one", () => {
+    assert.match(definitionError(() => new DAG({ dagId: "my dag!" })).message, /contains a space, "!".*"my_dag_"/);
+    const dag = new DAG({ dagId: "ids" });
+    assert.match(definitionError(() => dag.task("load/data", () => 1)).message, /task id "load\/data" contains "\/"/);
+  });
+
+  it("refuses an unknown trigger rule, suggesting the closest one", () => {
+    const dag = new DAG({ dagId: "rules" });
+    const error = definitionError(() => new EmptyOperator({ dag, taskId: "t", triggerRule: "alldone" as never }));
+    assert.match(error.message, /Unknown trigger rule "alldone" \(string\).*did you mean "all_done"/);
+  });
+
+  it("refuses an invalid cron expression naming the field", () => {
+    const error = definitionError(() => new DAG({ dagId: "cron", schedule: "0 25 * * *", startDate: "2024-01-01" }));
+    assert.match(error.message, /hour/);
+    assert.match(error.message, /DAG 'cron'/);
+  });
+
+  it("refuses an unknown upstream id at validation, suggesting the closest task", () => {
+    const dag = new DAG({ dagId: "upstreams" });
+    dag.task("extract", () => 1);
+    new EmptyOperator({ dag, taskId: "load", upstream: ["extrct"] });
+    const error = definitionError(() => dag.validate());
+    assert.match(error.message, /unknown upstream task 'extrct'; did you mean 'extract'\?/);
+    assert.match(error.message, /task 'load'/);
+  });
+
+  it("warns, without failing, when the start date is in the future", () => {
+    const future = new Date(Date.now() + 10 * 86_400_000);
+    const dag = new DAG({ dagId: "future", schedule: "@daily", startDate: future });
+    assert.equal(dag.warnings.length, 1);
+    assert.match(dag.warnings[0]!, new RegExp(future.toISOString().slice(0, 10)));
+  });
+
+  it("needs a start date for a schedule, and accepts none for manual DAGs", () => {
+    assert.match(definitionError(() => new DAG({ dagId: "nostart", schedule: "@daily" })).message, /needs a startDate/);
+    assert.equal(new DAG({ dagId: "manual" }).schedule, null);
+  });
+
+  it("checks task settings where they are written", () => {
+    const dag = new DAG({ dagId: "settings" });
+    assert.match(definitionError(() => dag.task("t", { retries: -1 }, () => 1)).message, /Expected `retries` to be a non-negative integer, got -1 \(number\)/);
+    assert.match(definitionError(() => dag.task("u", { retryDelay: "5 minutes" }, () => 1)).message, /retryDelay/);
+    assert.match(definitionError(() => new DAG({ dagId: "defaults", defaultArgs: { retries: 1.5 } })).message, /retries/);
+  });
+
+  it("applies defaultArgs to tasks that do not set their own", () => {
+    const dag = new DAG({ dagId: "defaults_ok", defaultArgs: { retries: 3, retryDelay: "10s", email: "team@example.com" } });
+    const inherits = dag.task("inherits", () => 1);
+    const own = dag.task("own", { retries: 0 }, () => 1);
+    assert.equal(inherits.settings.retries, 3);
+    assert.equal(inherits.settings.retryDelayMs, 10_000);
+    assert.deepEqual(inherits.settings.email, ["team@example.com"]);
+    assert.equal(own.settings.retries, 0);
+  });
+
+  it("keeps a DAG loadable when an email address is malformed, with a warning", () => {
+    const dag = new DAG({ dagId: "mail_typo" });
+    const task = dag.task("t", { email: ["ok@example.com", "not-an-address"] }, () => 1);
+    assert.deepEqual(task.settings.email, ["ok@example.com"]);
+    assert.ok(dag.warnings.some((warning) => warning.includes("not-an-address")));
+  });
+
+  it("requires a bash command", () => {
+    const dag = new DAG({ dagId: "bash" });
+    assert.throws(() => new BashOperator({ dag, taskId: "b", bashCommand: "" }), /needs a `bashCommand`/);
+  });
+});
