@@ -10,6 +10,9 @@ import { registerDag } from "./registry.js";
 import { resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
 import { FunctionTask } from "./functionTask.js";
 import type { DagTestOptions, DagTestResult } from "../runtime/inProcessRun.js";
+import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
+import { show } from "../notebook/display.js";
+import type { TaskInstanceState } from "../states.js";
 
 export type ScheduleSemantics = "airflow2" | "airflow3";
 
@@ -326,13 +329,42 @@ export class DAG {
   }
 
   /**
+   * Draws the DAG's graph: inline SVG in a notebook (tasks coloured by the states of the
+   * last `dag.test()`), an ASCII drawing in a terminal.
+   */
+  show(): void {
+    const input = this.toGraphInput(this.lastTestResult?.tasks);
+    show(renderSvg(input), renderAscii(input));
+  }
+
+  /** The graph drawings' view of this DAG, optionally with the states of one run. */
+  toGraphInput(states?: ReadonlyArray<{ taskId: string; state: TaskInstanceState; tryNumber: number }>): GraphInput {
+    const byId = new Map(states?.map((entry) => [entry.taskId, entry]) ?? []);
+    return {
+      dagId: this.dagId,
+      tasks: this.tasks.map((task) => ({
+        taskId: task.taskId,
+        upstreamIds: [...this.upstreamOf(task.taskId)],
+        operator: task.operatorName,
+        triggerRule: task.settings.triggerRule,
+        state: byId.get(task.taskId)?.state,
+        tryNumber: byId.get(task.taskId)?.tryNumber,
+      })),
+    };
+  }
+
+  /** The result of the latest `dag.test()` of this DAG in this process. */
+  lastTestResult?: DagTestResult;
+
+  /**
    * Runs the DAG once, in this process, with the same engine as the scheduler, printing
    * a live view of task states. Resolves with every task's state, duration, logs and XComs.
    * @example const result = await dag.test({ logicalDate: "2024-01-01" });
    */
   async test(options: DagTestOptions = {}): Promise<DagTestResult> {
     const { testDag } = await import("../runtime/inProcessRun.js");
-    return testDag(this, options);
+    this.lastTestResult = await testDag(this, options);
+    return this.lastTestResult;
   }
 }
 

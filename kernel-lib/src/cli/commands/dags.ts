@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { renderAscii, renderDot, renderSvg, type GraphInput } from "../../graph/index.js";
-import type { DAG } from "../../dag/dag.js";
+import { renderAscii, renderDot, renderSvg } from "../../graph/index.js";
 import { CliError } from "../output.js";
 import { loadDagForCli } from "../dagSource.js";
 import { dagLookupFolders } from "../cliConfig.js";
@@ -42,26 +41,13 @@ export function registerDagCommands(program: Command): Command {
     .option("--svg [file]", "write an SVG drawing (to stdout without a file)")
     .action(async (fileOrId: string, options: { dagId?: string; dot?: string | boolean; svg?: string | boolean }) => {
       const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
-      const input = graphInputOf(dag);
+      const input = dag.toGraphInput();
       if (options.dot !== undefined) await emit(renderDot(input), options.dot);
       else if (options.svg !== undefined) await emit(renderSvg(input), options.svg);
       else process.stdout.write(`${renderAscii(input)}\n`);
     });
 
   return dags;
-}
-
-/** The graph drawing's view of a DAG. */
-export function graphInputOf(dag: DAG): GraphInput {
-  return {
-    dagId: dag.dagId,
-    tasks: dag.tasks.map((task) => ({
-      taskId: task.taskId,
-      upstreamIds: [...dag.upstreamOf(task.taskId)],
-      operator: task.operatorName,
-      triggerRule: task.settings.triggerRule,
-    })),
-  };
 }
 
 async function emit(text: string, target: string | boolean): Promise<void> {
