@@ -1,0 +1,405 @@
+import type { ConfigSections, ExecutorName } from "./types.js";
+import {
+  booleanKind,
+  choiceKind,
+  fernetKeyKind,
+  integerKind,
+  pathKind,
+  portKind,
+  positiveNumberKind,
+  textKind,
+  timezoneKind,
+  type ValueKind,
+} from "./values.js";
+
+/** Another section and key under which the same setting may be written. */
+export interface Spelling {
+  readonly section: string;
+  readonly key: string;
+}
+
+/** One key Kitelab reads: where it lives, how its value is read, and its documentation. */
+export interface OptionSpec<T> {
+  readonly key: string;
+  readonly kind: ValueKind<T>;
+  /** The default as written in airflow.cfg (placeholders unexpanded). */
+  readonly default: string;
+  /** What the key does, for airflow.cfg.example: one sentence a line. */
+  readonly doc: readonly string[];
+  /** How Airflow differs, when it does. */
+  readonly airflow?: string;
+  /** Printed as *** by `kitelab config list`. */
+  readonly secret?: boolean;
+  /**
+   * Every place the setting may be written, highest precedence first, the canonical one
+   * included. Absent: only its own section and key.
+   */
+  readonly spellings?: readonly Spelling[];
+}
+
+type Schema = { readonly [S in keyof ConfigSections]: { readonly [F in keyof ConfigSections[S]]: OptionSpec<ConfigSections[S][F]> } };
+
+const seconds = (min: number) => integerKind({ min, unit: "seconds" });
+
+/** Why `parallelism` is 4 rather than Airflow's 32; kept with the schema so both docs agree. */
+const PARALLELISM_NOTE =
+  "Airflow's default is 32. Kitelab runs each task in a worker process on a student's laptop, often with 2 cores: 4 keeps the notebook and JupyterLab responsive while tasks run.";
+
+/**
+ * Every key Kitelab reads, by section, in the order airflow.cfg.example lists them.
+ * The `satisfies` clause ties each spec to the field type in `types.ts`.
+ */
+export const SCHEMA = {
+  core: {
+    dagsFolder: {
+      key: "dags_folder",
+      kind: pathKind(),
+      default: "{KITELAB_HOME}/dags",
+      doc: ["The folder Kitelab scans for DAG files (*.ts). A relative path is taken from the Kitelab home."],
+    },
+    loadExamples: {
+      key: "load_examples",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Whether Kitelab's example DAGs are listed beside yours. Set to False for a clean list."],
+    },
+    defaultTimezone: {
+      key: "default_timezone",
+      kind: timezoneKind,
+      default: "utc",
+      doc: ["The time zone of dates written without one (start dates, cron schedules): utc, system or an IANA name such as Europe/Amsterdam."],
+    },
+    parallelism: {
+      key: "parallelism",
+      kind: integerKind({ min: 1 }),
+      default: "4",
+      doc: ["How many task instances may run at the same time, all DAGs together."],
+      airflow: PARALLELISM_NOTE,
+    },
+    maxActiveTasksPerDag: {
+      key: "max_active_tasks_per_dag",
+      kind: integerKind({ min: 1 }),
+      default: "16",
+      doc: ["How many task instances of one DAG may run at the same time, all its runs together (a DAG's maxActiveTasks overrides it)."],
+    },
+    maxActiveRunsPerDag: {
+      key: "max_active_runs_per_dag",
+      kind: integerKind({ min: 1 }),
+      default: "16",
+      doc: ["How many runs of one DAG may be active at the same time (a DAG's maxActiveRuns overrides it)."],
+    },
+    dagsArePausedAtCreation: {
+      key: "dags_are_paused_at_creation",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Whether a DAG seen for the first time starts paused (a DAG's isPausedUponCreation overrides it)."],
+    },
+    defaultTaskRetries: {
+      key: "default_task_retries",
+      kind: integerKind({ min: 0 }),
+      default: "0",
+      doc: ["How many times a failed task is retried when neither it nor its DAG's defaultArgs set retries."],
+    },
+    dagbagImportTimeout: {
+      key: "dagbag_import_timeout",
+      kind: positiveNumberKind("seconds"),
+      default: "30.0",
+      doc: ["How long, in seconds, importing one DAG file may take before it is reported as an import error."],
+    },
+    executor: {
+      key: "executor",
+      kind: choiceKind<ExecutorName>("executor", ["LocalExecutor", "SequentialExecutor"]),
+      default: "LocalExecutor",
+      doc: [
+        "How tasks run: LocalExecutor runs up to `parallelism` tasks at once in worker processes;",
+        "SequentialExecutor runs one task at a time, in the same kind of worker process.",
+      ],
+      airflow: "Airflow 2's default is SequentialExecutor (because of SQLite); Kitelab has no such limit.",
+    },
+    fernetKey: {
+      key: "fernet_key",
+      kind: fernetKeyKind,
+      default: "",
+      doc: [
+        "The key that encrypts connection passwords and secret variables in the store.",
+        "Leave it empty: the scheduler generates one on first start and writes it here. Keep it secret.",
+      ],
+      secret: true,
+    },
+    xcomMaxSizeBytes: {
+      key: "xcom_max_size_bytes",
+      kind: integerKind({ min: 0, unit: "bytes" }),
+      default: "49152",
+      doc: [
+        "The largest value, in bytes of JSON, a task may push as an XCom (49152 = 48 KiB).",
+        "XComs are for small results; pass data between tasks in files.",
+      ],
+      airflow: "Kitelab's own key; Airflow's limit depends on its database.",
+    },
+  },
+  scheduler: {
+    dagDirListInterval: {
+      key: "dag_dir_list_interval",
+      kind: seconds(0),
+      default: "300",
+      doc: [
+        "How often, in seconds, the dags folder is scanned in full for new and deleted files.",
+        "Kitelab also watches the folder, so a new file usually shows up within a second anyway.",
+        "Also accepted as [core] dag_dir_list_interval (as some course material writes it) and as",
+        "[dag_processor] refresh_interval (Airflow 3's name). When several are set, [core] wins,",
+        "then [dag_processor], then [scheduler]; an environment variable beats all three.",
+      ],
+      spellings: [
+        { section: "core", key: "dag_dir_list_interval" },
+        { section: "dag_processor", key: "refresh_interval" },
+        { section: "scheduler", key: "dag_dir_list_interval" },
+      ],
+    },
+    minFileProcessInterval: {
+      key: "min_file_process_interval",
+      kind: seconds(0),
+      default: "30",
+      doc: ["How long, in seconds, before an unchanged DAG file is parsed again. A changed file is parsed at once."],
+    },
+    catchupByDefault: {
+      key: "catchup_by_default",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Whether a DAG that does not set catchup creates the runs it missed since its start date."],
+    },
+    schedulerHeartbeatSec: {
+      key: "scheduler_heartbeat_sec",
+      kind: seconds(1),
+      default: "5",
+      doc: ["How often, in seconds, the scheduler records that it is alive (what /health reports)."],
+    },
+    createCronDataIntervals: {
+      key: "create_cron_data_intervals",
+      kind: booleanKind,
+      default: "True",
+      doc: [
+        "True: a cron schedule's run covers the interval that ends when it starts, as in Airflow 2",
+        "(the 2024-01-02 daily run has logical date 2024-01-01). False: the run's logical date is",
+        "the moment it starts and its data interval is empty, as in Airflow 3.",
+      ],
+    },
+    schedulerHealthCheckThreshold: {
+      key: "scheduler_health_check_threshold",
+      kind: seconds(1),
+      default: "30",
+      doc: ["How long, in seconds, without a heartbeat before /health reports the scheduler unhealthy."],
+    },
+  },
+  logging: {
+    baseLogFolder: {
+      key: "base_log_folder",
+      kind: pathKind(),
+      default: "{KITELAB_HOME}/logs",
+      doc: ["The folder task logs are written to, one file per task attempt."],
+    },
+  },
+  database: {
+    storePath: {
+      key: "store_path",
+      kind: pathKind(),
+      default: "{KITELAB_HOME}/kitelab-store",
+      doc: [
+        "Where Kitelab keeps its state: DAG runs, task instances, XComs, variables, connections.",
+        "Airflow's sql_alchemy_conn is ignored (Kitelab has no SQL database); `kitelab config list --unused` lists it.",
+      ],
+      airflow: "Kitelab's own key.",
+    },
+  },
+  webserver: {
+    webServerHost: {
+      key: "web_server_host",
+      kind: textKind({ nonEmpty: true, accepted: "a host name or address such as 127.0.0.1" }),
+      default: "127.0.0.1",
+      doc: ["The address the status pages listen on. 127.0.0.1 keeps them private to this machine; 0.0.0.0 opens them to the network."],
+      airflow: "Airflow's default is 0.0.0.0.",
+    },
+    webServerPort: {
+      key: "web_server_port",
+      kind: portKind(true),
+      default: "5555",
+      doc: ["The port of the status pages. 0 lets the system pick a free one (JupyterLab passes its own)."],
+      airflow: "Airflow's default is 8080.",
+    },
+    baseUrl: {
+      key: "base_url",
+      kind: textKind({
+        accepted: "nothing, a path such as /kitelab/ or a URL such as http://localhost:5555",
+        check: (text) =>
+          /^(\/|https?:\/\/)\S*$/.test(text)
+            ? undefined
+            : "is not a path or URL; use nothing, a path such as /kitelab/ or a URL such as http://localhost:5555",
+      }),
+      default: "",
+      doc: ["The path or URL the status pages are served under, when behind a proxy; empty for none."],
+    },
+    authToken: {
+      key: "auth_token",
+      kind: textKind(),
+      default: "",
+      doc: [
+        "A token the status pages' API requires (header `Authorization: Bearer <token>`) for changes,",
+        "and for reads unless expose_reads is True. Empty: no token is required. Keep it secret.",
+      ],
+      secret: true,
+      airflow: "Kitelab's own key.",
+    },
+    statusDagId: {
+      key: "status_dag_id",
+      kind: textKind({
+        accepted: "nothing or a DAG id",
+        check: (text) => (/^[A-Za-z0-9_.-]+$/.test(text) ? undefined : "is not a DAG id; use letters, digits, _, - and . only, or nothing"),
+      }),
+      default: "",
+      doc: ["The DAG whose last run the page / redirects to /success or /failure for; empty for the latest run of any DAG."],
+      airflow: "Kitelab's own key.",
+    },
+    exposeReads: {
+      key: "expose_reads",
+      kind: booleanKind,
+      default: "True",
+      doc: ["True: GET routes (pages, /health, reading the API) need no token, even when auth_token is set."],
+      airflow: "Kitelab's own key.",
+    },
+  },
+  smtp: {
+    smtpHost: {
+      key: "smtp_host",
+      kind: textKind(),
+      default: "",
+      doc: ["The mail server. Empty: emails are not sent but written as .eml files to the outbox folder in the Kitelab home."],
+      airflow: "Airflow's default is localhost.",
+    },
+    smtpPort: {
+      key: "smtp_port",
+      kind: portKind(false),
+      default: "25",
+      doc: ["The mail server's port: usually 25, 587 with smtp_starttls, 465 with smtp_ssl."],
+    },
+    smtpStarttls: {
+      key: "smtp_starttls",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Upgrade the connection with STARTTLS. Cannot be combined with smtp_ssl."],
+    },
+    smtpSsl: {
+      key: "smtp_ssl",
+      kind: booleanKind,
+      default: "False",
+      doc: ["Connect over TLS from the start (port 465). Cannot be combined with smtp_starttls."],
+    },
+    smtpUser: {
+      key: "smtp_user",
+      kind: textKind(),
+      default: "",
+      doc: ["The user name for the mail server; empty for none."],
+    },
+    smtpPassword: {
+      key: "smtp_password",
+      kind: textKind(),
+      default: "",
+      doc: ["The password for the mail server; empty for none. Keep it secret."],
+      secret: true,
+    },
+    smtpMailFrom: {
+      key: "smtp_mail_from",
+      kind: textKind({
+        nonEmpty: true,
+        accepted: "an email address such as kitelab@example.com",
+        check: (text) => (text.includes("@") ? undefined : "is not an email address; use an address such as kitelab@example.com"),
+      }),
+      default: "kitelab@example.com",
+      doc: ["The sender of emails, unless [email] from_email is set."],
+      airflow: "Airflow's default is airflow@example.com.",
+    },
+    smtpTimeout: {
+      key: "smtp_timeout",
+      kind: seconds(1),
+      default: "30",
+      doc: ["How long, in seconds, to wait for the mail server."],
+    },
+    smtpRetryLimit: {
+      key: "smtp_retry_limit",
+      kind: integerKind({ min: 0 }),
+      default: "5",
+      doc: ["How many times sending one email is retried after a failure."],
+    },
+  },
+  email: {
+    defaultEmailOnFailure: {
+      key: "default_email_on_failure",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Whether a task that sets email but not emailOnFailure sends mail when it fails."],
+    },
+    defaultEmailOnRetry: {
+      key: "default_email_on_retry",
+      kind: booleanKind,
+      default: "True",
+      doc: ["Whether a task that sets email but not emailOnRetry sends mail when it is retried."],
+    },
+    subjectTemplate: {
+      key: "subject_template",
+      kind: pathKind({ optional: true }),
+      default: "",
+      doc: ["A template file for the subject of alert emails; empty for Kitelab's own."],
+      airflow: "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
+    },
+    htmlContentTemplate: {
+      key: "html_content_template",
+      kind: pathKind({ optional: true }),
+      default: "",
+      doc: ["A template file for the HTML body of alert emails; empty for Kitelab's own."],
+      airflow: "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
+    },
+    fromEmail: {
+      key: "from_email",
+      kind: textKind({
+        accepted: "nothing or an email address",
+        check: (text) => (text.includes("@") ? undefined : "is not an email address; use nothing or an address such as Kitelab <kitelab@example.com>"),
+      }),
+      default: "",
+      doc: ["The sender of alert emails, such as Kitelab <kitelab@example.com>; empty to use [smtp] smtp_mail_from."],
+    },
+  },
+} as const satisfies Schema;
+
+/** A schema entry with its section and field names, for code that walks all of them. */
+export interface SchemaEntry {
+  readonly section: keyof ConfigSections;
+  readonly field: string;
+  readonly spec: OptionSpec<unknown>;
+}
+
+/** All keys Kitelab reads, in schema order. */
+export const SCHEMA_ENTRIES: readonly SchemaEntry[] = Object.entries(SCHEMA).flatMap(([section, fields]) =>
+  Object.entries(fields).map(([field, spec]) => ({
+    section: section as keyof ConfigSections,
+    field,
+    spec: spec as OptionSpec<unknown>,
+  })),
+);
+
+/** The places an entry may be written, highest precedence first. */
+export function spellingsOf(entry: SchemaEntry): readonly Spelling[] {
+  return entry.spec.spellings ?? [{ section: entry.section, key: entry.spec.key }];
+}
+
+/** Sections that hold keys Kitelab reads (including alternative spellings). */
+export const KNOWN_SECTIONS: ReadonlySet<string> = new Set(SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry).map((s) => s.section)));
+
+/** "core.dags_folder": the canonical name sources are keyed by. */
+export function canonicalName(entry: SchemaEntry): string {
+  return `${entry.section}.${entry.spec.key}`;
+}
+
+/** Finds the entry read from `[section] key` under any of its spellings. */
+export function findEntry(section: string, key: string): SchemaEntry | undefined {
+  const s = section.toLowerCase();
+  const k = key.toLowerCase();
+  return SCHEMA_ENTRIES.find((entry) => spellingsOf(entry).some((spelling) => spelling.section === s && spelling.key === k));
+}
