@@ -118,9 +118,12 @@ function makeTimetable(
   };
 }
 
-/** The latest automated run due at `now`, ignoring catchup (what a catchup-off DAG would run). */
+/**
+ * The latest automated run due at `now`, ignoring catchup and endDate: the run after it is
+ * the first one not due at `now`, however many runs came before.
+ */
 export function latestDueRun(options: TimetableOptions, now: Date): RunInfo | null {
-  const timetable = createTimetable({ ...options, catchup: false });
+  const timetable = createTimetable({ ...options, catchup: false, endDate: undefined });
   if (!timetable.ok) return null;
   const run = timetable.value.nextRun(null, now);
   return run && run.runAfter <= now ? run : null;
