@@ -24,7 +24,7 @@ export interface OptionSpec<T> {
   readonly kind: ValueKind<T>;
   /** The default as written in airflow.cfg (placeholders unexpanded). */
   readonly default: string;
-  /** What the key does, for airflow.cfg.example: one sentence a line. */
+  /** What the key does, for airflow.cfg.example; the lines are joined and wrapped. */
   readonly doc: readonly string[];
   /** How Airflow differs, when it does. */
   readonly airflow?: string;
@@ -242,7 +242,7 @@ export const SCHEMA = {
       kind: textKind(),
       default: "",
       doc: [
-        "A token the status pages' API requires (header `Authorization: Bearer <token>`) for changes,",
+        "A token the status pages' API requires for changes,",
         "and for reads unless expose_reads is True. Empty: no token is required. Keep it secret.",
       ],
       secret: true,
@@ -271,7 +271,7 @@ export const SCHEMA = {
       key: "smtp_host",
       kind: textKind(),
       default: "",
-      doc: ["The mail server. Empty: emails are not sent but written as .eml files to the outbox folder in the Kitelab home."],
+      doc: ["The mail server. Empty: emails are not sent but written to the outbox folder in the Kitelab home."],
       airflow: "Airflow's default is localhost.",
     },
     smtpPort: {
