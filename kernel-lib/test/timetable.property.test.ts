@@ -25,7 +25,9 @@ const scenarios = fc.record({
   semantics: fc.constantFrom("airflow2" as const, "airflow3" as const),
 });
 
-function optionsOf(scenario: fc.RecordValue<typeof scenarios extends fc.Arbitrary<infer T> ? T : never>): TimetableOptions & { now: Date } {
+type Scenario = typeof scenarios extends fc.Arbitrary<infer T> ? T : never;
+
+function optionsOf(scenario: Scenario): TimetableOptions & { now: Date } {
   const start = scenario.startDate.getTime();
   return {
     schedule: scenario.schedule,
