@@ -1,9 +1,17 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { EXAMPLES_FOLDER } from "./dagSource.js";
+import { loadConfig, type KitelabConfig } from "../config/index.js";
+import { dagFoldersOf } from "../scheduler/settings.js";
+import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
+import { CliError } from "./output.js";
+
+/** The configuration for a CLI command: `--config PATH` or `$KITELAB_HOME/airflow.cfg`, with env overrides. */
+export function cliConfig(configPath?: string): KitelabConfig {
+  const loaded = loadConfig({ path: configPath ?? process.env.KITELAB_CONFIG });
+  if (!loaded.ok) throw new CliError(loaded.error.message);
+  return loaded.value;
+}
 
 /** Folders where `kitelab dags test ID` looks for a DAG id: the dags folder, then the examples. */
-export function dagLookupFolders(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = env.KITELAB_HOME ?? env.AIRFLOW_HOME ?? join(homedir(), "kitelab");
-  return [join(home, "dags"), EXAMPLES_FOLDER];
+export function dagLookupFolders(configPath?: string): string[] {
+  const folders = dagFoldersOf(cliConfig(configPath));
+  return folders.includes(EXAMPLES_FOLDER) ? folders : [...folders, EXAMPLES_FOLDER];
 }

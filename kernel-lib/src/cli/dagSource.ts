@@ -1,13 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { listDagFiles } from "../dagbag/listFiles.js";
-import { fileURLToPath } from "node:url";
+export { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import type { DAG } from "../dag/dag.js";
 import { importDagFile } from "../dagbag/importFile.js";
 import { CliError } from "./output.js";
-
-/** The example DAGs shipped with the library (`load_examples = True`). */
-export const EXAMPLES_FOLDER = fileURLToPath(new URL("../../examples/", import.meta.url));
 
 /**
  * Loads the DAG named by a file path or a DAG id. A file must define exactly one DAG

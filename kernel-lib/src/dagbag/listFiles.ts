@@ -1,5 +1,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The example DAGs shipped with the library (`load_examples = True`). */
+export const EXAMPLES_FOLDER = fileURLToPath(new URL("../../examples/", import.meta.url));
 
 /** DAG files (`.ts`, `.mts`, `.js`, `.mjs`) directly or recursively in a folder, sorted. */
 export function listDagFiles(folder: string): string[] {

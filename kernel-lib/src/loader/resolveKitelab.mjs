@@ -8,8 +8,7 @@ export async function initialize(data) {
 }
 
 export async function resolve(specifier, context, nextResolve) {
-  if (specifier === "kitelab" && target) {
-    return { url: target, shortCircuit: true, format: target.endsWith(".ts") ? undefined : "module" };
-  }
+  // Hand the target on to the next resolver (tsx's), so a .ts target is loaded as TypeScript.
+  if (specifier === "kitelab" && target) return nextResolve(target, context);
   return nextResolve(specifier, context);
 }

@@ -1,0 +1,26 @@
+import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
+import type { KitelabConfig } from "../config/index.js";
+import type { SchedulerSettings } from "./scheduler.js";
+
+/** The folders the DAG processor scans: `dags_folder`, plus the examples when `load_examples`. */
+export function dagFoldersOf(config: KitelabConfig): string[] {
+  return config.core.loadExamples ? [config.core.dagsFolder, EXAMPLES_FOLDER] : [config.core.dagsFolder];
+}
+
+/** Maps airflow.cfg onto what the scheduler needs (seconds become milliseconds). */
+export function schedulerSettingsOf(config: KitelabConfig): SchedulerSettings {
+  return {
+    dagFolders: dagFoldersOf(config),
+    listIntervalMs: config.scheduler.dagDirListInterval * 1000,
+    importTimeoutMs: config.core.dagbagImportTimeout * 1000,
+    parallelism: config.core.executor === "SequentialExecutor" ? 1 : config.core.parallelism,
+    maxActiveTasksPerDag: config.core.maxActiveTasksPerDag,
+    maxActiveRunsPerDag: config.core.maxActiveRunsPerDag,
+    catchupByDefault: config.scheduler.catchupByDefault,
+    pausedAtCreation: config.core.dagsArePausedAtCreation,
+    heartbeatMs: config.scheduler.schedulerHeartbeatSec * 1000,
+    semantics: config.scheduler.createCronDataIntervals ? "airflow2" : "airflow3",
+    baseLogFolder: config.logging.baseLogFolder,
+    xcomMaxBytes: config.core.xcomMaxSizeBytes,
+  };
+}
