@@ -158,8 +158,15 @@ describe("the Kitelab home and its config file", () => {
     const missing = join(scratch, "nope.cfg");
     const loaded = loadConfig({ path: missing, home: "/h", env: {} });
     assert.equal(loaded.ok, false);
-    if (!loaded.ok) assert.match(loaded.error.message, /nope\.cfg: no such file; check the --config path/);
+    if (!loaded.ok) assert.match(loaded.error.message, /nope\.cfg: no such file; check the --config path \(or \$KITELAB_CONFIG\)/);
     assert.equal(existsSync(missing), false);
+  });
+
+  test("KITELAB_CONFIG names the file when no path is given; a path given wins over it", () => {
+    const file = writeTemp("[core]\nparallelism = 5\n");
+    assert.equal(loadConfigOrThrow({ home: "/h", env: { KITELAB_CONFIG: file } }).core.parallelism, 5);
+    assert.equal(loadConfigOrThrow({ home: "/h", env: { KITELAB_CONFIG: file }, path: writeTemp("") }).core.parallelism, 4);
+    assert.equal(loadConfig({ home: "/h", env: { KITELAB_CONFIG: join(scratch, "gone.cfg") } }).ok, false);
   });
 
   test("loadConfigOrThrow throws the ConfigError", () => {

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { loadConfig, parseIni, setConfigValueInText, type KitelabConfig } from "../src/config/index.js";
+import { escapePercent, interpolate } from "../src/config/interpolate.js";
 
 function entries(text: string): Record<string, Record<string, string>> {
   const document = parseIni(text);
@@ -93,6 +95,23 @@ describe("the INI reader follows configparser", () => {
     const document = parseIni("[s]\na = 1\na = 2\n    continued\nb = 3\n");
     assert.equal(document.problems.length, 1);
     assert.deepEqual([...document.sections.get("s")!.entries.keys()], ["a", "b"]);
+  });
+});
+
+describe("round trip", () => {
+  test("any one-line value written as `key = value` with % doubled reads back unchanged", () => {
+    const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/);
+    const value = fc.string({ unit: fc.constantFrom("a", "Z", "0", " ", "%", "(", ")", "=", ":", "#", ";", "[", "]", "{", "}", "~", "é") });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(key, value), { selector: ([k]) => k, maxLength: 8 }), (pairs) => {
+        const text = `[s]\n${pairs.map(([k, v]) => `${k} = ${escapePercent(v)}`).join("\n")}\n`;
+        const section = parseIni(text).sections.get("s");
+        for (const [k, v] of pairs) {
+          const read = interpolate(section?.entries.get(k)?.value ?? "<missing>", () => undefined);
+          assert.deepEqual(read, { ok: true, text: v.trim() });
+        }
+      }),
+    );
   });
 });
 

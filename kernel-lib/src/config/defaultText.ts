@@ -32,7 +32,8 @@ const HEADER = [
   "# AIRFLOW__SECTION__KEY, for example KITELAB__CORE__LOAD_EXAMPLES=False.",
   "#",
   "# The file is $KITELAB_HOME/airflow.cfg (~/kitelab/airflow.cfg by default), written from",
-  "# these defaults on the scheduler's first start; `kitelab --config PATH` reads another one.",
+  "# these defaults on the scheduler's first start; `kitelab --config PATH` (or the variable",
+  "# KITELAB_CONFIG=PATH) reads another one.",
   "# `kitelab config list` shows the effective values and where each came from.",
 ];
 

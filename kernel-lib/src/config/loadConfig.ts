@@ -10,11 +10,14 @@ import type { ConfigSource, KitelabConfig, UnusedKey } from "./types.js";
 import { expandHomePlaceholders, type ValueContext } from "./values.js";
 
 export interface LoadConfigOptions {
-  /** The config file (`--config PATH`). A missing explicit file is an error. @default `HOME/airflow.cfg` */
+  /**
+   * The config file (`--config PATH`), else `$KITELAB_CONFIG` (Airflow's AIRFLOW_CONFIG), else
+   * `HOME/airflow.cfg`. A file named by either of the first two must exist.
+   */
   readonly path?: string;
   /** The Kitelab home. @default resolveHome(env) */
   readonly home?: string;
-  /** Where KITELAB_HOME, HOME and the KITELAB__/AIRFLOW__ overrides are read. @default process.env */
+  /** Where KITELAB_HOME, KITELAB_CONFIG, HOME and the KITELAB__/AIRFLOW__ overrides are read. @default process.env */
   readonly env?: ConfigEnv;
 }
 
@@ -48,10 +51,11 @@ interface Candidate {
 export function loadConfig(options: LoadConfigOptions = {}): Result<KitelabConfig, ConfigError> {
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? resolveHome(env));
-  const path = options.path !== undefined ? resolve(options.path) : configPathIn(home);
+  const explicitPath = options.path ?? (env.KITELAB_CONFIG?.trim() ? env.KITELAB_CONFIG : undefined);
+  const path = explicitPath !== undefined ? resolve(explicitPath) : configPathIn(home);
   const problems: ConfigProblem[] = [];
 
-  const read = readConfigText(path, options.path !== undefined);
+  const read = readConfigText(path, explicitPath !== undefined);
   if (read.problem) problems.push(read.problem);
   const document: IniDocument = parseIni(read.text ?? "");
   for (const problem of document.problems) {
@@ -107,7 +111,7 @@ function readConfigText(path: string, explicit: boolean): { text?: string; probl
     if (code === "ENOENT" && !explicit) return {};
     const why =
       code === "ENOENT"
-        ? "no such file; check the --config path, or leave --config out to use the Kitelab home's airflow.cfg"
+        ? "no such file; check the --config path (or $KITELAB_CONFIG), or leave it out to use the Kitelab home's airflow.cfg"
         : code === "EISDIR"
           ? "is a folder, not a file; point --config at the airflow.cfg inside it"
           : `cannot be read (${code ?? String(error)}); check its permissions`;
