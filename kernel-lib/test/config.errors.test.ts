@@ -64,6 +64,14 @@ describe("a bad value stops start-up with the file, line, key and what to write 
 });
 
 describe("problems outside values", () => {
+  test("problems in environment variables come after those in the file", () => {
+    const path = join(scratch, "airflow.cfg");
+    writeFileSync(path, "[core]\nparallelism = 0\n");
+    const loaded = loadConfig({ path, home: "/h", env: { AIRFLOW__CORE__LOAD_EXAMPLES: "maybe" } });
+    assert.equal(loaded.ok, false);
+    if (!loaded.ok) assert.deepEqual(loaded.error.problems.map((problem) => problem.envVar ?? problem.line), [2, "AIRFLOW__CORE__LOAD_EXAMPLES"]);
+  });
+
   test("a bad environment variable is named instead of a file line", () => {
     assert.equal(
       errorFor("[core]\n", { KITELAB__CORE__LOAD_EXAMPLES: "maybe" }),
@@ -75,7 +83,7 @@ describe("problems outside values", () => {
     assert.match(errorFor("[core]\nload_examples False\n"), /^airflow\.cfg line 2: "load_examples False" is not a "key = value" line/);
   });
 
-  test("all problems are collected, in one ConfigError that is a KitelabError", () => {
+  test("all problems are collected, in line order, in one ConfigError that is a KitelabError", () => {
     const path = join(here, "fixtures", "config", "broken.cfg");
     const loaded = loadConfig({ path, home: "/h", env: {} });
     assert.equal(loaded.ok, false);
@@ -87,16 +95,16 @@ describe("problems outside values", () => {
     assert.deepEqual(
       error.problems.map((problem) => [problem.line, problem.section, problem.key, problem.value]),
       [
-        [9, "scheduler", undefined, undefined],
         [3, "core", "load_examples", "maybe"],
         [5, "core", "executor", "CeleryExecutor"],
         [8, "scheduler", "dag_dir_list_interval", "-5"],
+        [9, "scheduler", undefined, undefined],
         [12, "webserver", "web_server_port", "70000"],
       ],
     );
     assert.ok(error.problems.every((problem) => problem.file === path));
     const lines = error.message.split("\n");
     assert.equal(lines[0], "The configuration has 5 problems:");
-    assert.equal(lines[2], `  - ${path} line 3: [core] load_examples = maybe is not a boolean; use True or False`);
+    assert.equal(lines[1], `  - ${path} line 3: [core] load_examples = maybe is not a boolean; use True or False`);
   });
 });

@@ -83,7 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<KitelabConfi
   }
   checkSmtpSecurity(sections, sources, problems);
 
-  if (problems.length > 0) return err(new ConfigError(problems));
+  if (problems.length > 0) return err(new ConfigError(inReadingOrder(problems)));
   const config = {
     home,
     path,
@@ -101,6 +101,12 @@ export function loadConfigOrThrow(options: LoadConfigOptions = {}): KitelabConfi
   const loaded = loadConfig(options);
   if (!loaded.ok) throw loaded.error;
   return loaded.value;
+}
+
+/** Problems in the file by line (a file that cannot be read first), then those in environment variables. */
+function inReadingOrder(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const rank = (problem: ConfigProblem) => (problem.envVar ? Number.MAX_SAFE_INTEGER : (problem.line ?? 0));
+  return [...problems].sort((a, b) => rank(a) - rank(b));
 }
 
 function readConfigText(path: string, explicit: boolean): { text?: string; problem?: ConfigProblem } {

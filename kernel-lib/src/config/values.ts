@@ -49,7 +49,7 @@ export const booleanKind: ValueKind<boolean> = {
 };
 
 /** A whole number in [min, max]; `unit` names what it counts ("seconds"). */
-export function integerKind(options: { min: number; max?: number; unit?: string; zeroMeans?: string }): ValueKind<number> {
+export function integerKind(options: { min: number; max?: number; unit?: string }): ValueKind<number> {
   const { min, max, unit } = options;
   const what = unit ? `a whole number of ${unit}` : "a whole number";
   const range = max !== undefined ? `from ${min} to ${max}` : min === 0 ? "0 or more" : `${min} or more`;
