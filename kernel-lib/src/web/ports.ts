@@ -1,0 +1,53 @@
+import type { SerializedDag } from "../dag/serialize.js";
+import type { ImportProblem } from "../dagbag/importFile.js";
+import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type { DagRunState } from "../states.js";
+
+/**
+ * What the web server reads and asks for. The scheduler process implements these over its
+ * store and scheduler; tests pass in-memory ones. The web layer never writes the store.
+ */
+
+export interface DagSummary {
+  dag: SerializedDag;
+  isPaused: boolean;
+  isActive: boolean;
+  /** When the next scheduled run becomes due, if any. */
+  nextRunAfter?: string;
+  nextLogicalDate?: string;
+}
+
+export interface RunQuery {
+  dagId?: string;
+  states?: DagRunState[];
+  /** `-execution_date` (newest first, the default), `execution_date`, `-start_date`, `start_date`, `-end_date`, `end_date`. */
+  orderBy?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface ReadModel {
+  dags(): DagSummary[];
+  dag(dagId: string): DagSummary | undefined;
+  runs(query: RunQuery): Page<DagRunRecord>;
+  run(dagId: string, runId: string): DagRunRecord | undefined;
+  /** The most recently finished run (success or failed), of one DAG or of all. */
+  latestFinishedRun(dagId?: string): DagRunRecord | undefined;
+  taskInstances(dagId: string, runId: string): TaskInstanceRecord[];
+  xcoms(dagId: string, runId: string): XComRecord[];
+  importErrors(): Array<ImportProblem & { file: string; timestamp: string }>;
+  /** The scheduler's latest heartbeat, if it ever beat. */
+  latestHeartbeat(): { at: string; pid: number; hostname: string } | undefined;
+}
+
+/** State changes the web server asks of the running scheduler. */
+export interface SchedulerControl {
+  trigger(dagId: string, request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string }): Promise<DagRunRecord>;
+  setPaused(dagId: string, paused: boolean): Promise<void>;
+  clear(dagId: string, runId: string, taskIds?: string[]): Promise<number>;
+}
