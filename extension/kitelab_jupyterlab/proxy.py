@@ -12,7 +12,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Optional
 
 from . import launches
 from .settings import kitelab_home, read_api_token
@@ -23,7 +23,7 @@ TOKEN_HEADER = "X-Kitelab-Token"
 START_TIMEOUT_SECONDS = 120.0
 
 
-def kitelab_executable(env: Mapping[str, str] = os.environ) -> List[str]:
+def kitelab_executable(env: Mapping[str, str] = os.environ, python_bin: Optional[Path] = None) -> List[str]:
     """How to run the `kitelab` CLI: `$KITELAB_COMMAND` (a shell-quoted command, e.g. a fake
     backend in tests), else `kitelab` on PATH, else the one beside this Python (`.venv/bin`),
     else the checkout named by `$KITELAB_REPO`."""
@@ -33,7 +33,7 @@ def kitelab_executable(env: Mapping[str, str] = os.environ) -> List[str]:
     found = shutil.which("kitelab", path=env.get("PATH"))
     if found:
         return [found]
-    beside = Path(sys.executable).parent / "kitelab"
+    beside = (python_bin or Path(sys.executable).parent) / "kitelab"
     if beside.is_file() and os.access(beside, os.X_OK):
         return [str(beside)]
     repo = (env.get("KITELAB_REPO") or "").strip()
