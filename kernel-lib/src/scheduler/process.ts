@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { KitelabConfig } from "../config/index.js";
+import { ensureConfigFile } from "../config/index.js";
+import { LocalExecutor } from "../executor/localExecutor.js";
+import { Scheduler } from "./scheduler.js";
+import { schedulerSettingsOf } from "./settings.js";
+import type { SchedulerStore } from "./schedulerStore.js";
+
+/** Reads the API token from config, or from `$KITELAB_HOME/api_token`, generating it (mode 0600) on first start. */
+export function ensureApiToken(config: KitelabConfig): string {
+  if (config.webserver.authToken) return config.webserver.authToken;
+  const path = join(config.home, "api_token");
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  mkdirSync(config.home, { recursive: true });
+  const token = randomBytes(24).toString("base64url");
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return token;
+}
+
+export interface RunningScheduler {
+  scheduler: Scheduler;
+  store: SchedulerStore;
+  config: KitelabConfig;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the scheduler side of `kitelab scheduler` / `standalone`: config file, store
+ * (single writer), worker pool, DAG processor. The caller adds the web server and signals.
+ */
+export async function startScheduler(config: KitelabConfig, openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>): Promise<RunningScheduler> {
+  ensureConfigFile(config.home);
+  mkdirSync(config.core.dagsFolder, { recursive: true });
+  mkdirSync(config.logging.baseLogFolder, { recursive: true });
+  const store = await openStore(config);
+  const settings = schedulerSettingsOf(config);
+  let scheduler: Scheduler | undefined;
+  const executor = new LocalExecutor({
+    parallelism: settings.parallelism,
+    name: config.core.executor,
+    serviceHandler: (...args) => scheduler!.serviceHandler(...args),
+  });
+  scheduler = new Scheduler(store, executor, settings);
+  await executor.start();
+  await scheduler.start();
+  const running = scheduler;
+  return {
+    scheduler: running,
+    store,
+    config,
+    async stop(graceMs = 5000) {
+      await running.stop(graceMs);
+      await store.close?.();
+    },
+  };
+}
