@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Brings a checkout to "ready": npm packages, kitelab built for the kernel, a Python venv with
-// JupyterLab, the tslab kernelspec inside that venv, and Debian's chromium for browser tests.
+// JupyterLab, the tslab kernelspec and the kitelab-jupyterlab extension inside that venv, and
+// Debian's chromium for browser tests.
 // Every step compares a stamp or the file it would write and does nothing when already done.
 import fs from "node:fs";
 import os from "node:os";
@@ -11,6 +12,7 @@ import { hashInputs, readStamp, writeStamp } from "./lib/stamp.mjs";
 import { step, warn, run, capture, SetupError } from "./lib/log.mjs";
 import { findPython, PYTHON_INSTALL_HINT } from "./lib/python.mjs";
 import { kernelJson, kitelabShim } from "./lib/kernelspec.mjs";
+import { extensionPackages, installExtension } from "./lib/extension.mjs";
 
 const MIN_NODE_MAJOR = 20;
 
@@ -181,7 +183,11 @@ function main() {
   checkNode();
   npmPackages();
   buildLibrary();
-  if (pythonVenv()) kernelspec();
+  extensionPackages();
+  if (pythonVenv()) {
+    kernelspec();
+    installExtension();
+  }
   browser();
   const elapsed = Date.now() - started;
   step("done", `ready in ${elapsed < 1000 ? `${elapsed} ms` : `${(elapsed / 1000).toFixed(1)} s`}`);

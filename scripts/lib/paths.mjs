@@ -24,4 +24,11 @@ export const paths = {
   buildTsconfig: inRepo("kernel-lib", "tsconfig.build.json"),
   tsc: inRepo("node_modules", "typescript", "bin", "tsc"),
   examples: inRepo("kernel-lib", "examples"),
+  extension: inRepo("extension"),
+  extensionNodeModules: inRepo("extension", "node_modules"),
+  extensionNpmStamp: inRepo("extension", "node_modules", ".kitelab-setup-npm.sha256"),
+  // In .venv, so a venv created anew installs the extension again.
+  extensionStamp: inRepo(".venv", ".kitelab-setup-extension.sha256"),
+  extensionShared: inRepo(".venv", "share", "jupyter", "labextensions", "kitelab-jupyterlab", "package.json"),
+  extensionServerConfig: inRepo(".venv", "etc", "jupyter", "jupyter_server_config.d", "kitelab_jupyterlab.json"),
 };

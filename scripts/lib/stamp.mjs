@@ -3,11 +3,15 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-/** sha256 over the given files and every file below the given folders; a missing entry counts as absent. */
-export function hashInputs(entries) {
+/**
+ * sha256 over the given files and every file below the given folders; a missing entry counts as absent.
+ * `options.ignore(path)` leaves out files (and whole folders) it answers true for, e.g. build output.
+ */
+export function hashInputs(entries, options = {}) {
+  const ignore = options.ignore ?? (() => false);
   const hash = createHash("sha256");
   for (const entry of entries) {
-    const files = listFiles(entry);
+    const files = listFiles(entry)?.filter((file) => !ignore(file)) ?? null;
     if (files === null) {
       hash.update(`${entry}\0absent\0`);
       continue;
