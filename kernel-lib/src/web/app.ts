@@ -181,6 +181,7 @@ function loadStatic(): Map<string, { type: string; body: string }> {
   return new Map([
     ["app.css", { type: "text/css; charset=utf-8", body: readFileSync(join(folder, "app.css"), "utf8") + stateStyles() }],
     ["app.js", { type: "text/javascript; charset=utf-8", body: readFileSync(join(folder, "app.js"), "utf8") }],
+    ["favicon.svg", { type: "image/svg+xml", body: readFileSync(join(folder, "favicon.svg"), "utf8") }],
   ]);
 }
 
