@@ -1,0 +1,140 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ADVERTISING_FEATURES,
+  connectionFromEnvironment,
+  generateAdvertisingData,
+  generateDriftingLoans,
+  generatePenguins,
+  generatePetrolConsumption,
+  ObjectStore,
+  requireConnection,
+  requireVariable,
+  toMatrix,
+  weekIndex,
+} from "../src/ml/index.js";
+
+describe("generated datasets", () => {
+  it("are the same on every call (seeded) and have the promised shapes", () => {
+    assert.deepEqual(generateAdvertisingData(), generateAdvertisingData());
+    assert.equal(generateAdvertisingData().length, 1000);
+    assert.deepEqual(Object.keys(generateAdvertisingData()[0]!), [...ADVERTISING_FEATURES, "Clicked on Ad"]);
+    assert.equal(generatePetrolConsumption().length, 48);
+    assert.deepEqual(Object.keys(generatePetrolConsumption()[0]!), [
+      "Petrol_tax",
+      "Average_income",
+      "Paved_Highways",
+      "Population_Driver_licence(%)",
+      "Petrol_Consumption",
+    ]);
+  });
+
+  it("penguins: 344 rows, three species, three islands, and a few NA values as in the original", () => {
+    const penguins = generatePenguins();
+    assert.equal(penguins.length, 344);
+    assert.deepEqual([...new Set(penguins.map((p) => p.species))], ["Adelie", "Chinstrap", "Gentoo"]);
+    assert.deepEqual([...new Set(penguins.map((p) => p.island))].sort(), ["Biscoe", "Dream", "Torgersen"]);
+    assert.equal(penguins.filter((p) => p.bill_length_mm === "NA").length, 2);
+    assert.equal(penguins.filter((p) => p.sex === "NA").length, 11);
+  });
+
+  it("drifting loans: a window's rows depend only on its days, and both incomes and default rates move over the weeks", () => {
+    const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+    const week = generateDriftingLoans({ start: day("2021-01-11"), end: day("2021-01-18") });
+    const twoWeeks = generateDriftingLoans({ start: day("2021-01-04"), end: day("2021-01-18") });
+    assert.deepEqual(twoWeeks.slice(twoWeeks.length / 2), week, "the second half of a two-week window is that week");
+    assert.ok(week.every((row) => row.date >= "2021-01-11" && row.date < "2021-01-18"));
+    const mean = (rows: typeof week, pick: (row: (typeof week)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0) / rows.length;
+    const late = generateDriftingLoans({ start: day("2021-03-01"), end: day("2021-03-08") });
+    assert.ok(mean(late, (row) => row.income_k) > mean(week, (row) => row.income_k) * 1.1, "data drift: incomes rise");
+    assert.ok(mean(late, (row) => row.defaulted) > mean(week, (row) => row.defaulted) + 0.1, "concept drift: more defaults at the same ratios");
+    assert.equal(weekIndex(day("2021-01-04")), 0);
+    assert.equal(weekIndex(day("2021-01-17")), 1);
+    assert.throws(() => generateDriftingLoans({ start: day("2021-01-08"), end: day("2021-01-04") }), /start < end/);
+  });
+});
+
+describe("toMatrix", () => {
+  it("names the column and row of a value that is not a number, and lists the columns for a typo", () => {
+    assert.deepEqual(toMatrix([{ a: 1, b: 2 }], ["b", "a"]), [[2, 1]]);
+    assert.throws(() => toMatrix([{ a: 1 }, { a: "NA" }], ["a"]), /column "a" of row 1 to be a number, got "NA" \(string\); clean or impute/);
+    assert.throws(() => toMatrix([{ Age: 1 }], ["age"]), /the row has columns "Age"/);
+  });
+});
+
+describe("ObjectStore (a local folder as a bucket)", () => {
+  const root = mkdtempSync(join(tmpdir(), "kitelab-store-"));
+  const store = new ObjectStore(root);
+
+  it("puts, gets, lists by prefix and deletes objects by key", async () => {
+    await store.put("models/2024-01-01/model.json", '{"a":1}');
+    await store.put("models/2024-01-02/model.json", '{"a":2}');
+    await store.put("datasets/petrol.csv", "x\n1\n");
+    assert.equal((await store.get("models/2024-01-01/model.json")).toString(), '{"a":1}');
+    assert.deepEqual((await store.list("models/")).map((o) => o.key), ["models/2024-01-01/model.json", "models/2024-01-02/model.json"]);
+    await store.delete("models/2024-01-01/model.json");
+    await store.delete("models/never-there.json");
+    assert.deepEqual((await store.list("models/")).map((o) => o.key), ["models/2024-01-02/model.json"]);
+  });
+
+  it("uploads and downloads local files", async () => {
+    const local = join(root, "..", `upload-${process.pid}.txt`);
+    writeFileSync(local, "hello");
+    const info = await store.upload(local, "files/hello.txt");
+    assert.equal(info.size, 5);
+    const target = join(mkdtempSync(join(tmpdir(), "kitelab-dl-")), "sub", "hello.txt");
+    await store.download("files/hello.txt", target);
+    assert.equal(readFileSync(target, "utf8"), "hello");
+    assert.equal(await store.exists("files/hello.txt"), true);
+  });
+
+  it("refuses keys that would leave the bucket, and names a missing key", async () => {
+    await assert.rejects(store.put("../escape.txt", "x"), /Expected an object key such as/);
+    await assert.rejects(store.get("/etc/passwd"), /Expected an object key such as/);
+    await assert.rejects(store.get("nope.csv"), /No object 'nope.csv' in the store at/);
+    assert.equal(existsSync(join(root, "..", "escape.txt")), false);
+  });
+
+  it("is built from an fs connection whose extra names the root", () => {
+    assert.equal(ObjectStore.fromConnection({ connId: "store_default", connType: "fs", extra: { root } }).root, root);
+    assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "s3" }), /conn type "fs", got "s3"/);
+    assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "fs" }), /extra \{"root": "\/path\/to\/bucket"\}/);
+    assert.throws(() => ObjectStore.fromConnection(undefined), /No connection 'store_default'; add it with: kitelab connections add/);
+  });
+});
+
+describe("connection and variable lookups", () => {
+  const empty = { connections: { get: () => undefined }, variables: { get: () => undefined } };
+
+  it("prefer the task's context, then AIRFLOW_CONN_<ID> / AIRFLOW_VAR_<KEY> in the environment", () => {
+    const fromContext = { connId: "db", connType: "sqlite", host: "/ctx.db" };
+    assert.equal(requireConnection({ ...empty, connections: { get: () => fromContext } }, "db").host, "/ctx.db");
+    process.env.AIRFLOW_CONN_LOOKUP_TEST = JSON.stringify({ conn_type: "sqlite", host: "/env.db", port: 5432, extra: '{"k": 1}' });
+    process.env.AIRFLOW_VAR_LOOKUP_TOKEN = "s3cret";
+    try {
+      assert.deepEqual(requireConnection(empty, "lookup_test"), {
+        connId: "lookup_test",
+        connType: "sqlite",
+        host: "/env.db",
+        schema: undefined,
+        login: undefined,
+        password: undefined,
+        port: 5432,
+        extra: { k: 1 },
+      });
+      assert.equal(requireVariable(empty, "lookup_token"), "s3cret");
+    } finally {
+      delete process.env.AIRFLOW_CONN_LOOKUP_TEST;
+      delete process.env.AIRFLOW_VAR_LOOKUP_TOKEN;
+    }
+  });
+
+  it("say how to define what is missing", () => {
+    assert.throws(() => requireConnection(empty, "nope"), /No connection 'nope'. Define it with `kitelab connections add nope --conn-type fs`, or set the environment variable AIRFLOW_CONN_NOPE/);
+    assert.throws(() => requireVariable(empty, "nope"), /No variable 'nope'. Set it with `kitelab variables set nope <value>`/);
+    assert.throws(() => connectionFromEnvironment("x", { AIRFLOW_CONN_X: "sqlite://" }), /Expected AIRFLOW_CONN_X to hold JSON/);
+  });
+});
