@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import {
   buildRunSummary,
@@ -181,6 +182,12 @@ describe("text safety", () => {
 describe("mail settings are checked where they enter", () => {
   it("refuses smtp_starttls together with smtp_ssl, naming both keys", () => {
     assert.throws(() => resolveMailSettings(outboxSettings("/tmp/x", { smtpHost: "mail.example.com", smtpSsl: true })), /smtp_starttls and smtp_ssl are both True/);
+  });
+
+  it("the resolved settings never print or serialize the password, yet keep it", () => {
+    const resolved = resolveMailSettings(outboxSettings("/tmp/x", { smtpHost: "mail.example.com", smtpUser: "u", smtpPassword: "hunter2-secret" }));
+    assert.equal(resolved.smtpPassword, "hunter2-secret");
+    assert.doesNotMatch(JSON.stringify(resolved) + inspect(resolved), /hunter2-secret/);
   });
 
   it("needs a sender and a positive timeout, and says which key to set", () => {

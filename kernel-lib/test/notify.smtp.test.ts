@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { Notifier, createMailService, failedDir, headerValue, listOutbox, parseMail, readOutboxMessage, type MailSettings } from "../src/notify/index.js";
 import type { TaskFinishedEvent } from "../src/scheduler/scheduler.js";
 import { LAB2_TASKS, dagOf, outboxSettings, recordingLog, RUN_ID, runFinished, schedulerLikeEvents, task, taskFinished, taskInstance } from "./fixtures/notify/events.js";
@@ -205,6 +206,7 @@ describe("bad addresses and refusals: a clear reason, nothing crashes", () => {
     assert.match(result.detail, /not sent after 1 attempt: .*535/);
     const everything = [result.detail, ...lines, JSON.stringify(notifier.status()), ...(await Promise.all((await listOutbox(dir)).map((entry) => readOutboxMessage(dir, entry.id))))].join("\n");
     assert.doesNotMatch(everything, new RegExp(PASSWORD));
+    assert.doesNotMatch(inspect(notifier, { depth: 10, showHidden: false }) + JSON.stringify(notifier), new RegExp(PASSWORD));
     assert.doesNotMatch(everything, new RegExp(Buffer.from(`\0${USER}\0${PASSWORD}`).toString("base64").slice(0, 16)));
   });
 

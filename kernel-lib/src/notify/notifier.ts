@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import { inspect } from "node:util";
 import type { OutgoingEmail } from "../dag/context.js";
 import type { RunFinishedEvent, SchedulerEvents, TaskFinishedEvent } from "../scheduler/scheduler.js";
 import { readLogTail } from "./logTail.js";
@@ -67,7 +68,7 @@ interface Job {
  * detach(); await notifier.close();
  */
 export class Notifier {
-  readonly settings: ResolvedMailSettings;
+  private readonly settings: ResolvedMailSettings;
   private readonly now: () => Date;
   private readonly log: NotifierLog;
   private readonly transport?: MailTransport;
@@ -184,6 +185,15 @@ export class Notifier {
       await this.settled();
     }
     this.transport?.close();
+  }
+
+  /** What `console.log(notifier)` shows: the transport and counters, never the password. */
+  [inspect.custom](): string {
+    return `Notifier ${inspect(this.status())}`;
+  }
+
+  toJSON(): NotifierStatus {
+    return this.status();
   }
 
   private guard(what: string, work: () => void): void {

@@ -48,7 +48,10 @@ export type ResolvedMailSettings = Required<Omit<MailSettings, "smtpTlsCa">> & P
 
 export const MAIL_DEFAULTS = { retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, queueLimit: 100 } as const;
 
-/** Checks settings where they enter the notifier; messages name the `airflow.cfg` key to fix. */
+/**
+ * Checks settings where they enter the notifier; messages name the `airflow.cfg` key to fix.
+ * The result's `smtpPassword` is not enumerable, so logging the settings cannot leak it.
+ */
 export function resolveMailSettings(settings: MailSettings): ResolvedMailSettings {
   if (typeof settings !== "object" || settings === null) {
     throw new ValidationError(`Expected mail settings to be an object, got ${describeValue(settings)}`);
@@ -107,6 +110,8 @@ export function resolveMailSettings(settings: MailSettings): ResolvedMailSetting
     queueLimit: integer("queueLimit", "queue limit", 1, MAIL_DEFAULTS.queueLimit),
   };
   if (settings.smtpTlsCa !== undefined) resolved.smtpTlsCa = text("smtpTlsCa", "a PEM certificate");
+  // Not enumerable: printing or serializing the settings never shows the password.
+  Object.defineProperty(resolved, "smtpPassword", { value: resolved.smtpPassword, enumerable: false });
   return resolved;
 }
 
