@@ -202,7 +202,7 @@ export function wantsJson(req: Request): boolean {
 
 function errorHandler(context: AppContext) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const { status, detail } = describe(error);
+    const { status, detail, title } = describe(error);
     if (status >= 500) (context.deps.onError ?? console.error)(error);
     if (res.headersSent) {
       res.end();
@@ -210,15 +210,15 @@ function errorHandler(context: AppContext) {
     }
     if (status === 401) res.set("WWW-Authenticate", 'Bearer realm="kitelab"');
     if (wantsJson(req)) {
-      res.status(status).type("application/problem+json").send(JSON.stringify(problemOf(status, detail)));
+      res.status(status).type("application/problem+json").send(JSON.stringify(problemOf(status, detail, title)));
       return;
     }
     try {
-      const title = problemOf(status, detail).title;
+      const heading = problemOf(status, detail, title).title;
       const model = {
-        ...context.pageModel(res, `${status} ${title}`, "none"),
+        ...context.pageModel(res, `${status} ${heading}`, "none"),
         status,
-        heading: title,
+        heading,
         detail,
         loginHref: status === 401 ? context.url(["login"], { next: req.originalUrl }) : undefined,
       };
@@ -229,8 +229,8 @@ function errorHandler(context: AppContext) {
   };
 }
 
-function describe(error: unknown): { status: number; detail: string } {
-  if (error instanceof HttpError) return { status: error.status, detail: error.detail };
+function describe(error: unknown): { status: number; detail: string; title?: string } {
+  if (error instanceof HttpError) return { status: error.status, detail: error.detail, title: error.title };
   const candidate = error as { type?: unknown; status?: unknown; statusCode?: unknown } | undefined;
   const status = typeof candidate?.status === "number" ? candidate.status : typeof candidate?.statusCode === "number" ? candidate.statusCode : 500;
   switch (candidate?.type) {
