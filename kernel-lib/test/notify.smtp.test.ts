@@ -269,7 +269,7 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     const stalled = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
     cleanups.push(() => release());
     const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] }, onRcptTo: (_address, connection) => (connection === 1 ? stalled : undefined) });
-    const { notifier, lines } = notifierFor(smtpSettings(home(), smtp.port, { smtpTimeout: 0.3 }));
+    const { notifier, lines } = notifierFor(smtpSettings(home(), smtp.port, { smtpTimeout: 1 }));
     const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
     assert.equal(result.delivered, true, result.detail);
     assert.ok(lines.some((line) => /attempt 1 failed \(.*(timeout|timed out).*\); retrying/i.test(line)), lines.join("\n"));
