@@ -1,0 +1,344 @@
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { readTaskLog } from "../src/web/logs.js";
+import { renderMarkdown } from "../src/web/markdown.js";
+import { FakeKitelab, serializedDag, startWebApp } from "./helpers/webFakes.js";
+
+type App = Awaited<ReturnType<typeof startWebApp>>;
+const TOKEN = "s3cret-token";
+const HOSTILE = `<img src=x onerror=alert(1)>`;
+
+function world(): FakeKitelab {
+  const fake = new FakeKitelab();
+  fake.addDag(serializedDag("etl", [{ taskId: "extract" }, { taskId: "load", upstream: ["extract"] }]));
+  fake.addRun("etl", { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" }, { extract: "success", load: "failed" });
+  return fake;
+}
+
+async function csrfOf(app: App, headers: Record<string, string> = {}): Promise<string> {
+  const page = await (await fetch(`${app.url}/dags`, { headers })).text();
+  return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+}
+
+function formPost(app: App, path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(app.url + path, { method: "POST", body: new URLSearchParams(fields), redirect: "manual", headers });
+}
+
+/** A raw request, for headers fetch does not let a caller set (Host). */
+function rawRequest(app: App, options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  const url = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+describe("API writes need the token", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world() });
+  });
+  after(() => app.close());
+  const trigger = (headers: Record<string, string>) =>
+    fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: "{}" });
+
+  it("answers 401 with WWW-Authenticate without a token, and does not trigger", async () => {
+    const response = await trigger({});
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
+    assert.match((await response.json()).detail, /Authorization: Bearer/);
+    assert.equal(app.world.calls.trigger.length, 0);
+  });
+
+  it("answers 403 with a wrong token, in either header", async () => {
+    assert.equal((await trigger({ Authorization: "Bearer nope" })).status, 403);
+    assert.equal((await trigger({ "X-Kitelab-Token": "nope" })).status, 403);
+    assert.equal(app.world.calls.trigger.length, 0);
+  });
+
+  it("accepts the token as a Bearer token or in X-Kitelab-Token (the JupyterLab proxy's header)", async () => {
+    assert.equal((await trigger({ Authorization: `Bearer ${TOKEN}` })).status, 200);
+    assert.equal((await trigger({ "X-Kitelab-Token": TOKEN })).status, 200);
+  });
+
+  it("guards PATCH and clearTaskInstances the same way", async () => {
+    const patch = await fetch(`${app.url}/api/v1/dags/etl`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: '{"is_paused": true}' });
+    assert.equal(patch.status, 401);
+    const clear = await fetch(`${app.url}/api/v1/dags/etl/clearTaskInstances`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"dag_run_id": "r1", "dry_run": false}' });
+    assert.equal(clear.status, 401);
+    assert.equal(app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
+  });
+
+  it("does not take the session cookie for API writes (a browser could be made to send it)", async () => {
+    const login = await fetch(`${app.url}/login?token=${TOKEN}`, { redirect: "manual" });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    assert.equal((await trigger({ Cookie: cookie })).status, 401);
+  });
+});
+
+describe("reads when expose_reads is off", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world(), exposeReads: false });
+  });
+  after(() => app.close());
+
+  it("refuses API reads without the token (401) or with a wrong one (403)", async () => {
+    assert.equal((await fetch(`${app.url}/api/v1/dags`)).status, 401);
+    assert.equal((await fetch(`${app.url}/api/v1/dags`, { headers: { Authorization: "Bearer nope" } })).status, 403);
+    assert.equal((await fetch(`${app.url}/api/v1/dags`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
+  it("answers pages with a 401 page that offers to sign in", async () => {
+    const response = await fetch(`${app.url}/dags`);
+    assert.equal(response.status, 401);
+    const page = await response.text();
+    assert.match(page, /Sign in/);
+    assert.match(page, /href="\/login\?next(=|&#x3D;)%2Fdags"/);
+  });
+
+  it("signs in with ?token=, setting an HttpOnly SameSite=Strict cookie that opens the pages", async () => {
+    const login = await fetch(`${app.url}/login?token=${TOKEN}&next=/dags/etl`, { redirect: "manual" });
+    assert.equal(login.status, 303);
+    assert.equal(login.headers.get("location"), "/dags/etl");
+    const setCookie = login.headers.get("set-cookie") ?? "";
+    assert.match(setCookie, /HttpOnly/);
+    assert.match(setCookie, /SameSite=Strict/);
+    assert.doesNotMatch(setCookie, new RegExp(TOKEN), "the cookie holds a derived value, not the token");
+    const page = await fetch(`${app.url}/dags/etl`, { headers: { Cookie: setCookie.split(";")[0]! } });
+    assert.equal(page.status, 200);
+  });
+
+  it("refuses a wrong token at sign-in and never redirects off the site", async () => {
+    assert.equal((await fetch(`${app.url}/login?token=nope`, { redirect: "manual" })).status, 403);
+    const offsite = await fetch(`${app.url}/login?token=${TOKEN}&next=//evil.example/`, { redirect: "manual" });
+    assert.equal(offsite.headers.get("location"), "/dags");
+  });
+
+  it("keeps /health open, for health checks", async () => {
+    assert.notEqual((await fetch(`${app.url}/health`)).status, 401);
+  });
+});
+
+describe("the page's buttons are CSRF-safe", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world() });
+  });
+  after(() => app.close());
+
+  it("work with the page's CSRF token from the same origin", async () => {
+    const response = await formPost(app, "/dags/etl/trigger", { _csrf: await csrfOf(app) }, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+    assert.equal(response.status, 303);
+    assert.equal(app.world.calls.trigger.length, 1);
+  });
+
+  it("refuse a post without the CSRF token, or with a wrong one", async () => {
+    assert.equal((await formPost(app, "/dags/etl/trigger", {})).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: "guess" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/pause", { _csrf: "guess", paused: "true" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/runs/r1/clear", { _csrf: "guess" })).status, 403);
+    assert.equal(app.world.calls.trigger.length, 1);
+    assert.equal(app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
+  });
+
+  it("refuse a post another site's page sends, even with a valid token", async () => {
+    const csrf = await csrfOf(app);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { "Sec-Fetch-Site": "cross-site" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Origin: "http://evil.example" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Origin: "null" })).status, 403);
+    assert.equal(app.world.calls.trigger.length, 1);
+  });
+
+  it("refuse an unauthenticated post that reached the server by a non-loopback name (DNS rebinding)", async () => {
+    const csrf = await csrfOf(app);
+    const body = new URLSearchParams({ _csrf: csrf }).toString();
+    const headers = { Host: "rebind.evil.example", "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(Buffer.byteLength(body)) };
+    const refused = await rawRequest(app, { method: "POST", path: "/dags/etl/trigger", headers, body });
+    assert.equal(refused.status, 403);
+    const withToken = await rawRequest(app, { method: "POST", path: "/dags/etl/trigger", headers: { ...headers, "X-Kitelab-Token": TOKEN }, body });
+    assert.equal(withToken.status, 303);
+  });
+});
+
+describe("everything from DAG files and logs is escaped", () => {
+  let app: App;
+  before(async () => {
+    const fake = new FakeKitelab();
+    fake.addDag(serializedDag(HOSTILE, [{ taskId: HOSTILE }], { description: "<script>alert('d')</script>", tags: ["<b>t</b>"], doc: "<script>alert('doc')</script> [x](javascript:alert(1))" }));
+    fake.addRun(HOSTILE, { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" }, { [HOSTILE]: "failed" });
+    fake.problems = [{ name: "Error", message: "<script>alert('import')</script>", file: "/dags/<x>.ts", timestamp: "2024-01-01T00:00:00Z" }];
+    app = await startWebApp({ world: fake });
+    app.writeLog(HOSTILE, "r1", HOSTILE, 1, "ok\n<script>alert('log')</script>\n");
+  });
+  after(() => app.close());
+
+  const pages = () => {
+    const dag = encodeURIComponent(HOSTILE);
+    return ["/dags", `/dags/${dag}`, "/failure", `/dags/${dag}/runs/r1/tasks/${dag}/log`];
+  };
+
+  it("shows a hostile DAG id, task id, description, tag, import error and log line as text", async () => {
+    for (const path of pages()) {
+      const response = await fetch(app.url + path);
+      assert.equal(response.status, 200, path);
+      const page = await response.text();
+      assert.doesNotMatch(page, /<img src=x/, path);
+      assert.doesNotMatch(page, /<script>alert/, path);
+      assert.doesNotMatch(page, /<b>t<\/b>/, path);
+      assert.match(page, /&lt;img src&#x3D;x onerror&#x3D;alert\(1\)&gt;|&lt;img src=x onerror=alert\(1\)&gt;/, path);
+    }
+    const log = await (await fetch(app.url + pages()[3]!)).text();
+    assert.match(log, /&lt;script&gt;alert\(&#x27;log&#x27;\)&lt;\/script&gt;/);
+  });
+
+  it("renders a doc's HTML as text and drops javascript: links", async () => {
+    const page = await (await fetch(`${app.url}/dags/${encodeURIComponent(HOSTILE)}`)).text();
+    assert.match(page, /&lt;script&gt;alert\(&#39;doc&#39;\)&lt;\/script&gt;/);
+    assert.doesNotMatch(page, /href="javascript:/i);
+  });
+
+  it("serves the API's log as text/plain with nosniff, so a browser never renders it", async () => {
+    const response = await fetch(`${app.url}/api/v1/dags/${encodeURIComponent(HOSTILE)}/dagRuns/r1/taskInstances/${encodeURIComponent(HOSTILE)}/logs/1`);
+    assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+  });
+
+  it("sends nosniff and a Content-Security-Policy without inline scripts on pages", async () => {
+    const response = await fetch(`${app.url}/dags`);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    const csp = response.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'self'/);
+  });
+});
+
+describe("log paths cannot leave the log folder", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world() });
+  });
+  after(() => app.close());
+
+  it("refuses '..' and slashes in any path parameter with 400", async () => {
+    const paths = [
+      "/api/v1/dags/etl/dagRuns/..%2F..%2Fetc/taskInstances/load/logs/1",
+      "/api/v1/dags/etl/dagRuns/r1/taskInstances/..%2F..%2F..%2Fpasswd/logs/1",
+      "/api/v1/dags/..%2Fetl/dagRuns",
+      "/dags/etl/runs/r1/tasks/..%5C..%5Cx/log",
+      "/dags/etl/runs/..%2Fr1/tasks/load/log.json",
+    ];
+    for (const path of paths) {
+      const response = await fetch(app.url + path);
+      assert.equal(response.status, 400, path);
+    }
+  });
+
+  it("refuses literal and encoded dot segments that a browser would have resolved", async () => {
+    for (const path of ["/api/v1/dags/etl/dagRuns/r1/taskInstances/%2e%2e/logs/1", "/dags/..", "/dags/etl/runs/r1/tasks/../log", "/api/v1/dags/etl/dagRuns/%2E%2E%2F%2E%2E/taskInstances"]) {
+      const response = await rawRequest(app, { method: "GET", path, headers: {} });
+      assert.equal(response.status, 400, path);
+    }
+  });
+
+  it("checks the final path with isInside, below the parameter checks", async () => {
+    await assert.rejects(readTaskLog(app.logFolder, { dagId: "etl", runId: "r1", taskId: "../../../../../../etc/passwd", tryNumber: 1 }, 0), /leave the log folder/);
+  });
+});
+
+describe("limits and unknown routes", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world() });
+  });
+  after(() => app.close());
+
+  it("refuses a JSON body over 64 KiB with a 413 problem", async () => {
+    const body = JSON.stringify({ conf: { blob: "x".repeat(70 * 1024) } });
+    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body });
+    assert.equal(response.status, 413);
+    assert.equal((await response.json()).status, 413);
+    assert.equal(app.world.calls.trigger.length, 0);
+  });
+
+  it("refuses a form over 64 KiB with a 413 page", async () => {
+    const response = await formPost(app, "/dags/etl/trigger", { _csrf: "x", conf: "x".repeat(70 * 1024) });
+    assert.equal(response.status, 413);
+    assert.match(response.headers.get("content-type") ?? "", /text\/html/);
+  });
+
+  it("answers an unknown page with a 404 HTML page and an unknown API route with a 404 problem", async () => {
+    const page = await fetch(`${app.url}/no/such/page`);
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await page.text(), /404 · Not Found/);
+    const api = await fetch(`${app.url}/api/v1/no/such/route`);
+    assert.equal(api.status, 404);
+    assert.match(api.headers.get("content-type") ?? "", /application\/problem\+json/);
+    const asked = await fetch(`${app.url}/no/such/page`, { headers: { Accept: "application/json" } });
+    assert.equal((await asked.json()).status, 404);
+  });
+
+  it("answers a failure inside with a 500 that shows no stack trace", async () => {
+    const broken = new FakeKitelab();
+    broken.dags = () => {
+      throw new Error("secret internal detail at /srv/store.ts:42");
+    };
+    const failing = await startWebApp({ world: broken });
+    try {
+      for (const path of ["/dags", "/api/v1/dags"]) {
+        const response = await fetch(failing.url + path);
+        assert.equal(response.status, 500);
+        const text = await response.text();
+        assert.doesNotMatch(text, /secret internal detail|store\.ts|at \w+ \(/);
+      }
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("refuses malformed JSON with a 400 problem", async () => {
+    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body: "{nope" });
+    assert.equal(response.status, 400);
+    assert.match((await response.json()).detail, /not valid JSON/);
+  });
+});
+
+describe("the Markdown subset", () => {
+  it("renders headings, paragraphs, bold, italic, code, lists and http(s) links", () => {
+    const html = renderMarkdown("## Steps\n\nFirst **load**, then *train*.\n\n1. `extract`\n2. load\n\n- a [link](https://example.org/?a=1&b=2)\n\n```\nx < y\n```");
+    assert.equal(
+      html,
+      [
+        "<h2>Steps</h2>",
+        "<p>First <strong>load</strong>, then <em>train</em>.</p>",
+        "<ol><li><code>extract</code></li><li>load</li></ol>",
+        '<ul><li>a <a href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer nofollow" target="_blank">link</a></li></ul>',
+        "<pre><code>x &lt; y</code></pre>",
+      ].join("\n"),
+    );
+  });
+
+  it("escapes every tag and refuses links that are not http(s)", () => {
+    const html = renderMarkdown(`<script>x</script> [a](javascript:alert(1)) [b](data:text/html,hi) <a href="https://x">c</a>`);
+    assert.doesNotMatch(html, /<script|<a href="(?!https)|javascript:alert\(1\)"/);
+    assert.match(html, /&lt;script&gt;/);
+    assert.match(html, /\[a\]\(javascript:alert\(1\)\)/);
+  });
+
+  it("leaves snake_case names and lone stars alone", () => {
+    assert.equal(renderMarkdown("use max_active_runs and 2 * 3"), "<p>use max_active_runs and 2 * 3</p>");
+  });
+
+  it("keeps markup inside code spans literal", () => {
+    assert.equal(renderMarkdown("`**not bold** <b>`"), "<p><code>**not bold** &lt;b&gt;</code></p>");
+  });
+});
