@@ -210,7 +210,7 @@ describe("operators", () => {
       "double",
       withIO<CsvRow[], CsvRow[]>(
         { input: "{{ params.dir }}/input.csv", output: ["{{ params.dir }}/out/{date}.csv", "{{ params.dir }}/out/latest.csv"] },
-        (rows) => rows.map((row) => ({ x: row.x, y: Number(row.y) * 2 })),
+        (rows) => rows.map((row) => ({ x: row.x ?? null, y: Number(row.y) * 2 })),
       ),
     );
     const result = await dag.test({ ...quiet, logicalDate: "2024-05-06T07:08:09Z" });

@@ -220,8 +220,10 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
       return new DagTestResult(dag.dagId, runId, logicalDate.toISOString(), decision.runState, durationMs, tasks, xcoms);
     }
     const running = [...instances.values()].filter((instance) => instance.state === "running").length;
-    for (const taskId of decision.ready.slice(0, Math.max(0, maxActive - running))) start(taskId);
-    if (finished.length > 0) continue;
+    const starting = decision.ready.slice(0, Math.max(0, maxActive - running));
+    for (const taskId of starting) start(taskId);
+    // Decide again: the tasks just started now have timeout deadlines to wake up for.
+    if (finished.length > 0 || starting.length > 0) continue;
     await new Promise<void>((resolve) => {
       const delay = decision.nextWakeAt ? Math.max(0, Date.parse(decision.nextWakeAt) - Date.now()) : undefined;
       const timer = delay === undefined ? undefined : setTimeout(resolve, delay);

@@ -1,0 +1,24 @@
+import type { ConnectionRecord } from "../records.js";
+import { createMasker, isSensitiveName } from "../util/secrets.js";
+import type { TemplateContext } from "./context.js";
+import { renderTemplate, type RenderOptions } from "./render.js";
+
+export { buildTemplateContext, isoWithOffset, TemplateDate, type TemplateContext, type TemplateContextInput } from "./context.js";
+export { renderTemplate, renderTemplateFields, type RenderOptions } from "./render.js";
+export { dsAdd, dsFormat, dateFormat, rewriteMacroCalls } from "./macros.js";
+
+/**
+ * Renders for showing to people: the values of sensitive Variables and every connection
+ * password are replaced by `***`. Tasks get `renderTemplate`'s real values.
+ */
+export function renderForDisplay(
+  template: string,
+  context: TemplateContext,
+  options: RenderOptions & { variables?: Record<string, string>; connections?: Record<string, ConnectionRecord> },
+): string {
+  const secrets = [
+    ...Object.entries(options.variables ?? {}).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
+    ...Object.values(options.connections ?? {}).map((connection) => connection.password ?? ""),
+  ];
+  return createMasker(secrets)(renderTemplate(template, context, options));
+}

@@ -1,0 +1,149 @@
+import Handlebars from "handlebars";
+import { TemplateError } from "../errors.js";
+import type { TemplateContext } from "./context.js";
+import { MACROS, rewriteMacroCalls } from "./macros.js";
+
+export interface RenderOptions {
+  /** Where the template comes from, for errors: `task 'report', field 'bashCommand'`. */
+  where: string;
+  /** Escape HTML in substitutions (for HTML email bodies). @default false */
+  html?: boolean;
+}
+
+const handlebars = Handlebars.create();
+for (const [name, fn] of Object.entries(MACROS)) {
+  handlebars.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
+}
+const HELPER_NAMES = new Set([...Object.keys(MACROS), "if", "unless", "each", "with", "lookup", "log"]);
+
+type Compiled = (context: TemplateContext) => string;
+const cache = new Map<string, Compiled>();
+
+/**
+ * Renders a handlebars template with Airflow's context names. An unknown name is a
+ * TemplateError naming the template and the name (with a suggestion), never "".
+ * @example renderTemplate("echo {{ ds }}", context, { where: "task 'print'" })
+ */
+export function renderTemplate(template: string, context: TemplateContext, options: RenderOptions): string {
+  if (!template.includes("{{")) {
+    rejectJinja(template, options.where);
+    return template;
+  }
+  const source = rewriteMacroCalls(template);
+  rejectJinja(source, options.where);
+  const key = `${options.html ? "h" : "t"}\u0000${source}`;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    let ast: hbs.AST.Program;
+    try {
+      ast = handlebars.parse(source);
+    } catch (error) {
+      throw new TemplateError(`${options.where}: the template does not parse: ${(error as Error).message.split("\n")[0]}`);
+    }
+    const render = handlebars.compile(ast, { noEscape: !options.html, strict: true, knownHelpers: Object.fromEntries([...HELPER_NAMES].map((name) => [name, true])) });
+    const paths = topLevelPaths(ast);
+    compiled = (ctx) => {
+      for (const path of paths) checkPath(path, ctx, options.where);
+      try {
+        return render(ctx);
+      } catch (error) {
+        if (error instanceof TemplateError) throw error;
+        const message = (error as Error).message;
+        const missing = /^"([^"]+)" not defined/.exec(message);
+        if (missing) throw new TemplateError(`${options.where}: unknown name "${missing[1]}" in the template`);
+        throw new TemplateError(`${options.where}: ${message.split("\n")[0]}`);
+      }
+    };
+    cache.set(key, compiled);
+  }
+  return compiled(context);
+}
+
+/** The dotted paths the template reads outside blocks (block bodies are checked by strict mode). */
+function topLevelPaths(program: hbs.AST.Program): string[][] {
+  const paths: string[][] = [];
+  const visitExpression = (node: hbs.AST.Expression | undefined) => {
+    if (!node) return;
+    if (node.type === "PathExpression") {
+      const path = node as hbs.AST.PathExpression;
+      if (path.data || path.original === "this" || path.parts.length === 0) return;
+      paths.push(path.parts);
+    } else if (node.type === "SubExpression") {
+      const sub = node as hbs.AST.SubExpression;
+      sub.params.forEach(visitExpression);
+    }
+  };
+  for (const statement of program.body) {
+    if (statement.type === "MustacheStatement") {
+      const mustache = statement as hbs.AST.MustacheStatement;
+      const head = mustache.path as hbs.AST.PathExpression;
+      if (mustache.params.length > 0 || (head.type === "PathExpression" && HELPER_NAMES.has(head.original))) {
+        mustache.params.forEach(visitExpression);
+      } else {
+        visitExpression(mustache.path);
+      }
+    } else if (statement.type === "BlockStatement") {
+      (statement as hbs.AST.BlockStatement).params.forEach(visitExpression);
+    }
+  }
+  return paths;
+}
+
+function checkPath(parts: string[], context: TemplateContext, where: string): void {
+  let value: unknown = context;
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index]!;
+    const holder = value as Record<string, unknown> | null | undefined;
+    if (holder === null || holder === undefined || typeof holder !== "object" || !(part in holder)) {
+      const name = parts.slice(0, index + 1).join(".");
+      const known = holder && typeof holder === "object" ? Object.keys(holder) : [];
+      throw new TemplateError(`${where}: unknown name "${name}" in the template${suggestion(part, known, parts.slice(0, index).join("."))}`);
+    }
+    value = holder[part];
+  }
+}
+
+function suggestion(name: string, known: string[], prefix: string): string {
+  const qualify = (key: string) => (prefix ? `${prefix}.${key}` : key);
+  const close = known.filter((key) => distance(key, name) <= Math.max(1, Math.floor(name.length / 3)));
+  if (close.length > 0) return `; did you mean "${qualify(close[0]!)}"?`;
+  if (prefix === "var.value" || prefix === "var.json") return `; there is no Variable "${name}" (set it with: kitelab variables set ${name} VALUE)`;
+  if (prefix === "conn") return `; there is no Connection "${name}" (add it with: kitelab connections add ${name} --conn-type ...)`;
+  if (prefix === "params") return known.length > 0 ? `; the params are ${known.map((key) => `"${key}"`).join(", ")}` : "; the DAG defines no params";
+  return "";
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Jinja-only syntax gets an error that shows the handlebars way. */
+function rejectJinja(template: string, where: string): void {
+  if (/\{%/.test(template)) {
+    throw new TemplateError(`${where}: "{% ... %}" is Jinja syntax; Kitelab templates use handlebars: {{#if name}}...{{/if}}, {{#each items}}...{{/each}}`);
+  }
+  const filter = /\{\{\s*([\w.]+)\s*\|\s*(\w+)[^}]*\}\}/.exec(template);
+  if (filter) {
+    throw new TemplateError(`${where}: "${filter[0]}" uses a Jinja filter ("| ${filter[2]}"); handlebars has none: compute the value in the task, or use a helper such as {{ date_format logical_date "%Y" }}`);
+  }
+}
+
+/** Renders every string inside `value` (arrays and plain objects too), without touching the input. */
+export function renderTemplateFields<T>(value: T, context: TemplateContext, where: string, html = false): T {
+  if (typeof value === "string") return renderTemplate(value, context, { where, html }) as T;
+  if (Array.isArray(value)) return value.map((item, index) => renderTemplateFields(item, context, `${where}[${index}]`, html)) as T;
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderTemplateFields(item, context, `${where}.${key}`, html)])) as T;
+  }
+  return value;
+}

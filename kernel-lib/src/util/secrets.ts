@@ -1,0 +1,25 @@
+/** Airflow's rule: names that hold secrets, whose values are never shown. */
+const SENSITIVE_PARTS = ["password", "secret", "passwd", "token", "api_key", "apikey", "private_key", "access_token", "authorization", "passphrase"];
+
+export const MASK = "***";
+
+export function isSensitiveName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SENSITIVE_PARTS.some((part) => lower.includes(part));
+}
+
+/**
+ * A function that replaces every occurrence of the given secret values by `***`.
+ * Values shorter than 3 characters are ignored, or everything would be masked.
+ */
+export function createMasker(secrets: Iterable<string>): (text: string) => string {
+  const values = [...new Set([...secrets].filter((secret) => typeof secret === "string" && secret.length >= 3))].sort((a, b) => b.length - a.length);
+  if (values.length === 0) return (text) => text;
+  const pattern = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return (text) => text.replace(pattern, MASK);
+}
+
+/** A copy of a record whose sensitive keys hold `***`. */
+export function maskRecordValues<T extends Record<string, unknown>>(record: T): T {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, isSensitiveName(key) && value !== undefined && value !== "" ? MASK : value])) as T;
+}

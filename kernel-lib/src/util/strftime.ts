@@ -1,0 +1,136 @@
+/**
+ * Python's strftime directives, for Airflow-style date formats (`%Y%m%d-%H%M%S`).
+ * Formats in any IANA time zone (UTC by default).
+ */
+const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+interface Parts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+  offsetMinutes: number;
+  zoneName: string;
+}
+
+function partsOf(date: Date, timeZone: string): Parts {
+  if (timeZone === "UTC" || timeZone === "utc") {
+    return {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour: date.getUTCHours(),
+      minute: date.getUTCMinutes(),
+      second: date.getUTCSeconds(),
+      weekday: date.getUTCDay(),
+      offsetMinutes: 0,
+      zoneName: "UTC",
+    };
+  }
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+    weekday: "short",
+    timeZoneName: "short",
+  });
+  const values = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
+  const wall = Date.UTC(Number(values.year), Number(values.month) - 1, Number(values.day), Number(values.hour), Number(values.minute), Number(values.second));
+  const offsetMinutes = Math.round((wall - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  return {
+    year: Number(values.year),
+    month: Number(values.month),
+    day: Number(values.day),
+    hour: Number(values.hour),
+    minute: Number(values.minute),
+    second: Number(values.second),
+    weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(String(values.weekday)),
+    offsetMinutes,
+    zoneName: String(values.timeZoneName ?? timeZone),
+  };
+}
+
+const pad = (value: number, width = 2) => String(value).padStart(width, "0");
+
+function dayOfYear(parts: Parts): number {
+  return Math.round((Date.UTC(parts.year, parts.month - 1, parts.day) - Date.UTC(parts.year, 0, 1)) / 86_400_000) + 1;
+}
+
+/** Formats `date` like Python's `datetime.strftime`. Unknown directives are kept as written. */
+export function strftime(date: Date, format: string, timeZone = "UTC"): string {
+  const parts = partsOf(date, timeZone);
+  return format.replace(/%([A-Za-z%])/g, (whole, directive: string) => {
+    switch (directive) {
+      case "Y": return String(parts.year);
+      case "y": return pad(parts.year % 100);
+      case "m": return pad(parts.month);
+      case "d": return pad(parts.day);
+      case "e": return String(parts.day).padStart(2, " ");
+      case "H": return pad(parts.hour);
+      case "I": return pad(parts.hour % 12 === 0 ? 12 : parts.hour % 12);
+      case "p": return parts.hour < 12 ? "AM" : "PM";
+      case "M": return pad(parts.minute);
+      case "S": return pad(parts.second);
+      case "f": return pad(date.getUTCMilliseconds() * 1000, 6);
+      case "j": return pad(dayOfYear(parts), 3);
+      case "a": return DAY_NAMES[parts.weekday]!.slice(0, 3);
+      case "A": return DAY_NAMES[parts.weekday]!;
+      case "b": return MONTH_NAMES[parts.month - 1]!.slice(0, 3);
+      case "B": return MONTH_NAMES[parts.month - 1]!;
+      case "w": return String(parts.weekday);
+      case "z": {
+        const sign = parts.offsetMinutes < 0 ? "-" : "+";
+        const minutes = Math.abs(parts.offsetMinutes);
+        return `${sign}${pad(Math.floor(minutes / 60))}${pad(minutes % 60)}`;
+      }
+      case "Z": return parts.zoneName;
+      case "s": return String(Math.floor(date.getTime() / 1000));
+      case "%": return "%";
+      default: return whole;
+    }
+  });
+}
+
+/**
+ * Reads a date written in `format` (numeric directives %Y %m %d %H %M %S %y %j and
+ * literal text), as UTC. Undefined when the text does not match.
+ */
+export function parseWithFormat(text: string, format: string): Date | undefined {
+  const fields: string[] = [];
+  let pattern = "";
+  for (let index = 0; index < format.length; index += 1) {
+    const char = format[index]!;
+    if (char === "%" && index + 1 < format.length) {
+      const directive = format[++index]!;
+      const widths: Record<string, string> = { Y: "(\\d{4})", y: "(\\d{2})", m: "(\\d{1,2})", d: "(\\d{1,2})", H: "(\\d{1,2})", M: "(\\d{1,2})", S: "(\\d{1,2})", j: "(\\d{1,3})" };
+      if (directive === "%") pattern += "%";
+      else if (widths[directive]) {
+        pattern += widths[directive];
+        fields.push(directive);
+      } else return undefined;
+    } else {
+      pattern += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }
+  }
+  const match = new RegExp(`^${pattern}$`).exec(text.trim());
+  if (!match) return undefined;
+  const value = { Y: 1970, m: 1, d: 1, H: 0, M: 0, S: 0, j: 0 };
+  fields.forEach((field, position) => {
+    const number = Number(match[position + 1]);
+    if (field === "y") value.Y = number < 69 ? 2000 + number : 1900 + number;
+    else (value as Record<string, number>)[field] = number;
+  });
+  if (value.m < 1 || value.m > 12 || value.d < 1 || value.d > 31 || value.H > 23 || value.M > 59 || value.S > 60) return undefined;
+  const date = value.j > 0 ? new Date(Date.UTC(value.Y, 0, value.j, value.H, value.M, value.S)) : new Date(Date.UTC(value.Y, value.m - 1, value.d, value.H, value.M, value.S));
+  if (value.j === 0 && date.getUTCDate() !== value.d) return undefined;
+  return date;
+}
