@@ -1,0 +1,135 @@
+/**
+ * Lab 4: a database and a master DAG. One DAG per step, each manual-only (schedule null,
+ * no catch-up) so the master is in full control:
+ *   lab4_clear_db -> lab4_load_raw -> lab4_preprocess -> lab4_train
+ * lab4_master triggers them in that order, each waiting for the previous one to finish.
+ * The database is named by the connection lab4_db (conn type sqlite, host = the file).
+ * Try: kitelab dags test labs/lab4-database-master-dag/dags/lab4_penguins.ts --dag-id lab4_master
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  accuracy,
+  chain,
+  DAG,
+  DecisionTreeClassifier,
+  readCsv,
+  requireConnection,
+  SoftmaxRegression,
+  trainTestSplit,
+  TriggerDagRunOperator,
+  type TaskContext,
+} from "kitelab";
+import { openDatabase, type TableRow } from "../lib/database.js";
+import { computeScalerStats, encodePenguin, FEATURE_COLUMNS, penguinProblem, type RawPenguin, type ScalerStats } from "../lib/penguinFeatures.js";
+
+const labDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab4");
+const DB_EXAMPLE = `--conn-type sqlite --conn-host ${join(labDir, "penguins.db")} --conn-schema main --conn-login student --conn-password change-me --conn-port 0`;
+
+/** The database behind the connection lab4_db. */
+async function database(context: TaskContext) {
+  const connection = requireConnection(context, "lab4_db", DB_EXAMPLE);
+  const db = await openDatabase(connection);
+  context.log.info(`Connected to ${connection.connId}: ${connection.connType} ${connection.host} (schema ${connection.schema ?? "-"}, login ${connection.login ?? "-"}, port ${connection.port ?? "-"}) via ${db.engine}`);
+  return db;
+}
+
+const stepDefaults = { schedule: null, catchup: false, tags: ["lab4"] } as const;
+
+export const clearDb = new DAG({ ...stepDefaults, dagId: "lab4_clear_db", description: "Step 1: drop every table" });
+clearDb.task("drop_tables", async (context) => {
+  const dropped = await (await database(context)).dropAll();
+  context.log.info(dropped.length > 0 ? `Dropped ${dropped.join(", ")}` : "The database was already empty");
+  return dropped;
+});
+
+export const loadRaw = new DAG({
+  ...stepDefaults,
+  dagId: "lab4_load_raw",
+  description: "Step 2: load the raw penguins CSV unchanged",
+  params: { source: fileURLToPath(new URL("../data/penguins.csv", import.meta.url)) },
+});
+loadRaw.task("load_penguins_raw", async (context) => {
+  const rows = (await readCsv(String(context.params.source))) as TableRow[];
+  await (await database(context)).writeTable("penguins_raw", rows);
+  context.log.info(`Loaded ${rows.length} rows into penguins_raw, missing values ("NA") included`);
+  return { table: "penguins_raw", rows: rows.length };
+});
+
+export const preprocess = new DAG({
+  ...stepDefaults,
+  dagId: "lab4_preprocess",
+  description: "Step 3: drop incomplete rows, split, standardize, one-hot encode",
+  params: { test_size: 0.2, seed: 42 },
+});
+preprocess.task("build_training_tables", async (context) => {
+  const db = await database(context);
+  const raw = (await db.readTable("penguins_raw")) as Array<RawPenguin & { species: string }>;
+  const complete = raw.filter((row) => penguinProblem(row) === undefined);
+  context.log.info(`${raw.length} raw rows, ${raw.length - complete.length} dropped for missing values, ${complete.length} kept`);
+  const { train, test } = trainTestSplit(complete, { testSize: Number(context.params.test_size), seed: Number(context.params.seed) });
+  const stats = computeScalerStats(train);
+  const encode = (rows: typeof complete): TableRow[] =>
+    rows.map((row) => ({ ...Object.fromEntries(FEATURE_COLUMNS.map((column, i) => [column, encodePenguin(row, stats)[i]!])), species: row.species }));
+  await db.writeTable("penguins_train", encode(train));
+  await db.writeTable("penguins_test", encode(test));
+  await db.writeTable("scaler_stats", Object.entries(stats).map(([column, { mean, std }]) => ({ column, mean, std })));
+  context.log.info(`penguins_train: ${train.length} rows, penguins_test: ${test.length} rows, ${FEATURE_COLUMNS.length} features`);
+  return { train: train.length, test: test.length };
+});
+
+export const train = new DAG({
+  ...stepDefaults,
+  dagId: "lab4_train",
+  description: "Step 4: train two classifiers from the preprocessed tables and save them to the models folder",
+  params: { models_dir: join(labDir, "models") },
+});
+train.task("train_models", async (context) => {
+  const db = await database(context);
+  const split = async (table: string) => {
+    const rows = await db.readTable(table);
+    return { X: rows.map((row) => FEATURE_COLUMNS.map((column) => Number(row[column]))), y: rows.map((row) => String(row.species)) };
+  };
+  const trainSet = await split("penguins_train");
+  const testSet = await split("penguins_test");
+  const scaler = Object.fromEntries((await db.readTable("scaler_stats")).map((row) => [String(row.column), { mean: Number(row.mean), std: Number(row.std) }])) as ScalerStats;
+  const candidates = {
+    softmax_regression: new SoftmaxRegression({ epochs: 300, learningRate: 0.5 }).fit(trainSet.X, trainSet.y),
+    decision_tree: new DecisionTreeClassifier({ maxDepth: 4 }).fit(trainSet.X, trainSet.y),
+  };
+  const modelsDir = String(context.params.models_dir);
+  await mkdir(modelsDir, { recursive: true });
+  const metrics: TableRow[] = [];
+  for (const [name, model] of Object.entries(candidates)) {
+    const testAccuracy = accuracy(testSet.y, model.predict(testSet.X));
+    const saved = { name, features: FEATURE_COLUMNS, scaler, testAccuracy, trainedAt: new Date().toISOString(), model: model.toJSON() };
+    await writeFile(join(modelsDir, `${name}.json`), JSON.stringify(saved, null, 2));
+    metrics.push({ model: name, test_accuracy: testAccuracy, trained_at: saved.trainedAt });
+    context.log.info(`${name}: ${(100 * testAccuracy).toFixed(1)}% accuracy on ${testSet.y.length} test penguins -> ${join(modelsDir, `${name}.json`)}`);
+  }
+  await db.writeTable("model_metrics", metrics);
+  return metrics;
+});
+
+export const master = new DAG({
+  dagId: "lab4_master",
+  description: "Runs the four lab 4 DAGs in order, each after the previous one finished",
+  schedule: null,
+  catchup: false,
+  tags: ["lab4"],
+  doc: "Lab 4: the master only triggers. `waitForCompletion: true` makes each trigger task wait for its DAG's run and fail if that run fails.",
+});
+
+const steps = [clearDb, loadRaw, preprocess, train].map(
+  (step) =>
+    new TriggerDagRunOperator({
+      dag: master,
+      taskId: `trigger_${step.dagId.replace(/^lab4_/, "")}`,
+      triggerDagId: step.dagId,
+      waitForCompletion: true,
+      pokeInterval: "1s",
+    }),
+);
+chain(...steps);
