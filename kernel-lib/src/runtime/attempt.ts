@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { serializeError, type SerializedError } from "../errors.js";
 import type { ConnectionRecord, XComRecord } from "../records.js";
 import type { DagRunType } from "../states.js";
@@ -88,9 +89,21 @@ function failedAttempt(error: unknown, log: TaskLogger): AttemptResult {
     log.info(`Task skipped: ${serialized.message}`);
     return { outcome: { kind: "skipped" }, xcoms: [] };
   }
-  log.error(serialized.stack ?? `${serialized.name}: ${serialized.message}`);
+  log.error(userFacingStack(serialized));
   const unrecoverable = serialized.name === "UnrecoverableError" || serialized.name === "TemplateError" || serialized.name === "XComTooLargeError";
   return { outcome: { kind: "failed", unrecoverable }, xcoms: [], error: serialized };
+}
+
+const LIBRARY_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** The error's message and only the stack frames in user code: the library's own frames are noise to a student. */
+export function userFacingStack(error: SerializedError): string {
+  const head = `${error.name}: ${error.message}`;
+  const frames = (error.stack ?? "")
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .filter((line) => !line.includes(LIBRARY_ROOT) && !line.includes("/node_modules/") && !line.includes("node:internal") && !line.includes("kitelab.mjs"));
+  return [head, ...frames].join("\n");
 }
 
 class XComTooLargeError extends Error {

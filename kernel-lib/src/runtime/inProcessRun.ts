@@ -135,7 +135,7 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
       }
       const detail =
         change.state === "up_for_retry"
-          ? `retry at ${instance.nextRetryAt}`
+          ? `retry in ${formatDuration(Math.max(0, Date.parse(instance.nextRetryAt ?? "") - Date.now()))}`
           : change.state === "success" || change.state === "failed"
             ? formatDuration(instance.durationMs ?? 0)
             : undefined;
