@@ -122,7 +122,7 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 200);
-        assert.deepEqual((await response.json()).scheduler, { status: "healthy", latest_scheduler_heartbeat: "2024-03-01T11:59:50+00:00" });
+        assert.deepEqual((await response.json() as any).scheduler, { status: "healthy", latest_scheduler_heartbeat: "2024-03-01T11:59:50+00:00" });
       } finally {
         await app.close();
       }
@@ -135,7 +135,7 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 503);
-        const body = await response.json();
+        const body = await response.json() as any;
         assert.equal(body.scheduler.status, "unhealthy");
         assert.equal(body.metadatabase.status, "healthy");
       } finally {
@@ -148,7 +148,7 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 503);
-        assert.equal((await response.json()).scheduler.latest_scheduler_heartbeat, null);
+        assert.equal((await response.json() as any).scheduler.latest_scheduler_heartbeat, null);
       } finally {
         await app.close();
       }
@@ -211,7 +211,7 @@ describe("the student pages", () => {
   });
 
   it("answers the live status poll with the run's and each task's state", async () => {
-    const body = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/status.json`)).json();
+    const body = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/status.json`)).json() as any;
     assert.equal(body.state, "failed");
     assert.equal(body.finished, true);
     assert.deepEqual(body.tasks.find((task: { task_id: string }) => task.task_id === "train_model"), {
@@ -231,7 +231,7 @@ describe("the student pages", () => {
     assert.match(page, /<pre class="log" data-log data-offset="8"/);
     assert.match(page, /epoch 1/);
     app.writeLog("ml_pipeline", runId, "train_model", 1, "epoch 1\nepoch 2\n");
-    const chunk = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log.json?offset=8`)).json();
+    const chunk = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log.json?offset=8`)).json() as any;
     assert.equal(chunk.content, "epoch 2\n");
     assert.equal(chunk.next_offset, 16);
     assert.equal(chunk.following, false);

@@ -53,7 +53,7 @@ describe("API writes need the token", () => {
     const response = await trigger({});
     assert.equal(response.status, 401);
     assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
-    assert.match((await response.json()).detail, /Authorization: Bearer/);
+    assert.match((await response.json() as any).detail, /Authorization: Bearer/);
     assert.equal(app.world.calls.trigger.length, 0);
   });
 
@@ -265,7 +265,7 @@ describe("limits and unknown routes", () => {
     const body = JSON.stringify({ conf: { blob: "x".repeat(70 * 1024) } });
     const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body });
     assert.equal(response.status, 413);
-    assert.equal((await response.json()).status, 413);
+    assert.equal((await response.json() as any).status, 413);
     assert.equal(app.world.calls.trigger.length, 0);
   });
 
@@ -284,7 +284,7 @@ describe("limits and unknown routes", () => {
     assert.equal(api.status, 404);
     assert.match(api.headers.get("content-type") ?? "", /application\/problem\+json/);
     const asked = await fetch(`${app.url}/no/such/page`, { headers: { Accept: "application/json" } });
-    assert.equal((await asked.json()).status, 404);
+    assert.equal((await asked.json() as any).status, 404);
   });
 
   it("answers a failure inside with a 500 that shows no stack trace", async () => {
@@ -308,7 +308,7 @@ describe("limits and unknown routes", () => {
   it("refuses malformed JSON with a 400 problem", async () => {
     const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body: "{nope" });
     assert.equal(response.status, 400);
-    assert.match((await response.json()).detail, /not valid JSON/);
+    assert.match((await response.json() as any).detail, /not valid JSON/);
   });
 });
 

@@ -3,7 +3,7 @@ import type { Request } from "express";
 import { HttpError } from "./problems.js";
 
 /**
- * Who may do what (the trust model, see docs/web.md):
+ * Who may do what (the trust model; README.md in this folder says more):
  * - The server binds to 127.0.0.1 by default, so "who can reach it" is the local user, or
  *   whoever the Jupyter server let through its own login when it is proxied.
  * - A request is *authenticated* by the API token in `Authorization: Bearer T` or

@@ -55,6 +55,8 @@ function applyRunStatus(panel, status) {
     if (node && node.dataset.state !== task.state) {
       swapStateClass(node, task.state);
       node.dataset.state = task.state;
+      // The drawn legend lists the states at page load; once they change it would mislead.
+      for (const legend of panel.querySelectorAll("svg .kl-legend")) legend.setAttribute("display", "none");
     }
     const row = rows.get(task.task_id);
     if (!row) continue;
