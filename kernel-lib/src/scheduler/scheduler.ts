@@ -110,7 +110,8 @@ export class Scheduler {
       onChange: (view) => this.enqueue(() => this.onDagBagChange(view)),
     });
     await this.processor.start();
-    await this.beat();
+    // Queued behind the first DAG bag change, so start() resolves with the DAGs listed.
+    await this.enqueue(() => this.beat());
     this.heartbeatTimer = setInterval(() => void this.enqueue(() => this.beat()), this.settings.heartbeatMs);
     this.kick();
   }
