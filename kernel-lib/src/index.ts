@@ -34,3 +34,4 @@ export type { TaskInstanceState, DagRunState, DagRunType } from "./states.js";
 export type { DagRunRecord, TaskInstanceRecord, XComRecord, ConnectionRecord, VariableRecord } from "./records.js";
 export { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "./runtime/inProcessRun.js";
 export type { Duration } from "./util/duration.js";
+export * from "./ml/index.js";

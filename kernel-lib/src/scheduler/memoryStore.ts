@@ -10,7 +10,7 @@ export class MemorySchedulerStore implements SchedulerStore {
   readonly runs = new Map<string, DagRunRecord>();
   readonly instances = new Map<string, Map<string, TaskInstanceRecord>>();
   readonly xcomRecords = new Map<string, XComRecord[]>();
-  importErrors = new Map<string, ImportProblem>();
+  importErrors = new Map<string, ImportProblem & { timestamp: string }>();
   vars: Record<string, string> = {};
   conns: Record<string, ConnectionRecord> = {};
   pools = new Map<string, number>([["default_pool", 128]]);
@@ -44,7 +44,20 @@ export class MemorySchedulerStore implements SchedulerStore {
   }
 
   async setImportErrors(errors: ReadonlyMap<string, ImportProblem>): Promise<void> {
-    this.importErrors = new Map(errors);
+    const now = new Date().toISOString();
+    this.importErrors = new Map([...errors].map(([file, problem]) => [file, { ...problem, timestamp: this.importErrors.get(file)?.timestamp ?? now }]));
+  }
+
+  importErrorList(): Array<ImportProblem & { file: string; timestamp: string }> {
+    return [...this.importErrors].map(([file, problem]) => ({ ...problem, file }));
+  }
+
+  allRuns(dagId?: string): DagRunRecord[] {
+    return [...this.runs.values()].filter((run) => !dagId || run.dagId === dagId).map((run) => ({ ...run }));
+  }
+
+  latestHeartbeat(): { pid: number; hostname: string; at: string } | undefined {
+    return this.lastHeartbeat;
   }
 
   async createRun(run: DagRunRecord, taskInstances: readonly TaskInstanceRecord[]): Promise<void> {

@@ -41,4 +41,9 @@ export interface SchedulerStore {
   connections(): Record<string, ConnectionRecord>;
   poolSizes(): Map<string, number>;
   heartbeat(info: { pid: number; hostname: string; at: string }): Promise<void>;
+
+  /** Every run of one DAG, or of all DAGs, in no particular order (readers sort and page). */
+  allRuns(dagId?: string): DagRunRecord[];
+  importErrorList(): Array<ImportProblem & { file: string; timestamp: string }>;
+  latestHeartbeat(): { pid: number; hostname: string; at: string } | undefined;
 }
