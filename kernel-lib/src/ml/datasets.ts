@@ -177,7 +177,9 @@ export interface DriftingDataOptions {
  * - data drift: incomes rise about 2.5% a week, so the income distribution moves;
  * - concept drift: the debt ratio at which people default falls week after week
  *   (money gets tighter), so yesterday's decision boundary slowly goes wrong.
- * Each day's rows depend only on the day and the seed, so any window can be regenerated.
+ * A day's applications are stamped at noon UTC and belong to the window that holds that
+ * instant, so [Mon 05:00, next Mon 05:00) is Monday to Sunday. Each day's rows depend only
+ * on the day and the seed, so any window can be regenerated.
  */
 export function generateDriftingLoans(options: DriftingDataOptions): LoanRow[] {
   const { start, end } = options;
@@ -188,7 +190,8 @@ export function generateDriftingLoans(options: DriftingDataOptions): LoanRow[] {
   const rows: LoanRow[] = [];
   const day = 24 * 3600 * 1000;
   for (let t = Math.floor(start.getTime() / day) * day; t < end.getTime(); t += day) {
-    if (t < start.getTime()) continue;
+    const noon = t + day / 2;
+    if (noon < start.getTime() || noon >= end.getTime()) continue;
     const dayNumber = Math.round((t - DRIFT_ORIGIN.getTime()) / day);
     const random = createRandom(deriveSeed(options.seed ?? 2021, dayNumber + 100_000));
     for (let i = 0; i < perDay; i += 1) rows.push(loanApplication(random, dayNumber / 7, new Date(t).toISOString().slice(0, 10)));
