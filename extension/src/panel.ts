@@ -11,9 +11,9 @@ export const PANEL_ID = 'kitelab-panel';
 function button(label: string, action: string, title: string, dagId?: string, className = ''): VirtualElement {
   return h.button(
     {
-      className: `jp-mod-styled kl-Button ${className}`.trim(),
+      className: `kl-Button ${className}`.trim(),
       title,
-      dataset: dagId === undefined ? { action } : { action, dagId }
+      dataset: dagId === undefined ? { action } : { action, 'dag-id': dagId }
     },
     label
   );
@@ -32,28 +32,29 @@ function dagRow(summary: IDagSummary): VirtualElement {
   const { dag, runs } = summary;
   const latest = runs[0];
   return h.li(
-    { className: `kl-Dag${dag.is_paused ? ' kl-mod-paused' : ''}`, dataset: { dagId: dag.dag_id } },
+    { className: `kl-Dag${dag.is_paused ? ' kl-mod-paused' : ''}`, dataset: { 'dag-id': dag.dag_id } },
     h.div(
       { className: 'kl-Dag-main' },
       h.span({ className: 'kl-Dag-id', title: dag.description ?? dag.fileloc }, dag.dag_id),
+      button('▶ Trigger', 'trigger', `Trigger ${dag.dag_id} now (a manual run)`, dag.dag_id, 'kl-TriggerButton')
+    ),
+    h.div(
+      { className: 'kl-Dag-runs' },
+      ...[...runs].reverse().map(runDot),
+      h.span({ className: 'kl-Dag-last' }, latest === undefined ? 'no runs yet' : `last run ${runStateWord(latest.state)}`),
       button(
         dag.is_paused ? 'paused' : 'active',
         'toggle-pause',
         dag.is_paused ? 'Paused: scheduled runs do not start. Click to unpause.' : 'Active. Click to pause.',
         dag.dag_id,
         `kl-PauseBadge ${dag.is_paused ? 'kl-mod-paused' : 'kl-mod-active'}`
-      ),
-      button('▶', 'trigger', `Trigger ${dag.dag_id} now`, dag.dag_id, 'kl-TriggerButton')
-    ),
-    h.div(
-      { className: 'kl-Dag-runs' },
-      ...[...runs].reverse().map(runDot),
-      h.span(
-        { className: 'kl-Dag-last' },
-        latest === undefined ? 'no runs yet' : `last run ${runStateWord(latest.state)}`
       )
     )
   );
+}
+
+function fileName(filePath: string): string {
+  return filePath.split(/[\\/]/).pop() || filePath;
 }
 
 function importErrorItem(error: IImportError): VirtualElement {
@@ -62,7 +63,11 @@ function importErrorItem(error: IImportError): VirtualElement {
     { className: 'kl-ImportError' },
     h('details',
       {},
-      h.summary({}, h.span({ className: 'kl-ImportError-file' }, error.filename), h.span({ className: 'kl-ImportError-line' }, firstLine)),
+      h.summary(
+        { title: error.filename },
+        h.span({ className: 'kl-ImportError-file' }, fileName(error.filename)),
+        h.span({ className: 'kl-ImportError-line' }, firstLine)
+      ),
       h.pre({}, error.stack_trace)
     )
   );
@@ -119,7 +124,11 @@ export class KitelabPanel extends Widget {
     const running = snapshot.scheduler === 'healthy' || snapshot.scheduler === 'unhealthy';
     const header = h.header(
       { className: 'kl-Panel-header' },
-      h.h2({}, 'Kitelab'),
+      h.div(
+        { className: 'kl-Panel-title' },
+        h.h2({}, 'Kitelab'),
+        button('⟳', 'refresh', 'Refresh: ask the scheduler again now', undefined, 'kl-RefreshButton')
+      ),
       h.div(
         { className: 'kl-Panel-status', title: view.title, dataset: { scheduler: snapshot.scheduler } },
         h.span({ className: `kl-Dot kl-tone-${view.scheduler.tone}` }),
@@ -127,9 +136,8 @@ export class KitelabPanel extends Widget {
       ),
       h.div(
         { className: 'kl-Panel-actions' },
-        button(running ? 'Open scheduler' : 'Start scheduler', 'open-scheduler', 'Open the scheduler in a tab (starts it if needed)', undefined, 'jp-mod-accept'),
-        button('Status page', 'open-status', 'Open the status page: success or failure of the last run'),
-        button('Refresh', 'refresh', 'Ask the scheduler again now')
+        button(running ? 'Open scheduler' : 'Start scheduler', 'open-scheduler', 'Open the scheduler in a tab (starts it if needed)', undefined, 'kl-mod-accept'),
+        button('Status page', 'open-status', 'Open the status page: success or failure of the last run')
       )
     );
     const body: VirtualElement[] = [];
