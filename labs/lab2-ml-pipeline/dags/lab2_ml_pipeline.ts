@@ -111,7 +111,7 @@ const trainModel = dag.task("train_model", async ({ params, log }) => {
   const columns = Object.keys(X[0] ?? {});
   const model = new LogisticRegression({ epochs: Number(params.epochs), learningRate: Number(params.learning_rate) }).fit(toMatrix(X, columns), y);
   await writeFile(path(params, "model.json"), JSON.stringify({ columns, model }, null, 2));
-  log.info(`Trained on ${X.length} rows; weights ${model.coefficients.weights.map((w) => w.toFixed(2)).join(", ")}`);
+  log.info(`Trained on ${X.length} rows; weights ${model.coefficients.weights.map((w: number) => w.toFixed(2)).join(", ")}`);
   return path(params, "model.json");
 });
 

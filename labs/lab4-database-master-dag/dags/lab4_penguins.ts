@@ -36,7 +36,7 @@ async function database(context: TaskContext) {
   return db;
 }
 
-const stepDefaults = { schedule: null, catchup: false, tags: ["lab4"] } as const;
+const stepDefaults = { schedule: null, catchup: false, tags: ["lab4"] };
 
 export const clearDb = new DAG({ ...stepDefaults, dagId: "lab4_clear_db", description: "Step 1: drop every table" });
 clearDb.task("drop_tables", async (context) => {
@@ -66,7 +66,7 @@ export const preprocess = new DAG({
 });
 preprocess.task("build_training_tables", async (context) => {
   const db = await database(context);
-  const raw = (await db.readTable("penguins_raw")) as Array<RawPenguin & { species: string }>;
+  const raw = (await db.readTable("penguins_raw")) as unknown as Array<RawPenguin & { species: string }>;
   const complete = raw.filter((row) => penguinProblem(row) === undefined);
   context.log.info(`${raw.length} raw rows, ${raw.length - complete.length} dropped for missing values, ${complete.length} kept`);
   const { train, test } = trainTestSplit(complete, { testSize: Number(context.params.test_size), seed: Number(context.params.seed) });
