@@ -10,10 +10,10 @@ import { ValidationError, describeValue } from "../errors.js";
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
-export interface IceCreamRow {
+export type IceCreamRow = {
   temperature_c: number;
   sales: number;
-}
+};
 
 /** Lab 1: daily ice-cream sales against temperature, roughly `sales = 12 × temp - 40`. */
 export function generateIceCreamSales(options: { rows?: number; seed?: number } = {}): IceCreamRow[] {
@@ -26,14 +26,14 @@ export function generateIceCreamSales(options: { rows?: number; seed?: number } 
 }
 
 /** A row of the advertising dataset (lab 2). */
-export interface AdvertisingRow {
+export type AdvertisingRow = {
   "Daily Time Spent on Site": number;
   Age: number;
   "Area Income": number;
   "Daily Internet Usage": number;
   Male: number;
   "Clicked on Ad": number;
-}
+};
 
 export const ADVERTISING_FEATURES = ["Daily Time Spent on Site", "Age", "Area Income", "Daily Internet Usage", "Male"] as const;
 export const ADVERTISING_LABEL = "Clicked on Ad";
@@ -59,13 +59,13 @@ export function generateAdvertisingData(options: { rows?: number; seed?: number 
 }
 
 /** A row of the petrol consumption table (lab 3). */
-export interface PetrolRow {
+export type PetrolRow = {
   Petrol_tax: number;
   Average_income: number;
   Paved_Highways: number;
   "Population_Driver_licence(%)": number;
   Petrol_Consumption: number;
-}
+};
 
 export const PETROL_FEATURES = ["Petrol_tax", "Average_income", "Paved_Highways", "Population_Driver_licence(%)"] as const;
 export const PETROL_TARGET = "Petrol_Consumption";
@@ -91,7 +91,7 @@ export function generatePetrolConsumption(options: { rows?: number; seed?: numbe
 }
 
 /** A row of the penguins table (lab 4), with "NA" where a value is missing, as in the original file. */
-export interface PenguinRow {
+export type PenguinRow = {
   species: string;
   island: string;
   bill_length_mm: number | "NA";
@@ -99,7 +99,7 @@ export interface PenguinRow {
   flipper_length_mm: number | "NA";
   body_mass_g: number | "NA";
   sex: "male" | "female" | "NA";
-}
+};
 
 export const PENGUIN_MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"] as const;
 
@@ -141,13 +141,13 @@ export function generatePenguins(options: { seed?: number } = {}): PenguinRow[] 
 }
 
 /** A row of lab 5's weekly loan applications. */
-export interface LoanRow {
+export type LoanRow = {
   /** ISO date of the application, inside the week's data interval. */
   date: string;
   income_k: number;
   debt_ratio: number;
   defaulted: number;
-}
+};
 
 export const LOAN_FEATURES = ["income_k", "debt_ratio"] as const;
 export const LOAN_LABEL = "defaulted";
