@@ -11,6 +11,7 @@ import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import type { DagRunType } from "../states.js";
 import { createTimetable, type RunInfo } from "../timetable/index.js";
 import type { AttemptResult } from "../runtime/attempt.js";
+import type { OutgoingEmail, TaskServices } from "../dag/context.js";
 import { runIdFor } from "../runtime/runIds.js";
 import { admitTasks, type Candidate } from "./admission.js";
 import { taskLogPath } from "./logPaths.js";
@@ -98,8 +99,19 @@ export class Scheduler {
       const final = await this.waitForRun(run.dagId, run.runId);
       return { dagId: final.dagId, runId: final.runId, state: final.state };
     }
+    if (method === "sendEmail") {
+      if (!this.mailer) return { delivered: false, detail: "this scheduler sends no mail (no notifier is configured)" };
+      return this.mailer(args as OutgoingEmail);
+    }
     throw new Error(`the scheduler has no handler for ${method}`);
   };
+
+  private mailer?: TaskServices["sendEmail"];
+
+  /** Where EmailOperator's messages go (the notifier). */
+  useMailer(mailer: TaskServices["sendEmail"]): void {
+    this.mailer = mailer;
+  }
 
   async start(): Promise<void> {
     await this.recoverOrphans();

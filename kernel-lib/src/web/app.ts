@@ -23,9 +23,9 @@ export interface OutboxEntry {
 
 /** The mail outbox (mail that was written to disk instead of sent), when there is one. */
 export interface OutboxView {
-  list(): OutboxEntry[];
+  list(): OutboxEntry[] | Promise<OutboxEntry[]>;
   /** The raw message, or undefined when there is no such id. */
-  read(id: string): string | undefined;
+  read(id: string): string | undefined | Promise<string | undefined>;
 }
 
 /** Everything the web app needs; it never touches the store or the scheduler otherwise. */

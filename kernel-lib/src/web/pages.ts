@@ -159,23 +159,22 @@ export function pageRouter(context: AppContext): Router {
     res.redirect(303, context.url(["dags", run.dagId], { run_id: run.runId }));
   });
 
-  router.get("/outbox", (req, res) => {
+  router.get("/outbox", async (req, res) => {
     guard.requireRead(req);
     const outbox = requireOutbox(context);
-    const messages = outbox
-      .list()
+    const messages = (await outbox.list())
       .map((entry) => ({ ...entry, to: Array.isArray(entry.to) ? entry.to.join(", ") : entry.to, href: context.url(["outbox", entry.id]) }))
       .sort((a, b) => b.date.localeCompare(a.date));
     render(res, "outbox", "Outbox", "outbox", { messages });
   });
 
-  router.get("/outbox/:id", (req, res) => {
+  router.get("/outbox/:id", async (req, res) => {
     guard.requireRead(req);
     const outbox = requireOutbox(context);
     const id = checkPathParam("message id", req.params.id);
-    const text = outbox.read(id);
+    const text = await outbox.read(id);
     if (text === undefined) throw new HttpError(404, `The outbox has no message '${id}'.`);
-    const entry = outbox.list().find((candidate) => candidate.id === id);
+    const entry = (await outbox.list()).find((candidate) => candidate.id === id);
     render(res, "message", entry?.subject ?? id, "outbox", { id, entry, text, outboxHref: context.url(["outbox"]) });
   });
 

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CliError } from "./output.js";
+
+/** What a running scheduler writes to `$KITELAB_HOME/scheduler.json`, so the CLI can reach it. */
+export interface SchedulerEndpoint {
+  pid: number;
+  url: string;
+  startedAt: string;
+}
+
+export function endpointPath(home: string): string {
+  return join(home, "scheduler.json");
+}
+
+export function writeEndpoint(home: string, endpoint: SchedulerEndpoint): void {
+  writeFileSync(endpointPath(home), `${JSON.stringify(endpoint, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function removeEndpoint(home: string, pid: number): void {
+  const found = readEndpoint(home);
+  if (found && found.pid === pid) rmSync(endpointPath(home), { force: true });
+}
+
+function readEndpoint(home: string): SchedulerEndpoint | undefined {
+  const path = endpointPath(home);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as SchedulerEndpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The running scheduler of this home, if there is one (a stale endpoint file is ignored). */
+export function runningScheduler(home: string): SchedulerEndpoint | undefined {
+  const endpoint = readEndpoint(home);
+  return endpoint && isAlive(endpoint.pid) ? endpoint : undefined;
+}
+
+/** Calls the running scheduler's JSON API with the API token; throws CliError with the server's message. */
+export async function callApi<T>(endpoint: SchedulerEndpoint, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const url = `${endpoint.url.replace(/\/$/, "")}/api/v1${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach the scheduler (pid ${endpoint.pid}) at ${endpoint.url}: ${(error as Error).message}`);
+  }
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const detail = (parsed as { detail?: string; title?: string } | undefined)?.detail ?? (parsed as { title?: string } | undefined)?.title ?? text;
+    throw new CliError(detail || `the scheduler answered ${response.status}`);
+  }
+  return parsed as T;
+}

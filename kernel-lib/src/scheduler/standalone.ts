@@ -1,0 +1,100 @@
+import type { Server } from "node:http";
+import type { KitelabConfig } from "../config/index.js";
+import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
+import { createApp } from "../web/app.js";
+import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
+import { StoreReadModel } from "./readModel.js";
+import { schedulerSettingsOf } from "./settings.js";
+import type { SchedulerStore } from "./schedulerStore.js";
+
+export interface StandaloneOptions {
+  host: string;
+  port: number;
+  baseUrl: string;
+  /** Serve the web pages (standalone) or not (scheduler alone). */
+  web: boolean;
+}
+
+export interface RunningStandalone extends RunningScheduler {
+  url?: string;
+  token: string;
+  notifier: Notifier;
+  server?: Server;
+}
+
+/** The mail settings the notifier needs, from airflow.cfg. */
+export function mailSettingsOf(config: KitelabConfig, statusPageUrl: string): MailSettings {
+  return {
+    home: config.home,
+    ...config.smtp,
+    subjectTemplate: config.email.subjectTemplate,
+    htmlContentTemplate: config.email.htmlContentTemplate,
+    fromEmail: config.email.fromEmail,
+    statusPageUrl,
+  };
+}
+
+/**
+ * `kitelab standalone`: scheduler, worker pool, notifier and web server in one process
+ * tree. `kitelab scheduler` is the same without the web server.
+ */
+export async function startStandalone(
+  config: KitelabConfig,
+  options: StandaloneOptions,
+  openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>,
+): Promise<RunningStandalone> {
+  const running = await startScheduler(config, openStore);
+  const token = ensureApiToken(config);
+  const base = `/${options.baseUrl.replace(/^https?:\/\/[^/]+/, "").replace(/^\/+|\/+$/g, "")}/`.replace(/^\/\/$/, "/");
+  const statusPageUrl = `http://${options.host === "0.0.0.0" ? "127.0.0.1" : options.host}:${options.port}${base}`.replace(/\/$/, "");
+  const notifier = new Notifier(mailSettingsOf(config, statusPageUrl), {
+    log: (level, message) => process.stderr.write(`mail ${level}: ${message}\n`),
+  });
+  const detach = notifier.attach(running.scheduler.events);
+  running.scheduler.useMailer(createMailService(notifier));
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (options.web) {
+    const settings = schedulerSettingsOf(config);
+    const app = createApp({
+      read: new StoreReadModel(running.store, settings),
+      control: {
+        trigger: (dagId, request) => running.scheduler.trigger(dagId, request),
+        setPaused: (dagId, paused) => running.scheduler.setPaused(dagId, paused),
+        clear: (dagId, runId, taskIds) => running.scheduler.clear(dagId, runId, taskIds),
+      },
+      baseUrl: base,
+      token,
+      exposeReads: config.webserver.exposeReads,
+      healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
+      logFolder: config.logging.baseLogFolder,
+      statusDagId: config.webserver.statusDagId || undefined,
+      outbox: { list: () => listOutbox(config.home), read: (id) => readOutboxMessage(config.home, id) },
+      onError: (error) => process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(options.port, options.host, () => resolve(listening));
+      listening.once("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : options.port;
+    url = `http://${options.host}:${port}${base}`;
+  }
+  return {
+    ...running,
+    url,
+    token,
+    notifier,
+    server,
+    async stop(graceMs = 5000) {
+      if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      }
+      await running.stop(graceMs);
+      detach();
+      await notifier.close(5000);
+    },
+  };
+}
