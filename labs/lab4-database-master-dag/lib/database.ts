@@ -154,8 +154,15 @@ class SqliteDatabase implements LabDatabase {
     await this.withDb((db) => {
       db.run(`DROP TABLE IF EXISTS "${table}"`);
       if (columns.length === 0) return;
-      const types = columns.map((column) => (rows.every((row) => row[column] === null || typeof row[column] === "number") ? "REAL" : "TEXT"));
-      db.run(`CREATE TABLE "${table}" (${columns.map((column, i) => `"${column.replaceAll('"', '""')}" ${types[i]}`).join(", ")})`);
+      // A column of numbers is REAL, of strings TEXT; a mixed one (numbers and "NA", say) gets no
+      // type, so SQLite keeps each value as it came instead of turning the numbers into text.
+      const typeOf = (column: string) => {
+        const values = rows.map((row) => row[column]).filter((value) => value !== null && value !== undefined);
+        if (values.every((value) => typeof value === "number")) return " REAL";
+        if (values.every((value) => typeof value === "string")) return " TEXT";
+        return "";
+      };
+      db.run(`CREATE TABLE "${table}" (${columns.map((column) => `"${column.replaceAll('"', '""')}"${typeOf(column)}`).join(", ")})`);
       db.run("BEGIN");
       const placeholders = columns.map(() => "?").join(", ");
       for (const row of rows) db.run(`INSERT INTO "${table}" VALUES (${placeholders})`, columns.map((column) => row[column] ?? null));
