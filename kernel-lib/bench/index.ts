@@ -1,5 +1,8 @@
 /** `npm run bench`: prints the figures the issues ask for, with their targets. */
 import { benchScheduler } from "./scheduler.js";
+import { benchStore } from "./store.js";
+import { FileStore } from "../src/persistence/index.js";
+import { join } from "node:path";
 
 interface Figure {
   name: string;
@@ -15,10 +18,14 @@ function print(figures: Figure[]): void {
   }
 }
 
-const scheduler = await benchScheduler();
+const scheduler = await benchScheduler(async (home) => FileStore.open(join(home, "store"), { writer: true, home }));
+const store = await benchStore();
 print([
   { name: "downstream task start after upstream end, median", value: scheduler.downstreamStartMedianMs, unit: "ms", target: "< 20 ms" },
   { name: "downstream task start after upstream end, p95", value: scheduler.downstreamStartP95Ms, unit: "ms", target: "< 20 ms" },
   { name: "downstream task start after upstream end, max", value: scheduler.downstreamStartMaxMs, unit: "ms" },
   { name: "new DAG file listed after it is written", value: scheduler.newDagFileListedMs, unit: "ms", target: "< 2000 ms" },
+  { name: `store: one task-instance write, median (${store.taskInstancesStored} TIs stored)`, value: store.writeMedianMs, unit: "ms", target: "< 10 ms" },
+  { name: "store: one task-instance write, p95", value: store.writeP95Ms, unit: "ms", target: "< 10 ms" },
+  { name: "store: open (scheduler start-up read)", value: store.openMs, unit: "ms", target: "< 1000 ms" },
 ]);

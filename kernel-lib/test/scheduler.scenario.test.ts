@@ -5,6 +5,7 @@ import { LocalExecutor } from "../src/executor/localExecutor.js";
 import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { tempHome } from "./helpers/tempHome.js";
+import { FileStore } from "../src/persistence/index.js";
 
 function settings(dags: string, logs: string): SchedulerSettings {
   return {
@@ -23,9 +24,9 @@ function settings(dags: string, logs: string): SchedulerSettings {
   };
 }
 
-describe("the scheduler with real worker processes", () => {
+for (const kind of ["memory", "file"] as const) describe(`the scheduler with real worker processes (${kind} store)`, () => {
   const home = tempHome();
-  const store = new MemorySchedulerStore();
+  const store = kind === "memory" ? new MemorySchedulerStore() : FileStore.open(`${home.home}/store`, { writer: true, home: home.home });
   let scheduler: Scheduler;
 
   before(async () => {
@@ -65,10 +66,10 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
   });
 
   it("lists the good DAGs and records the broken file as an import error naming the problem", () => {
-    assert.deepEqual([...store.dags.keys()].sort(), ["crashy", "pipeline"]);
-    const problem = [...store.importErrors.entries()].find(([file]) => file.endsWith("broken.ts"));
+    assert.deepEqual(store.dagStatuses().map((status) => status.dagId).sort(), ["crashy", "pipeline"]);
+    const problem = store.importErrorList().find((entry) => entry.file.endsWith("broken.ts"));
     assert.ok(problem, "broken.ts has an import error");
-    assert.match(problem[1].message, /hour/);
+    assert.match(problem.message, /hour/);
   });
 
   it("runs a triggered DAG to success, passing XComs and writing each attempt's log", async () => {

@@ -1,0 +1,51 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Adapter } from "lowdb";
+
+/**
+ * A lowdb adapter for one JSON file. A write goes to a temporary file, is flushed to disk
+ * (fsync), then renamed over the old file: after a crash the file holds the old or the new
+ * content, never half of one. A missing file reads as null; an unreadable one throws,
+ * naming the file (it is never treated as empty).
+ */
+export class AtomicJsonFile<T> implements Adapter<T> {
+  constructor(readonly path: string) {}
+
+  async read(): Promise<T | null> {
+    return this.readSync();
+  }
+
+  readSync(): T | null {
+    let text: string;
+    try {
+      text = readFileSync(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new Error(
+        `${this.path} is not valid JSON (${(error as Error).message}). Kitelab never writes a half file, so it was changed by hand or by another program: restore it from a backup, or move it away to start that part of the history afresh`,
+      );
+    }
+  }
+
+  async write(data: T): Promise<void> {
+    this.writeSync(data);
+  }
+
+  writeSync(data: T): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    const fd = openSync(temporary, "w", 0o600);
+    try {
+      writeSync(fd, JSON.stringify(data));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.path);
+  }
+}

@@ -1,0 +1,75 @@
+import type { SerializedDag } from "../dag/serialize.js";
+import type { ImportProblem } from "../dagbag/importFile.js";
+import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type { DagStatus } from "../scheduler/schedulerStore.js";
+
+/** The store's on-disk layout version. Bump it and add a migration when a file's shape changes. */
+export const SCHEMA_VERSION = 2;
+
+export interface MetaFile {
+  schemaVersion: number;
+  dags: Record<string, SerializedDag>;
+  statuses: Record<string, DagStatus>;
+  importErrors: Record<string, ImportProblem & { timestamp: string }>;
+  heartbeat?: { pid: number; hostname: string; at: string };
+}
+
+export interface SharedFile {
+  schemaVersion: number;
+  variables: Record<string, { value: string; description?: string }>;
+  /** Passwords sealed by SecretBox. */
+  connections: Record<string, ConnectionRecord>;
+  pools: Record<string, PoolRecord>;
+}
+
+export interface RunFile {
+  schemaVersion: number;
+  run: DagRunRecord;
+  taskInstances: Record<string, TaskInstanceRecord>;
+  xcoms: XComRecord[];
+}
+
+/** Version 1 kept paused flags in their own map; version 2 keeps them in each DAG's status. */
+interface MetaFileV1 {
+  schemaVersion: 1;
+  dags: Record<string, SerializedDag>;
+  paused: Record<string, boolean>;
+  active?: Record<string, boolean>;
+  importErrors?: Record<string, ImportProblem & { timestamp: string }>;
+  heartbeat?: { pid: number; hostname: string; at: string };
+}
+
+type Migration = (data: Record<string, unknown>) => Record<string, unknown>;
+
+const META_MIGRATIONS: Record<number, Migration> = {
+  1: (data) => {
+    const v1 = data as unknown as MetaFileV1;
+    const statuses: Record<string, DagStatus> = {};
+    for (const dagId of Object.keys(v1.dags)) {
+      statuses[dagId] = { dagId, isPaused: v1.paused[dagId] ?? true, isActive: v1.active?.[dagId] ?? true };
+    }
+    const migrated: MetaFile = { schemaVersion: 2, dags: v1.dags, statuses, importErrors: v1.importErrors ?? {}, heartbeat: v1.heartbeat };
+    return migrated as unknown as Record<string, unknown>;
+  },
+};
+
+const NO_SHAPE_CHANGE: Migration = (data) => ({ ...data, schemaVersion: 2 });
+
+/**
+ * Brings a file's data up to SCHEMA_VERSION, one step at a time. A file from a newer
+ * Kitelab is refused: guessing its meaning could lose data.
+ */
+export function migrate<T>(data: Record<string, unknown>, file: string, kind: "meta" | "shared" | "run"): T {
+  let version = typeof data.schemaVersion === "number" ? data.schemaVersion : 1;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`${file} was written by a newer Kitelab (schema version ${version}; this one reads up to ${SCHEMA_VERSION}). Upgrade Kitelab, or point [database] store_path elsewhere`);
+  }
+  let current = data;
+  while (version < SCHEMA_VERSION) {
+    const step = kind === "meta" ? META_MIGRATIONS[version] : NO_SHAPE_CHANGE;
+    if (!step) throw new Error(`${file}: no migration from schema version ${version}`);
+    current = step(current);
+    version += 1;
+  }
+  return current as T;
+}

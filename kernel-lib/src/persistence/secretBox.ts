@@ -1,0 +1,50 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Encrypts connection passwords at rest (AES-256-GCM), so a copy of the store does not
+ * leak them. The key comes from `[core] fernet_key` or, when that is empty, from
+ * `$KITELAB_HOME/fernet_key` (mode 0600), generated on first start.
+ */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(keyText: string) {
+    this.key = createHash("sha256").update(keyText).digest();
+  }
+
+  static forHome(home: string, configuredKey = ""): SecretBox {
+    return new SecretBox(ensureEncryptionKey(home, configuredKey));
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return `enc:v1:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
+  }
+
+  open(sealed: string): string {
+    if (!sealed.startsWith("enc:v1:")) return sealed;
+    const data = Buffer.from(sealed.slice("enc:v1:".length), "base64");
+    const decipher = createDecipheriv("aes-256-gcm", this.key, data.subarray(0, 12));
+    decipher.setAuthTag(data.subarray(12, 28));
+    try {
+      return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString("utf8");
+    } catch {
+      throw new Error("A connection password cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set the connection again");
+    }
+  }
+}
+
+export function ensureEncryptionKey(home: string, configuredKey = ""): string {
+  if (configuredKey) return configuredKey;
+  const path = join(home, "fernet_key");
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  mkdirSync(home, { recursive: true });
+  const key = randomBytes(32).toString("base64url");
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return key;
+}
