@@ -6,6 +6,7 @@ import { registerVariableCommands } from "./commands/variables.js";
 import { registerConnectionCommands } from "./commands/connections.js";
 import { registerDagCommands } from "./commands/dags.js";
 import { registerTaskCommands } from "./commands/tasks.js";
+import { registerSchedulerCommands } from "./commands/scheduler.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description("Airflow's concepts in TypeScript: DAGs, schedules, runs, a status page")
     .showSuggestionAfterError(true)
     .exitOverride();
+  registerSchedulerCommands(program);
   registerDagCommands(program);
   registerTaskCommands(program);
   registerScheduleCommands(program);

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { ValidationError } from "../errors.js";
 import { hostname } from "node:os";
 import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import { engineDagOf } from "../dag/serialize.js";
@@ -150,6 +151,42 @@ export class Scheduler {
       const run = await this.createRun(dag, runType === "manual" ? { ...info, logicalDate } : info, runType, runId, request.conf ?? {});
       this.kick();
       return run;
+    });
+  }
+
+  /**
+   * Creates a backfill run for every interval whose logical date lies in [start, end]
+   * (Airflow's `dags backfill`). Runs start as maxActiveRuns allows; existing runs are kept.
+   */
+  backfill(dagId: string, start: Date, end: Date, conf: Record<string, unknown> = {}): Promise<DagRunRecord[]> {
+    return this.enqueue(async () => {
+      const dag = this.requireDag(dagId);
+      if (dag.schedule === null) throw new ValidationError(`DAG '${dagId}' has schedule null (manual only), so it has no intervals to backfill; trigger it instead`);
+      if (end < start) throw new ValidationError(`--end-date ${end.toISOString()} is before --start-date ${start.toISOString()}`);
+      const dagStart = new Date(dag.startDate ?? start);
+      const timetable = createTimetable({
+        schedule: dag.schedule,
+        startDate: start > dagStart ? start : dagStart,
+        endDate: dag.endDate ? new Date(dag.endDate) : undefined,
+        catchup: true,
+        timezone: dag.timezone,
+        semantics: dag.scheduleSemantics ?? this.settings.semantics,
+      });
+      if (!timetable.ok) throw new Error(timetable.error);
+      const runs: DagRunRecord[] = [];
+      let last: { start: Date; end: Date } | null = null;
+      const far = new Date(end.getTime() + 400 * 86_400_000);
+      for (let guard = 0; guard < 10_000; guard += 1) {
+        const next = timetable.value.nextRun(last, far);
+        if (!next || next.logicalDate > end) break;
+        last = { start: next.dataIntervalStart, end: next.dataIntervalEnd };
+        const runId = runIdFor("backfill", next.logicalDate);
+        const existing = this.store.getRun(dagId, runId) ?? this.store.getRun(dagId, runIdFor("scheduled", next.logicalDate));
+        runs.push(existing ?? (await this.createRun(dag, next, "backfill", runId, conf)));
+      }
+      if (runs.length === 0) throw new ValidationError(`DAG '${dagId}' has no interval with a logical date between ${start.toISOString()} and ${end.toISOString()}`);
+      this.kick();
+      return runs;
     });
   }
 
@@ -454,6 +491,7 @@ export class Scheduler {
     await this.store.updateTaskInstances(key.dagId, key.runId, patches);
     const updated = this.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId)!;
     this.events.emit("task-finished", { dag: entry.dag, run, taskInstance: updated, state: updated.state, error: event.result.error });
+    if (this.stopped) return;
     // Handle this run right away, so its downstream tasks start in this same turn.
     const outcome = await this.advanceRun(this.store.getRun(key.dagId, key.runId)!, now);
     await this.startTasks(outcome.ready.map((candidate, index) => ({ ...candidate, priority: index })));

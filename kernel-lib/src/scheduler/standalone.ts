@@ -62,6 +62,7 @@ export async function startStandalone(
         trigger: (dagId, request) => running.scheduler.trigger(dagId, request),
         setPaused: (dagId, paused) => running.scheduler.setPaused(dagId, paused),
         clear: (dagId, runId, taskIds) => running.scheduler.clear(dagId, runId, taskIds),
+        backfill: (dagId, start, end, conf) => running.scheduler.backfill(dagId, start, end, conf),
       },
       baseUrl: base,
       token,

@@ -120,6 +120,20 @@ export function apiRouter(context: AppContext): Router {
     res.status(200).json(dagRunJson(run));
   });
 
+  // Kitelab's addition (Airflow 3 has /api/v2/backfills): used by `kitelab dags backfill`.
+  router.post("/dags/:dagId/backfill", async (req, res) => {
+    const summary = requireDag(context, req.params.dagId);
+    const body = objectBody(req);
+    const start = dateField(body, "start_date");
+    const end = dateField(body, "end_date");
+    if (!start || !end) throw new HttpError(400, "Expected `start_date` and `end_date` as ISO-8601 dates.");
+    const backfill = deps.control.backfill;
+    if (!backfill) throw new HttpError(501, "This server cannot backfill.");
+    const conf = body.conf ?? {};
+    const runs = await control(() => backfill(summary.dag.dagId, start, end, conf as Record<string, unknown>));
+    res.json({ dag_runs: runs.map(dagRunJson), total_entries: runs.length });
+  });
+
   router.get("/dags/:dagId/dagRuns/:runId", (req, res) => {
     res.json(dagRunJson(requireRun(context, req.params.dagId, req.params.runId)));
   });

@@ -50,4 +50,6 @@ export interface SchedulerControl {
   trigger(dagId: string, request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string }): Promise<DagRunRecord>;
   setPaused(dagId: string, paused: boolean): Promise<void>;
   clear(dagId: string, runId: string, taskIds?: string[]): Promise<number>;
+  /** Kitelab's addition: backfill runs for every interval with a logical date in [start, end]. */
+  backfill?(dagId: string, start: Date, end: Date, conf?: Record<string, unknown>): Promise<DagRunRecord[]>;
 }

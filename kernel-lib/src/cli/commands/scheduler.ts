@@ -1,0 +1,147 @@
+import type { Command } from "commander";
+import { isAbsolute } from "node:path";
+import { openSchedulerStore, openStoreReader } from "../../persistence/index.js";
+import { startStandalone, type RunningStandalone } from "../../scheduler/standalone.js";
+import { ensureApiToken } from "../../scheduler/process.js";
+import { createApp } from "../../web/app.js";
+import { StoreReadModel } from "../../scheduler/readModel.js";
+import { schedulerSettingsOf } from "../../scheduler/settings.js";
+import { version } from "../../version.js";
+import { loadCliConfig } from "./config.js";
+import { CliError } from "../output.js";
+import { removeEndpoint, runningScheduler, writeEndpoint } from "../schedulerClient.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/** `kitelab scheduler`, `kitelab standalone`, `kitelab webserver`, `kitelab info`. */
+export function registerSchedulerCommands(program: Command): void {
+  program
+    .command("standalone")
+    .description("Run the scheduler, its workers and the status page in one process; Ctrl-C stops it")
+    .option("--port <port>", "web server port (default: [webserver] web_server_port; 0 picks a free one)")
+    .option("--host <host>", "address to listen on (default: [webserver] web_server_host, 127.0.0.1)")
+    .option("--base-url <path>", "path prefix the pages are served under, e.g. /user/alice/kitelab/")
+    .action(async (options: { port?: string; host?: string; baseUrl?: string }, command: Command) => {
+      const config = loadCliConfig(command);
+      const port = parsePort(options.port ?? String(config.webserver.webServerPort));
+      const host = options.host ?? config.webserver.webServerHost;
+      await runUntilSignal(config, { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true }, true);
+    });
+
+  program
+    .command("scheduler")
+    .description("Run the scheduler and its workers (the status page too, on a free loopback port, for the CLI and notebooks)")
+    .action(async (_options: unknown, command: Command) => {
+      const config = loadCliConfig(command);
+      await runUntilSignal(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: true }, false);
+    });
+
+  program
+    .command("webserver")
+    .description("Serve the status page and API from the store, read-only (state changes need a running scheduler)")
+    .option("--port <port>")
+    .option("--host <host>")
+    .option("--base-url <path>")
+    .action(async (options: { port?: string; host?: string; baseUrl?: string }, command: Command) => {
+      const config = loadCliConfig(command);
+      const store = openStoreReader(config);
+      const refreshing = setInterval(() => store.refresh(), 1000);
+      const refuse = async (): Promise<never> => {
+        throw new Error("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
+      };
+      const app = createApp({
+        read: new StoreReadModel(store, schedulerSettingsOf(config)),
+        control: { trigger: refuse, setPaused: refuse, clear: refuse },
+        baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/",
+        token: ensureApiToken(config),
+        exposeReads: config.webserver.exposeReads,
+        healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
+        logFolder: config.logging.baseLogFolder,
+        statusDagId: config.webserver.statusDagId || undefined,
+      });
+      const host = options.host ?? config.webserver.webServerHost;
+      const port = parsePort(options.port ?? String(config.webserver.webServerPort));
+      const server = app.listen(port, host, () => process.stdout.write(`Kitelab status page (read-only) at http://${host}:${port}/\n`));
+      await waitForSignal();
+      clearInterval(refreshing);
+      server.close();
+      server.closeAllConnections();
+    });
+
+  program
+    .command("info")
+    .description("Versions, paths and the configuration in use")
+    .option("--output <format>", "table or json", "table")
+    .action((options: { output: string }, command: Command) => {
+      const config = loadCliConfig(command);
+      const endpoint = runningScheduler(config.home);
+      const info = {
+        kitelab_version: version,
+        node_version: process.version,
+        kitelab_home: config.home,
+        config_file: config.fileExists ? config.path : `${config.path} (not written yet: defaults in use)`,
+        dags_folder: config.core.dagsFolder,
+        load_examples: config.core.loadExamples,
+        executor: config.core.executor,
+        parallelism: config.core.parallelism,
+        store_path: config.database.storePath,
+        base_log_folder: config.logging.baseLogFolder,
+        scheduler: endpoint ? `running (pid ${endpoint.pid}) at ${endpoint.url}` : "not running",
+        api_token: ensureApiToken(config),
+      };
+      if (options.output === "json") process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+      else for (const [key, value] of Object.entries(info)) process.stdout.write(`${key.padEnd(16)} ${String(value)}\n`);
+    });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+async function runUntilSignal(config: Parameters<typeof startStandalone>[0], options: Parameters<typeof startStandalone>[1], announce: boolean): Promise<void> {
+  const existing = runningScheduler(config.home);
+  if (existing) throw new CliError(`a Kitelab scheduler (pid ${existing.pid}) already runs for ${config.home}, at ${existing.url}; stop it first or set another KITELAB_HOME`);
+  let running: RunningStandalone;
+  try {
+    running = await startStandalone(config, options, openSchedulerStore);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  writeEndpoint(config.home, { pid: process.pid, url: running.url ?? "", startedAt: new Date().toISOString() });
+  const dagCount = running.store.dagStatuses().filter((status) => status.isActive).length;
+  const errors = running.store.importErrorList().length;
+  if (announce) {
+    process.stdout.write(`Kitelab ${version} standalone: scheduler, ${config.core.parallelism} worker processes and the status page\n`);
+    process.stdout.write(`  Status page:  ${running.url}\n`);
+    process.stdout.write(`  Home:         ${config.home}\n  DAGs folder:  ${config.core.dagsFolder}${config.core.loadExamples ? " (+ examples)" : ""}\n`);
+    process.stdout.write(`  ${dagCount} DAG(s) listed${errors > 0 ? `, ${errors} import error(s): see the status page or kitelab dags list-import-errors` : ""}\n`);
+    process.stdout.write(`  API token:    in ${config.home}/api_token (kitelab info shows it)\n  Stop with Ctrl-C.\n`);
+  } else {
+    process.stdout.write(`Kitelab scheduler running (pid ${process.pid}); API at ${running.url}; Ctrl-C stops it\n`);
+  }
+  if (!LOOPBACK.has(options.host)) {
+    process.stderr.write(
+      `\nWARNING: listening on ${options.host}, reachable from other machines. Every change needs the API token, but${config.webserver.exposeReads ? " the pages and logs are readable by anyone who can reach this address ([webserver] expose_reads = True)" : " keep the token secret"}.\n\n`,
+    );
+  }
+  if (!isAbsolute(config.core.dagsFolder)) process.stderr.write(`warning: dags_folder ${config.core.dagsFolder} is relative\n`);
+  await waitForSignal();
+  process.stdout.write("Stopping: running tasks get 5 seconds to finish...\n");
+  await running.stop(5000);
+  removeEndpoint(config.home, process.pid);
+  process.stdout.write("Stopped.\n");
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
