@@ -26,6 +26,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `kitelab ... | head` closes the pipe early: that is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

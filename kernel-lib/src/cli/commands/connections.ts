@@ -1,4 +1,129 @@
 import type { Command } from "commander";
+import { openStoreReader } from "../../persistence/index.js";
+import type { ConnectionRecord } from "../../records.js";
+import { MASK } from "../../util/secrets.js";
+import { CliError, parseOutputFormat, printRows } from "../output.js";
+import { loadCliConfig } from "./config.js";
 
-/** Placeholder until the connections commands land. */
-export function registerConnectionCommands(_program: Command): void {}
+interface AddOptions {
+  connType?: string;
+  connHost?: string;
+  connSchema?: string;
+  connLogin?: string;
+  connPassword?: string;
+  connPort?: string;
+  connExtra?: string;
+  connUri?: string;
+  connDescription?: string;
+}
+
+/** Airflow's connection URI: `postgres://user:pass@host:5432/schema?key=value`. */
+export function parseConnectionUri(connId: string, uri: string): ConnectionRecord {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new CliError(`--conn-uri "${uri}" is not a URI such as postgres://user:password@host:5432/schema`);
+  }
+  const extra = Object.fromEntries(url.searchParams);
+  return {
+    connId,
+    connType: url.protocol.replace(/:$/, "").replace(/-/g, "_"),
+    host: decodeURIComponent(url.hostname) || undefined,
+    login: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    port: url.port ? Number(url.port) : undefined,
+    schema: url.pathname.replace(/^\//, "") ? decodeURIComponent(url.pathname.replace(/^\//, "")) : undefined,
+    extra: Object.keys(extra).length > 0 ? extra : undefined,
+  };
+}
+
+function fromOptions(connId: string, options: AddOptions): ConnectionRecord {
+  if (options.connUri) return parseConnectionUri(connId, options.connUri);
+  if (!options.connType) throw new CliError("give --conn-type (such as postgres, sqlite, http, fs) or --conn-uri");
+  let extra: Record<string, unknown> | undefined;
+  if (options.connExtra) {
+    try {
+      extra = JSON.parse(options.connExtra) as Record<string, unknown>;
+    } catch {
+      throw new CliError(`--conn-extra must be a JSON object such as '{"root": "/data"}', got ${options.connExtra}`);
+    }
+  }
+  const port = options.connPort === undefined ? undefined : Number(options.connPort);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new CliError(`--conn-port must be a port number, got "${options.connPort}"`);
+  return { connId, connType: options.connType, host: options.connHost, schema: options.connSchema, login: options.connLogin, password: options.connPassword, port, extra, description: options.connDescription };
+}
+
+/** `kitelab connections add|get|list|delete`; passwords are encrypted at rest and never printed. */
+export function registerConnectionCommands(program: Command): void {
+  const connections = program.command("connections").description("Connections: how tasks reach databases, stores and services");
+  const store = (command: Command) => openStoreReader(loadCliConfig(command));
+
+  connections
+    .command("add")
+    .argument("<conn-id>")
+    .option("--conn-type <type>")
+    .option("--conn-host <host>")
+    .option("--conn-schema <schema>")
+    .option("--conn-login <login>")
+    .option("--conn-password <password>")
+    .option("--conn-port <port>")
+    .option("--conn-extra <json>")
+    .option("--conn-uri <uri>")
+    .option("--conn-description <text>")
+    .description("Add a connection")
+    .action(async (connId: string, options: AddOptions, command: Command) => {
+      if (!/^[A-Za-z0-9_.-]+$/.test(connId)) throw new CliError(`connection id "${connId}" may contain only letters, digits, "_", "-" and "."`);
+      const record = fromOptions(connId, options);
+      const target = store(command);
+      if (target.connections()[connId]) throw new CliError(`A connection with conn_id \`${connId}\` already exists; delete it first`);
+      await target.updateShared((shared, seal) => {
+        shared.connections[connId] = { ...record, password: record.password ? seal(record.password) : undefined };
+      });
+      process.stdout.write(`Successfully added \`conn_id\`=${connId} : ${record.connType}://${record.login ? `${record.login}:${record.password ? MASK : ""}@` : ""}${record.host ?? ""}${record.port ? `:${record.port}` : ""}${record.schema ? `/${record.schema}` : ""}\n`);
+    });
+
+  const columns = [
+    { header: "conn_id", value: (c: ConnectionRecord) => c.connId },
+    { header: "conn_type", value: (c: ConnectionRecord) => c.connType },
+    { header: "host", value: (c: ConnectionRecord) => c.host ?? "" },
+    { header: "schema", value: (c: ConnectionRecord) => c.schema ?? "" },
+    { header: "login", value: (c: ConnectionRecord) => c.login ?? "" },
+    { header: "password", value: (c: ConnectionRecord) => (c.password ? MASK : "") },
+    { header: "port", value: (c: ConnectionRecord) => c.port ?? "" },
+    { header: "extra", value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(c.extra) : "") },
+  ];
+  const masked = (c: ConnectionRecord) => ({ conn_id: c.connId, conn_type: c.connType, host: c.host ?? null, schema: c.schema ?? null, login: c.login ?? null, password: c.password ? MASK : null, port: c.port ?? null, extra: c.extra ?? null });
+
+  connections
+    .command("get")
+    .argument("<conn-id>")
+    .option("-o, --output <format>", "table or json", "table")
+    .description("Show a connection (the password as ***)")
+    .action((connId: string, options: { output: string }, command: Command) => {
+      const connection = store(command).connections()[connId];
+      if (!connection) throw new CliError(`Connection not found: ${connId}`);
+      printRows([connection], columns, parseOutputFormat(options.output), masked);
+    });
+
+  connections
+    .command("list")
+    .option("-o, --output <format>", "table or json", "table")
+    .description("List connections (passwords as ***)")
+    .action((options: { output: string }, command: Command) => {
+      printRows(Object.values(store(command).connections()), columns, parseOutputFormat(options.output), masked);
+    });
+
+  connections
+    .command("delete")
+    .argument("<conn-id>")
+    .description("Delete a connection")
+    .action(async (connId: string, _options: unknown, command: Command) => {
+      const target = store(command);
+      if (!target.connections()[connId]) throw new CliError(`Did not find a connection with \`conn_id\`=${connId}`);
+      await target.updateShared((shared) => {
+        delete shared.connections[connId];
+      });
+      process.stdout.write(`Successfully deleted connection with \`conn_id\`=${connId}\n`);
+    });
+}

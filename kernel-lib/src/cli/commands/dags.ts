@@ -4,6 +4,7 @@ import { renderAscii, renderDot, renderSvg } from "../../graph/index.js";
 import { CliError } from "../output.js";
 import { loadDagForCli } from "../dagSource.js";
 import { dagLookupFolders } from "../cliConfig.js";
+import { registerDagStateCommands } from "./dagState.js";
 
 /** `kitelab dags ...`: the commands that work on DAG definitions and runs. */
 export function registerDagCommands(program: Command): Command {
@@ -47,6 +48,7 @@ export function registerDagCommands(program: Command): Command {
       else process.stdout.write(`${renderAscii(input)}\n`);
     });
 
+  registerDagStateCommands(dags);
   return dags;
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadDagForCli } from "../dagSource.js";
 import { dagLookupFolders } from "../cliConfig.js";
 import { parseConf, parseLogicalDate } from "./dags.js";
+import { registerTaskStateCommands } from "./taskState.js";
 
 /** `kitelab tasks ...`: commands on single tasks. */
 export function registerTaskCommands(program: Command): Command {
@@ -23,5 +24,6 @@ export function registerTaskCommands(program: Command): Command {
       process.exitCode = result.state === "success" ? 0 : 1;
     });
 
+  registerTaskStateCommands(tasks);
   return tasks;
 }
