@@ -9,6 +9,9 @@ import type { ParseReply, ParseRequest, ParseResult } from "./parseProtocol.js";
 
 registerKitelabResolver();
 
+// When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.
+process.on("disconnect", () => process.exit(1));
+
 function reply(message: ParseReply): void {
   process.send?.(message);
 }

@@ -15,6 +15,9 @@ import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, ty
 
 registerKitelabResolver();
 
+// When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.
+process.on("disconnect", () => process.exit(1));
+
 const imports = new Map<string, Promise<DagFileImport>>();
 const pendingServices = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextRequestId = 1;
