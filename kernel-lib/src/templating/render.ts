@@ -105,7 +105,7 @@ function checkPath(parts: string[], context: TemplateContext, where: string): vo
 
 function suggestion(name: string, known: string[], prefix: string): string {
   const qualify = (key: string) => (prefix ? `${prefix}.${key}` : key);
-  const close = known.filter((key) => distance(key, name) <= Math.max(1, Math.floor(name.length / 3)));
+  const close = known.filter((key) => distance(key, name) <= Math.max(1, Math.ceil(name.length / 3)));
   if (close.length > 0) return `; did you mean "${qualify(close[0]!)}"?`;
   if (prefix === "var.value" || prefix === "var.json") return `; there is no Variable "${name}" (set it with: kitelab variables set ${name} VALUE)`;
   if (prefix === "conn") return `; there is no Connection "${name}" (add it with: kitelab connections add ${name} --conn-type ...)`;
