@@ -7,6 +7,7 @@ import { registerConnectionCommands } from "./commands/connections.js";
 import { registerDagCommands } from "./commands/dags.js";
 import { registerTaskCommands } from "./commands/tasks.js";
 import { registerSchedulerCommands } from "./commands/scheduler.js";
+import { registerPoolCommands } from "./commands/pools.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerVariableCommands(program);
   registerConnectionCommands(program);
+  registerPoolCommands(program);
   return program;
 }
 

@@ -345,7 +345,7 @@ export class FileStore implements SchedulerStore {
 
   poolRecords(): PoolRecord[] {
     this.reloadShared(false);
-    return [DEFAULT_POOL, ...Object.values(this.shared.pools).filter((pool) => pool.name !== DEFAULT_POOL.name)];
+    return [this.shared.pools[DEFAULT_POOL.name] ?? DEFAULT_POOL, ...Object.values(this.shared.pools).filter((pool) => pool.name !== DEFAULT_POOL.name)];
   }
 
   /**
