@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start` (after setup): JupyterLab from .venv in the repository root when it is ready,
-// otherwise a CLI tour that test-runs every example DAG once.
-import { spawn, spawnSync } from "node:child_process";
+// otherwise `kitelab standalone` with the example DAGs (the scheduler and its status page).
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -13,9 +13,11 @@ if (jupyterReady && process.env.KITELAB_START !== "cli") {
   startJupyterLab();
 } else {
   console.log(jupyterReady
-    ? "[kitelab start] KITELAB_START=cli: running the example DAGs with the CLI."
-    : "[kitelab start] JupyterLab is not set up (see `npm run setup` above); running the example DAGs with the CLI instead.");
-  process.exitCode = testExampleDags();
+    ? "[kitelab start] KITELAB_START=cli: starting kitelab standalone with the example DAGs."
+    : "[kitelab start] JupyterLab is not set up (see `npm run setup` above); starting kitelab standalone with the example DAGs instead.");
+  const child = spawn(process.execPath, [paths.kitelabBin, "standalone"], { cwd: repoRoot, stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code) => (process.exitCode = code ?? 0));
 }
 
 function startJupyterLab() {
@@ -55,23 +57,3 @@ function startJupyterLab() {
   });
 }
 
-function testExampleDags() {
-  const files = fs.existsSync(paths.examples)
-    ? fs.readdirSync(paths.examples, { recursive: true })
-        .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts") && !name.endsWith(".test.ts"))
-        .sort()
-    : [];
-  if (files.length === 0) {
-    console.log("[kitelab start] kernel-lib/examples has no DAG files yet.");
-    return 0;
-  }
-  let failures = 0;
-  for (const file of files) {
-    const relative = path.join("kernel-lib", "examples", file);
-    console.log(`\n[kitelab start] kitelab dags test ${relative}`);
-    const result = spawnSync(process.execPath, [paths.kitelabBin, "dags", "test", relative], { cwd: repoRoot, stdio: "inherit" });
-    if (result.status !== 0) failures += 1;
-  }
-  console.log(`\n[kitelab start] ${files.length - failures} of ${files.length} example DAGs ran successfully.`);
-  return failures === 0 ? 0 : 1;
-}
