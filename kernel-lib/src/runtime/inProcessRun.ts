@@ -13,6 +13,8 @@ import { formatTable } from "../cli/output.js";
 import { DEFAULT_XCOM_MAX_BYTES, runAttempt, type AttemptRequest } from "./attempt.js";
 import { createLiveView, silentView, type LiveView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
+import { createOutboxOnlyMailService } from "../notify/mailService.js";
+import { resolveHome } from "../config/home.js";
 
 /** Options of `dag.test()` and `kitelab dags test`. */
 export interface DagTestOptions {
@@ -348,12 +350,8 @@ function inProcessServices(options: DagTestOptions, background: Promise<unknown>
       const result = await run;
       return { dagId: result.dagId, runId: result.runId, state: result.state };
     },
-    async sendEmail(message) {
-      return {
-        delivered: false,
-        detail: `dag.test() does not send mail; the scheduler would send "${message.subject}" to ${message.to.join(", ")}`,
-      };
-    },
+    // dag.test() writes mail to the outbox of $KITELAB_HOME, so a student can open it.
+    sendEmail: (message) => createOutboxOnlyMailService(resolveHome(process.env))(message),
     ...options.services,
   };
 }
