@@ -1,7 +1,7 @@
 // The kitelab-jupyterlab extension in a real JupyterLab (.venv) driven by headless Chromium.
-// The scheduler behind jupyter-server-proxy is extension/test/fake/fake-kitelab.mjs until the real
-// `kitelab standalone` lands: KITELAB_UI_BACKEND=real runs the real one (expectations are read from
-// its API, not from the fake's data). Screenshots go to test-artifacts/jupyterlab-*.png.
+// The scheduler behind jupyter-server-proxy is the real `kitelab standalone` (expectations are read
+// from its API); KITELAB_UI_BACKEND=fake swaps in extension/test/fake/fake-kitelab.mjs.
+// Screenshots go to test-artifacts/jupyterlab-*.png.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -19,7 +19,8 @@ const chromiumPath = "/usr/bin/chromium";
 const fakeBackend = path.join(repo, "extension", "test", "fake", "fake-kitelab.mjs");
 const installedExtension = path.join(repo, ".venv", "share", "jupyter", "labextensions", "kitelab-jupyterlab", "package.json");
 const artifacts = path.join(repo, "test-artifacts");
-const useRealBackend = process.env.KITELAB_UI_BACKEND === "real";
+// The real `kitelab standalone` by default; KITELAB_UI_BACKEND=fake uses the small fake for quick front-end work.
+const useRealBackend = process.env.KITELAB_UI_BACKEND !== "fake";
 
 function skipReason(): string | false {
   if (process.env.KITELAB_SKIP_BROWSER === "1") return "KITELAB_SKIP_BROWSER=1";
@@ -130,7 +131,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
         PATH: `${venvBin}${path.delimiter}${process.env.PATH ?? ""}`,
         KITELAB_HOME: dirs.home,
         KITELAB_REPO: repo,
-        ...(useRealBackend ? {} : { KITELAB_COMMAND: `"${process.execPath}" "${fakeBackend}"`, FAKE_KITELAB_RUN_MS: "1500" }),
+        ...(useRealBackend ? { KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False" } : { KITELAB_COMMAND: `"${process.execPath}" "${fakeBackend}"`, FAKE_KITELAB_RUN_MS: "1500" }),
         JUPYTER_CONFIG_DIR: dirs.config,
         JUPYTER_RUNTIME_DIR: dirs.runtime,
         JUPYTERLAB_SETTINGS_DIR: dirs.settings,
