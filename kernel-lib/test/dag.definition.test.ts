@@ -123,3 +123,27 @@ describe("defining a DAG", () => {
     assert.throws(() => new BashOperator({ dag, taskId: "b", bashCommand: "" }), /needs a `bashCommand`/);
   });
 });
+
+describe("defaults from airflow.cfg", () => {
+  it("applies default_task_retries and default_email_on_* to tasks that set nothing", async () => {
+    const { setConfiguredTaskDefaults } = await import("../src/dag/taskOptions.js");
+    setConfiguredTaskDefaults({ retries: 4, emailOnFailure: false, emailOnRetry: false });
+    try {
+      const dag = new DAG({ dagId: "configured_defaults", defaultArgs: { emailOnRetry: true } });
+      const plain = dag.task("plain", () => 1);
+      const own = dag.task("own", { retries: 1 }, () => 1);
+      assert.equal(plain.settings.retries, 4);
+      assert.equal(plain.settings.emailOnFailure, false);
+      assert.equal(plain.settings.emailOnRetry, true, "defaultArgs win over the config file");
+      assert.equal(own.settings.retries, 1);
+    } finally {
+      setConfiguredTaskDefaults({ retries: 0, emailOnFailure: true, emailOnRetry: true });
+    }
+  });
+
+  it("warns about a malformed run summary address and keeps the good ones", () => {
+    const dag = new DAG({ dagId: "summary_typo", runSummaryEmail: { to: "teacher@example.com, nobody-at-example" } });
+    assert.deepEqual(dag.runSummaryEmail?.to, ["teacher@example.com"]);
+    assert.ok(dag.warnings.some((warning) => /runSummaryEmail.*nobody-at-example/.test(warning)));
+  });
+});

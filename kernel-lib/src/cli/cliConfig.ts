@@ -1,5 +1,5 @@
 import { loadConfig, type KitelabConfig } from "../config/index.js";
-import { dagFoldersOf } from "../scheduler/settings.js";
+import { dagFoldersOf, useConfiguredTaskDefaults } from "../scheduler/settings.js";
 import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import { CliError } from "./output.js";
 
@@ -12,6 +12,9 @@ export function cliConfig(configPath?: string): KitelabConfig {
 
 /** Folders where `kitelab dags test ID` looks for a DAG id: the dags folder, then the examples. */
 export function dagLookupFolders(configPath?: string): string[] {
-  const folders = dagFoldersOf(cliConfig(configPath));
+  const config = cliConfig(configPath);
+  // DAG files about to be imported get airflow.cfg's task defaults (default_task_retries...).
+  useConfiguredTaskDefaults(config);
+  const folders = dagFoldersOf(config);
   return folders.includes(EXAMPLES_FOLDER) ? folders : [...folders, EXAMPLES_FOLDER];
 }

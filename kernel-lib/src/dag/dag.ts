@@ -7,7 +7,7 @@ import { findCycle } from "./graph.js";
 import { invalidIdReason } from "./ids.js";
 import { callerFile } from "./location.js";
 import { registerDag } from "./registry.js";
-import { resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
+import { normalizeEmailList, resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
 import { FunctionTask } from "./functionTask.js";
 import type { DagTestOptions, DagTestResult } from "../runtime/inProcessRun.js";
 import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
@@ -131,7 +131,9 @@ export class DAG {
     this.isPausedUponCreation = options.isPausedUponCreation;
     this.doc = options.doc;
     this.scheduleSemantics = options.scheduleSemantics;
-    this.runSummaryEmail = options.runSummaryEmail;
+    this.runSummaryEmail = options.runSummaryEmail
+      ? { ...options.runSummaryEmail, to: normalizeEmailList(options.runSummaryEmail.to, (message) => this.warn(`runSummaryEmail: ${message}`)) }
+      : undefined;
 
     const parsed = parseSchedule(this.schedule);
     if (!parsed.ok) throw new DagDefinitionError(parsed.error, where);

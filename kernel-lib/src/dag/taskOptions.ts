@@ -57,6 +57,44 @@ export interface ResolvedTaskSettings {
 
 export const DEFAULT_RETRY_DELAY_MS = 5 * 60 * 1000;
 
+/** Defaults that come from airflow.cfg rather than the DAG file. */
+export interface ConfiguredTaskDefaults {
+  /** `[core] default_task_retries` */
+  retries: number;
+  /** `[email] default_email_on_failure` */
+  emailOnFailure: boolean;
+  /** `[email] default_email_on_retry` */
+  emailOnRetry: boolean;
+}
+
+const DEFAULTS_KEY = Symbol.for("kitelab.configuredTaskDefaults");
+
+/**
+ * Sets the config-file defaults for tasks defined in this process from now on. The
+ * processes that import DAG files (parser, workers, CLI) call it from airflow.cfg.
+ */
+export function setConfiguredTaskDefaults(defaults: ConfiguredTaskDefaults): void {
+  (globalThis as Record<symbol, unknown>)[DEFAULTS_KEY] = { ...defaults };
+}
+
+/** The environment variable that carries the defaults to child processes (parser, workers). */
+export const TASK_DEFAULTS_ENV = "KITELAB_TASK_DEFAULTS";
+
+/** Reads the defaults a parent process passed in the environment, if any. */
+export function applyConfiguredTaskDefaultsFromEnv(env: NodeJS.ProcessEnv = process.env): void {
+  const text = env[TASK_DEFAULTS_ENV];
+  if (!text) return;
+  try {
+    setConfiguredTaskDefaults(JSON.parse(text) as ConfiguredTaskDefaults);
+  } catch {
+    // A malformed value is ignored: the built-in defaults apply.
+  }
+}
+
+function configuredDefaults(): ConfiguredTaskDefaults {
+  return ((globalThis as Record<symbol, unknown>)[DEFAULTS_KEY] as ConfiguredTaskDefaults | undefined) ?? { retries: 0, emailOnFailure: true, emailOnRetry: true };
+}
+
 const SETTING_KEYS: ReadonlySet<string> = new Set([
   "retries",
   "retryDelay",
@@ -108,7 +146,8 @@ export function resolveTaskSettings(
     return value as boolean;
   };
 
-  const retries = pick("retries") ?? 0;
+  const configured = configuredDefaults();
+  const retries = pick("retries") ?? configured.retries;
   if (!Number.isInteger(retries) || retries < 0) {
     fail(`Expected \`retries\` to be a non-negative integer, got ${describeValue(retries)}`);
   }
@@ -131,8 +170,8 @@ export function resolveTaskSettings(
     executionTimeoutMs: duration("executionTimeout"),
     triggerRule: triggerRule as TriggerRule,
     email: normalizeEmails(pick("email"), fail, (message) => warn(`task '${where.taskId}': ${message}`)),
-    emailOnFailure: bool("emailOnFailure", true),
-    emailOnRetry: bool("emailOnRetry", true),
+    emailOnFailure: bool("emailOnFailure", configured.emailOnFailure),
+    emailOnRetry: bool("emailOnRetry", configured.emailOnRetry),
     emailOnSuccess: bool("emailOnSuccess", false),
     pool,
     poolSlots,
@@ -147,6 +186,13 @@ function suggest(value: string): string {
 }
 
 const EMAIL_PATTERN = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+
+/** An address list as users write it (`"a@x.org, b@y.org"` or an array); bad addresses are dropped with a warning. */
+export function normalizeEmailList(value: string | string[] | undefined, warn: (message: string) => void): string[] {
+  return normalizeEmails(value, (message) => {
+    throw new DagDefinitionError(message);
+  }, warn);
+}
 
 /** Bad addresses are dropped with a warning: a typo in an address must not stop the DAG from loading. */
 function normalizeEmails(

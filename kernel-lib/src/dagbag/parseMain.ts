@@ -3,11 +3,13 @@
  * a file that hangs or exits only costs this process; the parent enforces the timeout.
  */
 import { registerKitelabResolver } from "../loader/register.js";
+import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
 import { serializeDag } from "../dag/serialize.js";
 import { describeImportError, importDagFile } from "./importFile.js";
 import type { ParseReply, ParseRequest, ParseResult } from "./parseProtocol.js";
 
 registerKitelabResolver();
+applyConfiguredTaskDefaultsFromEnv();
 
 // When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.
 process.on("disconnect", () => process.exit(1));

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { inspect } from "node:util";
 import { registerKitelabResolver } from "../loader/register.js";
+import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
 import { serializeError } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
@@ -14,6 +15,7 @@ import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 registerKitelabResolver();
+applyConfiguredTaskDefaultsFromEnv();
 
 // When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.
 process.on("disconnect", () => process.exit(1));

@@ -5,7 +5,7 @@ import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";
 import { LocalExecutor } from "../executor/localExecutor.js";
 import { Scheduler } from "./scheduler.js";
-import { schedulerSettingsOf } from "./settings.js";
+import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 
 /** Reads the API token from config, or from `$KITELAB_HOME/api_token`, generating it (mode 0600) on first start. */
@@ -33,6 +33,7 @@ export interface RunningScheduler {
  */
 export async function startScheduler(config: KitelabConfig, openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>): Promise<RunningScheduler> {
   ensureConfigFile(config.home);
+  useConfiguredTaskDefaults(config);
   mkdirSync(config.core.dagsFolder, { recursive: true });
   mkdirSync(config.logging.baseLogFolder, { recursive: true });
   const store = await openStore(config);

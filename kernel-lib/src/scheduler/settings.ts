@@ -1,6 +1,7 @@
 import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import type { KitelabConfig } from "../config/index.js";
 import type { SchedulerSettings } from "./scheduler.js";
+import { setConfiguredTaskDefaults, TASK_DEFAULTS_ENV, type ConfiguredTaskDefaults } from "../dag/taskOptions.js";
 
 /** The folders the DAG processor scans: `dags_folder`, plus the examples when `load_examples`. */
 export function dagFoldersOf(config: KitelabConfig): string[] {
@@ -23,4 +24,18 @@ export function schedulerSettingsOf(config: KitelabConfig): SchedulerSettings {
     baseLogFolder: config.logging.baseLogFolder,
     xcomMaxBytes: config.core.xcomMaxSizeBytes,
   };
+}
+
+/**
+ * Applies `[core] default_task_retries` and `[email] default_email_on_*` to tasks defined in
+ * this process and, through the environment, in the child processes it starts.
+ */
+export function useConfiguredTaskDefaults(config: KitelabConfig): void {
+  const defaults: ConfiguredTaskDefaults = {
+    retries: config.core.defaultTaskRetries,
+    emailOnFailure: config.email.defaultEmailOnFailure,
+    emailOnRetry: config.email.defaultEmailOnRetry,
+  };
+  setConfiguredTaskDefaults(defaults);
+  process.env[TASK_DEFAULTS_ENV] = JSON.stringify(defaults);
 }
