@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "./output.js";
+import { isProcessAlive } from "../util/processes.js";
 
 /** What a running scheduler writes to `$KITELAB_HOME/scheduler.json`, so the CLI can reach it. */
 export interface SchedulerEndpoint {
@@ -32,19 +33,10 @@ function readEndpoint(home: string): SchedulerEndpoint | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The running scheduler of this home, if there is one (a stale endpoint file is ignored). */
 export function runningScheduler(home: string): SchedulerEndpoint | undefined {
   const endpoint = readEndpoint(home);
-  return endpoint && isAlive(endpoint.pid) ? endpoint : undefined;
+  return endpoint && isProcessAlive(endpoint.pid) ? endpoint : undefined;
 }
 
 /** Calls the running scheduler's JSON API with the API token; throws CliError with the server's message. */

@@ -1,11 +1,13 @@
 import { DagDefinitionError, describeValue } from "../errors.js";
-import { compileEngineDag, type EngineDag, type EngineTask } from "../engine/runEngine.js";
+import { compileEngineDag, type EngineDag } from "../engine/runEngine.js";
+import { serializeDag } from "./serialize.js";
 import { parseSchedule, firstRunWarning } from "../timetable/index.js";
 import type { TaskContext } from "./context.js";
 import { BaseOperator, isTask, type BaseOperatorOptions } from "./baseOperator.js";
 import { findCycle } from "./graph.js";
 import { invalidIdReason } from "./ids.js";
 import { callerFile } from "./location.js";
+import { editDistance } from "../util/editDistance.js";
 import { registerDag } from "./registry.js";
 import { normalizeEmailList, resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
 import { FunctionTask } from "./functionTask.js";
@@ -254,7 +256,7 @@ export class DAG {
 
   private suggestTask(taskId: string): string {
     const ids = [...this.taskMap.keys()];
-    const close = ids.find((id) => id.toLowerCase() === taskId.toLowerCase() || levenshtein(id, taskId) <= 2);
+    const close = ids.find((id) => id.toLowerCase() === taskId.toLowerCase() || editDistance(id, taskId) <= 2);
     if (close) return `; did you mean '${close}'?`;
     return ids.length > 0 ? `; the DAG has ${ids.map((id) => `'${id}'`).join(", ")}` : "; the DAG has no tasks yet";
   }
@@ -312,23 +314,9 @@ export class DAG {
 
   /** The tasks as the run engine sees them. */
   toEngineDag(): EngineDag {
-    this.validate();
-    const tasks: EngineTask[] = this.tasks.map((task) => {
-      const settings = task.settings;
-      return {
-        taskId: task.taskId,
-        upstreamIds: [...this.upstreamOf(task.taskId)],
-        triggerRule: settings.triggerRule,
-        retries: settings.retries,
-        retryDelayMs: settings.retryDelayMs,
-        retryExponentialBackoff: settings.retryExponentialBackoff,
-        maxRetryDelayMs: settings.maxRetryDelayMs,
-        executionTimeoutMs: settings.executionTimeoutMs,
-        isSetup: settings.isSetup,
-      };
-    });
-    return compileEngineDag(this.dagId, tasks);
+    return compileEngineDag(this.dagId, serializeDag(this, this.fileloc ?? "").tasks);
   }
+
 
   /**
    * Draws the DAG's graph: inline SVG in a notebook (tasks coloured by the states of the
@@ -388,18 +376,4 @@ function positiveInteger(value: number | undefined, name: string, where: { dagId
     throw new DagDefinitionError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`, where);
   }
   return value;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

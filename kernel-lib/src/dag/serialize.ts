@@ -1,19 +1,15 @@
 import type { EngineTask } from "../engine/runEngine.js";
 import { compileEngineDag, type EngineDag } from "../engine/runEngine.js";
 import type { DAG, RunSummaryEmail, ScheduleSemantics } from "./dag.js";
+import type { ResolvedTaskSettings } from "./taskOptions.js";
 
 /** A task as stored and shown, without its code. */
-export interface SerializedTask extends EngineTask {
+export interface SerializedTask
+  extends EngineTask,
+    Pick<ResolvedTaskSettings, "email" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "pool" | "poolSlots" | "owner"> {
   operator: string;
   downstreamIds: string[];
   doc?: string;
-  email: string[];
-  emailOnFailure: boolean;
-  emailOnRetry: boolean;
-  emailOnSuccess: boolean;
-  pool: string;
-  poolSlots: number;
-  owner: string;
 }
 
 /**

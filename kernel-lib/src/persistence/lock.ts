@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { KitelabError } from "../errors.js";
+import { isProcessAlive } from "../util/processes.js";
 
 export interface LockOwner {
   pid: number;
@@ -10,15 +11,6 @@ export interface LockOwner {
 
 export class StoreLockedError extends KitelabError {
   override name = "StoreLockedError";
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
@@ -42,7 +34,7 @@ export function acquireLock(path: string, what: string): { owner: LockOwner; too
     } catch {
       holder = undefined;
     }
-    if (holder && holder.hostname === owner.hostname && isAlive(holder.pid) && holder.pid !== process.pid) {
+    if (holder && holder.hostname === owner.hostname && isProcessAlive(holder.pid) && holder.pid !== process.pid) {
       throw new StoreLockedError(
         `Another Kitelab scheduler (pid ${holder.pid}, started ${holder.startedAt}) is using ${what}. Stop it first (kill ${holder.pid}), or give this one another KITELAB_HOME`,
       );

@@ -2,6 +2,7 @@ import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
 import type { TemplateContext } from "./context.js";
 import { MACROS, rewriteMacroCalls } from "./macros.js";
+import { editDistance } from "../util/editDistance.js";
 
 export interface RenderOptions {
   /** Where the template comes from, for errors: `task 'report', field 'bashCommand'`. */
@@ -105,26 +106,12 @@ function checkPath(parts: string[], context: TemplateContext, where: string): vo
 
 function suggestion(name: string, known: string[], prefix: string): string {
   const qualify = (key: string) => (prefix ? `${prefix}.${key}` : key);
-  const close = known.filter((key) => distance(key, name) <= Math.max(1, Math.ceil(name.length / 3)));
+  const close = known.filter((key) => editDistance(key, name) <= Math.max(1, Math.ceil(name.length / 3)));
   if (close.length > 0) return `; did you mean "${qualify(close[0]!)}"?`;
   if (prefix === "var.value" || prefix === "var.json") return `; there is no Variable "${name}" (set it with: kitelab variables set ${name} VALUE)`;
   if (prefix === "conn") return `; there is no Connection "${name}" (add it with: kitelab connections add ${name} --conn-type ...)`;
   if (prefix === "params") return known.length > 0 ? `; the params are ${known.map((key) => `"${key}"`).join(", ")}` : "; the DAG defines no params";
   return "";
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Jinja-only syntax gets an error that shows the handlebars way. */

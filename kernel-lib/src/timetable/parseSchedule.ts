@@ -4,6 +4,7 @@ import { err, ok, type Result } from "../errors.js";
 import { parseDurationString } from "../util/duration.js";
 import { checkCronFields } from "./cronFields.js";
 import type { ScheduleSpec } from "./types.js";
+import { editDistance } from "../util/editDistance.js";
 
 /** Airflow's cron presets (plus `@annually` and `@midnight`, which croniter accepts too). */
 export const CRON_PRESETS: Readonly<Record<string, string>> = {
@@ -84,17 +85,4 @@ function didYouMean(name: string): string {
     }
   }
   return best !== undefined && bestDistance <= 2 ? `. Did you mean "${best}"?` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
