@@ -1,3 +1,4 @@
+import type { OutgoingEmail } from "../dag/context.js";
 import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import type { RunFinishedEvent, TaskFinishedEvent } from "../scheduler/scheduler.js";
@@ -13,14 +14,8 @@ import {
 import { headerSafe, statusLink } from "./text.js";
 
 /** One message as the notifier queues it; the transport adds the sender and date. */
-export interface MailMessage {
+export interface MailMessage extends OutgoingEmail {
   kind: "task-alert" | "run-summary" | "email-operator";
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  html: string;
-  attachments: { filename: string; path: string }[];
 }
 
 /** Which alert, if any, a finished attempt calls for, per the task's own flags. */

@@ -1,3 +1,5 @@
+import { wallTimeOf, type WallTime } from "../timetable/zonedTime.js";
+
 /**
  * Python's strftime directives, for Airflow-style date formats (`%Y%m%d-%H%M%S`).
  * Formats in any IANA time zone (UTC by default).
@@ -5,58 +7,27 @@
 const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-interface Parts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
+interface Parts extends WallTime {
   weekday: number;
   offsetMinutes: number;
   zoneName: string;
 }
 
 function partsOf(date: Date, timeZone: string): Parts {
-  if (timeZone === "UTC" || timeZone === "utc") {
-    return {
-      year: date.getUTCFullYear(),
-      month: date.getUTCMonth() + 1,
-      day: date.getUTCDate(),
-      hour: date.getUTCHours(),
-      minute: date.getUTCMinutes(),
-      second: date.getUTCSeconds(),
-      weekday: date.getUTCDay(),
-      offsetMinutes: 0,
-      zoneName: "UTC",
-    };
-  }
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-    weekday: "short",
-    timeZoneName: "short",
-  });
-  const values = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
-  const wall = Date.UTC(Number(values.year), Number(values.month) - 1, Number(values.day), Number(values.hour), Number(values.minute), Number(values.second));
-  const offsetMinutes = Math.round((wall - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const utc = timeZone === "UTC" || timeZone === "utc";
+  const wall = utc ? wallTimeOf(date, "UTC") : wallTimeOf(date, timeZone);
+  const wallMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
   return {
-    year: Number(values.year),
-    month: Number(values.month),
-    day: Number(values.day),
-    hour: Number(values.hour),
-    minute: Number(values.minute),
-    second: Number(values.second),
-    weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(String(values.weekday)),
-    offsetMinutes,
-    zoneName: String(values.timeZoneName ?? timeZone),
+    ...wall,
+    weekday: new Date(wallMs).getUTCDay(),
+    offsetMinutes: Math.round((wallMs - date.getTime()) / 60_000),
+    zoneName: utc ? "UTC" : zoneNameOf(date, timeZone),
   };
+}
+
+function zoneNameOf(date: Date, timeZone: string): string {
+  const part = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(date).find((entry) => entry.type === "timeZoneName");
+  return part?.value ?? timeZone;
 }
 
 const pad = (value: number, width = 2) => String(value).padStart(width, "0");
