@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { renderAscii, renderDot, renderSvg } from "../../graph/index.js";
 import { CliError } from "../output.js";
 import { loadDagForCli } from "../dagSource.js";
-import { dagLookupFolders } from "../cliConfig.js";
+import { cliConfig, dagLookupFolders } from "../cliConfig.js";
+import { openStoreReader } from "../../persistence/index.js";
 import { registerDagStateCommands } from "./dagState.js";
 
 /** `kitelab dags ...`: the commands that work on DAG definitions and runs. */
@@ -21,10 +22,14 @@ export function registerDagCommands(program: Command): Command {
     .action(async (fileOrId: string, logicalDate: string | undefined, options: { dagId?: string; conf?: string; maxRetryDelay?: string }) => {
       const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
       const conf = parseConf(options.conf);
+      const store = openStoreReader(cliConfig());
       const result = await dag.test({
         logicalDate: parseLogicalDate(logicalDate),
         conf,
         maxRetryDelay: options.maxRetryDelay,
+        // As Airflow's `dags test`: the Variables and Connections the scheduler's tasks would see.
+        variables: store.variables(),
+        connections: store.connections(),
       });
       process.stdout.write(`\n${result.toString()}\n`);
       for (const task of result.tasks) {

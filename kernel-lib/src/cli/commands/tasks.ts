@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadDagForCli } from "../dagSource.js";
-import { dagLookupFolders } from "../cliConfig.js";
+import { cliConfig, dagLookupFolders } from "../cliConfig.js";
+import { openStoreReader } from "../../persistence/index.js";
 import { parseConf, parseLogicalDate } from "./dags.js";
 import { registerTaskStateCommands } from "./taskState.js";
 
@@ -19,7 +20,13 @@ export function registerTaskCommands(program: Command): Command {
     .action(async (fileOrId: string, taskId: string, logicalDate: string | undefined, options: { dagId?: string; conf?: string }) => {
       const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
       const task = dag.getTask(taskId);
-      const result = await task.test({ logicalDate: parseLogicalDate(logicalDate), conf: parseConf(options.conf) });
+      const store = openStoreReader(cliConfig());
+      const result = await task.test({
+        logicalDate: parseLogicalDate(logicalDate),
+        conf: parseConf(options.conf),
+        variables: store.variables(),
+        connections: store.connections(),
+      });
       if (result.error) process.stderr.write(`${taskId} failed: ${result.error.name}: ${result.error.message}\n`);
       process.exitCode = result.state === "success" ? 0 : 1;
     });
