@@ -1,0 +1,507 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { callApi, endpointPath, runningScheduler, type SchedulerEndpoint } from "../cli/schedulerClient.js";
+import { loadConfig, resolveHome } from "../config/index.js";
+import { describeValue, KitelabError, ValidationError } from "../errors.js";
+import { isProcessAlive } from "../util/processes.js";
+import {
+  dagInfoOf,
+  dagRunInfoOf,
+  importErrorInfoOf,
+  isFinishedRun,
+  taskInstanceInfoOf,
+  type DagInfo,
+  type DagRunInfo,
+  type ImportErrorInfo,
+  type TaskInstanceInfo,
+  type TaskLog,
+} from "./apiRecords.js";
+import { escapeHtml, show } from "./display.js";
+import { stopScheduler } from "./schedulerStop.js";
+import { dagsView, importErrorsView, logView, noteView, runsView, shortDate, stateBadge, taskInstancesView, type View } from "./views.js";
+
+/** How to find and talk to the running scheduler. */
+export interface ConnectOptions {
+  /** The Kitelab home whose scheduler to reach. @default $KITELAB_HOME, else ~/kitelab */
+  home?: string;
+  /** The scheduler's URL, when it is not the one `$KITELAB_HOME/scheduler.json` names. */
+  url?: string;
+  /** The API token. @default [webserver] auth_token, else the content of `$KITELAB_HOME/api_token` */
+  token?: string;
+  /** Return results without showing them. @default false */
+  quiet?: boolean;
+  /** Milliseconds between two looks while waiting. @default 250 */
+  pollMs?: number;
+}
+
+export interface WaitOptions {
+  /** How long to wait before giving up with an error that says why. */
+  timeoutMs?: number;
+}
+
+export interface WaitForDagOptions extends WaitOptions {
+  /** The DAG file you wrote: on a timeout, its import error is shown. */
+  file?: string;
+}
+
+export interface TriggerOptions {
+  /** The run's `conf` (`dag_run.conf`), a JSON object. @default {} */
+  conf?: Record<string, unknown>;
+  /** The run's logical date. @default now */
+  logicalDate?: Date | string;
+  /** The run id. @default manual__<logical date> */
+  runId?: string;
+}
+
+export interface BackfillOptions {
+  /** First logical date of the range (included). */
+  startDate: Date | string;
+  /** Last logical date of the range (included). */
+  endDate: Date | string;
+  /** `conf` for every backfill run. @default {} */
+  conf?: Record<string, unknown>;
+}
+
+/** What the status page's `/` answered. */
+export interface StatusPageInfo {
+  /** `/success`, `/failure`, or `/` when no run has finished yet. */
+  page: string;
+  /** The state of the run the page shows, if any. */
+  state: string | null;
+  url: string;
+}
+
+const DEFAULT_DAG_TIMEOUT_MS = 30_000;
+const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+
+/**
+ * Finds the running scheduler of a Kitelab home (the one `kitelab standalone`, `kitelab
+ * scheduler` or the JupyterLab Launcher started) and returns a client for it.
+ * Throws, saying how to start one, when none runs.
+ * @example
+ * const kitelab = await connectScheduler();
+ * await kitelab.dags();
+ */
+export async function connectScheduler(options: ConnectOptions = {}): Promise<SchedulerClient> {
+  const client = new SchedulerClient(options);
+  const endpoint = client.endpoint();
+  await client.request("GET", "/dags?limit=1");
+  if (!options.quiet) {
+    show(
+      noteView(`Connected to the Kitelab scheduler${endpoint.pid ? ` (pid ${endpoint.pid})` : ""} at <a href="${escapeHtml(endpoint.url)}" target="_blank">${escapeHtml(endpoint.url)}</a>, home <code>${escapeHtml(client.home)}</code>`).html,
+      `Connected to the Kitelab scheduler${endpoint.pid ? ` (pid ${endpoint.pid})` : ""} at ${endpoint.url}, home ${client.home}`,
+    );
+  }
+  return client;
+}
+
+/**
+ * A client of the running scheduler's JSON API, for notebooks. Every method shows its
+ * result as a compact table (unless `quiet`) and returns it as data; printed as a cell's
+ * last value, a result is one line, not a wall of JSON.
+ */
+export class SchedulerClient {
+  /** The Kitelab home this client reaches the scheduler of. */
+  readonly home: string;
+  private readonly options: ConnectOptions;
+  private readonly pollMs: number;
+  /** Set by `startScheduler`: the pid of the scheduler this client started. */
+  startedPid?: number;
+
+  constructor(options: ConnectOptions = {}) {
+    this.options = { ...options };
+    this.home = options.home ?? resolveHome(process.env);
+    this.pollMs = options.pollMs ?? 250;
+    if (!Number.isFinite(this.pollMs) || this.pollMs <= 0) {
+      throw new ValidationError(`Expected \`pollMs\` to be a positive number of milliseconds, got ${describeValue(options.pollMs)}`);
+    }
+  }
+
+  /** The scheduler to talk to, read afresh each time (it may have restarted on another port). */
+  endpoint(): SchedulerEndpoint {
+    if (this.options.url) return { pid: 0, url: this.options.url, startedAt: "" };
+    const running = runningScheduler(this.home);
+    if (!running) {
+      throw new KitelabError(
+        `No scheduler is running for KITELAB_HOME=${this.home}; start it from the Launcher (Kitelab Scheduler) or run \`kitelab standalone\` in a terminal ` +
+          `(or \`await startScheduler()\` in a cell). It announces itself in ${endpointPath(this.home)}.`,
+      );
+    }
+    return running;
+  }
+
+  /** Calls the JSON API (`/api/v1` + `path`); errors carry the scheduler's own message. */
+  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const endpoint = this.endpoint();
+    try {
+      return await callApi<T>(endpoint, this.token(), method, path, body);
+    } catch (error) {
+      throw new KitelabError((error as Error).message, { cause: error });
+    }
+  }
+
+  /** The DAGs the scheduler lists (examples too, unless `load_examples = False`). */
+  async dags(): Promise<DagInfo[]> {
+    const answer = await this.request<{ dags: Record<string, unknown>[] }>("GET", "/dags?limit=100");
+    const dags = answer.dags.map(dagInfoOf);
+    this.display(dagsView(dags));
+    return summarized(dags, `${dags.length} DAG(s): ${dags.map((dag) => dag.dagId).join(", ")}`);
+  }
+
+  /** One DAG, or undefined when the scheduler does not list it (yet). Shows nothing. */
+  async dag(dagId: string): Promise<DagInfo | undefined> {
+    checkId(dagId, "dagId");
+    try {
+      return dagInfoOf(await this.request("GET", `/dags/${encodeURIComponent(dagId)}`));
+    } catch (error) {
+      if (/was not found/.test((error as Error).message)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Waits until the scheduler lists the DAG: the proof that it read the file you wrote.
+   * On a timeout it shows the file's import error (or every import error) and says what to check.
+   * @example await kitelab.waitForDag("hello", { file })
+   */
+  async waitForDag(dagId: string, options: WaitForDagOptions = {}): Promise<DagInfo> {
+    checkId(dagId, "dagId");
+    const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_DAG_TIMEOUT_MS);
+    const started = Date.now();
+    for (;;) {
+      const dag = await this.dag(dagId);
+      if (dag) {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        this.display(
+          noteView(
+            `The scheduler lists <strong>${escapeHtml(dagId)}</strong> (found after ${seconds} s): schedule <code>${escapeHtml(dag.schedule ?? "None")}</code>, ` +
+              `${dag.isPaused ? "⏸ paused: unpause it to let the scheduler run it" : "▶ active"}; file <code>${escapeHtml(dag.fileloc)}</code>`,
+          ),
+        );
+        return summarized(dag, `DAG ${dagId} (${dag.isPaused ? "paused" : "active"})`);
+      }
+      if (Date.now() - started >= timeoutMs) break;
+      await sleep(this.pollMs);
+    }
+    const errors = (await this.fetchImportErrors()).filter((error) => options.file === undefined || sameFile(error.file, options.file));
+    if (errors.length > 0) {
+      this.display(importErrorsView(errors));
+      throw new KitelabError(
+        `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s: ${options.file ? `${options.file} failed to import` : "some DAG files failed to import"} (see the table above). Fix the file, write it again and wait again.`,
+      );
+    }
+    const known = (await this.request<{ dags: Array<{ dag_id: string }> }>("GET", "/dags?limit=100")).dags.map((dag) => dag.dag_id);
+    throw new KitelabError(
+      `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s and reports no import error${options.file ? ` for ${options.file}` : ""}. ` +
+        `Is the file in the dags folder, and is its dagId '${dagId}'? The scheduler lists: ${known.length > 0 ? known.join(", ") : "no DAGs"}.`,
+    );
+  }
+
+  /** Lets the scheduler create and start runs of this DAG. */
+  async unpause(dagId: string): Promise<DagInfo> {
+    return this.setPaused(dagId, false);
+  }
+
+  /** Stops the scheduler from creating and starting runs of this DAG. */
+  async pause(dagId: string): Promise<DagInfo> {
+    return this.setPaused(dagId, true);
+  }
+
+  private async setPaused(dagId: string, paused: boolean): Promise<DagInfo> {
+    checkId(dagId, "dagId");
+    const dag = dagInfoOf(await this.request("PATCH", `/dags/${encodeURIComponent(dagId)}?update_mask=is_paused`, { is_paused: paused }));
+    this.display(
+      noteView(
+        paused
+          ? `⏸ <strong>${escapeHtml(dagId)}</strong> is paused: the scheduler creates and starts no runs of it.`
+          : `▶ <strong>${escapeHtml(dagId)}</strong> is active${dag.schedule ? `: schedule <code>${escapeHtml(dag.schedule)}</code>${dag.nextRun ? `, next scheduled run for ${escapeHtml(shortDate(dag.nextRun))}` : ""}` : " (manual runs only)"}.`,
+      ),
+    );
+    return summarized(dag, `DAG ${dagId} (${paused ? "paused" : "active"})`);
+  }
+
+  /**
+   * Starts a run now (Airflow's "Trigger DAG"). A paused DAG's run waits, queued, until
+   * the DAG is unpaused.
+   * @example const run = await kitelab.trigger("hello", { conf: { who: "you" } });
+   */
+  async trigger(dagId: string, options: TriggerOptions = {}): Promise<DagRunInfo> {
+    checkId(dagId, "dagId");
+    const body: Record<string, unknown> = { conf: checkConf(options.conf) };
+    if (options.logicalDate !== undefined) body.logical_date = isoDate(options.logicalDate, "logicalDate");
+    if (options.runId !== undefined) body.dag_run_id = checkId(options.runId, "runId");
+    const run = dagRunInfoOf(await this.request("POST", `/dags/${encodeURIComponent(dagId)}/dagRuns`, body));
+    const dag = await this.dag(dagId);
+    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run waits until you unpause it` : ""}:`));
+    return summarized(run, `run ${run.runId} of ${dagId} (${run.state})`);
+  }
+
+  /**
+   * Waits until a run finishes (success or failed), then shows its tasks and returns the
+   * run. Fails at once, saying so, when the run cannot start because the DAG is paused.
+   * @example const done = await kitelab.waitForRun(run.dagId, run.runId);
+   */
+  async waitForRun(dagId: string, runId: string, options: WaitOptions = {}): Promise<DagRunInfo> {
+    checkId(dagId, "dagId");
+    checkId(runId, "runId");
+    const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
+    const started = Date.now();
+    for (;;) {
+      const run = await this.fetchRun(dagId, runId);
+      if (isFinishedRun(run.state)) {
+        this.display(taskInstancesView(await this.fetchTaskInstances(dagId, runId), run));
+        return summarized(run, `run ${runId} of ${dagId} (${run.state})`);
+      }
+      if (run.state === "queued" && (await this.dag(dagId))?.isPaused) {
+        throw new KitelabError(
+          `The run ${runId} is queued and will not start: DAG '${dagId}' is paused. Unpause it with \`await kitelab.unpause("${dagId}")\` (or its toggle on the status page), then wait again.`,
+        );
+      }
+      if (Date.now() - started >= timeoutMs) {
+        this.display(taskInstancesView(await this.fetchTaskInstances(dagId, runId), run));
+        throw new KitelabError(
+          `The run ${runId} of '${dagId}' is still ${run.state} after ${timeoutMs / 1000} s (its tasks are above). Wait longer with { timeoutMs }, or read a task's log.`,
+        );
+      }
+      await sleep(this.pollMs);
+    }
+  }
+
+  /** Waits for several runs (a backfill's), then shows them in one table. */
+  async waitForRuns(dagId: string, runIds: readonly string[], options: WaitOptions = {}): Promise<DagRunInfo[]> {
+    const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
+    const started = Date.now();
+    const quiet = new SchedulerClient({ ...this.options, home: this.home, quiet: true });
+    const runs: DagRunInfo[] = [];
+    for (const runId of runIds) {
+      const left = Math.max(1, timeoutMs - (Date.now() - started));
+      runs.push(await quiet.waitForRun(dagId, runId, { timeoutMs: left }));
+    }
+    this.display(runsView(runs, `${runs.length} run(s) of <strong>${escapeHtml(dagId)}</strong> finished:`));
+    return summarized(runs, `${runs.length} run(s) of ${dagId}: ${runs.map((run) => run.state).join(", ")}`);
+  }
+
+  /** The DAG's latest runs, newest first. */
+  async runs(dagId: string, options: { limit?: number } = {}): Promise<DagRunInfo[]> {
+    checkId(dagId, "dagId");
+    const limit = options.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new ValidationError(`Expected \`limit\` to be an integer from 1 to 100, got ${describeValue(options.limit)}`);
+    }
+    const answer = await this.request<{ dag_runs: Record<string, unknown>[]; total_entries: number }>(
+      "GET",
+      `/dags/${encodeURIComponent(dagId)}/dagRuns?order_by=-execution_date&limit=${limit}`,
+    );
+    const runs = answer.dag_runs.map(dagRunInfoOf);
+    this.display(runsView(runs, `${answer.total_entries} run(s) of <strong>${escapeHtml(dagId)}</strong>${answer.total_entries > runs.length ? `, the latest ${runs.length}` : ""}, newest first:`));
+    return summarized(runs, `${runs.length} run(s) of ${dagId}`);
+  }
+
+  /** The tasks of one run, with their states, tries and durations. */
+  async taskInstances(dagId: string, runId: string): Promise<TaskInstanceInfo[]> {
+    checkId(dagId, "dagId");
+    checkId(runId, "runId");
+    const [run, instances] = await Promise.all([this.fetchRun(dagId, runId), this.fetchTaskInstances(dagId, runId)]);
+    this.display(taskInstancesView(instances, run));
+    return summarized(instances, `${instances.length} task(s) of run ${runId}: ${instances.map((ti) => `${ti.taskId}=${ti.state}`).join(", ")}`);
+  }
+
+  /** A task's log; the latest try unless `tryNumber` is given. */
+  async log(dagId: string, runId: string, taskId: string, tryNumber?: number): Promise<TaskLog> {
+    checkId(dagId, "dagId");
+    checkId(runId, "runId");
+    checkId(taskId, "taskId");
+    let attempt = tryNumber;
+    if (attempt === undefined) {
+      const ti = taskInstanceInfoOf(await this.request("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`));
+      if (ti.tryNumber === 0) {
+        throw new KitelabError(`Task '${taskId}' of run ${runId} has not run yet (state ${ti.state}), so it has no log. Wait for the run first.`);
+      }
+      attempt = ti.tryNumber;
+    } else if (!Number.isInteger(attempt) || attempt < 1) {
+      throw new ValidationError(`Expected \`tryNumber\` to be a positive integer, got ${describeValue(tryNumber)}`);
+    }
+    const answer = await this.request<{ content: string }>("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${attempt}?full_content=true`);
+    const log: TaskLog = { dagId, runId, taskId, tryNumber: attempt, content: answer.content };
+    this.display(logView(log));
+    return summarized(log, `log of ${taskId}, try ${attempt} (${log.content.split("\n").filter(Boolean).length} lines)`);
+  }
+
+  /** DAG files the scheduler could not import, with the reason. */
+  async importErrors(): Promise<ImportErrorInfo[]> {
+    const errors = await this.fetchImportErrors();
+    this.display(importErrorsView(errors));
+    return summarized(errors, `${errors.length} import error(s)`);
+  }
+
+  /**
+   * Creates one run per schedule interval whose logical date lies in [startDate, endDate],
+   * oldest first (`kitelab dags backfill`); the scheduler runs them within `maxActiveRuns`.
+   */
+  async backfill(dagId: string, options: BackfillOptions): Promise<DagRunInfo[]> {
+    checkId(dagId, "dagId");
+    const body = {
+      start_date: isoDate(options.startDate, "startDate"),
+      end_date: isoDate(options.endDate, "endDate"),
+      conf: checkConf(options.conf),
+    };
+    const answer = await this.request<{ dag_runs: Record<string, unknown>[] }>("POST", `/dags/${encodeURIComponent(dagId)}/backfill`, body);
+    const runs = answer.dag_runs.map(dagRunInfoOf);
+    this.display(runsView(runs, `Backfill of <strong>${escapeHtml(dagId)}</strong>: ${runs.length} run(s), one per interval, oldest first:`));
+    return summarized(runs, `${runs.length} backfill run(s) of ${dagId}`);
+  }
+
+  /** The status page's address (plus `path`, such as `"success"`), shown as a link. */
+  statusUrl(path = ""): string {
+    const url = `${this.endpoint().url.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+    this.display(noteView(`Status page: <a href="${escapeHtml(url)}" target="_blank">${escapeHtml(url)}</a>`));
+    return url;
+  }
+
+  /**
+   * Opens the status page's `/` as a browser would: it redirects to `/success` or
+   * `/failure` according to the last finished run (of `dagId`, when given).
+   */
+  async statusPage(dagId?: string): Promise<StatusPageInfo> {
+    const base = this.endpoint().url.replace(/\/+$/, "");
+    const query = dagId === undefined ? "" : `?dag_id=${encodeURIComponent(checkId(dagId, "dagId"))}`;
+    const first = await fetchPage(`${base}/${query}`, this.token());
+    const location = first.status >= 300 && first.status < 400 ? first.headers.get("location") : null;
+    const page = location ? new URL(location, `${base}/`) : new URL(`${base}/${query}`);
+    const final = location ? await fetchPage(page.href, this.token()) : first;
+    const html = await final.text();
+    const state = /data-run-state="([a-z_]+)"/.exec(html)?.[1] ?? null;
+    const info: StatusPageInfo = { page: location ? page.pathname.replace(/^.*\/(success|failure)$/, "/$1") : "/", state, url: page.href };
+    const heading = /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? "";
+    this.display(
+      noteView(
+        `GET <code>/${escapeHtml(query)}</code> → ${location ? `${first.status} redirect to <code>${escapeHtml(info.page)}</code>` : `${first.status}`}` +
+          ` (HTTP ${final.status})${state ? `: ${stateBadge(state)} <strong>${heading}</strong>` : heading ? `: <strong>${heading}</strong>` : ""} — <a href="${escapeHtml(info.url)}" target="_blank">open it</a>`,
+      ),
+    );
+    return summarized(info, `${info.page} (${state ?? "no run yet"})`);
+  }
+
+  /** The scheduler's `/health` answer, shown as one line. */
+  async health(): Promise<{ healthy: boolean; scheduler: string; latestHeartbeat: string | null }> {
+    const response = await fetchPage(`${this.endpoint().url.replace(/\/+$/, "")}/health`, this.token(), "application/json");
+    const body = (await response.json()) as { scheduler?: { status?: string; latest_scheduler_heartbeat?: string | null } };
+    const result = { healthy: response.ok, scheduler: body.scheduler?.status ?? "unknown", latestHeartbeat: body.scheduler?.latest_scheduler_heartbeat ?? null };
+    this.display(noteView(`/health: HTTP ${response.status}, scheduler ${escapeHtml(result.scheduler)}, latest heartbeat ${escapeHtml(result.latestHeartbeat ?? "never")}`));
+    return summarized(result, `health: ${result.scheduler}`);
+  }
+
+  /**
+   * Stops the scheduler that `startScheduler()` started from this notebook, and waits
+   * until it has exited. A scheduler started elsewhere is left alone unless `force`.
+   */
+  async stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const running = runningScheduler(this.home);
+    const pid = running?.pid ?? this.startedPid;
+    if (pid === undefined || !isProcessAlive(pid)) {
+      this.display(noteView(`No scheduler is running for <code>${escapeHtml(this.home)}</code>; nothing to stop.`));
+      return;
+    }
+    if (pid !== this.startedPid && !options.force) {
+      throw new KitelabError(
+        `The scheduler (pid ${pid}) was not started by this notebook; stop it where it runs (Ctrl-C in its terminal, or JupyterLab's Running panel), or call stop({ force: true }).`,
+      );
+    }
+    await stopScheduler(pid, this.home, options.timeoutMs);
+    this.display(noteView(`Stopped the scheduler (pid ${pid}).`));
+  }
+
+  /** Shows a view unless this client is quiet. */
+  display(view: View): void {
+    if (!this.options.quiet) show(view.html, view.text);
+  }
+
+  private token(): string {
+    if (this.options.token !== undefined) return this.options.token;
+    const loaded = loadConfig({ home: this.home, env: process.env });
+    if (loaded.ok && loaded.value.webserver.authToken) return loaded.value.webserver.authToken;
+    try {
+      return readFileSync(join(this.home, "api_token"), "utf8").trim();
+    } catch {
+      return "";
+    }
+  }
+
+  private async fetchRun(dagId: string, runId: string): Promise<DagRunInfo> {
+    return dagRunInfoOf(await this.request("GET", runPath(dagId, runId)));
+  }
+
+  private async fetchTaskInstances(dagId: string, runId: string): Promise<TaskInstanceInfo[]> {
+    const answer = await this.request<{ task_instances: Record<string, unknown>[] }>("GET", `${runPath(dagId, runId)}/taskInstances`);
+    return answer.task_instances.map(taskInstanceInfoOf);
+  }
+
+  private async fetchImportErrors(): Promise<ImportErrorInfo[]> {
+    const answer = await this.request<{ import_errors: Record<string, unknown>[] }>("GET", "/importErrors?limit=100");
+    return answer.import_errors.map(importErrorInfoOf);
+  }
+
+  [inspect.custom](): string {
+    return `SchedulerClient(${this.options.url ?? this.home})`;
+  }
+}
+
+function runPath(dagId: string, runId: string): string {
+  return `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
+}
+
+async function fetchPage(url: string, token: string, accept = "text/html"): Promise<Response> {
+  try {
+    return await fetch(url, { redirect: "manual", headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  } catch (error) {
+    throw new KitelabError(`cannot reach the scheduler at ${url}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Gives a result a one-line form for `console.log` and tslab's display of a cell's last
+ * value, so the table shown above is not followed by the same data as JSON.
+ */
+function summarized<T extends object>(value: T, summary: string): T {
+  Object.defineProperty(value, inspect.custom, { value: () => summary, enumerable: false, configurable: true });
+  return value;
+}
+
+function checkId(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ValidationError(`Expected \`${name}\` to be a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function checkTimeout(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new ValidationError(`Expected \`timeoutMs\` to be a positive number of milliseconds, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function checkConf(conf: unknown): Record<string, unknown> {
+  if (conf === undefined) return {};
+  if (typeof conf !== "object" || conf === null || Array.isArray(conf)) {
+    throw new ValidationError(`Expected \`conf\` to be an object such as { "min_accuracy": 0.9 }, got ${describeValue(conf)}`);
+  }
+  return conf as Record<string, unknown>;
+}
+
+function isoDate(value: unknown, name: string): string {
+  const date = value instanceof Date ? value : typeof value === "string" ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new ValidationError(`Expected \`${name}\` to be a date such as "2024-01-01" or "2024-01-01T06:00:00Z", got ${describeValue(value)}`);
+  }
+  return date.toISOString();
+}
+
+function sameFile(a: string, b: string): boolean {
+  return a === b || a.endsWith(`/${b.split("/").pop()}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

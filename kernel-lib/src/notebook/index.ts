@@ -1,0 +1,17 @@
+/**
+ * Notebook helpers: write DAG files into the dags folder, start or reach the running
+ * scheduler, and show what it does as compact tables.
+ */
+export { copyDagFile, dagsFolder, linkDagFile, writeDagFile, type DagFolderOptions } from "./dagFiles.js";
+export {
+  connectScheduler,
+  SchedulerClient,
+  type BackfillOptions,
+  type ConnectOptions,
+  type StatusPageInfo,
+  type TriggerOptions,
+  type WaitForDagOptions,
+  type WaitOptions,
+} from "./client.js";
+export { kitelabCli, kitelabCommand, startScheduler, type KitelabCliOptions, type KitelabCliResult, type StartSchedulerOptions } from "./schedulerProcess.js";
+export type { DagInfo, DagRunInfo, ImportErrorInfo, TaskInstanceInfo, TaskLog } from "./apiRecords.js";
