@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { callApi, endpointPath, runningScheduler, type SchedulerEndpoint } from "../cli/schedulerClient.js";
 import { loadConfig, resolveHome } from "../config/index.js";
+import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
 import { describeValue, KitelabError, ValidationError } from "../errors.js";
 import { isProcessAlive } from "../util/processes.js";
 import {
@@ -196,6 +197,33 @@ export class SchedulerClient {
       `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s and reports no import error${options.file ? ` for ${options.file}` : ""}. ` +
         `Is the file in the dags folder, and is its dagId '${dagId}'? The scheduler lists: ${known.length > 0 ? known.join(", ") : "no DAGs"}.`,
     );
+  }
+
+  /**
+   * Draws the DAG's graph as the scheduler knows it; with `runId`, tasks are coloured by
+   * their state in that run.
+   * @example await kitelab.graph("lab2_ml_pipeline", run.runId)
+   */
+  async graph(dagId: string, runId?: string): Promise<GraphInput> {
+    checkId(dagId, "dagId");
+    const answer = await this.request<{ tasks: Array<{ task_id: string; downstream_task_ids: string[]; trigger_rule?: string; class_ref?: { class_name?: string } }> }>(
+      "GET",
+      `/dags/${encodeURIComponent(dagId)}/tasks`,
+    );
+    const states = new Map((runId === undefined ? [] : await this.fetchTaskInstances(dagId, checkId(runId, "runId"))).map((ti) => [ti.taskId, ti]));
+    const input: GraphInput = {
+      dagId,
+      tasks: answer.tasks.map((task) => ({
+        taskId: task.task_id,
+        upstreamIds: answer.tasks.filter((other) => other.downstream_task_ids.includes(task.task_id)).map((other) => other.task_id),
+        operator: task.class_ref?.class_name,
+        triggerRule: task.trigger_rule,
+        state: states.get(task.task_id)?.state,
+        tryNumber: states.get(task.task_id)?.tryNumber,
+      })),
+    };
+    this.display({ html: renderSvg(input), text: renderAscii(input) });
+    return summarized(input, `graph of ${dagId}: ${input.tasks.length} task(s)`);
   }
 
   /** Lets the scheduler create and start runs of this DAG. */
@@ -394,7 +422,8 @@ export class SchedulerClient {
 
   /**
    * Stops the scheduler that `startScheduler()` started from this notebook, and waits
-   * until it has exited. A scheduler started elsewhere is left alone unless `force`.
+   * until it has exited. A scheduler started elsewhere (the Launcher, a terminal) is left
+   * running, with a note, unless `force`.
    */
   async stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const running = runningScheduler(this.home);
@@ -404,9 +433,12 @@ export class SchedulerClient {
       return;
     }
     if (pid !== this.startedPid && !options.force) {
-      throw new KitelabError(
-        `The scheduler (pid ${pid}) was not started by this notebook; stop it where it runs (Ctrl-C in its terminal, or JupyterLab's Running panel), or call stop({ force: true }).`,
+      this.display(
+        noteView(
+          `The scheduler (pid ${pid}) was not started by this notebook (the Launcher or a terminal did), so it keeps running. Stop it where it runs, or call <code>stop({ force: true })</code>.`,
+        ),
       );
+      return;
     }
     await stopScheduler(pid, this.home, options.timeoutMs);
     this.display(noteView(`Stopped the scheduler (pid ${pid}).`));

@@ -2,6 +2,7 @@
  * Notebook helpers: write DAG files into the dags folder, start or reach the running
  * scheduler, and show what it does as compact tables.
  */
+export { configure, type ConfigSettings, type ConfigureOptions } from "./configFile.js";
 export { copyDagFile, dagsFolder, linkDagFile, writeDagFile, type DagFolderOptions } from "./dagFiles.js";
 export {
   connectScheduler,
