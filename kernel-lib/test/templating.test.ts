@@ -64,8 +64,27 @@ describe("templates with Airflow's context names", () => {
   });
 
   it("refuses Jinja-only syntax and shows the handlebars way", () => {
-    assert.match(templateError("{% if params.table %}x{% endif %}").message, /Jinja syntax.*\{\{#if name\}\}/);
-    assert.match(templateError("{{ ds | upper }}").message, /Jinja filter/);
+    assert.match(templateError("{% if params.table %}x{% endif %}").message, /task 'load'.*Jinja syntax.*write \{\{#if params.table\}\} ... \{\{\/if\}\}/);
+    assert.match(templateError("{% for row in params.rows %}{{ row }}{% endfor %}").message, /\{\{#each params.rows as \|row\|\}\}/);
+    assert.match(templateError("{{ ds | upper }}").message, /Jinja filter "\| upper"/);
+    assert.match(templateError("{{ params.table | string }}").message, /write \{\{ params.table \}\}/);
+    assert.match(templateError("{{ params['table'] }}").message, /write \{\{ params.table \}\}/);
+    assert.match(templateError("{{ logical_date.strftime('%Y') }}").message, /write \{\{ date_format logical_date "%Y" \}\}/);
+    assert.match(templateError("{{ macros.datetime_diff(ds) }}").message, /macro "datetime_diff", which Kitelab does not have/);
+    assert.match(templateError("{{ ti.xcom_pull(task_ids='extract') }}").message, /ti.xcomPull\("task_id"\)/);
+    assert.match(templateError("{# note #}").message, /write \{\{!-- note --\}\}/);
+  });
+
+  it("refuses to read inside a Variable that is not JSON, and says how to read its text", () => {
+    const broken = buildTemplateContext({ ...baseInput(), variables: { settings: "{not json" } });
+    const read = () => renderTemplate("{{ var.json.settings.region }}", broken, { where: "task 'load'" });
+    assert.throws(read, (error: unknown) => error instanceof TemplateError && /Variable "settings" is not valid JSON.*\{\{ var.value.settings \}\}/.test(error.message));
+    assert.equal(renderTemplate("{{ var.value.settings }}", broken, { where: "x" }), "{not json");
+  });
+
+  it("offers Airflow's other date names and reads fields of dates", () => {
+    assert.equal(render("{{ yesterday_ds }} {{ tomorrow_ds_nodash }} {{ logical_date.year }}-{{ logical_date.month }}"), "2024-03-04 20240306 2024-3");
+    assert.equal(render("{{ dag_run.data_interval_start }}"), "2024-03-05T00:00:00+00:00");
   });
 
   it("escapes HTML only when asked (email bodies), never in shell commands", () => {

@@ -1,64 +1,63 @@
-import { dsOf } from "./context.js";
+import { dsOf, TemplateDate } from "./context.js";
 import { parseWithFormat, strftime } from "../util/strftime.js";
+import { timezoneProblem } from "../timetable/zonedTime.js";
 import { TemplateError } from "../errors.js";
 
-/** Airflow's `macros.ds_add`: a YYYY-MM-DD date plus (or minus) a number of days. */
+/**
+ * Airflow's `macros.ds_add`: a `YYYY-MM-DD` date plus (or minus) a number of days.
+ * @example dsAdd("2024-01-01", 7) // "2024-01-08"
+ */
 export function dsAdd(ds: unknown, days: unknown): string {
-  const date = parseWithFormat(String(ds), "%Y-%m-%d");
-  const count = Number(days);
-  if (!date || !Number.isInteger(count)) {
-    throw new TemplateError(`ds_add expects a date like "2024-01-01" and a whole number of days, got ${JSON.stringify(ds)} and ${JSON.stringify(days)}`);
+  const date = typeof ds === "string" ? parseWithFormat(ds, "%Y-%m-%d") : undefined;
+  const count = typeof days === "string" && days.trim() !== "" ? Number(days) : days;
+  if (!date || typeof count !== "number" || !Number.isInteger(count)) {
+    throw new TemplateError(
+      `ds_add expects a date like "2024-01-01" and a whole number of days, as in {{ ds_add ds 7 }}; got ${show(ds)} and ${show(days)}`,
+    );
   }
   return dsOf(new Date(date.getTime() + count * 86_400_000));
 }
 
-/** Airflow's `macros.ds_format`: re-formats a date string from one strftime format to another. */
+/**
+ * Airflow's `macros.ds_format`: re-writes a date string from one strftime format to another.
+ * @example dsFormat("2024-03-05", "%Y-%m-%d", "%d/%m/%Y") // "05/03/2024"
+ */
 export function dsFormat(ds: unknown, inputFormat: unknown, outputFormat: unknown): string {
-  const date = parseWithFormat(String(ds), String(inputFormat));
+  if (typeof ds !== "string" || typeof inputFormat !== "string" || typeof outputFormat !== "string") {
+    throw new TemplateError(
+      `ds_format expects a date string, its format and the format to write, as in {{ ds_format ds "%Y-%m-%d" "%d/%m/%Y" }}; got ${show(ds)}, ${show(inputFormat)} and ${show(outputFormat)}`,
+    );
+  }
+  const date = parseWithFormat(ds, inputFormat);
   if (!date) throw new TemplateError(`ds_format: ${JSON.stringify(ds)} does not match the format ${JSON.stringify(inputFormat)}`);
-  return strftime(date, String(outputFormat));
+  return strftime(date, outputFormat);
 }
-
-/** Formats a template date (`logical_date`, `data_interval_start`, ...) or an ISO string with strftime. */
-export function dateFormat(value: unknown, format: unknown): string {
-  const date = value instanceof Date ? value : typeof value === "object" && value !== null && "date" in value ? (value as { date: Date }).date : new Date(String(value));
-  if (Number.isNaN(date.getTime())) throw new TemplateError(`date_format: ${JSON.stringify(String(value))} is not a date`);
-  return strftime(date, String(format));
-}
-
-export const MACROS: Record<string, (...args: unknown[]) => string> = {
-  ds_add: (ds, days) => dsAdd(ds, days),
-  ds_format: (ds, input, output) => dsFormat(ds, input, output),
-  date_format: (value, format) => dateFormat(value, format),
-};
 
 /**
- * Rewrites the Jinja call syntax students copy from Airflow, `macros.ds_add(ds, 7)`, into
- * handlebars helper syntax, `ds_add ds 7`, inside `{{ }}` only.
+ * Formats a context date (`logical_date`, `data_interval_start`, ...), a Date or an ISO
+ * string with strftime, in UTC or the given IANA time zone.
+ * @example dateFormat(context.logical_date, "%Y%m%d-%H%M%S") // "20240101-000000"
  */
-export function rewriteMacroCalls(template: string): string {
-  return template.replace(/\{\{(\s*)macros\.(\w+)\(([^()]*)\)(\s*)\}\}/g, (_whole, before: string, name: string, args: string, after: string) => {
-    const parts = splitArguments(args);
-    return `{{${before}${name}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}${after}}}`;
-  });
+export function dateFormat(value: unknown, format: unknown, timeZone: unknown = "UTC"): string {
+  const date = value instanceof TemplateDate ? value.date : value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new TemplateError(`date_format expects a date such as logical_date or "2024-01-01", as in {{ date_format logical_date "%Y%m%d" }}; got ${show(value)}`);
+  }
+  if (typeof format !== "string") throw new TemplateError(`date_format expects a strftime format such as "%Y%m%d" after the date; got ${show(format)}`);
+  const problem = timezoneProblem(timeZone);
+  if (problem) throw new TemplateError(`date_format: ${problem}`);
+  return strftime(date, format, timeZone as string);
 }
 
-function splitArguments(text: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  let quote: string | undefined;
-  for (const char of text) {
-    if (quote) {
-      current += char;
-      if (char === quote) quote = undefined;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      current += char;
-    } else if (char === ",") {
-      parts.push(current.trim());
-      current = "";
-    } else current += char;
-  }
-  if (current.trim() !== "") parts.push(current.trim());
-  return parts.map((part) => (part.startsWith("'") && part.endsWith("'") ? `"${part.slice(1, -1).replace(/"/g, '\\"')}"` : part));
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value instanceof TemplateDate) return String(value);
+  return typeof value === "string" ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
 }
+
+/** The helpers templates can call: `{{ ds_add ds 7 }}`, or as Airflow writes them, `{{ macros.ds_add(ds, 7) }}`. */
+export const MACROS: Readonly<Record<string, (...args: unknown[]) => string>> = {
+  ds_add: (ds, days) => dsAdd(ds, days),
+  ds_format: (ds, input, output) => dsFormat(ds, input, output),
+  date_format: (value, format, timeZone) => dateFormat(value, format, timeZone ?? "UTC"),
+};

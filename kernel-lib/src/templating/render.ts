@@ -1,7 +1,9 @@
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
 import type { TemplateContext } from "./context.js";
-import { MACROS, rewriteMacroCalls } from "./macros.js";
+import { MACROS } from "./macros.js";
+import { InvalidJsonVariable } from "./context.js";
+import { rejectJinjaSyntax, rewriteMacroCalls, TemplateProblem } from "./jinja.js";
 import { editDistance } from "../util/editDistance.js";
 
 export interface RenderOptions {
@@ -30,7 +32,7 @@ export function renderTemplate(template: string, context: TemplateContext, optio
     rejectJinja(template, options.where);
     return template;
   }
-  const source = rewriteMacroCalls(template);
+  const source = rewriteMacroCalls(template, Object.keys(MACROS));
   rejectJinja(source, options.where);
   const key = `${options.html ? "h" : "t"}\u0000${source}`;
   let compiled = cache.get(key);
@@ -101,6 +103,7 @@ function checkPath(parts: string[], context: TemplateContext, where: string): vo
       throw new TemplateError(`${where}: unknown name "${name}" in the template${suggestion(part, known, parts.slice(0, index).join("."))}`);
     }
     value = holder[part];
+    if (value instanceof InvalidJsonVariable) throw new TemplateError(`${where}: ${value.problem}`);
   }
 }
 
@@ -116,12 +119,11 @@ function suggestion(name: string, known: string[], prefix: string): string {
 
 /** Jinja-only syntax gets an error that shows the handlebars way. */
 function rejectJinja(template: string, where: string): void {
-  if (/\{%/.test(template)) {
-    throw new TemplateError(`${where}: "{% ... %}" is Jinja syntax; Kitelab templates use handlebars: {{#if name}}...{{/if}}, {{#each items}}...{{/each}}`);
-  }
-  const filter = /\{\{\s*([\w.]+)\s*\|\s*(\w+)[^}]*\}\}/.exec(template);
-  if (filter) {
-    throw new TemplateError(`${where}: "${filter[0]}" uses a Jinja filter ("| ${filter[2]}"); handlebars has none: compute the value in the task, or use a helper such as {{ date_format logical_date "%Y" }}`);
+  try {
+    rejectJinjaSyntax(template, Object.keys(MACROS));
+  } catch (error) {
+    if (error instanceof TemplateProblem) throw new TemplateError(`${where}: ${error.message}`);
+    throw error;
   }
 }
 
