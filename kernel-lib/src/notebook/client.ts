@@ -20,7 +20,7 @@ import {
 } from "./apiRecords.js";
 import { escapeHtml, show } from "./display.js";
 import { stopScheduler } from "./schedulerStop.js";
-import { dagsView, importErrorsView, logView, noteView, runsView, shortDate, stateBadge, taskInstancesView, type View } from "./views.js";
+import { dagsView, importErrorsView, logView, noteView, runsView, shortDate, stateBadge, summarized, taskInstancesView, type View } from "./views.js";
 
 /** How to find and talk to the running scheduler. */
 export interface ConnectOptions {
@@ -75,6 +75,8 @@ export interface StatusPageInfo {
 
 const DEFAULT_DAG_TIMEOUT_MS = 30_000;
 const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+/** How long a run of a paused DAG may stay queued before waiting for it is called off. */
+const PAUSED_QUEUE_GRACE_MS = 3_000;
 
 /**
  * Finds the running scheduler of a Kitelab home (the one `kitelab standalone`, `kitelab
@@ -250,8 +252,7 @@ export class SchedulerClient {
   }
 
   /**
-   * Starts a run now (Airflow's "Trigger DAG"). A paused DAG's run waits, queued, until
-   * the DAG is unpaused.
+   * Starts a run now (Airflow's "Trigger DAG").
    * @example const run = await kitelab.trigger("hello", { conf: { who: "you" } });
    */
   async trigger(dagId: string, options: TriggerOptions = {}): Promise<DagRunInfo> {
@@ -261,13 +262,13 @@ export class SchedulerClient {
     if (options.runId !== undefined) body.dag_run_id = checkId(options.runId, "runId");
     const run = dagRunInfoOf(await this.request("POST", `/dags/${encodeURIComponent(dagId)}/dagRuns`, body));
     const dag = await this.dag(dagId);
-    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run waits until you unpause it` : ""}:`));
+    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` (the DAG is ⏸ paused: the scheduler creates no scheduled runs of it until you unpause it)` : ""}:`));
     return summarized(run, `run ${run.runId} of ${dagId} (${run.state})`);
   }
 
   /**
    * Waits until a run finishes (success or failed), then shows its tasks and returns the
-   * run. Fails at once, saying so, when the run cannot start because the DAG is paused.
+   * run. Gives up early, saying so, when the run stays queued while its DAG is paused.
    * @example const done = await kitelab.waitForRun(run.dagId, run.runId);
    */
   async waitForRun(dagId: string, runId: string, options: WaitOptions = {}): Promise<DagRunInfo> {
@@ -275,15 +276,18 @@ export class SchedulerClient {
     checkId(runId, "runId");
     const timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
     const started = Date.now();
+    let queuedSince: number | undefined;
     for (;;) {
       const run = await this.fetchRun(dagId, runId);
       if (isFinishedRun(run.state)) {
         this.display(taskInstancesView(await this.fetchTaskInstances(dagId, runId), run));
         return summarized(run, `run ${runId} of ${dagId} (${run.state})`);
       }
-      if (run.state === "queued" && (await this.dag(dagId))?.isPaused) {
+      if (run.state !== "queued") queuedSince = undefined;
+      else queuedSince ??= Date.now();
+      if (queuedSince !== undefined && Date.now() - queuedSince >= PAUSED_QUEUE_GRACE_MS && (await this.dag(dagId))?.isPaused) {
         throw new KitelabError(
-          `The run ${runId} is queued and will not start: DAG '${dagId}' is paused. Unpause it with \`await kitelab.unpause("${dagId}")\` (or its toggle on the status page), then wait again.`,
+          `The run ${runId} stays queued: DAG '${dagId}' is paused. Unpause it with \`await kitelab.unpause("${dagId}")\` (or its toggle on the status page), then wait again.`,
         );
       }
       if (Date.now() - started >= timeoutMs) {
@@ -489,15 +493,6 @@ async function fetchPage(url: string, token: string, accept = "text/html"): Prom
   } catch (error) {
     throw new KitelabError(`cannot reach the scheduler at ${url}: ${(error as Error).message}`, { cause: error });
   }
-}
-
-/**
- * Gives a result a one-line form for `console.log` and tslab's display of a cell's last
- * value, so the table shown above is not followed by the same data as JSON.
- */
-function summarized<T extends object>(value: T, summary: string): T {
-  Object.defineProperty(value, inspect.custom, { value: () => summary, enumerable: false, configurable: true });
-  return value;
 }
 
 function checkId(value: unknown, name: string): string {

@@ -9,6 +9,7 @@ import { isProcessAlive } from "../util/processes.js";
 import { SchedulerClient, type ConnectOptions } from "./client.js";
 import { stopScheduler } from "./schedulerStop.js";
 import { escapeHtml, show } from "./display.js";
+import { summarized } from "./views.js";
 
 export interface StartSchedulerOptions extends Omit<ConnectOptions, "url"> {
   /** The status page's port; 0 picks a free one. @default 0 */
@@ -143,7 +144,7 @@ export async function kitelabCli(args: readonly string[], options: KitelabCliOpt
   if (result.exitCode !== 0 && options.check !== false) {
     throw new KitelabError(`\`kitelab ${args.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
-  return result;
+  return summarized(result, `kitelab ${args[0] ?? ""} ${args[1] ?? ""}`.trimEnd() + `: exit ${result.exitCode}`);
 }
 
 async function healthy(url: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { formatTable, type Column } from "../cli/output.js";
 import { STATE_STYLES } from "../graph/palette.js";
 import type { TaskInstanceState } from "../states.js";
@@ -125,4 +126,13 @@ export function noteView(html: string): View {
 function firstLines(text: string, count: number): string {
   const lines = text.trimEnd().split("\n");
   return lines.length <= count ? lines.join("\n") : `${lines.slice(0, count).join("\n")}\n  … ${lines.length - count} more line(s)`;
+}
+
+/**
+ * Gives a result a one-line form for `console.log` and tslab's display of a cell's last
+ * value, so the table shown above is not followed by the same data as JSON.
+ */
+export function summarized<T extends object>(value: T, summary: string): T {
+  Object.defineProperty(value, inspect.custom, { value: () => summary, enumerable: false, configurable: true });
+  return value;
 }
