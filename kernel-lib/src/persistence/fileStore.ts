@@ -10,6 +10,7 @@ import { AtomicJsonFile } from "./atomicJsonFile.js";
 import { acquireLock, type LockOwner } from "./lock.js";
 import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile, type SharedFile } from "./schema.js";
 import { SecretBox } from "./secretBox.js";
+import { isSensitiveName } from "../util/secrets.js";
 
 export interface OpenStoreOptions {
   /** Take the single-writer lock (the scheduler). Readers (web server, CLI) don't. */
@@ -38,7 +39,7 @@ const DEFAULT_POOL: PoolRecord = { name: "default_pool", slots: 128, description
  * The durable store: lowdb over sharded JSON files, so one write costs the same with ten
  * or ten thousand task instances stored.
  * - `meta.json`: DAGs, their paused/active status, import errors, the heartbeat;
- * - `shared.json`: Variables, Connections (passwords encrypted), pools; the CLI may write it
+ * - `shared.json`: Variables (secret-named ones encrypted), Connections (passwords encrypted), pools; the CLI may write it
  *   while a scheduler runs (short lock `shared.lock`), and the scheduler re-reads it when it changes;
  * - `runs/<dag>/<run>.json`: one run, its task instances and XComs.
  * Every write is atomic (temp file, fsync, rename) and done before the promise resolves.
@@ -321,12 +322,17 @@ export class FileStore implements SchedulerStore {
 
   variables(): Record<string, string> {
     this.reloadShared(false);
-    return Object.fromEntries(Object.entries(this.shared.variables).map(([key, variable]) => [key, variable.value]));
+    return Object.fromEntries(Object.entries(this.shared.variables).map(([key, variable]) => [key, this.openVariable(key, variable.value)]));
   }
 
   variableRecords(): VariableRecord[] {
     this.reloadShared(false);
-    return Object.entries(this.shared.variables).map(([key, variable]) => ({ key, ...variable }));
+    return Object.entries(this.shared.variables).map(([key, variable]) => ({ key, ...variable, value: this.openVariable(key, variable.value) }));
+  }
+
+  /** Secret-named Variables (db_password, api_token...) are sealed at rest like connection passwords. */
+  private openVariable(key: string, stored: string): string {
+    return isSensitiveName(key) ? this.box.open(stored) : stored;
   }
 
   connections(): Record<string, ConnectionRecord> {
@@ -366,6 +372,9 @@ export class FileStore implements SchedulerStore {
     try {
       this.reloadShared(true);
       change(this.shared, (plain) => this.box.seal(plain));
+      for (const [key, variable] of Object.entries(this.shared.variables)) {
+        if (isSensitiveName(key) && !SecretBox.isSealed(variable.value)) variable.value = this.box.seal(variable.value);
+      }
       this.shared.schemaVersion = SCHEMA_VERSION;
       this.sharedFile.writeSync(this.shared);
       this.sharedMtime = statSync(this.sharedFile.path).mtimeMs;

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 
 /**
- * Encrypts connection passwords at rest (AES-256-GCM), so a copy of the store does not
+ * Encrypts connection passwords and secret-named Variables at rest (AES-256-GCM), so a copy of the store does not
  * leak them. The key comes from `[core] fernet_key` or, when that is empty, from
  * `$KITELAB_HOME/fernet_key` (mode 0600), generated on first start.
  */
@@ -25,15 +25,20 @@ export class SecretBox {
     return `enc:v1:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
   }
 
+  /** True for a value `seal` produced; anything else is plaintext (for example written by an older Kitelab). */
+  static isSealed(value: string): boolean {
+    return value.startsWith("enc:v1:");
+  }
+
   open(sealed: string): string {
-    if (!sealed.startsWith("enc:v1:")) return sealed;
+    if (!SecretBox.isSealed(sealed)) return sealed;
     const data = Buffer.from(sealed.slice("enc:v1:".length), "base64");
     const decipher = createDecipheriv("aes-256-gcm", this.key, data.subarray(0, 12));
     decipher.setAuthTag(data.subarray(12, 28));
     try {
       return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString("utf8");
     } catch {
-      throw new Error("A connection password cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set the connection again");
+      throw new Error("A connection password or secret Variable cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set it again");
     }
   }
 }
