@@ -8,6 +8,10 @@ import type { Adapter } from "lowdb";
  * content, never half of one. A missing file reads as null; an unreadable one throws,
  * naming the file (it is never treated as empty).
  */
+/** What to do about a store file Kitelab cannot read; shared by every such error. */
+export const DAMAGED_ADVICE =
+  "Kitelab never writes a half file, so it was changed by hand or by another program: restore it from a backup, or move it away to start that part of the history afresh";
+
 export class AtomicJsonFile<T> implements Adapter<T> {
   constructor(readonly path: string) {}
 
@@ -23,13 +27,17 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;
     }
+    let data: unknown;
     try {
-      return JSON.parse(text) as T;
+      data = JSON.parse(text);
     } catch (error) {
-      throw new Error(
-        `${this.path} is not valid JSON (${(error as Error).message}). Kitelab never writes a half file, so it was changed by hand or by another program: restore it from a backup, or move it away to start that part of the history afresh`,
-      );
+      throw new Error(`${this.path} is not valid JSON (${(error as Error).message}). ${DAMAGED_ADVICE}`);
     }
+    // Every store file holds one object: `null`, an array or a number is damage too, not "no data".
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      throw new Error(`${this.path} holds ${data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`}, not a Kitelab record. ${DAMAGED_ADVICE}`);
+    }
+    return data as T;
   }
 
   async write(data: T): Promise<void> {

@@ -2,6 +2,7 @@ import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, XComRecord } from "../records.js";
 import type { DagStatus } from "../scheduler/schedulerStore.js";
+import { DAMAGED_ADVICE } from "./atomicJsonFile.js";
 
 /** The store's on-disk layout version. Bump it and add a migration when a file's shape changes. */
 export const SCHEMA_VERSION = 2;
@@ -32,8 +33,8 @@ export interface RunFile {
 /** Version 1 kept paused flags in their own map; version 2 keeps them in each DAG's status. */
 interface MetaFileV1 {
   schemaVersion: 1;
-  dags: Record<string, SerializedDag>;
-  paused: Record<string, boolean>;
+  dags?: Record<string, SerializedDag>;
+  paused?: Record<string, boolean>;
   active?: Record<string, boolean>;
   importErrors?: Record<string, ImportProblem & { timestamp: string }>;
   heartbeat?: { pid: number; hostname: string; at: string };
@@ -45,10 +46,10 @@ const META_MIGRATIONS: Record<number, Migration> = {
   1: (data) => {
     const v1 = data as unknown as MetaFileV1;
     const statuses: Record<string, DagStatus> = {};
-    for (const dagId of Object.keys(v1.dags)) {
-      statuses[dagId] = { dagId, isPaused: v1.paused[dagId] ?? true, isActive: v1.active?.[dagId] ?? true };
+    for (const dagId of Object.keys(v1.dags ?? {})) {
+      statuses[dagId] = { dagId, isPaused: v1.paused?.[dagId] ?? true, isActive: v1.active?.[dagId] ?? true };
     }
-    const migrated: MetaFile = { schemaVersion: 2, dags: v1.dags, statuses, importErrors: v1.importErrors ?? {}, heartbeat: v1.heartbeat };
+    const migrated: MetaFile = { schemaVersion: 2, dags: v1.dags ?? {}, statuses, importErrors: v1.importErrors ?? {}, heartbeat: v1.heartbeat };
     return migrated as unknown as Record<string, unknown>;
   },
 };
@@ -71,5 +72,22 @@ export function migrate<T>(data: Record<string, unknown>, file: string, kind: "m
     current = step(current);
     version += 1;
   }
+  checkShape(current, file, kind);
   return current as T;
+}
+
+/** The parts each kind of file must have once migrated; anything else is damage, named as such. */
+const REQUIRED_OBJECTS: Record<"meta" | "shared" | "run", string[]> = {
+  meta: ["dags", "statuses", "importErrors"],
+  shared: ["variables", "connections", "pools"],
+  run: ["run", "taskInstances"],
+};
+
+function checkShape(data: Record<string, unknown>, file: string, kind: "meta" | "shared" | "run"): void {
+  const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+  const missing = REQUIRED_OBJECTS[kind].filter((key) => !isObject(data[key]));
+  if (kind === "run" && !Array.isArray(data.xcoms)) missing.push("xcoms");
+  const run = data.run as Partial<DagRunRecord> | undefined;
+  if (kind === "run" && missing.length === 0 && (typeof run?.dagId !== "string" || typeof run.runId !== "string")) missing.push("run.dagId", "run.runId");
+  if (missing.length > 0) throw new Error(`${file} is not a Kitelab ${kind} file (missing or wrong: ${missing.join(", ")}). ${DAMAGED_ADVICE}`);
 }
