@@ -35,3 +35,4 @@ export type { DagRunRecord, TaskInstanceRecord, XComRecord, ConnectionRecord, Va
 export { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "./runtime/inProcessRun.js";
 export type { Duration } from "./util/duration.js";
 export * from "./ml/index.js";
+export * from "./notebook/index.js";

@@ -166,7 +166,7 @@ export class SchedulerClient {
   /**
    * Waits until the scheduler lists the DAG: the proof that it read the file you wrote.
    * On a timeout it shows the file's import error (or every import error) and says what to check.
-   * @example await kitelab.waitForDag("hello", { file })
+   * @example await kitelab.waitForDag("hello", { file: dagFile })
    */
   async waitForDag(dagId: string, options: WaitForDagOptions = {}): Promise<DagInfo> {
     checkId(dagId, "dagId");
