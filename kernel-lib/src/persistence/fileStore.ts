@@ -11,6 +11,7 @@ import { acquireLock, type LockOwner } from "./lock.js";
 import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile, type SharedFile } from "./schema.js";
 import { SecretBox } from "./secretBox.js";
 import { isSensitiveName } from "../util/secrets.js";
+import { isProcessAlive } from "../util/processes.js";
 
 export interface OpenStoreOptions {
   /** Take the single-writer lock (the scheduler). Readers (web server, CLI) don't. */
@@ -83,6 +84,7 @@ export class FileStore implements SchedulerStore {
   }
 
   private load(): void {
+    if (this.options.writer) this.removeOrphanedTemporaries();
     const meta = this.metaFile.readSync();
     this.meta.data = meta ? migrate<MetaFile>(meta as unknown as Record<string, unknown>, this.metaFile.path, "meta") : emptyMeta();
     this.reloadShared(true);
@@ -98,6 +100,21 @@ export class FileStore implements SchedulerStore {
         if (!raw) continue;
         const data = migrate<RunFile>(raw as unknown as Record<string, unknown>, adapter.path, "run");
         this.runsByKey.set(runKey(data.run.dagId, data.run.runId), { db: new Low(adapter, data), adapter });
+      }
+    }
+  }
+
+  /**
+   * A process killed while writing leaves its temporary file (`<file>.json.<pid>.tmp`) behind;
+   * the writer removes those of dead processes, so crashes do not pile them up.
+   */
+  private removeOrphanedTemporaries(): void {
+    const runsDir = join(this.dir, "runs");
+    const folders = [this.dir, ...readdirSync(runsDir).map((name) => join(runsDir, name)).filter((folder) => statSync(folder).isDirectory())];
+    for (const folder of folders) {
+      for (const name of readdirSync(folder)) {
+        const pid = /\.json\.(\d+)\.tmp$/.exec(name)?.[1];
+        if (pid && !isProcessAlive(Number(pid))) rmSync(join(folder, name), { force: true });
       }
     }
   }
