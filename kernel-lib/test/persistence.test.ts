@@ -115,6 +115,28 @@ describe("the store's single-writer lock", () => {
   });
 });
 
+describe("temporary files of interrupted writes", () => {
+  it("the writer removes those a dead process left, and keeps those of a live one (a CLI writing shared.json)", async () => {
+    const { home, dir } = freshStore();
+    const first = FileStore.open(dir, { writer: true, home });
+    await first.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await first.close();
+    const dead = spawn(process.execPath, ["-e", ""]);
+    const deadPid = await new Promise<number>((resolve) => dead.once("exit", () => resolve(dead.pid!)));
+    const orphans = [join(dir, `meta.json.${deadPid}.tmp`), join(dir, "runs", "daily_sales", `manual__1.json.${deadPid}.tmp`)];
+    const live = join(dir, `shared.json.${process.pid}.tmp`);
+    for (const path of [...orphans, live]) writeFileSync(path, '{"half": "a wri');
+
+    const reader = FileStore.open(dir, { writer: false, home });
+    assert.ok(reader.getRun("daily_sales", "manual__1"));
+    assert.ok(orphans.every((path) => existsSync(path)), "readers remove nothing");
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.close();
+    assert.deepEqual(orphans.filter((path) => existsSync(path)), [], "the dead writer's temporary files are gone");
+    assert.ok(existsSync(live), "a live process's temporary file is left alone");
+  });
+});
+
 describe("schema versions", () => {
   it("migrates a version 1 store to version 2, keeping every DAG, paused flag, import error, run and variable", async () => {
     const { home, dir } = freshStore();
