@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 /**
  * The closed set of error kinds Kitelab raises. Each kind decides what happens next:
  * a definition error stops a DAG file from loading, a task error fails one attempt
@@ -9,6 +11,27 @@ export class KitelabError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+
+  /**
+   * How `console.log`, the REPL and the notebook kernel print the error: its message and
+   * the line of the student's own file that raised it, without Kitelab's and Node's
+   * internal frames (the full stack stays in `error.stack`).
+   */
+  [inspect.custom](): string {
+    const where = userFrameOf(this.stack);
+    return `${this.name}: ${this.message}${where ? `\n    at ${where}` : ""}`;
+  }
+}
+
+const INTERNAL_FRAME = /node_modules|kernel-lib[\\/](src|dist)[\\/]|\(node:|^node:|evalmachine|<anonymous>/;
+
+/** The first stack frame in a file of the user's (a DAG file), if any. */
+function userFrameOf(stack: string | undefined): string | undefined {
+  for (const line of (stack ?? "").split("\n")) {
+    const frame = /^\s+at (.+)$/.exec(line)?.[1];
+    if (frame !== undefined && !INTERNAL_FRAME.test(frame)) return frame;
+  }
+  return undefined;
 }
 
 /** Where a DAG definition went wrong, so the message can point a student at it. */
