@@ -33,6 +33,14 @@ export function registerDagStateCommands(dags: Command): void {
     );
     const errors = context.store.importErrorList().length;
     if (errors > 0 && context.format !== "json") process.stderr.write(`${errors} DAG file(s) failed to import: kitelab dags list-import-errors\n`);
+    // The list comes from the store, which only the scheduler fills: say so rather than print an empty table.
+    if (context.store.dagStatuses().length === 0 && context.format !== "json") {
+      process.stderr.write(
+        context.scheduler
+          ? `The running scheduler (pid ${context.scheduler.pid}) found no DAG in ${context.config.core.dagsFolder} yet\n`
+          : `No DAGs are listed until a scheduler has read ${context.config.core.dagsFolder}: start one with \`kitelab scheduler\` (kitelab dags test FILE runs a DAG file without it)\n`,
+      );
+    }
   });
 
   output(dags.command("list-import-errors").description("DAG files that failed to import, with the reason")).action((_o, command: Command) => {
