@@ -86,6 +86,16 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
     assert.ok(instances.every((ti) => ti.pid && ti.hostname && ti.durationMs !== undefined));
   });
 
+  it("keeps a manual run of a paused DAG queued until the DAG is unpaused, as Airflow does", async () => {
+    await scheduler.setPaused("pipeline", true);
+    const run = await scheduler.trigger("pipeline", { logicalDate: new Date("2024-03-02T00:00:00Z") });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(store.getRun("pipeline", run.runId)?.state, "queued");
+    assert.ok(store.taskInstances("pipeline", run.runId).every((ti) => ti.tryNumber === 0));
+    await scheduler.setPaused("pipeline", false);
+    assert.equal((await scheduler.waitForRun("pipeline", run.runId)).state, "success");
+  });
+
   it("survives a task that exits its worker and one that hangs past its timeout", async () => {
     const marker = `${home.home}/exit-marker`;
     const run = await scheduler.trigger("crashy", { conf: { marker } });

@@ -366,6 +366,8 @@ export class Scheduler {
     if (!entry) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
     const { dag, engine } = entry;
     if (run.state === "queued") {
+      // As in Airflow, a queued run of a paused DAG (a manual trigger included) waits until the DAG is unpaused.
+      if (this.store.dagStatuses().find((status) => status.dagId === run.dagId)?.isPaused) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
       const runningRuns = this.store.activeRuns().filter((other) => other.dagId === run.dagId && other.state === "running").length;
       if (runningRuns >= (dag.maxActiveRuns ?? this.settings.maxActiveRunsPerDag)) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
       await this.store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });
