@@ -15,4 +15,5 @@ export {
   type WaitOptions,
 } from "./client.js";
 export { kitelabCli, kitelabCommand, startScheduler, type KitelabCliOptions, type KitelabCliResult, type StartSchedulerOptions } from "./schedulerProcess.js";
+export { showFiles, showTable, type FileInfo } from "./tables.js";
 export type { DagInfo, DagRunInfo, ImportErrorInfo, TaskInstanceInfo, TaskLog } from "./apiRecords.js";
