@@ -44,12 +44,12 @@ export function registerTaskStateCommands(tasks: Command): void {
     .action((dagId: string, taskId: string, runId: string | undefined, options: { try?: string }, command: Command) => {
       const context = cliContext(command);
       const ti = findTaskInstance(context, dagId, taskId, runId);
-      const attempt = options.try ? Number(options.try) : ti.tryNumber;
-      if (!Number.isInteger(attempt) || attempt < 1 || attempt > Math.max(ti.tryNumber, 1)) {
+      if (!ti.logPath || ti.tryNumber === 0) throw new CliError(`task '${taskId}' of run ${ti.runId} has not run yet (state ${ti.state})`);
+      const attempt = options.try === undefined ? ti.tryNumber : Number(options.try);
+      if (!Number.isInteger(attempt) || attempt < 1 || attempt > ti.tryNumber) {
         throw new CliError(`--try must be an attempt from 1 to ${ti.tryNumber}, got "${options.try}"`);
       }
-      const path = ti.logPath?.replace(/attempt=\d+\.log$/, `attempt=${attempt}.log`);
-      if (!path || ti.tryNumber === 0) throw new CliError(`task '${taskId}' of run ${ti.runId} has not run yet (state ${ti.state})`);
+      const path = ti.logPath.replace(/attempt=\d+\.log$/, `attempt=${attempt}.log`);
       if (!isInside(context.config.logging.baseLogFolder, path) || !existsSync(path)) throw new CliError(`no log file at ${path}`);
       process.stdout.write(`*** ${path}\n${readFileSync(path, "utf8")}`);
     });
