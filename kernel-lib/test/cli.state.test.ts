@@ -324,6 +324,8 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         const log = await ok(home, ["tasks", "logs", "hello", "say_hello", "manual_1"]);
         assert.match(log, /^\*\*\* .*dag_id=hello\/run_id=manual_1\/task_id=say_hello\/attempt=1\.log\n/);
         assert.match(log, /hello from hello in eu-west-1/);
+        const tooFar = await kitelab(home, ["tasks", "logs", "hello", "say_hello", "manual_1", "--try", "2"]);
+        assert.deepEqual([tooFar.code, tooFar.stderr], [1, 'kitelab: error: --try must be an attempt from 1 to 1, got "2"\n']);
         assert.equal(readFileSync(tokenFile, "utf8"), apiToken, "the scheduler's task got the secret variable's real value");
         const noTask = await kitelab(home, ["tasks", "state", "hello", "nope", "manual_1"]);
         assert.equal(noTask.code, 1);
@@ -343,6 +345,15 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         assert.equal(await ok(home, ["dags", "pause", "hello"]), "Dag: hello, paused: True\n");
         const json = JSON.parse(await ok(home, ["dags", "list", "-o", "json"])) as Array<{ dag_id: string; is_paused: boolean }>;
         assert.equal(json.find((dag) => dag.dag_id === "hello")?.is_paused, true);
+      });
+
+      it("a run triggered while the DAG is paused waits, and its tasks have no log yet", async () => {
+        const triggered = await ok(home, ["dags", "trigger", "hello", "--run-id", "manual_2"]);
+        assert.match(triggered, /^Created run manual_2 of hello \(queued\)\nNote: hello is paused, so the run waits until you unpause it: kitelab dags unpause hello\n$/);
+        assert.equal(await ok(home, ["dags", "state", "hello", "manual_2"]), "queued\n");
+        const logs = await kitelab(home, ["tasks", "logs", "hello", "extract", "manual_2"]);
+        assert.equal(logs.code, 1);
+        assert.match(logs.stderr, /task 'extract' of run manual_2 has not run yet/);
       });
 
       it("the store holds the secret variable only encrypted", () => {
@@ -376,7 +387,7 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
       });
 
       it("reads still work from the store: list-runs, state", async () => {
-        assert.deepEqual(tableRows(await ok(home, ["dags", "list-runs", "hello"])).map((row) => row[0]), ["manual_1"]);
+        assert.deepEqual(tableRows(await ok(home, ["dags", "list-runs", "hello"])).map((row) => row[0]).sort(), ["manual_1", "manual_2"]);
         assert.equal(await ok(home, ["dags", "state", "hello", "manual_1"]), "success\n");
       });
 
