@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { FileStore } from "../../persistence/index.js";
 import type { DagRunRecord } from "../../records.js";
+import { DAG_RUN_STATES } from "../../states.js";
 import { StoreReadModel } from "../../scheduler/readModel.js";
 import { schedulerSettingsOf } from "../../scheduler/settings.js";
 import { startStandalone } from "../../scheduler/standalone.js";
@@ -60,6 +61,9 @@ export function registerDagStateCommands(dags: Command): void {
     (dagId: string, options: { state?: string; limit: string }, command: Command) => {
       const context = cliContext(command);
       requireKnownDag(context, dagId);
+      if (options.state !== undefined && !(DAG_RUN_STATES as readonly string[]).includes(options.state)) {
+        throw new CliError(`--state must be one of ${DAG_RUN_STATES.join(", ")}; got "${options.state}"`);
+      }
       const read = new StoreReadModel(context.store, schedulerSettingsOf(context.config));
       const page = read.runs({ dagId, states: options.state ? [options.state as DagRunRecord["state"]] : undefined, limit: Number(options.limit) || 25, offset: 0, orderBy: "-execution_date" });
       printRows(page.items, runColumns, context.format);
