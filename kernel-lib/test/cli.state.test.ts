@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -205,6 +205,26 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
     });
   });
 
+  describe("a damaged store file", { concurrency: 1 }, () => {
+    const home = tempHome("kitelab-cli-damaged-");
+    after(() => home.cleanup());
+
+    it("reads and writes fail with the file's name and what to do, and the file is not overwritten", async () => {
+      await ok(home, ["variables", "set", "region", "eu-west-1"]);
+      await ok(home, ["pools", "set", "etl", "2"]);
+      const shared = join(home.home, "kitelab-store", "shared.json");
+      const text = readFileSync(shared, "utf8");
+      writeFileSync(shared, text.slice(0, text.length - 5));
+      for (const args of [["variables", "list"], ["variables", "set", "region", "us"], ["pools", "list"], ["connections", "add", "x", "--conn-type", "fs"]]) {
+        const result = await kitelab(home, args);
+        assert.equal(result.code, 1, `kitelab ${args.join(" ")}`);
+        assert.ok(result.stderr.includes(`${shared} is not valid JSON`), result.stderr);
+        assert.match(result.stderr, /restore it from a backup, or move it away/);
+      }
+      assert.equal(readFileSync(shared, "utf8"), text.slice(0, text.length - 5), "the damaged file is kept as it was, for repair");
+    });
+  });
+
   describe("kitelab dags and tasks", { concurrency: 1 }, () => {
     const home = tempHome("kitelab-cli-dags-");
     const outside = mkdtempSync(join(tmpdir(), "kitelab-cli-out-"));
@@ -312,6 +332,9 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         assert.equal(state, "success", schedulerOutput);
         const runs = tableRows(await ok(home, ["dags", "list-runs", "hello"]));
         assert.deepEqual(runs.map((row) => [row[0], row[1]]), [["manual_1", "success"]]);
+        assert.equal(await ok(home, ["dags", "list-runs", "hello", "--state", "failed"]), "(nothing to show)\n");
+        const badState = await kitelab(home, ["dags", "list-runs", "hello", "--state", "succeeded"]);
+        assert.deepEqual([badState.code, badState.stderr], [1, 'kitelab: error: --state must be one of queued, running, success, failed; got "succeeded"\n']);
         const byDate = await ok(home, ["dags", "state", "hello", runs[0]![2]!]);
         assert.equal(byDate, "success\n", "dags state also takes the run's logical date");
         const json = JSON.parse(await ok(home, ["dags", "state", "hello", "manual_1", "-o", "json"])) as { conf: unknown; runType: string };
