@@ -12,6 +12,7 @@ import { serializeError } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
+import { createMasker, isSensitiveName } from "../util/secrets.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 registerKitelabResolver();
@@ -35,11 +36,21 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
   return imports.get(key)!;
 }
 
+/** Airflow's secrets masker: the values of secret-named Variables and connection passwords are written as `***`. */
+function secretsMasker(job: TaskJob): ((text: string) => string) | undefined {
+  const secrets = [
+    ...Object.entries(job.request.variables).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
+    ...Object.values(job.request.connections).map((connection) => connection.password ?? ""),
+  ].filter((secret) => secret.length >= 3);
+  return secrets.length > 0 ? createMasker(secrets) : undefined;
+}
+
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
-function captureOutput(fd: number): () => void {
+function captureOutput(fd: number, mask?: (text: string) => string): () => void {
   const original = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   const write = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
-    if (typeof chunk === "string") writeSync(fd, chunk);
+    if (mask) writeSync(fd, mask(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")));
+    else if (typeof chunk === "string") writeSync(fd, chunk);
     else writeSync(fd, chunk);
     const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
     if (typeof done === "function") (done as () => void)();
@@ -53,9 +64,9 @@ function captureOutput(fd: number): () => void {
   };
 }
 
-function fileLogger(fd: number): TaskLogger {
+function fileLogger(fd: number, mask: (text: string) => string = (text) => text): TaskLogger {
   const emit = (level: string) => (...args: unknown[]) => {
-    const text = args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" ");
+    const text = mask(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "));
     const stamp = new Date().toISOString();
     writeSync(fd, text.split("\n").map((line) => `[${stamp}] ${level.padEnd(5)} - ${line}\n`).join(""));
   };
@@ -76,8 +87,9 @@ async function run(job: TaskJob): Promise<void> {
   current = { id, controller };
   mkdirSync(dirname(job.logPath), { recursive: true });
   const fd = openSync(job.logPath, "a");
-  const log = fileLogger(fd);
-  const restore = captureOutput(fd);
+  const mask = secretsMasker(job);
+  const log = fileLogger(fd, mask);
+  const restore = captureOutput(fd, mask);
   send({ type: "started", attemptId: id, pid: process.pid });
   let result: AttemptResult;
   try {
