@@ -383,10 +383,8 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         assertNowhereOnDisk(home.home, [apiToken], ["logs"]);
       });
 
-      // Airflow masks the values of secret-named Variables and connection passwords in task logs.
-      // Kitelab does not yet: BashOperator logs its rendered command as is. The fix belongs in the
-      // runtime (src/runtime, src/operators), not in the CLI or the store.
-      it("tasks logs shows a secret-named Variable's value as ***", { todo: "task logs are not masked yet (src/operators/bash.ts logs the rendered command)" }, async () => {
+      // As Airflow does, task logs mask the values of secret-named Variables and connection passwords.
+      it("tasks logs shows a secret-named Variable's value as ***", async () => {
         const tokenLog = await ok(home, ["tasks", "logs", "hello", "use_token", "manual_1"]);
         assert.match(tokenLog, /Running command: printf %s '\*\*\*'/);
         assert.ok(!tokenLog.includes(apiToken), `the log shows the secret: ${tokenLog}`);
