@@ -39,6 +39,25 @@ describe("dag.test(): one run in this process with the engine", () => {
     assert.equal(result.xcom("b"), 20);
   });
 
+  it("masks secret-named Variables and connection passwords in task logs, as Airflow's secrets masker does", async () => {
+    const dag = new DAG({ dagId: "secrets" });
+    const shell = new BashOperator({ dag, taskId: "shell", bashCommand: "echo token={{ var.value.api_token }} team={{ var.value.team }}" });
+    const fn = dag.task("fn", async ({ log, variables, connections }) => {
+      log.info(`password=${connections.get("warehouse")?.password} token=${variables.get("api_token")}`);
+    });
+    shell.then(fn);
+    const result = await dag.test({
+      ...quiet,
+      variables: { api_token: "tok-123456", team: "risk" },
+      connections: { warehouse: { connId: "warehouse", connType: "postgres", password: "pa55word" } },
+    });
+    assert.equal(result.state, "success");
+    const logs = [...result.task("shell")!.logs, ...result.task("fn")!.logs].join("\n");
+    assert.match(logs, /token=\*\*\* team=risk/);
+    assert.match(logs, /password=\*\*\* token=\*\*\*/);
+    assert.ok(!logs.includes("tok-123456") && !logs.includes("pa55word"), logs);
+  });
+
   it("gives tasks Airflow's context names for the logical date and params", async () => {
     const dag = new DAG({ dagId: "context", schedule: "@daily", startDate: "2024-01-01", params: { who: "student", n: 1 } });
     dag.task("look", async (ctx) => ({ ds: ctx.ds, nodash: ctx.ds_nodash, who: ctx.params.who, n: ctx.params.n, start: ctx.data_interval_start.toISOString(), end: ctx.data_interval_end.toISOString() }));

@@ -12,7 +12,7 @@ import { serializeError } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
-import { createMasker, isSensitiveName } from "../util/secrets.js";
+import { taskLogMasker } from "../util/secrets.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 registerKitelabResolver();
@@ -34,15 +34,6 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
   const key = `${file}@${statSync(file).mtimeMs}`;
   if (!imports.has(key)) imports.set(key, importDagFile(file));
   return imports.get(key)!;
-}
-
-/** Airflow's secrets masker: the values of secret-named Variables and connection passwords are written as `***`. */
-function secretsMasker(job: TaskJob): ((text: string) => string) | undefined {
-  const secrets = [
-    ...Object.entries(job.request.variables).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
-    ...Object.values(job.request.connections).map((connection) => connection.password ?? ""),
-  ].filter((secret) => secret.length >= 3);
-  return secrets.length > 0 ? createMasker(secrets) : undefined;
 }
 
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
@@ -87,7 +78,7 @@ async function run(job: TaskJob): Promise<void> {
   current = { id, controller };
   mkdirSync(dirname(job.logPath), { recursive: true });
   const fd = openSync(job.logPath, "a");
-  const mask = secretsMasker(job);
+  const mask = taskLogMasker(job.request.variables, job.request.connections);
   const log = fileLogger(fd, mask);
   const restore = captureOutput(fd, mask);
   send({ type: "started", attemptId: id, pid: process.pid });

@@ -149,7 +149,7 @@ export class SchedulerClient {
     const answer = await this.request<{ dags: Record<string, unknown>[] }>("GET", "/dags?limit=100");
     const dags = answer.dags.map(dagInfoOf);
     this.display(dagsView(dags));
-    return summarized(dags, `${dags.length} DAG(s): ${dags.map((dag) => dag.dagId).join(", ")}`);
+    return summarized(dags, `${dags.length} DAG(s)${dags.length > 0 ? `: ${dags.map((dag) => dag.dagId).join(", ")}` : ""}`);
   }
 
   /** One DAG, or undefined when the scheduler does not list it (yet). Shows nothing. */

@@ -104,9 +104,19 @@ export function importErrorsView(errors: readonly ImportErrorInfo[]): View {
   if (errors.length === 0) return { html: `<div style="font-size:13px">No import errors: every DAG file loaded.</div>`, text: "No import errors: every DAG file loaded." };
   return table(errors, [
     { header: "file", text: (error) => error.file, html: (error) => code(error.file) },
-    { header: "error", text: (error) => firstLines(error.message, 6), html: (error) => `<pre style="margin:0;white-space:pre-wrap;font-size:12px">${escapeHtml(firstLines(error.message, 6))}</pre>` },
+    { header: "error", text: (error) => importErrorText(error), html: (error) => `<pre style="margin:0;white-space:pre-wrap;font-size:12px">${escapeHtml(importErrorText(error))}</pre>` },
     { header: "when", text: (error) => shortDate(error.timestamp) },
   ], `${errors.length} DAG file(s) failed to import`);
+}
+
+/** The error's message and the stack line in the DAG file itself; Kitelab's and Node's own frames left out. */
+function importErrorText(error: ImportErrorInfo): string {
+  const lines = error.message.trimEnd().split("\n");
+  const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
+  if (firstFrame < 0) return firstLines(error.message, 6);
+  const name = error.file.split(/[\\/]/).pop() ?? error.file;
+  const own = lines.slice(firstFrame).find((line) => line.includes(error.file) || line.includes(`/${name}:`));
+  return firstLines([...lines.slice(0, firstFrame), ...(own ? [own] : [])].join("\n"), 6);
 }
 
 export function logView(log: TaskLog): View {

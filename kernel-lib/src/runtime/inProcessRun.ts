@@ -15,6 +15,7 @@ import { createLiveView, silentView, type LiveView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
 import { createOutboxOnlyMailService } from "../notify/mailService.js";
 import { resolveHome } from "../config/home.js";
+import { taskLogMasker } from "../util/secrets.js";
 
 /** Options of `dag.test()` and `kitelab dags test`. */
 export interface DagTestOptions {
@@ -172,7 +173,7 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
       connections: options.connections ?? {},
       xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
     };
-    const log = collectingLogger((level, line) => {
+    const log = collectingLogger(taskLogMasker(request.variables, request.connections), (level, line) => {
       instance.logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
       view.taskLog(taskId, level, line);
     });
@@ -277,7 +278,7 @@ export async function testTask(task: BaseOperator, options: TaskTestOptions & { 
       xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
     },
     {
-      log: collectingLogger((level, line) => {
+      log: collectingLogger(taskLogMasker(options.variables ?? {}, options.connections ?? {}), (level, line) => {
         logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
         view.taskLog(task.taskId, level, line);
       }),
@@ -320,9 +321,9 @@ function manualDataInterval(dag: DAG, logicalDate: Date): { start: Date; end: Da
   return { start: run.dataIntervalStart, end: run.dataIntervalEnd };
 }
 
-function collectingLogger(sink: (level: string, line: string) => void): TaskLogger {
+function collectingLogger(mask: (text: string) => string, sink: (level: string, line: string) => void): TaskLogger {
   const emit = (level: string) => (...args: unknown[]) =>
-    sink(level, args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "));
+    sink(level, mask(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" ")));
   return { info: emit("info"), warn: emit("warn"), error: emit("error"), debug: emit("debug") };
 }
 

@@ -23,3 +23,19 @@ export function createMasker(secrets: Iterable<string>): (text: string) => strin
 export function maskRecordValues<T extends Record<string, unknown>>(record: T): T {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, isSensitiveName(key) && value !== undefined && value !== "" ? MASK : value])) as T;
 }
+
+/**
+ * Airflow's secrets masker for task logs: the values of secret-named Variables and every
+ * connection password are written as `***`. Values shorter than 3 characters are left,
+ * as masking them would garble ordinary text.
+ */
+export function taskLogMasker(
+  variables: Readonly<Record<string, string>>,
+  connections: Readonly<Record<string, { password?: string | null }>>,
+): (text: string) => string {
+  const secrets = [
+    ...Object.entries(variables).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
+    ...Object.values(connections).map((connection) => connection.password ?? ""),
+  ].filter((secret) => secret.length >= 3);
+  return secrets.length > 0 ? createMasker(secrets) : (text) => text;
+}
