@@ -355,6 +355,21 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         assert.match(noTask.stderr, /DAG 'hello' has no task 'nope'; it has extract, say_hello, use_token/);
       });
 
+      it("tasks states-for-dag-run lists every task of the run in dependency order; list-runs takes Airflow 2's -d", async () => {
+        const states = tableRows(await ok(home, ["tasks", "states-for-dag-run", "hello", "manual_1"]));
+        assert.deepEqual(states.map((row) => [row[0], row[1], row[2]]), [
+          ["extract", "success", "1"],
+          ["say_hello", "success", "1"],
+          ["use_token", "success", "1"],
+        ]);
+        const byDate = JSON.parse(await ok(home, ["tasks", "states-for-dag-run", "hello", "manual_1", "-o", "json"])) as Array<{ run_id: string }>;
+        assert.deepEqual([...new Set(byDate.map((row) => row.run_id))], ["manual_1"]);
+        assert.equal(await ok(home, ["dags", "list-runs", "-d", "hello"]), await ok(home, ["dags", "list-runs", "hello"]));
+        const none = await kitelab(home, ["dags", "list-runs"]);
+        assert.equal(none.code, 1);
+        assert.match(none.stderr, /name the DAG: kitelab dags list-runs DAG_ID \(or -d DAG_ID\)/);
+      });
+
       it("dags list-runs and dags state of an unknown DAG or run say what exists", async () => {
         const unknownDag = await kitelab(home, ["dags", "list-runs", "nope"]);
         assert.equal(unknownDag.code, 1);

@@ -57,8 +57,21 @@ export function registerDagStateCommands(dags: Command): void {
     );
   });
 
-  output(dags.command("list-runs").description("Runs of a DAG, newest first").argument("<dag-id>").option("--state <state>", "only runs in this state").option("--limit <n>", "how many", "25")).action(
-    (dagId: string, options: { state?: string; limit: string }, command: Command) => {
+  output(
+    dags
+      .command("list-runs")
+      .description("Runs of a DAG, newest first")
+      .argument("[dag-id]")
+      .option("-d, --dag-id <dag-id>", "the DAG, as Airflow 2 spells it (airflow dags list-runs -d DAG_ID)")
+      .option("--state <state>", "only runs in this state")
+      .option("--limit <n>", "how many", "25"),
+  ).action(
+    (positional: string | undefined, options: { dagId?: string; state?: string; limit: string }, command: Command) => {
+      if (positional !== undefined && options.dagId !== undefined && positional !== options.dagId) {
+        throw new CliError(`two DAG ids given ("${positional}" and -d "${options.dagId}"): give one`);
+      }
+      const dagId = positional ?? options.dagId;
+      if (dagId === undefined) throw new CliError("name the DAG: kitelab dags list-runs DAG_ID (or -d DAG_ID)");
       const context = cliContext(command);
       requireKnownDag(context, dagId);
       if (options.state !== undefined && !(DAG_RUN_STATES as readonly string[]).includes(options.state)) {
@@ -167,7 +180,7 @@ const runColumns = [
   { header: "end_date", value: (run: DagRunRecord) => run.endDate ?? "" },
 ];
 
-function findRun(store: FileStore, dagId: string, which: string): DagRunRecord {
+export function findRun(store: FileStore, dagId: string, which: string): DagRunRecord {
   const direct = store.getRun(dagId, which);
   if (direct) return direct;
   const date = new Date(which);

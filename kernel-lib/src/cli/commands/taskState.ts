@@ -4,6 +4,7 @@ import { isInside } from "../../scheduler/logPaths.js";
 import { formatDuration } from "../../util/duration.js";
 import { CliError, printRows } from "../output.js";
 import { cliContext, enc, requireKnownDag, type CliContext } from "../storeAccess.js";
+import { findRun } from "./dagState.js";
 
 const output = (command: Command) => command.option("-o, --output <format>", "table or json", "table");
 
@@ -33,6 +34,33 @@ export function registerTaskStateCommands(tasks: Command): void {
       else process.stdout.write(`${ti.state}\n`);
     },
   );
+
+  output(
+    tasks
+      .command("states-for-dag-run")
+      .description("The state of every task instance of one run")
+      .argument("<dag-id>")
+      .argument("<logical-date-or-run-id>"),
+  ).action((dagId: string, which: string, _o, command: Command) => {
+    const context = cliContext(command);
+    const dag = requireKnownDag(context, dagId);
+    const run = findRun(context.store, dagId, which);
+    const order = new Map(dag.tasks.map((task, index) => [task.taskId, index]));
+    const instances = [...context.store.taskInstances(dagId, run.runId)].sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
+    printRows(
+      instances,
+      [
+        { header: "task_id", value: (ti) => ti.taskId },
+        { header: "state", value: (ti) => ti.state },
+        { header: "try_number", value: (ti) => ti.tryNumber },
+        { header: "start_date", value: (ti) => ti.startDate ?? "" },
+        { header: "end_date", value: (ti) => ti.endDate ?? "" },
+        { header: "duration", value: (ti) => (ti.durationMs === undefined ? "" : formatDuration(ti.durationMs)) },
+      ],
+      context.format,
+      (ti) => ({ dag_id: dagId, run_id: run.runId, task_id: ti.taskId, state: ti.state, try_number: ti.tryNumber, start_date: ti.startDate ?? null, end_date: ti.endDate ?? null }),
+    );
+  });
 
   tasks
     .command("logs")
