@@ -55,8 +55,9 @@ function durationBetween(start: string | null, end: string | null): string {
   return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : "";
 }
 
+/** Identifiers and paths stay on one line: a run id broken at its dashes reads as two values. */
 function code(text: string): string {
-  return `<code>${escapeHtml(text)}</code>`;
+  return `<code style="white-space:nowrap">${escapeHtml(text)}</code>`;
 }
 
 function stripTags(html: string): string {
