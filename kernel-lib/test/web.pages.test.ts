@@ -295,6 +295,13 @@ describe("the student pages", () => {
       assert.equal(app.world.dag("etl_daily")?.isPaused, true);
     });
 
+    it("a paused DAG's page says that triggered runs stay queued until it is switched on", async () => {
+      await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "true", return_to: "dag" });
+      assert.match(await html(fetch(app.url + "/dags/etl_daily")), /This DAG is paused\.<\/strong>.*stays <em>queued<\/em> until you switch the DAG on/);
+      await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "false", return_to: "dag" });
+      assert.doesNotMatch(await html(fetch(app.url + "/dags/etl_daily")), /This DAG is paused/);
+    });
+
     it("clear one task of a run", async () => {
       const runId = "scheduled__2021-06-06T12:00:00+00:00";
       const response = await post(app, `/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/clear`, { _csrf: await csrfOf(app), task_id: "train_model" });

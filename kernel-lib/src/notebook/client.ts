@@ -262,7 +262,7 @@ export class SchedulerClient {
     if (options.runId !== undefined) body.dag_run_id = checkId(options.runId, "runId");
     const run = dagRunInfoOf(await this.request("POST", `/dags/${encodeURIComponent(dagId)}/dagRuns`, body));
     const dag = await this.dag(dagId);
-    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` (the DAG is ⏸ paused: the scheduler creates no scheduled runs of it until you unpause it)` : ""}:`));
+    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run stays queued until you unpause it` : ""}:`));
     return summarized(run, `run ${run.runId} of ${dagId} (${run.state})`);
   }
 
