@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { KitelabError } from "../errors.js";
 import { isProcessAlive } from "../util/processes.js";
@@ -13,46 +14,101 @@ export class StoreLockedError extends KitelabError {
   override name = "StoreLockedError";
 }
 
+/** A takeover guard older than this was left by a process that died mid-takeover. */
+const STALE_GUARD_MS = 10_000;
+const ATTEMPTS = 20;
+
 /**
- * Takes the single-writer lock (a file created exclusively, holding the owner's pid).
- * A lock held by a live process is refused, naming it; a stale one (dead pid) is taken over.
+ * Takes the single-writer lock: a file holding the owner's pid, created whole or not at all
+ * (written aside, then hard-linked into place, which fails if the lock exists). A lock held
+ * by a live process is refused, naming it; a stale one (dead pid, or unreadable) is taken
+ * over. Takeovers are serialized by a guard file, so two processes that find the same stale
+ * lock cannot both end up holding it.
  */
 export function acquireLock(path: string, what: string): { owner: LockOwner; tookOverFrom?: LockOwner; release(): void } {
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, JSON.stringify(owner));
-      closeSync(fd);
-      return { owner, release: () => releaseIfOwned(path) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let holder: LockOwner | undefined;
-    try {
-      holder = JSON.parse(readFileSync(path, "utf8")) as LockOwner;
-    } catch {
-      holder = undefined;
-    }
-    if (holder && holder.hostname === owner.hostname && isProcessAlive(holder.pid) && holder.pid !== process.pid) {
+  let tookOverFrom: LockOwner | undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    if (createWhole(path, JSON.stringify(owner))) return { owner, tookOverFrom, release: () => releaseIfOwned(path) };
+    const text = readText(path);
+    if (text === undefined) continue; // released between our two steps: try again
+    const holder = parseOwner(text);
+    if (holder && holder.hostname === owner.hostname && holder.pid !== process.pid && isProcessAlive(holder.pid)) {
       throw new StoreLockedError(
         `Another Kitelab scheduler (pid ${holder.pid}, started ${holder.startedAt}) is using ${what}. Stop it first (kill ${holder.pid}), or give this one another KITELAB_HOME`,
       );
     }
-    rmSync(path, { force: true });
-    if (holder) {
-      const result = acquireLock(path, what);
-      return { ...result, tookOverFrom: holder };
+    if (removeIfUnchanged(path, text)) {
+      if (holder) tookOverFrom = holder;
+    } else {
+      pause(5 + attempt * 5); // another process is taking over: let it finish
     }
   }
-  throw new StoreLockedError(`Could not take the lock ${path}`);
+  throw new StoreLockedError(`Could not take the lock ${path}: other processes keep taking it; start one scheduler per KITELAB_HOME`);
+}
+
+/** Creates `path` with `content`, atomically and exclusively; false when it already exists. */
+function createWhole(path: string, content: string): boolean {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.new`;
+  writeFileSync(aside, content, { mode: 0o600 });
+  try {
+    linkSync(aside, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/** Removes the stale lock only if it still holds `staleText`, under the takeover guard. */
+function removeIfUnchanged(path: string, staleText: string): boolean {
+  const guard = `${path}.takeover`;
+  if (!createWhole(guard, String(process.pid))) {
+    const age = ageMs(guard);
+    if (age !== undefined && age > STALE_GUARD_MS) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    if (readText(path) !== staleText) return false;
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    return typeof value.pid === "number" && typeof value.hostname === "string" ? (value as LockOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function ageMs(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 function releaseIfOwned(path: string): void {
-  try {
-    const holder = JSON.parse(readFileSync(path, "utf8")) as LockOwner;
-    if (holder.pid === process.pid) rmSync(path, { force: true });
-  } catch {
-    // Already gone.
-  }
+  const holder = parseOwner(readText(path) ?? "");
+  if (holder?.pid === process.pid) rmSync(path, { force: true });
 }
