@@ -248,12 +248,18 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
     });
 
     describe("before any scheduler has run", () => {
-      it("dags list shows nothing and says a scheduler has to read the dags folder first", async () => {
+      it("dags list reads the dags folder itself, shows the import error with file and line, and says nothing is scheduled yet", async () => {
         const listed = await kitelab(home, ["dags", "list"]);
-        assert.equal(listed.code, 0);
-        assert.equal(listed.stdout, "(nothing to show)\n");
-        assert.match(listed.stderr, /start one with `kitelab scheduler`/);
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.deepEqual(tableRows(listed.stdout).map((row) => [row[0], row[1], row[2]]), [
+          ["failing", "None", "True (at creation)"],
+          ["hello", "None", "True (at creation)"],
+        ]);
+        assert.match(listed.stderr, /import error in .*broken\.ts:\d+: /);
+        assert.match(listed.stderr, /no scheduler has run yet, so nothing is scheduled\. Start one with `kitelab scheduler`/);
         assert.ok(listed.stderr.includes(home.dags));
+        const json = JSON.parse((await kitelab(home, ["dags", "list", "-o", "json"])).stdout) as Array<{ dag_id: string }>;
+        assert.deepEqual(json.map((dag) => dag.dag_id), ["failing", "hello"]);
       });
 
       it("dags trigger of a DAG the store does not know yet fails and names the command to run", async () => {

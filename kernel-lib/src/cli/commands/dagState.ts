@@ -3,11 +3,15 @@ import { FileStore } from "../../persistence/index.js";
 import type { DagRunRecord } from "../../records.js";
 import { DAG_RUN_STATES } from "../../states.js";
 import { StoreReadModel } from "../../scheduler/readModel.js";
-import { schedulerSettingsOf } from "../../scheduler/settings.js";
+import { dagFoldersOf, schedulerSettingsOf } from "../../scheduler/settings.js";
+import { combineParses } from "../../dagbag/dagBag.js";
+import { parseFiles } from "../../dagbag/dagProcessor.js";
+import { listDagFiles } from "../../dagbag/listFiles.js";
+import type { KitelabConfig } from "../../config/types.js";
 import { startStandalone } from "../../scheduler/standalone.js";
 import { openSchedulerStore } from "../../persistence/index.js";
 import { formatDuration } from "../../util/duration.js";
-import { CliError, printRows } from "../output.js";
+import { CliError, printRows, type OutputFormat } from "../output.js";
 import { cliContext, enc, requireKnownDag } from "../storeAccess.js";
 import { parseConf, parseLogicalDate } from "./dags.js";
 import { loadCliConfig } from "./config.js";
@@ -16,8 +20,14 @@ const output = (command: Command) => command.option("-o, --output <format>", "ta
 
 /** The `dags` commands that read or change scheduler state (list, runs, trigger, pause, backfill...). */
 export function registerDagStateCommands(dags: Command): void {
-  output(dags.command("list").description("DAGs the scheduler knows, with their schedule and paused state")).action((_o, command: Command) => {
+  output(dags.command("list").description("DAGs the scheduler knows, with their schedule and paused state")).action(async (_o, command: Command) => {
     const context = cliContext(command);
+    // The list comes from the store, which only the scheduler fills. Before any scheduler has
+    // run, read the dags folder here, as Airflow's `dags list` does, and say what is missing.
+    if (context.store.dagStatuses().length === 0 && !context.scheduler) {
+      await listFromFolders(context.config, context.format);
+      return;
+    }
     const read = new StoreReadModel(context.store, schedulerSettingsOf(context.config));
     printRows(
       read.dags(),
@@ -34,13 +44,8 @@ export function registerDagStateCommands(dags: Command): void {
     );
     const errors = context.store.importErrorList().length;
     if (errors > 0 && context.format !== "json") process.stderr.write(`${errors} DAG file(s) failed to import: kitelab dags list-import-errors\n`);
-    // The list comes from the store, which only the scheduler fills: say so rather than print an empty table.
     if (context.store.dagStatuses().length === 0 && context.format !== "json") {
-      process.stderr.write(
-        context.scheduler
-          ? `The running scheduler (pid ${context.scheduler.pid}) found no DAG in ${context.config.core.dagsFolder} yet\n`
-          : `No DAGs are listed until a scheduler has read ${context.config.core.dagsFolder}: start one with \`kitelab scheduler\` (kitelab dags test FILE runs a DAG file without it)\n`,
-      );
+      process.stderr.write(`The running scheduler (pid ${context.scheduler!.pid}) found no DAG in ${context.config.core.dagsFolder} yet\n`);
     }
   });
 
@@ -219,4 +224,30 @@ async function followRuns(current: () => DagRunRecord[], dagId: string): Promise
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** `dags list` with no scheduler yet: parses the dags folders now, in an isolated child. */
+async function listFromFolders(config: KitelabConfig, format: OutputFormat): Promise<void> {
+  const files = dagFoldersOf(config).flatMap((folder) => listDagFiles(folder));
+  const bag = combineParses(await parseFiles(files, config.core.dagbagImportTimeout * 1000));
+  const dags = [...bag.dags.values()].sort((a, b) => a.dagId.localeCompare(b.dagId));
+  const paused = config.core.dagsArePausedAtCreation;
+  printRows(
+    dags,
+    [
+      { header: "dag_id", value: (dag) => dag.dagId },
+      { header: "schedule", value: (dag) => dag.schedule ?? "None" },
+      { header: "paused", value: () => (paused ? "True (at creation)" : "False") },
+      { header: "fileloc", value: (dag) => dag.fileloc },
+    ],
+    format,
+    (dag) => ({ dag_id: dag.dagId, schedule: dag.schedule, is_paused: paused, fileloc: dag.fileloc }),
+  );
+  if (format === "json") return;
+  for (const [file, error] of [...bag.importErrors].sort(([a], [b]) => a.localeCompare(b))) {
+    process.stderr.write(`import error in ${file}${error.line ? `:${error.line}` : ""}: ${error.name}: ${error.message.split("\n")[0]}\n`);
+  }
+  process.stderr.write(
+    `Read ${files.length} file(s) of ${config.core.dagsFolder} just now: no scheduler has run yet, so nothing is scheduled. Start one with \`kitelab scheduler\` (or \`kitelab standalone\` for the status page too).\n`,
+  );
 }
