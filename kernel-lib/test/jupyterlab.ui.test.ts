@@ -113,6 +113,9 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     const notificationSettings = path.join(dirs.settings!, "@jupyterlab", "apputils-extension");
     fs.mkdirSync(notificationSettings, { recursive: true });
     fs.writeFileSync(path.join(notificationSettings, "notification.jupyterlab-settings"), '{ "fetchNews": "false", "checkForUpdates": false }\n');
+    // A notebook beside the repository's packages, so that `import ... from "kitelab"` resolves as in notebooks/.
+    fs.symlinkSync(path.join(repo, "node_modules"), path.join(dirs.root!, "node_modules"));
+    fs.writeFileSync(path.join(dirs.root!, "first-dag.ipynb"), JSON.stringify(firstDagNotebook(), null, 1));
     const port = await freePort();
     base = `http://127.0.0.1:${port}/`;
     labLog = path.join(work, "jupyter-lab.log");
@@ -302,6 +305,29 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await page.locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge.kl-mod-paused`).waitFor({ timeout: 15_000 });
   });
 
+  step("a TypeScript (Kitelab) notebook imports kitelab, tests a DAG and draws it inline", async () => {
+    const execute = (id: string, args: Record<string, unknown> = {}) =>
+      page.evaluate(([command, commandArgs]) => {
+        void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } }).jupyterapp.commands.execute(command, commandArgs);
+      }, [id, args] as const);
+    await page.waitForFunction(() => (globalThis as unknown as { jupyterapp?: { commands: { hasCommand(id: string): boolean } } }).jupyterapp?.commands.hasCommand("notebook:run-all-cells"), undefined, { timeout: 60_000 });
+    await execute("docmanager:open", { path: "first-dag.ipynb" });
+    await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "first-dag.ipynb" }).waitFor({ timeout: 30_000 });
+    await page.locator(".jp-Notebook .jp-Cell").first().waitFor();
+    // The status bar names the kernel once the session is connected to it.
+    await page.locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" }).first().waitFor({ timeout: 90_000 });
+    await execute("notebook:run-all-cells");
+    const outputs = page.locator(".jp-Notebook .jp-OutputArea-output");
+    await outputs.filter({ hasText: /^kitelab 0\./ }).first().waitFor({ timeout: 120_000 });
+    await outputs.filter({ hasText: "Run succeeded" }).first().waitFor({ timeout: 60_000 });
+    const graph = page.locator(".jp-Notebook .jp-OutputArea-output svg.kitelab-graph");
+    await graph.first().waitFor({ timeout: 30_000 });
+    assert.ok((await graph.first().locator("text", { hasText: "greet" }).count()) > 0, "the graph names the task");
+    assert.equal(await page.locator(".jp-Notebook .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count(), 0, "no cell wrote an error");
+    await graph.first().scrollIntoViewIfNeeded();
+    await shoot("notebook");
+  });
+
   step("clicking the status bar item opens the status page", async () => {
     await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", { hasText: "Kitelab Scheduler" }).click();
     await page.locator(".kl-StatusItem").click();
@@ -309,3 +335,18 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await shoot("final");
   });
 });
+
+/** A small notebook in the tslab kernel, as a student would write it in JupyterLab. */
+function firstDagNotebook(): object {
+  const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+  return {
+    cells: [
+      cell('import { DAG, version } from "kitelab";\nconsole.log(`kitelab ${version}`);'),
+      cell('const dag = new DAG({ dagId: "in_the_browser", schedule: null, startDate: "2024-01-01" });\nconst greet = dag.task("greet", async ({ log }) => log.info("hello from the browser"));\nconst done = dag.task("done", async () => 1);\ngreet.then(done);\nawait dag.test();'),
+      cell("dag.show();"),
+    ],
+    metadata: { kernelspec: { display_name: "TypeScript (Kitelab)", language: "typescript", name: "tslab" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
