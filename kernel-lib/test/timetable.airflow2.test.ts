@@ -130,22 +130,22 @@ describe("Airflow 2 semantics: a run fires at the end of its data interval", () 
     });
   });
 
-  describe("endDate bounds the last interval", () => {
-    it("no data interval ends after endDate", () => {
+  describe("endDate bounds the last interval, as Airflow's: the last run is the one whose interval starts at or before it", () => {
+    it("a daily DAG ending 2024-01-05 runs for 2024-01-01 to 2024-01-05, then stops", () => {
       const bounded = timetable({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-05T00:00Z") });
       const { due } = bounded.dueRuns(null, at("2024-03-01T00:00Z"), 100);
-      assert.deepEqual(due.map((r) => r.logicalDate.toISOString().slice(0, 10)), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]);
-      const last = due[3]!;
+      assert.deepEqual(due.map((r) => r.logicalDate.toISOString().slice(0, 10)), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]);
+      const last = due[4]!;
       assert.equal(bounded.nextRun({ start: last.dataIntervalStart, end: last.dataIntervalEnd }, at("2024-03-01T00:00Z")), null);
     });
 
-    it("an interval that would end after endDate is left out", () => {
+    it("an interval that starts after endDate is left out", () => {
       const bounded = timetable({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-04T12:00Z") });
-      assert.equal(bounded.dueRuns(null, at("2024-03-01T00:00Z"), 100).due.length, 3);
+      assert.deepEqual(bounded.dueRuns(null, at("2024-03-01T00:00Z"), 100).due.map((r) => r.logicalDate.toISOString().slice(0, 10)), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]);
     });
 
-    it("an endDate before the first interval ends means no run at all", () => {
-      const never = timetable({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-01T23:00Z") });
+    it("an endDate before the first interval starts means no run at all", () => {
+      const never = timetable({ schedule: "0 12 * * *", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-01T11:00Z") });
       assert.equal(never.nextRun(null, at("2024-03-01T00:00Z")), null);
     });
   });

@@ -69,7 +69,7 @@ describe("firstRunWarning", () => {
 
   it("says when a DAG can never run", () => {
     const warning = firstRunWarning({ schedule: "@weekly", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-05T00:00Z"), catchup: true, now });
-    assert.match(warning ?? "", /will never run on its schedule: endDate 2024-01-05T00:00:00.000Z comes before its first data interval ends/);
+    assert.match(warning ?? "", /will never run on its schedule: endDate 2024-01-05T00:00:00.000Z comes before its first data interval starts/);
   });
 
   it("stays quiet for an ordinary DAG, a manual one, or an invalid schedule", () => {

@@ -60,7 +60,7 @@ export function firstRunWarning(options: TimetableOptions & { now: Date }): stri
   const first = timetable.value.nextRun(null, options.now);
   if (!first) {
     const endDate = options.endDate ? `endDate ${options.endDate.toISOString()}` : "its endDate";
-    return `This DAG will never run on its schedule: ${endDate} comes before its first data interval ends. Move endDate later or startDate earlier.`;
+    return `This DAG will never run on its schedule: ${endDate} comes before its first data interval starts. Move endDate later or startDate earlier.`;
   }
   if (options.startDate > options.now) {
     const covering =

@@ -24,8 +24,9 @@ function latest(...dates: (Date | null | undefined)[]): Date | null {
   return best;
 }
 
+/** As Airflow's timetables: a run exists when its data interval STARTS at or before endDate. */
 function endsInTime(run: RunInfo, restriction: Restriction): RunInfo | null {
-  return restriction.endDate && run.dataIntervalEnd > restriction.endDate ? null : run;
+  return restriction.endDate && run.dataIntervalStart > restriction.endDate ? null : run;
 }
 
 function exact(time: Date): RunInfo {
