@@ -84,7 +84,7 @@ describe("kitelab schedule preview", () => {
       ["2024-01-02T00:00:00.000Z", "2024-01-02T00:00:00.000Z", "2024-01-02T00:00:00.000Z"],
     ]);
     const bounded = await previewJson("--schedule", "@daily", "--start-date", "2024-01-01", "--end-date", "2024-01-04", "--now", "2024-02-01");
-    assert.deepEqual(bounded.due.map((run) => run.logicalDate.slice(0, 10)), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "the last run is the one whose interval starts on the end date, as in Airflow");
+    assert.deepEqual(bounded.due.map((run) => run.logicalDate?.slice(0, 10)), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "the last run is the one whose interval starts on the end date, as in Airflow");
     assert.equal(bounded.next, null);
     const once = await previewJson("--schedule", "@once", "--start-date", "2024-01-01T08:00Z", "--now", "2024-02-01");
     assert.deepEqual(once.due.map((run) => run.dataIntervalStart + " " + run.dataIntervalEnd), ["2024-01-01T08:00:00.000Z 2024-01-01T08:00:00.000Z"]);
