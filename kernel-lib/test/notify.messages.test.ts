@@ -17,6 +17,10 @@ import {
   wantsSummary,
   backoffDelay,
   addressProblem,
+  composeRaw,
+  htmlToText,
+  mailOptions,
+  parseMail,
 } from "../src/notify/index.js";
 import { dagOf, outboxSettings, RUN_ID, runFinished, task, taskFinished, taskInstance, LAB2_TASKS } from "./fixtures/notify/events.js";
 
@@ -131,6 +135,25 @@ describe("run summaries (runSummaryEmail)", () => {
     const rows = [...message.html.matchAll(/<tr><td>(\w+)<\/td><td>(\w+)<\/td><td>([^<]+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
     assert.deepEqual(rows, LAB2_TASKS.map((id, index) => [id, "success", `${index + 1}.0s`]), "in DAG order");
     assert.match(message.html, /<a href="http:\/\/localhost:8080\/success">/);
+  });
+
+  it("every message carries a plain-text alternative with the same facts: states, durations, the status link", async () => {
+    const dag = dagOf("lab2", tasks, { runSummaryEmail: { to: ["student@example.com"], when: "both" } });
+    const message = buildRunSummary(runFinished(dag, "success", instances), { statusPageUrl: BASE });
+    assert.ok(message);
+    const parsed = parseMail(await composeRaw(mailOptions(message, "kitelab@example.com", new Date("2024-03-01T10:02:00Z"))));
+    assert.ok(parsed.html?.includes("<table"), "the HTML part is kept");
+    const text = (parsed.text ?? "").replace(/\r\n/g, "\n");
+    assert.doesNotMatch(text, /<[a-z/][^>]*>/i, "no markup in the text part");
+    for (const [index, id] of LAB2_TASKS.entries()) assert.match(text, new RegExp(`^${id}  success  ${index + 1}\\.0s  1 of 3$`, "m"));
+    assert.match(text, /^Status page: http:\/\/localhost:8080\/success$/m);
+  });
+
+  it("htmlToText keeps links, rows and escaped characters readable", () => {
+    assert.equal(
+      htmlToText('<h1>Run &amp; report</h1><p>Open <a href="http://x/success">the page</a>.</p><table><tr><th>task</th><th>state</th></tr><tr><td>a&lt;b</td><td>failed</td></tr></table><pre>line 1\nline 2</pre>'),
+      "Run & report\nOpen the page (http://x/success).\ntask  state\na<b  failed\n\nline 1\nline 2",
+    );
   });
 
   it("on failure, shows the failing task's last 20 log lines, escaped, and links to /failure", async () => {

@@ -1,7 +1,7 @@
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import type Mail from "nodemailer/lib/mailer/index.js";
 import type { MailMessage } from "./messages.js";
-import { headerSafe } from "./text.js";
+import { headerSafe, htmlToText } from "./text.js";
 
 /** Headers Kitelab adds to messages it keeps in the outbox. */
 export const KITELAB_HEADERS = {
@@ -19,6 +19,7 @@ export function mailOptions(message: MailMessage, from: string, date: Date, head
     bcc: message.bcc.length > 0 ? message.bcc : undefined,
     subject: headerSafe(message.subject),
     html: message.html,
+    text: htmlToText(message.html),
     date,
     attachments: message.attachments.map((file) => ({ filename: file.filename, path: file.path })),
     headers: { [KITELAB_HEADERS.kind]: message.kind, ...Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, headerSafe(value)])) },

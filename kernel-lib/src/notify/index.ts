@@ -18,5 +18,6 @@ export {
 } from "./templates.js";
 export { readLogTail } from "./logTail.js";
 export { parseMail, headerValue, addressesIn, type ParsedMail } from "./mime.js";
-export { headerSafe, escapeHtml, addressProblem } from "./text.js";
+export { composeRaw, mailOptions } from "./compose.js";
+export { headerSafe, escapeHtml, addressProblem, htmlToText } from "./text.js";
 export { backoffDelay, isPermanentFailure } from "./smtp.js";
