@@ -86,6 +86,7 @@ describe("task alerts over SMTP with STARTTLS and AUTH", () => {
     assert.equal(headerValue(failure.parsed, "subject"), `Kitelab alert: <TaskInstance: etl.extract ${RUN_ID} [failed]>`);
     assert.match(failure.parsed.html ?? "", /Try 3 out of 3<br>/);
     assert.match(failure.parsed.html ?? "", /ValueError: the input file is empty/);
+    assert.match(failure.parsed.text ?? "", /Try 3 out of 3\r?\n/, "the plain-text alternative arrived over the wire too");
     assert.match(failure.parsed.html ?? "", /http:\/\/localhost:8080\/dags\/etl\/runs\/manual__2024-03-01T10%3A00%3A00%2B00%3A00\/tasks\/extract\/logs\/3/);
     assert.match(headerValue(byRecipient.get("ta@example.com")!.parsed, "subject") ?? "", /etl\.validate .*\[up_for_retry\]>$/);
     assert.match(headerValue(byRecipient.get("student@example.com")!.parsed, "subject") ?? "", /etl\.report .*\[success\]>$/);
