@@ -380,6 +380,11 @@ describe("the kitelab CLI over a temporary KITELAB_HOME", { concurrency: true },
         const unknownDag = await kitelab(home, ["dags", "list-runs", "nope"]);
         assert.equal(unknownDag.code, 1);
         assert.match(unknownDag.stderr, /no DAG 'nope'; known DAGs: failing, hello/);
+        const typo = await kitelab(home, ["dags", "list-runs", "helo"]);
+        assert.match(typo.stderr, /no DAG 'helo'; did you mean 'hello'\? known DAGs: failing, hello/);
+        const testTypo = await kitelab(home, ["dags", "test", "helo"]);
+        assert.equal(testTypo.code, 1);
+        assert.match(testTypo.stderr, /"helo" is neither a DAG file nor the id of a DAG in .*\. Did you mean "hello"\? Known DAG ids: /);
         const unknownRun = await kitelab(home, ["dags", "state", "hello", "manual_99"]);
         assert.equal(unknownRun.code, 1);
         assert.match(unknownRun.stderr, /DAG 'hello' has no run 'manual_99'.*kitelab dags list-runs hello/);

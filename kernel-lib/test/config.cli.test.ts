@@ -45,6 +45,8 @@ describe("kitelab config get-value", () => {
   test("an unknown key exits 1 with Airflow's message", () => {
     const result = kitelab(["config", "get-value", "core", "foo"], { home: homeWith() });
     assert.deepEqual(result, { code: 1, stdout: "", stderr: "The option [core/foo] is not found in config.\n" });
+    const typo = kitelab(["config", "get-value", "core", "dag_folder"], { home: homeWith() });
+    assert.deepEqual(typo, { code: 1, stdout: "", stderr: "The option [core/dag_folder] is not found in config. Did you mean [core/dags_folder]?\n" });
   });
 
   test("prints secrets as they are, and values of keys Kitelab does not read", () => {

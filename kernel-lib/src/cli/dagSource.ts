@@ -5,6 +5,7 @@ export { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import type { DAG } from "../dag/dag.js";
 import { importDagFile } from "../dagbag/importFile.js";
 import { CliError } from "./output.js";
+import { closestMatch } from "../util/editDistance.js";
 
 /**
  * Loads the DAG named by a file path or a DAG id. A file must define exactly one DAG
@@ -43,6 +44,11 @@ export async function loadDagForCli(fileOrId: string, folders: readonly string[]
     }
   }
   throw new CliError(
-    `"${fileOrId}" is neither a DAG file nor the id of a DAG in ${folders.join(", ") || "(no folders)"}${seen.length > 0 ? `; known DAG ids: ${seen.join(", ")}` : ""}`,
+    `"${fileOrId}" is neither a DAG file nor the id of a DAG in ${folders.join(", ") || "(no folders)"}.${didYouMean(fileOrId, seen)}${seen.length > 0 ? ` Known DAG ids: ${seen.join(", ")}` : ""}`,
   );
+}
+
+function didYouMean(name: string, known: readonly string[]): string {
+  const close = closestMatch(name, known);
+  return close ? ` Did you mean "${close}"?` : "";
 }

@@ -4,6 +4,7 @@ import { FileStore, openStoreReader } from "../persistence/index.js";
 import { ensureApiToken } from "../scheduler/process.js";
 import { loadCliConfig } from "./commands/config.js";
 import { CliError, parseOutputFormat, type OutputFormat } from "./output.js";
+import { closestMatch } from "../util/editDistance.js";
 import { callApi, runningScheduler, type SchedulerEndpoint } from "./schedulerClient.js";
 
 /** What most state commands start with: the config, a reader of the store, the output format. */
@@ -41,7 +42,7 @@ export function requireKnownDag(context: CliContext, dagId: string) {
     const known = context.store.dagStatuses().map((status) => status.dagId).sort();
     throw new CliError(
       known.length > 0
-        ? `no DAG '${dagId}'; known DAGs: ${known.join(", ")}`
+        ? `no DAG '${dagId}'; ${closestMatch(dagId, known) ? `did you mean '${closestMatch(dagId, known)}'? ` : ""}known DAGs: ${known.join(", ")}`
         : `no DAG '${dagId}': the store lists no DAGs yet. Start the scheduler once (kitelab scheduler) so it reads ${context.config.core.dagsFolder}`,
     );
   }

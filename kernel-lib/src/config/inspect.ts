@@ -1,5 +1,6 @@
 import { escapePercent, interpolate } from "./interpolate.js";
-import { canonicalName, findEntry, SCHEMA_ENTRIES, type SchemaEntry } from "./schema.js";
+import { closestMatch } from "../util/editDistance.js";
+import { canonicalName, findEntry, SCHEMA_ENTRIES, spellingsOf, type SchemaEntry } from "./schema.js";
 import type { ConfigSource, KitelabConfig, UnusedKey } from "./types.js";
 
 /** One effective key, as `kitelab config list` shows it. */
@@ -83,6 +84,12 @@ function unusedValue(config: KitelabConfig, unused: UnusedKey): string {
   const sameSection = config.unused.filter((other) => other.section === unused.section && other.file !== undefined);
   const text = interpolate(unused.value, (name) => sameSection.find((other) => other.key === name)?.value);
   return text.ok ? text.text : unused.value;
+}
+
+/** A key Kitelab reads whose spelling is close to `[section] key`, as `[core/dags_folder]`. */
+export function suggestConfigKey(section: string, key: string): string | undefined {
+  const names = SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry)).map((spelling) => `${spelling.section}/${spelling.key}`);
+  return closestMatch(`${section}/${key}`, names);
 }
 
 /** True when the section holds a key Kitelab reads or one the file or environment sets. */

@@ -12,3 +12,18 @@ export function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * The candidate closest to `name` when it is close enough to be a typo (at most a third of
+ * its letters edited, case ignored), for "did you mean ...?"; undefined otherwise.
+ * @example closestMatch("example_bash_pipline", ["example_bash_pipeline", "example_branching"]) // "example_bash_pipeline"
+ */
+export function closestMatch(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.ceil(name.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import {
   configRows,
   getConfigValue,
+  suggestConfigKey,
   hasSection,
   loadConfig,
   MASK,
@@ -33,7 +34,8 @@ export function registerConfigCommands(program: Command): void {
       const loaded = loadCliConfig(command);
       const value = getConfigValue(loaded, section, key);
       if (value === undefined) {
-        process.stderr.write(`The option [${section}/${key}] is not found in config.\n`);
+        const close = suggestConfigKey(section, key);
+        process.stderr.write(`The option [${section}/${key}] is not found in config.${close ? ` Did you mean [${close}]?` : ""}\n`);
         process.exitCode = 1;
         return;
       }
