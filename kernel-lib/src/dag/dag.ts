@@ -209,7 +209,7 @@ export class DAG {
     if (existing === task) return task;
     if (existing) {
       throw new DagDefinitionError(
-        `duplicate task id '${task.taskId}' (first defined${existing.definedIn ? ` in ${existing.definedIn}` : ""}); every task in a DAG needs its own id`,
+        `duplicate task id '${task.taskId}'${existing.definedIn ? ` (first defined in ${existing.definedIn})` : ""}: every task in a DAG needs its own id; rename one of them`,
         { dagId: this.dagId, taskId: task.taskId, file: task.definedIn },
       );
     }
