@@ -68,7 +68,7 @@ interface Job {
  * detach(); await notifier.close();
  */
 export class Notifier {
-  private readonly settings: ResolvedMailSettings;
+  private settings: ResolvedMailSettings;
   private readonly now: () => Date;
   private readonly log: NotifierLog;
   private readonly transport?: MailTransport;
@@ -89,6 +89,14 @@ export class Notifier {
     this.log = options.log ?? ((level, message) => process.stderr.write(`notify: ${level}: ${message}\n`));
     if (this.settings.smtpHost !== "") this.transport = createSmtpTransport(this.settings);
   }
+  /**
+   * Where mail links to the status page point from now on: the web server calls this once
+   * it knows the port it listens on (`--port 0` picks one).
+   */
+  useStatusPageUrl(url: string): void {
+    this.settings = { ...this.settings, statusPageUrl: url.replace(/\/+$/, "") };
+  }
+
 
   /**
    * Subscribes to `task-finished` and `run-finished`. The handlers return at once: they only

@@ -46,7 +46,11 @@ export async function startStandalone(
   const running = await startScheduler(config, openStore);
   const token = ensureApiToken(config);
   const base = `/${options.baseUrl.replace(/^https?:\/\/[^/]+/, "").replace(/^\/+|\/+$/g, "")}/`.replace(/^\/\/$/, "/");
-  const statusPageUrl = `http://${options.host === "0.0.0.0" ? "127.0.0.1" : options.host}:${options.port}${base}`.replace(/\/$/, "");
+  // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
+  // otherwise links point at this server, on the port it really listens on.
+  const publicBase = /^https?:\/\//.test(options.baseUrl) ? options.baseUrl.replace(/\/+$/, "") : undefined;
+  const localUrl = (port: number) => `http://${options.host === "0.0.0.0" ? "127.0.0.1" : options.host}:${port}${base}`.replace(/\/$/, "");
+  const statusPageUrl = publicBase ?? localUrl(options.port);
   const notifier = new Notifier(mailSettingsOf(config, statusPageUrl), {
     log: (level, message) => process.stderr.write(`mail ${level}: ${message}\n`),
   });
@@ -80,6 +84,7 @@ export async function startStandalone(
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
     url = `http://${options.host}:${port}${base}`;
+    if (!publicBase) notifier.useStatusPageUrl(localUrl(port));
   }
   return {
     ...running,
