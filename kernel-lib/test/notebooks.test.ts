@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkNotebookRun } from "./notebooks/expectations.js";
 import { repoRoot, runNotebook } from "./notebooks/runNotebook.js";
+import { runningScheduler } from "../src/cli/schedulerClient.js";
 
 const notebooksDir = path.join(repoRoot, "notebooks");
 const notebooks = (await readdir(notebooksDir)).filter((name) => name.endsWith(".ipynb")).sort();
@@ -29,7 +30,14 @@ for (const name of notebooks) {
 
   test(`notebooks/${name} runs top to bottom in the tslab kernel as its cells expect`, { timeout: 15 * 60_000 }, async () => {
     const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
-    const summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
+    let summary;
+    try {
+      summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
+    } finally {
+      // A notebook that failed before its last cell leaves the scheduler it started running.
+      const left = runningScheduler(home);
+      if (left) process.kill(left.pid, "SIGTERM");
+    }
     const problems = checkNotebookRun(summary);
     assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
   });
