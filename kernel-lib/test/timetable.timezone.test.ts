@@ -52,6 +52,29 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
     assertLocalMidnights(fall, "America/New_York");
   });
 
+  for (const [timezone, fallBack] of [["Europe/Paris", "2024-10-27T00:00Z"], ["America/New_York", "2024-11-03T05:00Z"]] as const) {
+    for (const schedule of ["0 * * * *", "*/30 * * * *", "15 1,2,3 * * *"]) {
+      it(`${timezone}, fall back: "${schedule}" keeps moving through the repeated hour (every interval starts where the last ended)`, () => {
+        const start = new Date(new Date(fallBack).getTime() - 4 * HOUR);
+        const timetable = createTimetable({ schedule, startDate: start, catchup: true, timezone });
+        if (!timetable.ok) throw new Error(timetable.error);
+        const now = new Date(start.getTime() + 30 * HOUR);
+        const due = timetable.value.dueRuns(null, now, 500).due;
+        assert.ok(due.length > 0);
+        for (let index = 1; index < due.length; index += 1) {
+          assert.equal(due[index]!.dataIntervalStart.getTime(), due[index - 1]!.dataIntervalEnd.getTime(), `run ${index} starts where run ${index - 1} ended`);
+        }
+        let last: { start: Date; end: Date } | null = null;
+        for (const _ of due) {
+          const next = timetable.value.nextRun(last, now);
+          assert.ok(next && (!last || next.dataIntervalStart >= last.end), `nextRun moves forward after ${last?.end.toISOString()}`);
+          last = { start: next.dataIntervalStart, end: next.dataIntervalEnd };
+        }
+        assert.ok(due.at(-1)!.dataIntervalEnd.getTime() > now.getTime() - 24 * HOUR, "the walk reached the day after the change");
+      });
+    }
+  }
+
   it("the manual run's interval follows local midnight too", () => {
     const timetable = createTimetable({ schedule: "@daily", startDate: new Date("2024-01-01"), catchup: true, timezone: "Europe/Paris" });
     assert.ok(timetable.ok);

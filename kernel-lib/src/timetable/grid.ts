@@ -3,6 +3,7 @@
  * a time zone (through croner), or a fixed step anchored at the start date.
  */
 import { Cron } from "croner";
+import { offsetMinutes } from "./zonedTime.js";
 
 /** The instants a schedule fires at. Every method answers `null` past the calendar's reach. */
 export interface Grid {
@@ -17,6 +18,8 @@ export interface Grid {
 }
 
 const MINUTE = 60_000;
+/** Wider than any DST change: a time this close to one is walked to from before it. */
+const DST_WINDOW = 3 * 60 * MINUTE;
 /** Far enough back to find the previous 29 February of `0 0 29 2 *` from any date. */
 const LONGEST_GAP = 40 * 366 * 86_400_000;
 
@@ -24,7 +27,18 @@ const LONGEST_GAP = 40 * 366 * 86_400_000;
 export function cronGrid(expression: string, timezone: string): Grid {
   // legacyMode: day of month and day of week combine with OR, as in Vixie cron and Airflow.
   const cron = new Cron(expression, { timezone, paused: true, legacyMode: true });
-  const next = (time: Date): Date | null => cron.nextRun(time);
+  const cronNext = (time: Date): Date | null => cron.nextRun(time);
+  const next = (time: Date): Date | null => {
+    const direct = cronNext(time);
+    const before = new Date(time.getTime() - DST_WINDOW);
+    if (offsetMinutes(before, timezone) === offsetMinutes(new Date(time.getTime() + DST_WINDOW), timezone)) return direct;
+    // croner reads wall-clock time: from inside a repeated hour (DST ends) it skips the
+    // times it reaches when walking through that hour. Walk from before the change instead,
+    // so that next() always follows the one sequence of instants the schedule fires at.
+    let walked = cronNext(before);
+    while (walked && walked.getTime() <= time.getTime()) walked = cronNext(walked);
+    return walked && (!direct || walked < direct) ? walked : direct;
+  };
   const atOrAfter = (time: Date): Date | null => next(new Date(time.getTime() - 1));
   const isScheduled = (time: Date): boolean => atOrAfter(time)?.getTime() === time.getTime();
 
