@@ -245,7 +245,7 @@ export class SchedulerClient {
       noteView(
         paused
           ? `⏸ <strong>${escapeHtml(dagId)}</strong> is paused: the scheduler creates and starts no runs of it.`
-          : `▶ <strong>${escapeHtml(dagId)}</strong> is active${dag.schedule ? `: schedule <code>${escapeHtml(dag.schedule)}</code>${dag.nextRun ? `, next scheduled run for ${escapeHtml(shortDate(dag.nextRun))}` : ""}` : " (manual runs only)"}.`,
+          : `▶ <strong>${escapeHtml(dagId)}</strong> is active${dag.schedule ? `: schedule <code>${escapeHtml(dag.schedule)}</code>${dag.nextRun ? `, next scheduled run: logical date ${escapeHtml(shortDate(dag.nextRun))} UTC` : ""}` : " (manual runs only)"}.`,
       ),
     );
     return summarized(dag, `DAG ${dagId} (${paused ? "paused" : "active"})`);

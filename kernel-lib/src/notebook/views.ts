@@ -69,7 +69,7 @@ export function dagsView(dags: readonly DagInfo[]): View {
     { header: "DAG", text: (dag) => dag.dagId, html: (dag) => `<strong>${escapeHtml(dag.dagId)}</strong>` },
     { header: "schedule", text: (dag) => dag.schedule ?? "None (manual)" },
     { header: "paused", text: (dag) => (dag.isPaused ? "paused" : "active"), html: (dag) => (dag.isPaused ? "⏸ paused" : "▶ active") },
-    { header: "next run", text: (dag) => shortDate(dag.nextRun) },
+    { header: "next run (UTC)", text: (dag) => shortDate(dag.nextRun) },
     { header: "tags", text: (dag) => dag.tags.join(", ") },
     { header: "file", text: (dag) => dag.fileloc, html: (dag) => `<code style="font-size:11px">${escapeHtml(dag.fileloc)}</code>` },
   ], `${dags.length} DAG(s)`);
@@ -80,9 +80,9 @@ export function runsView(runs: readonly DagRunInfo[], caption?: string): View {
     { header: "run id", text: (run) => run.runId, html: (run) => code(run.runId) },
     { header: "type", text: (run) => run.runType },
     { header: "state", text: (run) => run.state, html: (run) => stateBadge(run.state) },
-    { header: "logical date", text: (run) => shortDate(run.logicalDate) },
-    { header: "data interval", text: (run) => (run.dataIntervalStart ? `${shortDate(run.dataIntervalStart)} → ${shortDate(run.dataIntervalEnd)}` : "") },
-    { header: "started", text: (run) => shortDate(run.startDate) },
+    { header: "logical date (UTC)", text: (run) => shortDate(run.logicalDate) },
+    { header: "data interval (UTC)", text: (run) => (run.dataIntervalStart ? `${shortDate(run.dataIntervalStart)} → ${shortDate(run.dataIntervalEnd)}` : "") },
+    { header: "started (UTC)", text: (run) => shortDate(run.startDate) },
     { header: "duration", text: (run) => durationBetween(run.startDate, run.endDate) },
   ], caption);
 }
@@ -97,7 +97,7 @@ export function taskInstancesView(instances: readonly TaskInstanceInfo[], run?: 
     { header: "try", text: (ti) => (ti.tryNumber > 0 ? String(ti.tryNumber) : "") },
     { header: "duration", text: (ti) => (ti.durationSeconds === null ? "" : formatDuration(ti.durationSeconds * 1000)) },
     { header: "operator", text: (ti) => ti.operator ?? "" },
-    { header: "started", text: (ti) => shortDate(ti.startDate) },
+    { header: "started (UTC)", text: (ti) => shortDate(ti.startDate) },
   ], caption);
 }
 
@@ -106,7 +106,7 @@ export function importErrorsView(errors: readonly ImportErrorInfo[]): View {
   return table(errors, [
     { header: "file", text: (error) => error.file, html: (error) => code(error.file) },
     { header: "error", text: (error) => importErrorText(error), html: (error) => `<pre style="margin:0;white-space:pre-wrap;font-size:12px">${escapeHtml(importErrorText(error))}</pre>` },
-    { header: "when", text: (error) => shortDate(error.timestamp) },
+    { header: "when (UTC)", text: (error) => shortDate(error.timestamp) },
   ], `${errors.length} DAG file(s) failed to import`);
 }
 
