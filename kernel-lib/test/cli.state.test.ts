@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempHome } from "./helpers/tempHome.js";
+import { waitFor } from "./helpers/waitFor.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 
@@ -64,15 +65,6 @@ function assertNowhereOnDisk(root: string, secrets: string[], except: string[] =
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const HELLO_DAG = (tokenFile: string) => `import { DAG, BashOperator } from "kitelab";
 export const dag = new DAG({ dagId: "hello", schedule: null });

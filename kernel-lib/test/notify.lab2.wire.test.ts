@@ -10,19 +10,11 @@ import { fileURLToPath } from "node:url";
 import { addressesIn, headerValue } from "../src/notify/index.js";
 import { startTestServer, type TestServer } from "./fixtures/notify/smtpTestServer.js";
 import { tempHome } from "./helpers/tempHome.js";
+import { waitFor } from "./helpers/waitFor.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const LAB2_DAGS = fileURLToPath(new URL("../../labs/lab2-ml-pipeline/dags/", import.meta.url));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("lab 2 over the wire: the real scheduler mails the pipeline's completion to an SMTP server", () => {
   const home = tempHome("kitelab-lab2-wire-");
@@ -80,7 +72,7 @@ describe("lab 2 over the wire: the real scheduler mails the pipeline's completio
     const finished = await waitFor(`run ${runId} to finish`, async () => {
       const run = await call("GET", `/dags/lab2_ml_pipeline/dagRuns/${encodeURIComponent(runId)}`);
       return run.state === "success" || run.state === "failed" ? run : undefined;
-    });
+    }, 90_000);
     assert.equal(finished.state, "success", output);
 
     const mails = await Promise.race([

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempHome } from "./helpers/tempHome.js";
+import { waitFor } from "./helpers/waitFor.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 
@@ -25,15 +26,6 @@ function envFor(home: string): NodeJS.ProcessEnv {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function startStandalone(home: string): Promise<Started> {
   let output = "";
