@@ -58,6 +58,16 @@ describe("dag.test(): one run in this process with the engine", () => {
     assert.ok(!logs.includes("tok-123456") && !logs.includes("pa55word"), logs);
   });
 
+  it("a templated shell command reads an upstream task's return value with ti.xcom_pull", async () => {
+    const dag = new DAG({ dagId: "xcom_template" });
+    const count = dag.task("count", async () => 1234);
+    const report = new BashOperator({ dag, taskId: "report", bashCommand: "echo \"rows: {{ ti.xcom_pull(task_ids='count') }}\"" });
+    count.then(report);
+    const result = await dag.test(quiet);
+    assert.equal(result.state, "success");
+    assert.equal(result.xcom("report"), "rows: 1234", "the last line of output is the bash task's XCom");
+  });
+
   it("gives tasks Airflow's context names for the logical date and params", async () => {
     const dag = new DAG({ dagId: "context", schedule: "@daily", startDate: "2024-01-01", params: { who: "student", n: 1 } });
     dag.task("look", async (ctx) => ({ ds: ctx.ds, nodash: ctx.ds_nodash, who: ctx.params.who, n: ctx.params.n, start: ctx.data_interval_start.toISOString(), end: ctx.data_interval_end.toISOString() }));

@@ -71,8 +71,28 @@ describe("templates with Airflow's context names", () => {
     assert.match(templateError("{{ params['table'] }}").message, /write \{\{ params.table \}\}/);
     assert.match(templateError("{{ logical_date.strftime('%Y') }}").message, /write \{\{ date_format logical_date "%Y" \}\}/);
     assert.match(templateError("{{ macros.datetime_diff(ds) }}").message, /macro "datetime_diff", which Kitelab does not have/);
-    assert.match(templateError("{{ ti.xcom_pull(task_ids='extract') }}").message, /ti.xcomPull\("task_id"\)/);
+    assert.match(templateError("{{ ti.xcom_pull(task_ids=['a', 'b']) }}").message, /write \{\{ ti.xcom_pull\(task_ids='extract'\) \}\} or \{\{ xcom_pull "extract" \}\}/);
     assert.match(templateError("{# note #}").message, /write \{\{!-- note --\}\}/);
+  });
+
+  it("pulls upstream XComs as Airflow's templates do: ti.xcom_pull(task_ids=...), with a key, or the xcom_pull helper", () => {
+    const withXComs = buildTemplateContext({
+      ...baseInput(),
+      xcoms: [
+        { taskId: "extract", key: "return_value", value: 42 },
+        { taskId: "extract", key: "rows", value: [1, 2] },
+        { taskId: "name", key: "return_value", value: "sales" },
+      ],
+    });
+    const renderWith = (template: string) => renderTemplate(template, withXComs, { where: "task 'load', field 'bashCommand'" });
+    assert.equal(renderWith("echo {{ ti.xcom_pull(task_ids='extract') }}"), "echo 42");
+    assert.equal(renderWith('{{ task_instance.xcom_pull("extract", key="rows") }}'), "[1,2]");
+    assert.equal(renderWith("{{ ti.xcom_pull('name') }}.csv"), "sales.csv");
+    assert.equal(renderWith('{{ xcom_pull "extract" "rows" }}'), "[1,2]");
+    assert.throws(
+      () => renderWith("{{ ti.xcom_pull(task_ids='load_data') }}"),
+      (error: unknown) => error instanceof TemplateError && /^task 'load', field 'bashCommand': no XCom "return_value" from task 'load_data' in this run.*XComs come from: extract, name/.test(error.message),
+    );
   });
 
   it("refuses to read inside a Variable that is not JSON, and says how to read its text", () => {

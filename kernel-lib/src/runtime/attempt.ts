@@ -67,6 +67,7 @@ export async function runAttempt(task: BaseOperator, request: AttemptRequest, en
       conf: request.conf,
       variables: request.variables,
       connections: request.connections,
+      xcoms: request.xcoms,
     });
     const context = createTaskContext(request, env, templateContext, pushed);
     const rendered = renderedTask(task, templateContext);

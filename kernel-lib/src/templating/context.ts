@@ -74,7 +74,12 @@ export interface TemplateContextInput {
   conf: Record<string, unknown>;
   variables: Record<string, string>;
   connections: Record<string, ConnectionRecord>;
+  /** The XComs upstream tasks pushed in this run, for `{{ ti.xcom_pull(task_ids='extract') }}`. */
+  xcoms?: ReadonlyArray<{ taskId: string; key: string; value: unknown }>;
 }
+
+/** Where the context keeps the run's XComs for the `xcom_pull` helper (not a template name). */
+export const XCOMS = Symbol("kitelab.xcoms");
 
 /** The names a template can use: `ds`, `params`, `var`, `conn`, ... (see buildTemplateContext). */
 export type TemplateContext = Record<string, unknown>;
@@ -118,7 +123,7 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
   const dataIntervalStart = new TemplateDate(input.dataIntervalStart);
   const dataIntervalEnd = new TemplateDate(input.dataIntervalEnd);
   const maxTries = input.maxTries ?? input.tryNumber;
-  return {
+  const context: TemplateContext = {
     ds,
     ds_nodash: nodash(ds),
     ts,
@@ -160,6 +165,8 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
     var: { value: { ...input.variables }, json: jsonVariables(input.variables) },
     conn: Object.fromEntries(Object.entries(input.connections).map(([id, connection]) => [id, connectionFields(id, connection)])),
   };
+  Object.defineProperty(context, XCOMS, { value: [...(input.xcoms ?? [])], enumerable: false });
+  return context;
 }
 
 function connectionFields(id: string, connection: ConnectionRecord): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { renderTemplate, type RenderOptions } from "./render.js";
 export { buildTemplateContext, isoWithOffset, TemplateDate, type TemplateContext, type TemplateContextInput } from "./context.js";
 export { renderTemplate, renderTemplateFields, type RenderOptions } from "./render.js";
 export { dsAdd, dsFormat, dateFormat } from "./macros.js";
-export { rewriteMacroCalls } from "./jinja.js";
+export { rewriteMacroCalls, rewriteXComPulls } from "./jinja.js";
 
 /**
  * Renders for showing to people: the values of sensitive Variables and every connection

@@ -29,6 +29,36 @@ export function rewriteMacroCalls(template: string, knownMacros?: readonly strin
   });
 }
 
+const XCOM_PULL = /^\s*(?:ti|task_instance)\.xcom_pull\(([\s\S]*)\)\s*$/;
+
+/**
+ * Rewrites Airflow's XCom pulls into the `xcom_pull` helper, inside `{{ }}` only:
+ * `{{ ti.xcom_pull(task_ids='extract') }}` and `{{ ti.xcom_pull('extract', key='rows') }}`
+ * become `{{ xcom_pull "extract" }}` and `{{ xcom_pull "extract" "rows" }}`. Other shapes
+ * (a list of task ids, other arguments) are left for rejectJinjaSyntax to explain.
+ * @example rewriteXComPulls("echo {{ ti.xcom_pull(task_ids='extract') }}") // 'echo {{ xcom_pull "extract" }}'
+ */
+export function rewriteXComPulls(template: string): string {
+  if (!template.includes("xcom_pull(")) return template;
+  return template.replace(MUSTACHE, (whole, body: string) => {
+    const call = XCOM_PULL.exec(body);
+    if (!call) return whole;
+    const named: Record<string, string> = {};
+    const positional: string[] = [];
+    for (const part of splitTopLevel(call[1]!).map((text) => text.trim()).filter((text) => text !== "")) {
+      const argument = /^(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')$/.exec(part);
+      if (!argument) return whole;
+      if (argument[1] === undefined) positional.push(handlebarsLiteral(argument[2]!));
+      else named[argument[1]] = handlebarsLiteral(argument[2]!);
+    }
+    const taskId = named.task_ids ?? positional[0];
+    const key = named.key ?? positional[1];
+    const known = Object.keys(named).every((name) => name === "task_ids" || name === "key");
+    if (taskId === undefined || !known || positional.length > 2) return whole;
+    return `{{ xcom_pull ${taskId}${key === undefined ? "" : ` ${key}`} }}`;
+  });
+}
+
 type Token = { kind: "name" | "literal" | "punct"; text: string };
 
 function tokenize(text: string): Token[] | undefined {
@@ -174,7 +204,7 @@ function callMessage(whole: string, name: string, body: string, helperNames: rea
     return `"${whole}" is Jinja's call syntax; ${HANDLEBARS_NOTE}: write {{ ${[bare, ...parts].join(" ")} }} (helper arguments follow the name, separated by spaces)`;
   }
   if (/xcom_pull$/.test(name)) {
-    return `"${whole}" pulls an XCom in a template, which Kitelab does not do; read it in the task: ti.xcomPull("task_id")`;
+    return `"${whole}" pulls XComs in a way Kitelab's templates do not read (one task id as a string, optionally a key): write {{ ti.xcom_pull(task_ids='extract') }} or {{ xcom_pull "extract" }}`;
   }
   if (name.startsWith("macros.")) {
     return `"${whole}" calls the macro "${bare}", which Kitelab does not have; the macros are ${helperNames.map((helper) => `macros.${helper}`).join(", ")}`;

@@ -2,8 +2,8 @@ import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
 import type { TemplateContext } from "./context.js";
 import { MACROS } from "./macros.js";
-import { InvalidJsonVariable } from "./context.js";
-import { rejectJinjaSyntax, rewriteMacroCalls, TemplateProblem } from "./jinja.js";
+import { InvalidJsonVariable, XCOMS } from "./context.js";
+import { rejectJinjaSyntax, rewriteMacroCalls, rewriteXComPulls, TemplateProblem } from "./jinja.js";
 import { editDistance } from "../util/editDistance.js";
 
 export interface RenderOptions {
@@ -17,7 +17,27 @@ const handlebars = Handlebars.create();
 for (const [name, fn] of Object.entries(MACROS)) {
   handlebars.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
 }
-const HELPER_NAMES = new Set([...Object.keys(MACROS), "if", "unless", "each", "with", "lookup", "log"]);
+handlebars.registerHelper("xcom_pull", function (...args: unknown[]) {
+  const options = args.pop() as { data?: { root?: TemplateContext } };
+  return xcomValue(options.data?.root, args[0], args[1]);
+});
+const HELPER_NAMES = new Set([...Object.keys(MACROS), "xcom_pull", "if", "unless", "each", "with", "lookup", "log"]);
+
+/** `{{ xcom_pull "extract" }}`: an upstream task's XCom in this run; objects render as JSON. */
+function xcomValue(context: TemplateContext | undefined, taskId: unknown, key: unknown = "return_value"): string {
+  if (typeof taskId !== "string" || typeof key !== "string") {
+    throw new TemplateError(`xcom_pull expects a task id and optionally a key, as in {{ xcom_pull "extract" }} or {{ xcom_pull "extract" "row_count" }}`);
+  }
+  const xcoms = ((context as Record<symbol, unknown> | undefined)?.[XCOMS] ?? []) as ReadonlyArray<{ taskId: string; key: string; value: unknown }>;
+  const found = xcoms.find((xcom) => xcom.taskId === taskId && xcom.key === key);
+  if (!found) {
+    const pushed = [...new Set(xcoms.map((xcom) => xcom.taskId))];
+    throw new TemplateError(
+      `no XCom "${key}" from task '${taskId}' in this run: is '${taskId}' upstream of this task, and did it return (or push) a value?${pushed.length > 0 ? ` XComs come from: ${pushed.join(", ")}` : ""}`,
+    );
+  }
+  return typeof found.value === "string" ? found.value : JSON.stringify(found.value);
+}
 
 type Compiled = (context: TemplateContext) => string;
 const cache = new Map<string, Compiled>();
@@ -32,7 +52,7 @@ export function renderTemplate(template: string, context: TemplateContext, optio
     rejectJinja(template, options.where);
     return template;
   }
-  const source = rewriteMacroCalls(template, Object.keys(MACROS));
+  const source = rewriteXComPulls(rewriteMacroCalls(template, Object.keys(MACROS)));
   rejectJinja(source, options.where);
   const key = `${options.html ? "h" : "t"}\u0000${source}`;
   let compiled = cache.get(key);
@@ -50,7 +70,7 @@ export function renderTemplate(template: string, context: TemplateContext, optio
       try {
         return render(ctx);
       } catch (error) {
-        if (error instanceof TemplateError) throw error;
+        if (error instanceof TemplateError) throw error.message.startsWith(`${options.where}:`) ? error : new TemplateError(`${options.where}: ${error.message}`);
         const message = (error as Error).message;
         const missing = /^"([^"]+)" not defined/.exec(message);
         if (missing) throw new TemplateError(`${options.where}: unknown name "${missing[1]}" in the template`);
