@@ -4,6 +4,8 @@ import fc from "fast-check";
 import { createTimetable, previewSchedule, type RunInfo, type TimetableOptions } from "../src/timetable/index.js";
 
 const DAY = 86_400_000;
+/** Ends and starts of daylight saving time in the zones below (UTC instants). */
+const DST_CHANGES = ["2021-10-31T01:00Z", "2021-11-07T06:00Z", "2022-04-02T15:00Z", "2022-03-27T01:00Z", "2022-03-13T07:00Z", "2022-10-01T15:30Z"];
 
 const schedules = fc.oneof(
   fc.constantFrom("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@once", "@midnight"),
@@ -18,7 +20,11 @@ const schedules = fc.oneof(
 const scenarios = fc.record({
   schedule: schedules,
   timezone: fc.constantFrom("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"),
-  startDate: fc.date({ min: new Date("2020-01-01T00:00Z"), max: new Date("2025-01-01T00:00Z"), noInvalidDate: true }),
+  startDate: fc.oneof(
+    fc.date({ min: new Date("2020-01-01T00:00Z"), max: new Date("2025-01-01T00:00Z"), noInvalidDate: true }),
+    // A day or two before a change of clocks, so that hourly runs walk through it.
+    fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: -2 * DAY, max: 0 })).map(([change, offset]) => new Date(Date.parse(change) + offset)),
+  ),
   nowAfterStart: fc.integer({ min: -5 * DAY, max: 45 * DAY }),
   endAfterStart: fc.option(fc.integer({ min: 0, max: 60 * DAY }), { nil: undefined }),
   catchup: fc.boolean(),
@@ -73,10 +79,15 @@ describe("timetable properties (random schedules, zones, dates)", () => {
         }
         for (const run of due) assert.ok(run.runAfter <= options.now, "every listed run is due");
         if (next) assert.ok(next.runAfter > options.now, "next is not due yet");
+        if (!truncated && options.endDate === undefined && scenario.schedule !== "@once") assert.ok(next, "a schedule without an end always has a next run");
         if (!options.catchup) assert.ok(due.length <= 1, "without catchup at most one run is due");
         assert.equal(truncated, due.length === LIMIT && truncated);
       }),
-      { numRuns: 150 },
+      {
+        numRuns: 150,
+        // An hourly DAG in Paris walking through the end of DST (it stalled there once).
+        examples: [[{ schedule: "@hourly", timezone: "Europe/Paris", startDate: new Date("2021-10-30T01:00Z"), nowAfterStart: 2 * DAY, endAfterStart: undefined, catchup: true, semantics: "airflow2" as const }]],
+      },
     );
   });
 
