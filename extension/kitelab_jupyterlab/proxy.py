@@ -49,7 +49,9 @@ def kitelab_executable(env: Mapping[str, str] = os.environ, python_bin: Optional
 
 
 def standalone_command(port: int, base_url: str, env: Mapping[str, str] = os.environ) -> List[str]:
-    """`kitelab standalone` listening on 127.0.0.1:`port` under `<base_url>kitelab/`."""
+    """`kitelab standalone` listening on 127.0.0.1:`port` under `<base_url>kitelab/`. A
+    scheduler that a notebook cell started for the same home is stopped first, so the
+    Launcher's card works whichever the student started first."""
     launches.record_launch(port)
     return [
         *kitelab_executable(env),
@@ -57,6 +59,7 @@ def standalone_command(port: int, base_url: str, env: Mapping[str, str] = os.env
         "--port", str(port),
         "--host", "127.0.0.1",
         "--base-url", f"{base_url.rstrip('/')}/{PROXY_NAME}/",
+        "--take-over-notebook-scheduler",
     ]
 
 

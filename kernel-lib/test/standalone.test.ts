@@ -27,9 +27,9 @@ function envFor(home: string): NodeJS.ProcessEnv {
 }
 
 
-async function startStandalone(home: string): Promise<Started> {
+async function startStandalone(home: string, extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
   let output = "";
-  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0"], { env: envFor(home), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0", ...extraArgs], { env: { ...envFor(home), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const url = await waitFor("the status page URL", () => /Status page:\s+(\S+)/.exec(output)?.[1]);
@@ -177,6 +177,50 @@ first.then(slow).then(last);
     } finally {
       second.child.kill("SIGTERM");
       await exited(second.child);
+    }
+  });
+});
+
+describe("the JupyterLab Launcher's scheduler and one a notebook started, on the same home", () => {
+  it("--take-over-notebook-scheduler stops the notebook's scheduler and serves in its place; scheduler.json follows", { timeout: 90_000 }, async () => {
+    const home = tempHome();
+    try {
+      const notebook = await startStandalone(home.home, [], { KITELAB_STARTED_BY: "notebook" });
+      const endpoint = () => JSON.parse(readFileSync(join(home.home, "scheduler.json"), "utf8")) as { pid: number; url: string; startedBy?: string };
+      assert.equal(endpoint().startedBy, "notebook");
+      const launcher = await startStandalone(home.home, ["--take-over-notebook-scheduler"]);
+      try {
+        assert.equal(await exited(notebook.child), 0, "the notebook's scheduler stopped cleanly");
+        assert.match(launcher.output(), /Stopping the scheduler a notebook started .*\(pid \d+\), so that this one serves JupyterLab/);
+        const current = await waitFor("scheduler.json to name the new scheduler", () => (endpoint().pid === launcher.child.pid ? endpoint() : undefined));
+        assert.equal(current.url, launcher.url);
+        assert.equal(current.startedBy, undefined);
+      } finally {
+        launcher.child.kill("SIGTERM");
+        await exited(launcher.child);
+      }
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it("a scheduler started any other way is left alone: the second one refuses the home, naming the first", { timeout: 60_000 }, async () => {
+    const home = tempHome();
+    try {
+      const terminal = await startStandalone(home.home);
+      try {
+        const refused = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--take-over-notebook-scheduler"], { env: envFor(home.home), stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        refused.stderr!.on("data", (chunk) => (output += chunk));
+        assert.equal(await exited(refused), 1);
+        assert.match(output, new RegExp(`a Kitelab scheduler \\(pid ${terminal.child.pid}\\) already runs for`));
+        assert.equal(terminal.child.exitCode, null, "the first scheduler still runs");
+      } finally {
+        terminal.child.kill("SIGTERM");
+        await exited(terminal.child);
+      }
+    } finally {
+      home.cleanup();
     }
   });
 });

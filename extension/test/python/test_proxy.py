@@ -61,7 +61,7 @@ class CommandTest(TempHome):
         self.assertEqual(
             proxy.standalone_command(41234, "/user/ada/", env),
             ["node", "/x/fake-kitelab.mjs", "standalone", "--port", "41234", "--host", "127.0.0.1",
-             "--base-url", "/user/ada/kitelab/"],
+             "--base-url", "/user/ada/kitelab/", "--take-over-notebook-scheduler"],
         )
         self.assertEqual(launches.last_launch().port, 41234)
 

@@ -8,6 +8,8 @@ export interface SchedulerEndpoint {
   pid: number;
   url: string;
   startedAt: string;
+  /** Who started it, from `$KITELAB_STARTED_BY`: "notebook" for `startScheduler()` in a cell. */
+  startedBy?: string;
 }
 
 export function endpointPath(home: string): string {

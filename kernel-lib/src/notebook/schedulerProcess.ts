@@ -87,7 +87,7 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   const child = spawn(program, [...args, "standalone", "--port", String(port)], {
     detached: true,
     stdio: ["ignore", out, out],
-    env: { ...process.env, KITELAB_HOME: home },
+    env: { ...process.env, KITELAB_HOME: home, KITELAB_STARTED_BY: "notebook" },
   });
   closeSync(out);
   child.on("exit", (code, signal) => (exited = { code, signal }));

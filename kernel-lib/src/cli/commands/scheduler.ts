@@ -10,6 +10,7 @@ import { version } from "../../version.js";
 import { loadCliConfig } from "./config.js";
 import { CliError } from "../output.js";
 import { removeEndpoint, runningScheduler, writeEndpoint } from "../schedulerClient.js";
+import { isProcessAlive } from "../../util/processes.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -21,10 +22,12 @@ export function registerSchedulerCommands(program: Command): void {
     .option("--port <port>", "web server port (default: [webserver] web_server_port; 0 picks a free one)")
     .option("--host <host>", "address to listen on (default: [webserver] web_server_host, 127.0.0.1)")
     .option("--base-url <path>", "path prefix the pages are served under, e.g. /user/alice/kitelab/")
-    .action(async (options: { port?: string; host?: string; baseUrl?: string }, command: Command) => {
+    .option("--take-over-notebook-scheduler", "stop a scheduler that a notebook started for this home, and serve instead (the JupyterLab Launcher uses this)")
+    .action(async (options: { port?: string; host?: string; baseUrl?: string; takeOverNotebookScheduler?: boolean }, command: Command) => {
       const config = loadCliConfig(command);
       const port = parsePort(options.port ?? String(config.webserver.webServerPort));
       const host = options.host ?? config.webserver.webServerHost;
+      if (options.takeOverNotebookScheduler) await takeOverNotebookScheduler(config.home);
       await runUntilSignal(config, { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true }, true);
     });
 
@@ -109,7 +112,8 @@ async function runUntilSignal(config: Parameters<typeof startStandalone>[0], opt
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  writeEndpoint(config.home, { pid: process.pid, url: running.url ?? "", startedAt: new Date().toISOString() });
+  const startedBy = process.env.KITELAB_STARTED_BY?.trim() || undefined;
+  writeEndpoint(config.home, { pid: process.pid, url: running.url ?? "", startedAt: new Date().toISOString(), ...(startedBy ? { startedBy } : {}) });
   const dagCount = running.store.dagStatuses().filter((status) => status.isActive).length;
   const errors = running.store.importErrorList().length;
   if (announce) {
@@ -132,6 +136,24 @@ async function runUntilSignal(config: Parameters<typeof startStandalone>[0], opt
   await running.stop(5000);
   removeEndpoint(config.home, process.pid);
   process.stdout.write("Stopped.\n");
+}
+
+/**
+ * The Launcher's scheduler serves JupyterLab's tabs, status bar and side panel, so it wins
+ * over one a notebook cell started for the same home: that one is asked to stop (its running
+ * tasks get their grace period) and its notebook client follows the new one through
+ * scheduler.json. A scheduler started any other way is left alone.
+ */
+async function takeOverNotebookScheduler(home: string): Promise<void> {
+  const existing = runningScheduler(home);
+  if (!existing || existing.startedBy !== "notebook") return;
+  process.stdout.write(`Stopping the scheduler a notebook started for ${home} (pid ${existing.pid}), so that this one serves JupyterLab...\n`);
+  process.kill(existing.pid, "SIGTERM");
+  const deadline = Date.now() + 30_000;
+  while (isProcessAlive(existing.pid)) {
+    if (Date.now() > deadline) throw new CliError(`the scheduler a notebook started (pid ${existing.pid}) did not stop within 30 s; stop it (kill ${existing.pid}) and try again`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function waitForSignal(): Promise<void> {
