@@ -15,7 +15,7 @@ function deadPid(): number {
 }
 
 function race(lockPath: string, contenders: number, holdMs: number): Promise<string[]> {
-  const startAt = Date.now() + 1500;
+  const startAt = Date.now() + 3000;
   return Promise.all(
     Array.from({ length: contenders }, () =>
       new Promise<string>((resolve, reject) => {
@@ -35,7 +35,7 @@ describe("the store lock under contention", () => {
       const dir = mkdtempSync(join(tmpdir(), "kitelab-lock-race-"));
       const lockPath = join(dir, "scheduler.lock");
       writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), hostname: hostname(), startedAt: "2024-01-01T00:00:00.000Z" }));
-      const outcomes = await race(lockPath, 6, 2500);
+      const outcomes = await race(lockPath, 6, 6000);
       const winners = outcomes.filter((line) => line.startsWith("won "));
       assert.equal(winners.length, 1, `round ${round}: exactly one contender holds the lock:\n${outcomes.join("\n")}`);
       const winnerPid = winners[0]!.slice("won ".length);
