@@ -28,6 +28,15 @@ for (const name of notebooks) {
     assert.deepEqual(withOutputs, [], `clear the outputs of cells ${withOutputs.join(", ")} before committing (Edit > Clear Outputs of All Cells)`);
   });
 
+  test(`notebooks/${name}: cells that teach an error are tagged raises-exception, so Run All goes past them`, async () => {
+    const nb = JSON.parse(await readFile(file, "utf8")) as { cells: { metadata?: { tags?: string[]; kitelab?: { expectError?: string } } }[] };
+    const untagged = nb.cells
+      .map((cell, index) => ({ cell, index }))
+      .filter(({ cell }) => cell.metadata?.kitelab?.expectError !== undefined && !(cell.metadata.tags ?? []).includes("raises-exception"))
+      .map(({ index }) => index);
+    assert.deepEqual(untagged, [], `add the tag "raises-exception" to cells ${untagged.join(", ")} (JupyterLab's Run All stops at an untagged error)`);
+  });
+
   test(`notebooks/${name} runs top to bottom in the tslab kernel as its cells expect`, { timeout: 15 * 60_000 }, async () => {
     const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
     let summary;
