@@ -6,6 +6,7 @@ import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { FileStore } from "../src/persistence/index.js";
+import { runIdFor } from "../src/runtime/runIds.js";
 
 function settings(dags: string, logs: string): SchedulerSettings {
   return {
@@ -84,6 +85,15 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
     assert.match(extractLog, /extracting/);
     assert.match(extractLog, /plain console output/);
     assert.ok(instances.every((ti) => ti.pid && ti.hostname && ti.durationMs !== undefined));
+  });
+
+  it("two triggers in the same second (or millisecond) are two runs, named as Airflow names them", async () => {
+    const [first, second] = await Promise.all([scheduler.trigger("pipeline"), scheduler.trigger("pipeline")]);
+    assert.notEqual(first.runId, second.runId);
+    for (const run of [first, second]) assert.match(run.runId, /^manual__\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/);
+    assert.equal(runIdFor("manual", new Date("2024-03-01T10:00:05.123Z")), "manual__2024-03-01T10:00:05.123000+00:00");
+    assert.equal(runIdFor("scheduled", new Date("2024-03-01T00:00:00Z")), "scheduled__2024-03-01T00:00:00+00:00");
+    for (const run of [first, second]) assert.equal((await scheduler.waitForRun("pipeline", run.runId)).state, "success");
   });
 
   it("keeps a manual run of a paused DAG queued until the DAG is unpaused, as Airflow does", async () => {

@@ -1,8 +1,14 @@
 import type { DagRunType } from "../states.js";
 
-/** Airflow's run id form: `manual__2024-01-01T00:00:00+00:00`. */
+/**
+ * Airflow's run id form: `manual__2024-01-01T00:00:00+00:00`, with the fraction of a second
+ * as Airflow prints it when there is one (`manual__2024-01-01T12:00:05.123000+00:00`), so two
+ * triggers in the same second get two runs.
+ */
 export function runIdFor(runType: DagRunType, logicalDate: Date): string {
-  return `${runType}__${logicalDate.toISOString().replace(/\.\d{3}Z$/, "+00:00").replace(/Z$/, "+00:00")}`;
+  const millis = logicalDate.getUTCMilliseconds();
+  const fraction = millis === 0 ? "" : `.${String(millis * 1000).padStart(6, "0")}`;
+  return `${runType}__${logicalDate.toISOString().slice(0, 19)}${fraction}+00:00`;
 }
 
 export function manualRunId(logicalDate: Date): string {

@@ -143,7 +143,11 @@ export class Scheduler {
   trigger(dagId: string, request: TriggerRequest = {}): Promise<DagRunRecord> {
     return this.enqueue(async () => {
       const dag = this.requireDag(dagId);
-      const logicalDate = request.logicalDate ?? this.now();
+      let logicalDate = request.logicalDate ?? this.now();
+      // "Now" twice in the same millisecond (a script triggering in a loop): the next millisecond.
+      while (request.logicalDate === undefined && request.runId === undefined && this.store.getRun(dagId, runIdFor(request.runType ?? "manual", logicalDate))) {
+        logicalDate = new Date(logicalDate.getTime() + 1);
+      }
       const runType = request.runType ?? "manual";
       const info = request.interval ?? this.timetableOf(dag)?.manualRun(logicalDate) ?? { logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate, runAfter: logicalDate };
       const runId = request.runId ?? runIdFor(runType, runType === "manual" ? logicalDate : info.logicalDate);
