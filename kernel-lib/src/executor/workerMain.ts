@@ -12,7 +12,7 @@ import { serializeError } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
-import { taskLogMasker } from "../util/secrets.js";
+import { secretsMasker } from "../util/secrets.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 registerKitelabResolver();
@@ -78,7 +78,7 @@ async function run(job: TaskJob): Promise<void> {
   current = { id, controller };
   mkdirSync(dirname(job.logPath), { recursive: true });
   const fd = openSync(job.logPath, "a");
-  const mask = taskLogMasker(job.request.variables, job.request.connections);
+  const mask = secretsMasker(job.request.variables, job.request.connections);
   const log = fileLogger(fd, mask);
   const restore = captureOutput(fd, mask);
   send({ type: "started", attemptId: id, pid: process.pid });

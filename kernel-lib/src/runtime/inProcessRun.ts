@@ -15,7 +15,7 @@ import { createLiveView, silentView, type LiveView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
 import { createOutboxOnlyMailService } from "../notify/mailService.js";
 import { resolveHome } from "../config/home.js";
-import { taskLogMasker } from "../util/secrets.js";
+import { secretsMasker } from "../util/secrets.js";
 
 /** Options of `dag.test()` and `kitelab dags test`. */
 export interface DagTestOptions {
@@ -173,7 +173,7 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
       connections: options.connections ?? {},
       xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
     };
-    const log = collectingLogger(taskLogMasker(request.variables, request.connections), (level, line) => {
+    const log = collectingLogger(secretsMasker(request.variables, request.connections), (level, line) => {
       instance.logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
       view.taskLog(taskId, level, line);
     });
@@ -278,7 +278,7 @@ export async function testTask(task: BaseOperator, options: TaskTestOptions & { 
       xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
     },
     {
-      log: collectingLogger(taskLogMasker(options.variables ?? {}, options.connections ?? {}), (level, line) => {
+      log: collectingLogger(secretsMasker(options.variables ?? {}, options.connections ?? {}), (level, line) => {
         logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
         view.taskLog(task.taskId, level, line);
       }),

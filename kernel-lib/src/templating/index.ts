@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from "../records.js";
-import { createMasker, isSensitiveName } from "../util/secrets.js";
+import { secretsMasker } from "../util/secrets.js";
 import type { TemplateContext } from "./context.js";
 import { renderTemplate, type RenderOptions } from "./render.js";
 
@@ -17,9 +17,5 @@ export function renderForDisplay(
   context: TemplateContext,
   options: RenderOptions & { variables?: Record<string, string>; connections?: Record<string, ConnectionRecord> },
 ): string {
-  const secrets = [
-    ...Object.entries(options.variables ?? {}).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
-    ...Object.values(options.connections ?? {}).map((connection) => connection.password ?? ""),
-  ];
-  return createMasker(secrets)(renderTemplate(template, context, options));
+  return secretsMasker(options.variables ?? {}, options.connections ?? {})(renderTemplate(template, context, options));
 }

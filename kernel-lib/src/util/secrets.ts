@@ -25,17 +25,15 @@ export function maskRecordValues<T extends Record<string, unknown>>(record: T): 
 }
 
 /**
- * Airflow's secrets masker for task logs: the values of secret-named Variables and every
- * connection password are written as `***`. Values shorter than 3 characters are left,
- * as masking them would garble ordinary text.
+ * Airflow's secrets masker: the values of secret-named Variables and every connection
+ * password become `***` (in task logs, and in templates rendered for people to read).
  */
-export function taskLogMasker(
+export function secretsMasker(
   variables: Readonly<Record<string, string>>,
   connections: Readonly<Record<string, { password?: string | null }>>,
 ): (text: string) => string {
-  const secrets = [
+  return createMasker([
     ...Object.entries(variables).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
     ...Object.values(connections).map((connection) => connection.password ?? ""),
-  ].filter((secret) => secret.length >= 3);
-  return secrets.length > 0 ? createMasker(secrets) : (text) => text;
+  ]);
 }
