@@ -37,12 +37,10 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
 }
 
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
-function captureOutput(fd: number, mask?: (text: string) => string): () => void {
+function captureOutput(fd: number, mask: (text: string) => string): () => void {
   const original = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   const write = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
-    if (mask) writeSync(fd, mask(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")));
-    else if (typeof chunk === "string") writeSync(fd, chunk);
-    else writeSync(fd, chunk);
+    writeSync(fd, mask(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")));
     const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
     if (typeof done === "function") (done as () => void)();
     return true;
@@ -55,7 +53,7 @@ function captureOutput(fd: number, mask?: (text: string) => string): () => void 
   };
 }
 
-function fileLogger(fd: number, mask: (text: string) => string = (text) => text): TaskLogger {
+function fileLogger(fd: number, mask: (text: string) => string): TaskLogger {
   const emit = (level: string) => (...args: unknown[]) => {
     const text = mask(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "));
     const stamp = new Date().toISOString();
