@@ -40,9 +40,10 @@ export function requireKnownDag(context: CliContext, dagId: string) {
   const dag = context.store.getDag(dagId);
   if (!dag) {
     const known = context.store.dagStatuses().map((status) => status.dagId).sort();
+    const close = closestMatch(dagId, known);
     throw new CliError(
       known.length > 0
-        ? `no DAG '${dagId}'; ${closestMatch(dagId, known) ? `did you mean '${closestMatch(dagId, known)}'? ` : ""}known DAGs: ${known.join(", ")}`
+        ? `no DAG '${dagId}'; ${close ? `did you mean '${close}'? ` : ""}known DAGs: ${known.join(", ")}`
         : `no DAG '${dagId}': the store lists no DAGs yet. Start the scheduler once (kitelab scheduler) so it reads ${context.config.core.dagsFolder}`,
     );
   }

@@ -89,6 +89,7 @@ export class Notifier {
     this.log = options.log ?? ((level, message) => process.stderr.write(`notify: ${level}: ${message}\n`));
     if (this.settings.smtpHost !== "") this.transport = createSmtpTransport(this.settings);
   }
+
   /**
    * Where mail links to the status page point from now on: the web server calls this once
    * it knows the port it listens on (`--port 0` picks one).
@@ -96,7 +97,6 @@ export class Notifier {
   useStatusPageUrl(url: string): void {
     this.settings = { ...this.settings, statusPageUrl: url.replace(/\/+$/, "") };
   }
-
 
   /**
    * Subscribes to `task-finished` and `run-finished`. The handlers return at once: they only

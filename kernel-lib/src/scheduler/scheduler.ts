@@ -143,12 +143,12 @@ export class Scheduler {
   trigger(dagId: string, request: TriggerRequest = {}): Promise<DagRunRecord> {
     return this.enqueue(async () => {
       const dag = this.requireDag(dagId);
+      const runType = request.runType ?? "manual";
       let logicalDate = request.logicalDate ?? this.now();
       // "Now" twice in the same millisecond (a script triggering in a loop): the next millisecond.
-      while (request.logicalDate === undefined && request.runId === undefined && this.store.getRun(dagId, runIdFor(request.runType ?? "manual", logicalDate))) {
+      while (request.logicalDate === undefined && request.runId === undefined && this.store.getRun(dagId, runIdFor(runType, logicalDate))) {
         logicalDate = new Date(logicalDate.getTime() + 1);
       }
-      const runType = request.runType ?? "manual";
       const info = request.interval ?? this.timetableOf(dag)?.manualRun(logicalDate) ?? { logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate, runAfter: logicalDate };
       const runId = request.runId ?? runIdFor(runType, runType === "manual" ? logicalDate : info.logicalDate);
       if (this.store.getRun(dagId, runId)) throw new Error(`DAG '${dagId}' already has a run '${runId}'; choose another run id or logical date`);

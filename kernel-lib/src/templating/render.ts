@@ -1,8 +1,7 @@
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
-import type { TemplateContext } from "./context.js";
+import { InvalidJsonVariable, XCOMS, type TemplateContext } from "./context.js";
 import { MACROS } from "./macros.js";
-import { InvalidJsonVariable, XCOMS } from "./context.js";
 import { rejectJinjaSyntax, rewriteMacroCalls, rewriteXComPulls, TemplateProblem } from "./jinja.js";
 import { editDistance } from "../util/editDistance.js";
 
