@@ -2,16 +2,27 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname } from "node:path";
 import type { Adapter } from "lowdb";
 
+/** What to do about a store file Kitelab cannot read; shared by every such error. */
+export const DAMAGED_ADVICE =
+  "Kitelab never writes a half file, so it was changed by hand or by another program: restore it from a backup, or move it away to start that part of the history afresh";
+
+/** The temporary file a writer uses for `path`: `<file>.json.<pid>.tmp`. */
+function temporaryPathOf(path: string): string {
+  return `${path}.${process.pid}.tmp`;
+}
+
+/** The pid of the writer whose temporary file this name is, or undefined for any other file. */
+export function temporaryFileWriter(name: string): number | undefined {
+  const pid = /\.json\.(\d+)\.tmp$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
 /**
  * A lowdb adapter for one JSON file. A write goes to a temporary file, is flushed to disk
  * (fsync), then renamed over the old file: after a crash the file holds the old or the new
  * content, never half of one. A missing file reads as null; an unreadable one throws,
  * naming the file (it is never treated as empty).
  */
-/** What to do about a store file Kitelab cannot read; shared by every such error. */
-export const DAMAGED_ADVICE =
-  "Kitelab never writes a half file, so it was changed by hand or by another program: restore it from a backup, or move it away to start that part of the history afresh";
-
 export class AtomicJsonFile<T> implements Adapter<T> {
   constructor(readonly path: string) {}
 
@@ -46,7 +57,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
 
   writeSync(data: T): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
+    const temporary = temporaryPathOf(this.path);
     const fd = openSync(temporary, "w", 0o600);
     try {
       writeSync(fd, JSON.stringify(data));

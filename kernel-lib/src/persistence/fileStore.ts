@@ -6,7 +6,7 @@ import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, VariableRecord, XComRecord } from "../records.js";
 import type { DagStatus, SchedulerStore } from "../scheduler/schedulerStore.js";
-import { AtomicJsonFile } from "./atomicJsonFile.js";
+import { AtomicJsonFile, temporaryFileWriter } from "./atomicJsonFile.js";
 import { acquireLock, type LockOwner } from "./lock.js";
 import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile, type SharedFile } from "./schema.js";
 import { SecretBox } from "./secretBox.js";
@@ -113,8 +113,8 @@ export class FileStore implements SchedulerStore {
     const folders = [this.dir, ...readdirSync(runsDir).map((name) => join(runsDir, name)).filter((folder) => statSync(folder).isDirectory())];
     for (const folder of folders) {
       for (const name of readdirSync(folder)) {
-        const pid = /\.json\.(\d+)\.tmp$/.exec(name)?.[1];
-        if (pid && !isProcessAlive(Number(pid))) rmSync(join(folder, name), { force: true });
+        const pid = temporaryFileWriter(name);
+        if (pid !== undefined && !isProcessAlive(pid)) rmSync(join(folder, name), { force: true });
       }
     }
   }
