@@ -1,4 +1,5 @@
 import type { DagRunType } from "../states.js";
+import { isoWithOffset } from "../templating/context.js";
 
 /**
  * Airflow's run id form: `manual__2024-01-01T00:00:00+00:00`, with the fraction of a second
@@ -6,9 +7,7 @@ import type { DagRunType } from "../states.js";
  * triggers in the same second get two runs.
  */
 export function runIdFor(runType: DagRunType, logicalDate: Date): string {
-  const millis = logicalDate.getUTCMilliseconds();
-  const fraction = millis === 0 ? "" : `.${String(millis * 1000).padStart(6, "0")}`;
-  return `${runType}__${logicalDate.toISOString().slice(0, 19)}${fraction}+00:00`;
+  return `${runType}__${isoWithOffset(logicalDate)}`;
 }
 
 export function manualRunId(logicalDate: Date): string {

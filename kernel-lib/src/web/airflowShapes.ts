@@ -1,5 +1,6 @@
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import type { DagSummary } from "./ports.js";
+import { isoWithOffset } from "../templating/context.js";
 
 /**
  * Kitelab's records in the shapes of Airflow 2's stable REST API (`/api/v1`), field for
@@ -12,9 +13,7 @@ export function airflowDate(iso: string | undefined): string | null {
   if (iso === undefined || iso === "") return null;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const text = date.toISOString();
-  const ms = date.getUTCMilliseconds();
-  return ms === 0 ? text.replace(/\.\d{3}Z$/, "+00:00") : text.replace(/\.(\d{3})Z$/, ".$1000+00:00");
+  return isoWithOffset(date);
 }
 
 export function dagJson(summary: DagSummary, hasImportErrors: boolean) {
