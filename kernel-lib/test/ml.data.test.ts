@@ -5,14 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ADVERTISING_FEATURES,
-  connectionFromEnvironment,
   generateAdvertisingData,
   generateDriftingLoans,
   generatePenguins,
   generatePetrolConsumption,
   ObjectStore,
-  requireConnection,
-  requireVariable,
   toMatrix,
   weekIndex,
 } from "../src/ml/index.js";
@@ -103,38 +100,5 @@ describe("ObjectStore (a local folder as a bucket)", () => {
     assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "s3" }), /conn type "fs", got "s3"/);
     assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "fs" }), /extra \{"root": "\/path\/to\/bucket"\}/);
     assert.throws(() => ObjectStore.fromConnection(undefined), /No connection 'store_default'; add it with: kitelab connections add/);
-  });
-});
-
-describe("connection and variable lookups", () => {
-  const empty = { connections: { get: () => undefined }, variables: { get: () => undefined } };
-
-  it("prefer the task's context, then AIRFLOW_CONN_<ID> / AIRFLOW_VAR_<KEY> in the environment", () => {
-    const fromContext = { connId: "db", connType: "sqlite", host: "/ctx.db" };
-    assert.equal(requireConnection({ ...empty, connections: { get: () => fromContext } }, "db").host, "/ctx.db");
-    process.env.AIRFLOW_CONN_LOOKUP_TEST = JSON.stringify({ conn_type: "sqlite", host: "/env.db", port: 5432, extra: '{"k": 1}' });
-    process.env.AIRFLOW_VAR_LOOKUP_TOKEN = "s3cret";
-    try {
-      assert.deepEqual(requireConnection(empty, "lookup_test"), {
-        connId: "lookup_test",
-        connType: "sqlite",
-        host: "/env.db",
-        schema: undefined,
-        login: undefined,
-        password: undefined,
-        port: 5432,
-        extra: { k: 1 },
-      });
-      assert.equal(requireVariable(empty, "lookup_token"), "s3cret");
-    } finally {
-      delete process.env.AIRFLOW_CONN_LOOKUP_TEST;
-      delete process.env.AIRFLOW_VAR_LOOKUP_TOKEN;
-    }
-  });
-
-  it("say how to define what is missing", () => {
-    assert.throws(() => requireConnection(empty, "nope"), /No connection 'nope'. Define it with `kitelab connections add nope --conn-type fs`, or set the environment variable AIRFLOW_CONN_NOPE/);
-    assert.throws(() => requireVariable(empty, "nope"), /No variable 'nope'. Set it with `kitelab variables set nope <value>`/);
-    assert.throws(() => connectionFromEnvironment("x", { AIRFLOW_CONN_X: "sqlite://" }), /Expected AIRFLOW_CONN_X to hold JSON/);
   });
 });

@@ -58,4 +58,3 @@ export {
   type DriftingDataOptions,
 } from "./datasets.js";
 export { ObjectStore, type StoredObject } from "./objectStore.js";
-export { requireConnection, requireVariable, connectionFromEnvironment, type LookupContext } from "./lookup.js";

@@ -6,6 +6,7 @@ import type { AttemptOutcome } from "../engine/runEngine.js";
 import type { BaseOperator } from "../dag/baseOperator.js";
 import { isExecuteOutcome } from "../dag/baseOperator.js";
 import type { TaskContext, TaskLogger, TaskServices } from "../dag/context.js";
+import { withCurrentContext } from "./currentContext.js";
 import { buildTemplateContext, renderTemplate, renderTemplateFields } from "../templating/index.js";
 
 /** Everything one attempt needs, as plain data: it crosses process boundaries. */
@@ -71,7 +72,7 @@ export async function runAttempt(task: BaseOperator, request: AttemptRequest, en
     });
     const context = createTaskContext(request, env, templateContext, pushed);
     const rendered = renderedTask(task, templateContext);
-    const value = await rejectOnAbort(rendered.execute(context), env.signal);
+    const value = await rejectOnAbort(withCurrentContext(context, () => rendered.execute(context)), env.signal);
     const returnValue = isExecuteOutcome(value) ? value.returnValue : value;
     const skipTaskIds = isExecuteOutcome(value) ? value.skipTaskIds : undefined;
     const xcoms: Array<{ key: string; value: unknown }> = [];

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
+import { parseConnectionUri } from "../../connections/uri.js";
 import { openStoreReader } from "../../persistence/index.js";
 import type { ConnectionRecord } from "../../records.js";
-import { MASK } from "../../util/secrets.js";
+import { MASK, maskRecordValues } from "../../util/secrets.js";
 import { CliError, parseOutputFormat, printRows } from "../output.js";
 import { loadCliConfig } from "./config.js";
 
@@ -17,36 +18,24 @@ interface AddOptions {
   connDescription?: string;
 }
 
-/** Airflow's connection URI: `postgres://user:pass@host:5432/schema?key=value`. */
-export function parseConnectionUri(connId: string, uri: string): ConnectionRecord {
-  let url: URL;
+/** Airflow's connection URI: `postgres://user:pass@host:5432/schema?key=value` (see parseConnectionUri). */
+function fromUri(connId: string, uri: string): ConnectionRecord {
   try {
-    url = new URL(uri);
-  } catch {
-    throw new CliError(`--conn-uri "${uri}" is not a URI such as postgres://user:password@host:5432/schema`);
+    return parseConnectionUri(connId, uri);
+  } catch (error) {
+    throw new CliError(`--conn-uri: ${(error as Error).message}`);
   }
-  const extra = Object.fromEntries(url.searchParams);
-  return {
-    connId,
-    connType: url.protocol.replace(/:$/, "").replace(/-/g, "_"),
-    host: decodeURIComponent(url.hostname) || undefined,
-    login: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    port: url.port ? Number(url.port) : undefined,
-    schema: url.pathname.replace(/^\//, "") ? decodeURIComponent(url.pathname.replace(/^\//, "")) : undefined,
-    extra: Object.keys(extra).length > 0 ? extra : undefined,
-  };
 }
 
 function fromOptions(connId: string, options: AddOptions): ConnectionRecord {
-  if (options.connUri) return parseConnectionUri(connId, options.connUri);
-  if (!options.connType) throw new CliError("give --conn-type (such as postgres, sqlite, http, fs) or --conn-uri");
+  if (options.connUri) return fromUri(connId, options.connUri);
+  if (!options.connType) throw new CliError("give --conn-type (such as aws, postgres, mysql, sqlite, http) or --conn-uri");
   let extra: Record<string, unknown> | undefined;
   if (options.connExtra) {
     try {
       extra = JSON.parse(options.connExtra) as Record<string, unknown>;
     } catch {
-      throw new CliError(`--conn-extra must be a JSON object such as '{"root": "/data"}', got ${options.connExtra}`);
+      throw new CliError(`--conn-extra must be a JSON object such as '{"region_name": "us-east-1"}', got ${options.connExtra}`);
     }
   }
   const port = options.connPort === undefined ? undefined : Number(options.connPort);
@@ -91,9 +80,9 @@ export function registerConnectionCommands(program: Command): void {
     { header: "login", value: (c: ConnectionRecord) => c.login ?? "" },
     { header: "password", value: (c: ConnectionRecord) => (c.password ? MASK : "") },
     { header: "port", value: (c: ConnectionRecord) => c.port ?? "" },
-    { header: "extra", value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(c.extra) : "") },
+    { header: "extra", value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(maskRecordValues(c.extra)) : "") },
   ];
-  const masked = (c: ConnectionRecord) => ({ conn_id: c.connId, conn_type: c.connType, host: c.host ?? null, schema: c.schema ?? null, login: c.login ?? null, password: c.password ? MASK : null, port: c.port ?? null, extra: c.extra ?? null });
+  const masked = (c: ConnectionRecord) => ({ conn_id: c.connId, conn_type: c.connType, host: c.host ?? null, schema: c.schema ?? null, login: c.login ?? null, password: c.password ? MASK : null, port: c.port ?? null, extra: c.extra ? maskRecordValues(c.extra) : null });
 
   connections
     .command("get")
