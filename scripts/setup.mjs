@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Brings a checkout to "ready": npm packages, kitelab built for the kernel, a Python venv with
 // JupyterLab, the tslab kernelspec and the kitelab-jupyterlab extension inside that venv, and
-// Debian's chromium for browser tests.
+// Debian's chromium, postgresql and mariadb-server for the browser and database tests.
 // Every step compares a stamp or the file it would write and does nothing when already done.
 import fs from "node:fs";
 import os from "node:os";
@@ -135,46 +135,68 @@ function readFile(file) {
   }
 }
 
-const CHROMIUM = "/usr/bin/chromium";
+/**
+ * Debian packages the tests use as real servers or browsers. Each is installed once with apt
+ * when setup runs as root; otherwise setup prints the command and the tests that need the
+ * package skip with that same message.
+ */
+const DEBIAN_PACKAGES = [
+  { name: "chromium", packages: ["chromium"], present: ["/usr/bin/chromium"], skipEnv: "KITELAB_SKIP_BROWSER", need: "browser tests" },
+  {
+    name: "postgresql",
+    packages: ["postgresql"],
+    present: ["/usr/lib/postgresql"],
+    skipEnv: "KITELAB_SKIP_DATABASES",
+    need: "the PostgresHook tests (a throwaway server in a temporary folder)",
+  },
+  {
+    name: "mariadb",
+    packages: ["mariadb-server"],
+    present: ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db"],
+    skipEnv: "KITELAB_SKIP_DATABASES",
+    need: "the MySqlHook tests (a throwaway server in a temporary folder)",
+  },
+];
 
-function browser() {
-  const name = "chromium";
-  if (process.env.KITELAB_SKIP_BROWSER === "1") {
-    step(name, "skipped (KITELAB_SKIP_BROWSER=1)");
+function debianPackage({ name, packages, present, skipEnv, need }) {
+  if (process.env[skipEnv] === "1") {
+    step(name, `skipped (${skipEnv}=1)`);
     return;
   }
-  if (fs.existsSync(CHROMIUM)) {
-    step(name, `${CHROMIUM} present`);
+  if (present.every((file) => fs.existsSync(file))) {
+    step(name, `${present.join(", ")} present`);
     return;
   }
-  const command = "apt-get install -y --no-install-recommends chromium";
+  const command = `apt-get install -y --no-install-recommends ${packages.join(" ")}`;
   if (process.platform !== "linux" || capture("sh", ["-c", "command -v apt-get"]) === null) {
-    warn(name, `not found and this is not a Debian-like system: browser tests need Chromium at ${CHROMIUM} (or skip them with KITELAB_SKIP_BROWSER=1).`);
+    warn(name, `not found and this is not a Debian-like system: ${need} need Debian's ${packages.join(" ")} (or skip them with ${skipEnv}=1).`);
     return;
   }
   if (process.getuid?.() !== 0) {
-    warn(name, `not installed. Browser tests need it: sudo apt-get update && sudo ${command}  (continuing without it)`);
+    warn(name, `not installed. ${need} need it: sudo apt-get update && sudo ${command}  (continuing without it)`);
     return;
   }
   const log = path.join(os.tmpdir(), "kitelab-setup-apt.log");
-  step(name, `installing Debian's chromium with apt-get, about a minute, once (log: ${log}; KITELAB_SKIP_BROWSER=1 skips)`);
+  step(name, `installing Debian's ${packages.join(" ")} with apt-get, once (log: ${log}; ${skipEnv}=1 skips)`);
+  // The lock timeout lets several setups (or other apt users) on one machine wait for each other.
   const apt = (args) => {
-    const result = spawnSync("apt-get", ["-q", ...args], {
+    const result = spawnSync("apt-get", ["-q", "-o", "DPkg::Lock::Timeout=600", ...args], {
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
       encoding: "utf8",
     });
     fs.appendFileSync(log, `$ apt-get ${args.join(" ")}\n${result.stdout ?? ""}${result.stderr ?? ""}`);
     return result.error ? null : result.status;
   };
-  const known = capture("apt-cache", ["show", "chromium"]) !== null;
+  const known = packages.every((pkg) => capture("apt-cache", ["show", pkg]) !== null);
   if (!known) apt(["update"]);
-  let status = apt(["install", "-y", "--no-install-recommends", "chromium"]);
+  const install = ["install", "-y", "--no-install-recommends", ...packages];
+  let status = apt(install);
   if (status !== 0 && known) {
     apt(["update"]);
-    status = apt(["install", "-y", "--no-install-recommends", "chromium"]);
+    status = apt(install);
   }
-  if (status !== 0 || !fs.existsSync(CHROMIUM)) {
-    warn(name, `apt-get could not install chromium (exit ${status}, see ${log}); browser tests will fail until \`${command}\` works.`);
+  if (status !== 0 || !present.every((file) => fs.existsSync(file))) {
+    warn(name, `apt-get could not install ${packages.join(" ")} (exit ${status}, see ${log}); ${need} will be skipped until \`${command}\` works.`);
   }
 }
 
@@ -188,7 +210,7 @@ function main() {
     kernelspec();
     installExtension();
   }
-  browser();
+  for (const pkg of DEBIAN_PACKAGES) debianPackage(pkg);
   const elapsed = Date.now() - started;
   step("done", `ready in ${elapsed < 1000 ? `${elapsed} ms` : `${(elapsed / 1000).toFixed(1)} s`}`);
 }

@@ -35,4 +35,7 @@ export type { DagRunRecord, TaskInstanceRecord, XComRecord, ConnectionRecord, Va
 export { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "./runtime/inProcessRun.js";
 export type { Duration } from "./util/duration.js";
 export * from "./ml/index.js";
+export * from "./hooks/index.js";
+export * from "./connections/index.js";
+export { getCurrentContext } from "./runtime/currentContext.js";
 export * from "./notebook/index.js";
