@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Brings a checkout to "ready": npm packages, kitelab built for the kernel, a Python venv with
 // JupyterLab, the tslab kernelspec and the kitelab-jupyterlab extension inside that venv, and
-// Debian's chromium, postgresql and mariadb-server for the browser and database tests.
+// Debian's chromium, postgresql, mariadb-server and redis-server for the browser, database and
+// BullMQ executor tests.
 // Every step compares a stamp or the file it would write and does nothing when already done.
 import fs from "node:fs";
 import os from "node:os";
@@ -155,6 +156,13 @@ const DEBIAN_PACKAGES = [
     present: ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db"],
     skipEnv: "KITELAB_SKIP_DATABASES",
     need: "the MySqlHook tests (a throwaway server in a temporary folder)",
+  },
+  {
+    name: "redis",
+    packages: ["redis-server"],
+    present: ["/usr/bin/redis-server"],
+    skipEnv: "KITELAB_SKIP_REDIS",
+    need: "the BullMQ executor tests (each starts its own Redis on a free loopback port)",
   },
 ];
 
