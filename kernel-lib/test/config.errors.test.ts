@@ -32,7 +32,7 @@ describe("a bad value stops start-up with the file, line, key and what to write 
     ["[scheduler]\ncatchup_by_default = sometimes", "airflow.cfg line 2: [scheduler] catchup_by_default = sometimes is not a boolean; use True or False"],
     ["[webserver]\nweb_server_port = 70000", "airflow.cfg line 2: [webserver] web_server_port = 70000 is not a valid port; use a port number from 0 to 65535 (0 picks a free port)"],
     ["[smtp]\nsmtp_port = 0", "airflow.cfg line 2: [smtp] smtp_port = 0 is not a valid port; use a port number from 1 to 65535"],
-    ["[core]\nexecutor = CeleryExecutor", "airflow.cfg line 2: [core] executor = CeleryExecutor is not a known executor; use LocalExecutor or SequentialExecutor"],
+    ["[core]\nexecutor = CeleryExecutor", "airflow.cfg line 2: [core] executor = CeleryExecutor is not a known executor; use LocalExecutor, SequentialExecutor or BullMQExecutor (Kitelab's CeleryExecutor is BullMQExecutor: tasks go through Redis to `kitelab worker`s)"],
     ["[core]\nparallelism = 0", "airflow.cfg line 2: [core] parallelism = 0 is less than 1; use a whole number, 1 or more"],
     ["[core]\nmax_active_tasks_per_dag = many", "airflow.cfg line 2: [core] max_active_tasks_per_dag = many is not a whole number; use a whole number, 1 or more"],
     ["[core]\nmax_active_runs_per_dag = -1", "airflow.cfg line 2: [core] max_active_runs_per_dag = -1 is less than 1; use a whole number, 1 or more"],

@@ -13,6 +13,10 @@ const SECTION_INTROS: Record<keyof typeof SCHEMA, readonly string[]> = {
   webserver: ["The status pages: /, /success, /failure, /health and the JSON API."],
   smtp: ["Sending email. With smtp_host empty, emails are written to the outbox folder instead."],
   email: ["When tasks send alert emails, and what those look like."],
+  bullmq: [
+    "The distributed executor ([core] executor = BullMQExecutor): tasks travel through Redis to",
+    "`kitelab worker` processes on any machine that has the same DAG files, as Celery's do in Airflow.",
+  ],
 };
 
 const HEADER = [

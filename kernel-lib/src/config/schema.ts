@@ -108,11 +108,15 @@ export const SCHEMA = {
     },
     executor: {
       key: "executor",
-      kind: choiceKind<ExecutorName>("executor", ["LocalExecutor", "SequentialExecutor"]),
+      kind: choiceKind<ExecutorName>("executor", ["LocalExecutor", "SequentialExecutor", "BullMQExecutor"], {
+        CeleryExecutor: "Kitelab's CeleryExecutor is BullMQExecutor: tasks go through Redis to `kitelab worker`s",
+      }),
       default: "LocalExecutor",
       doc: [
         "How tasks run: LocalExecutor runs up to `parallelism` tasks at once in worker processes;",
-        "SequentialExecutor runs one task at a time, in the same kind of worker process.",
+        "SequentialExecutor runs one task at a time, in the same kind of worker process;",
+        "BullMQExecutor sends tasks through Redis (see [bullmq]) to `kitelab worker` processes,",
+        "on this machine or others, as Airflow's CeleryExecutor does with `airflow celery worker`.",
       ],
       airflow: "Airflow 2's default is SequentialExecutor (because of SQLite); Kitelab has no such limit.",
     },
@@ -364,6 +368,76 @@ export const SCHEMA = {
       }),
       default: "",
       doc: ["The sender of alert emails, such as Kitelab <kitelab@example.com>; empty to use [smtp] smtp_mail_from."],
+    },
+  },
+  bullmq: {
+    redisUrl: {
+      key: "redis_url",
+      kind: textKind({
+        accepted: "a redis:// or rediss:// URL",
+        nonEmpty: true,
+        check: (text) => (/^rediss?:\/\/[^/]/.test(text) ? undefined : "is not a redis:// URL; use a URL such as redis://127.0.0.1:6379/0"),
+      }),
+      default: "redis://127.0.0.1:6379/0",
+      doc: ["The Redis server the BullMQ executor and `kitelab worker` share: redis://[:password@]host:port/db."],
+      airflow: "Airflow's CeleryExecutor reads [celery] broker_url.",
+    },
+    prefix: {
+      key: "prefix",
+      kind: textKind({ accepted: "letters, digits, - or _", nonEmpty: true, check: (text) => (/^[\w-]+$/.test(text) ? undefined : "has characters other than letters, digits, - or _") }),
+      default: "kitelab",
+      doc: ["The prefix of every Redis key Kitelab writes, so two Kitelab homes can share one Redis."],
+    },
+    defaultQueue: {
+      key: "default_queue",
+      kind: textKind({ accepted: "a queue name", nonEmpty: true, check: (text) => (/^[\w.-]+$/.test(text) ? undefined : "has characters other than letters, digits, ., - or _") }),
+      default: "default",
+      doc: ["The queue of tasks that set no `queue` option; `kitelab worker` without --queues takes tasks from it."],
+      airflow: "Airflow reads [operators] default_queue.",
+    },
+    workerConcurrency: {
+      key: "worker_concurrency",
+      kind: integerKind({ min: 1 }),
+      default: "4",
+      doc: ["How many tasks one `kitelab worker` runs at once (each in its own worker process); --concurrency overrides it."],
+      airflow: "Airflow reads [celery] worker_concurrency (default 16).",
+    },
+    lockDuration: {
+      key: "lock_duration",
+      kind: positiveNumberKind("seconds"),
+      default: "30.0",
+      doc: ["How long a worker's claim on a running task lasts unless renewed; BullMQ renews it every half of this."],
+    },
+    stalledInterval: {
+      key: "stalled_interval",
+      kind: positiveNumberKind("seconds"),
+      default: "30.0",
+      doc: ["How often workers look for tasks whose claim expired (stalled: their worker died or hung)."],
+    },
+    maxStalledCount: {
+      key: "max_stalled_count",
+      kind: integerKind({ min: 0 }),
+      default: "1",
+      doc: [
+        "How many times a stalled task message is delivered again before BullMQ gives it up. A new delivery",
+        "never runs an attempt twice: the attempt's try number is claimed once, and a lost attempt is retried",
+        "by the task's own retries.",
+      ],
+    },
+    workerHeartbeatInterval: {
+      key: "worker_heartbeat_interval",
+      kind: positiveNumberKind("seconds"),
+      default: "5.0",
+      doc: ["How often each `kitelab worker` writes its heartbeat (and its running tasks) to Redis."],
+    },
+    workerOfflineAfter: {
+      key: "worker_offline_after",
+      kind: positiveNumberKind("seconds"),
+      default: "30.0",
+      doc: [
+        "A worker without a heartbeat for this long is offline: the worker view says so and the scheduler",
+        "records the tasks it was running as failed attempts (retried if they have retries left).",
+      ],
     },
   },
 } as const satisfies Schema;

@@ -4,7 +4,7 @@
  * airflow.cfg.example (generated from `schema.ts`).
  */
 
-export type ExecutorName = "LocalExecutor" | "SequentialExecutor";
+export type ExecutorName = "LocalExecutor" | "SequentialExecutor" | "BullMQExecutor";
 
 /** `[core]` */
 export interface CoreConfig {
@@ -117,6 +117,21 @@ export interface ConfigSections {
   readonly webserver: WebserverConfig;
   readonly smtp: SmtpConfig;
   readonly email: EmailConfig;
+  readonly bullmq: BullmqConfig;
+}
+
+/** `[bullmq]`: the distributed executor and `kitelab worker`. Durations in seconds. */
+export interface BullmqConfig {
+  readonly redisUrl: string;
+  /** Prefix of every Redis key. */
+  readonly prefix: string;
+  readonly defaultQueue: string;
+  readonly workerConcurrency: number;
+  readonly lockDuration: number;
+  readonly stalledInterval: number;
+  readonly maxStalledCount: number;
+  readonly workerHeartbeatInterval: number;
+  readonly workerOfflineAfter: number;
 }
 
 /** Where one effective value came from. */

@@ -101,13 +101,15 @@ export function positiveNumberKind(unit: string): ValueKind<number> {
 }
 
 /** One of a closed list, matched case-insensitively and answered in its canonical spelling. */
-export function choiceKind<C extends string>(noun: string, choices: readonly C[]): ValueKind<C> {
+export function choiceKind<C extends string>(noun: string, choices: readonly C[], insteadOf: Readonly<Record<string, string>> = {}): ValueKind<C> {
   const accepted = listWords(choices);
   return {
     accepted,
     parse(text) {
       const found = choices.find((choice) => choice.toLowerCase() === text.trim().toLowerCase());
-      return found ? { ok: true, value: found } : { ok: false, reason: `is not a known ${noun}; use ${accepted}` };
+      if (found) return { ok: true, value: found };
+      const hint = Object.entries(insteadOf).find(([other]) => other.toLowerCase() === text.trim().toLowerCase())?.[1];
+      return { ok: false, reason: `is not a known ${noun}; use ${accepted}${hint ? ` (${hint})` : ""}` };
     },
     format: (value) => value,
   };

@@ -6,7 +6,7 @@ import type { ResolvedTaskSettings } from "./taskOptions.js";
 /** A task as stored and shown, without its code. */
 export interface SerializedTask
   extends EngineTask,
-    Pick<ResolvedTaskSettings, "email" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "pool" | "poolSlots" | "owner"> {
+    Pick<ResolvedTaskSettings, "email" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "pool" | "poolSlots" | "queue" | "owner"> {
   operator: string;
   downstreamIds: string[];
   doc?: string;
@@ -60,6 +60,7 @@ export function serializeDag(dag: DAG, fileloc: string): SerializedDag {
       emailOnSuccess: settings.emailOnSuccess,
       pool: settings.pool,
       poolSlots: settings.poolSlots,
+      ...(settings.queue !== undefined ? { queue: settings.queue } : {}),
       owner: settings.owner,
     };
   });

@@ -31,6 +31,13 @@ export interface TaskSettings {
   pool?: string;
   /** Slots of the pool this task occupies. @default 1 */
   poolSlots?: number;
+  /**
+   * With the BullMQ executor, the queue the task is sent to: only `kitelab worker --queues`
+   * that include it run the task. Other executors ignore it.
+   * @default `[bullmq] default_queue`
+   * @example queue: "gpu"
+   */
+  queue?: string;
   /** Who owns the task (shown in the UI). @default "kitelab" */
   owner?: string;
   /** A setup task (for the all_done_setup_success trigger rule). @default false */
@@ -51,6 +58,8 @@ export interface ResolvedTaskSettings {
   emailOnSuccess: boolean;
   pool: string;
   poolSlots: number;
+  /** Absent: the executor's default queue. */
+  queue?: string;
   owner: string;
   isSetup: boolean;
 }
@@ -108,6 +117,7 @@ const SETTING_KEYS: ReadonlySet<string> = new Set([
   "emailOnSuccess",
   "pool",
   "poolSlots",
+  "queue",
   "owner",
   "isSetup",
 ]);
@@ -161,6 +171,10 @@ export function resolveTaskSettings(
   }
   const pool = pick("pool") ?? "default_pool";
   if (typeof pool !== "string" || pool.length === 0) fail(`Expected \`pool\` to be a pool name, got ${describeValue(pool)}`);
+  const queue = pick("queue");
+  if (queue !== undefined && (typeof queue !== "string" || !/^[\w.-]+$/.test(queue))) {
+    fail(`Expected \`queue\` to be a queue name of letters, digits, ., - or _ (such as "gpu"), got ${describeValue(queue)}`);
+  }
 
   return {
     retries,
@@ -175,6 +189,7 @@ export function resolveTaskSettings(
     emailOnSuccess: bool("emailOnSuccess", false),
     pool,
     poolSlots,
+    queue,
     owner: pick("owner") ?? "kitelab",
     isSetup: bool("isSetup", false),
   };
