@@ -8,6 +8,7 @@ import { registerDagCommands } from "./commands/dags.js";
 import { registerTaskCommands } from "./commands/tasks.js";
 import { registerSchedulerCommands } from "./commands/scheduler.js";
 import { registerPoolCommands } from "./commands/pools.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerVariableCommands(program);
   registerConnectionCommands(program);
   registerPoolCommands(program);
+  registerWorkerCommand(program);
   return program;
 }
 

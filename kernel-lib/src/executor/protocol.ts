@@ -24,6 +24,8 @@ export interface TaskJob {
   dagFile: string;
   request: AttemptRequest;
   logPath: string;
+  /** The task's `queue` option: which workers of a distributed executor may run it. */
+  queue?: string;
 }
 
 /** Requests a running task makes of the scheduler (TriggerDagRunOperator, EmailOperator). */

@@ -4,9 +4,26 @@ import { join } from "node:path";
 import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";
 import { LocalExecutor } from "../executor/localExecutor.js";
+import type { Executor, ServiceHandler } from "../executor/executor.js";
+import { BullMQExecutor } from "../executor/bullmq/bullmqExecutor.js";
+import { bullmqSettingsOf } from "../executor/bullmq/connection.js";
+import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import { Scheduler } from "./scheduler.js";
 import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
+
+/** The executor `[core] executor` names. */
+function executorFor(config: KitelabConfig, parallelism: number, serviceHandler: ServiceHandler): Executor {
+  if (config.core.executor === "BullMQExecutor") {
+    return new BullMQExecutor({
+      settings: bullmqSettingsOf(config.bullmq),
+      parallelism,
+      folders: { dags: config.core.dagsFolder, examples: EXAMPLES_FOLDER },
+      serviceHandler,
+    });
+  }
+  return new LocalExecutor({ parallelism, name: config.core.executor, serviceHandler });
+}
 
 /** Reads the API token from config, or from `$KITELAB_HOME/api_token`, generating it (mode 0600) on first start. */
 export function ensureApiToken(config: KitelabConfig): string {
@@ -39,11 +56,7 @@ export async function startScheduler(config: KitelabConfig, openStore: (config: 
   const store = await openStore(config);
   const settings = schedulerSettingsOf(config);
   let scheduler: Scheduler | undefined;
-  const executor = new LocalExecutor({
-    parallelism: settings.parallelism,
-    name: config.core.executor,
-    serviceHandler: (...args) => scheduler!.serviceHandler(...args),
-  });
+  const executor = executorFor(config, settings.parallelism, (...args) => scheduler!.serviceHandler(...args));
   scheduler = new Scheduler(store, executor, settings);
   await executor.start();
   await scheduler.start();

@@ -446,6 +446,7 @@ export class Scheduler {
           key,
           dagFile: dag.fileloc,
           logPath: patch.logPath,
+          ...(task.queue !== undefined ? { queue: task.queue } : {}),
           request: {
             dagId,
             taskId: patch.taskId,
@@ -470,6 +471,9 @@ export class Scheduler {
 
   private async onExecutorEvent(event: ExecutorEvent): Promise<void> {
     const { key } = event;
+    // An attempt this scheduler no longer runs (a duplicate delivery, a try already
+    // recorded, or one from before a restart) changes nothing.
+    if (!this.running.has(attemptKeyString(key))) return;
     if (event.type === "started") {
       const at = Date.now();
       await this.store.updateTaskInstances(key.dagId, key.runId, [
