@@ -44,6 +44,9 @@ export const keys = {
   cancels: (prefix: string) => `${prefix}:kitelab:cancel`,
 };
 
+/** A claim's value once its attempt ended: `ended:<worker id>`. */
+const ENDED = "ended:";
+
 /** Long enough to outlive any redelivery of the same message. */
 export const CLAIM_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -71,15 +74,14 @@ export async function readWorkers(redis: Redis, prefix: string): Promise<WorkerV
 export async function claimAttempt(redis: Redis, prefix: string, jobId: string, workerId: string): Promise<{ claimed: true } | { claimed: false; by: string }> {
   const result = await redis.set(keys.claim(prefix, jobId), workerId, "PX", CLAIM_TTL_MS, "NX");
   if (result === "OK") return { claimed: true };
-  return { claimed: false, by: (await redis.get(keys.claim(prefix, jobId))) ?? "another worker" };
+  const owner = await redis.get(keys.claim(prefix, jobId));
+  return { claimed: false, by: owner?.replace(ENDED, "") ?? "another worker" };
 }
 
 /** Marks a claimed attempt as ended (its finished event is on the way), so a worker stopping afterwards does not make it look lost. */
 export async function markAttemptEnded(redis: Redis, prefix: string, jobId: string, workerId: string): Promise<void> {
   await redis.set(keys.claim(prefix, jobId), `${ENDED}${workerId}`, "PX", CLAIM_TTL_MS);
 }
-
-const ENDED = "ended:";
 
 /** For each job id: the worker that claimed it (undefined: none yet) and whether that worker is alive (an ended attempt counts as alive). */
 export async function claimsOf(redis: Redis, prefix: string, jobIds: string[]): Promise<Array<{ workerId?: string; alive: boolean }>> {
