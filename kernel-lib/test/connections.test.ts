@@ -1,7 +1,10 @@
 // Connections as Airflow reads them: AIRFLOW_CONN_<ID> in JSON or URI form, before the store's.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connectionFromEnvironment, parseConnectionUri, requireConnection, requireVariable } from "../src/connections/index.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { connectionFromEnvironment, getConnection, parseConnectionUri, requireConnection, requireVariable } from "../src/connections/index.js";
+import { tempHome } from "./helpers/tempHome.js";
 import { awsClientSettings } from "../src/hooks/awsConnection.js";
 
 const empty = { connections: { get: () => undefined }, variables: { get: () => undefined } };
@@ -77,6 +80,26 @@ describe("connection and variable lookups", () => {
     } finally {
       delete process.env.AIRFLOW_CONN_LOOKUP_TEST;
       delete process.env.AIRFLOW_VAR_LOOKUP_TOKEN;
+    }
+  });
+
+  it("outside a task, read what `kitelab connections add` stored in the Kitelab home (a notebook cell's hook)", () => {
+    const home = tempHome("kitelab-conn-");
+    const previous = process.env.KITELAB_HOME;
+    try {
+      const cli = spawnSync(process.execPath, [fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url)), "connections", "add", "s3_lab", "--conn-uri", "aws://key:s3cret@/?region_name=eu-west-1"], {
+        encoding: "utf8",
+        env: { ...process.env, KITELAB_HOME: home.home },
+      });
+      assert.equal(cli.status, 0, cli.stderr);
+      process.env.KITELAB_HOME = home.home;
+      const connection = getConnection("s3_lab");
+      assert.deepEqual([connection.connType, connection.login, connection.password, connection.extra], ["aws", "key", "s3cret", { region_name: "eu-west-1" }]);
+      assert.throws(() => getConnection("other", "--conn-type aws"), /No connection 'other'/);
+    } finally {
+      if (previous === undefined) delete process.env.KITELAB_HOME;
+      else process.env.KITELAB_HOME = previous;
+      home.cleanup();
     }
   });
 

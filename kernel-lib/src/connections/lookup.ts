@@ -2,6 +2,7 @@ import { ValidationError } from "../errors.js";
 import type { ConnectionRecord } from "../records.js";
 import { currentContextOrUndefined } from "../runtime/currentContext.js";
 import { connectionEnvName, connectionFromEnvironment } from "./environment.js";
+import { connectionFromStore } from "./storeLookup.js";
 
 /** The part of a task's context the lookups need. */
 export interface LookupContext {
@@ -25,12 +26,15 @@ export function requireConnection(context: LookupContext | undefined, connId: st
 }
 
 /**
- * A connection by id for the task that is running (Airflow's `BaseHook.get_connection`): what hooks
- * use, so a DAG names only the connection id.
+ * A connection by id (Airflow's `BaseHook.get_connection`): what hooks use, so a DAG names only
+ * the connection id. In a task: `AIRFLOW_CONN_<ID>`, then the connections the scheduler handed
+ * the task. Outside a task (a notebook cell): `AIRFLOW_CONN_<ID>`, then the store of the
+ * configured Kitelab home.
  * @example const aws = getConnection("aws_default");
  */
 export function getConnection(connId: string, example?: string): ConnectionRecord {
-  return requireConnection(currentContextOrUndefined(), connId, example);
+  const context = currentContextOrUndefined() ?? { connections: { get: connectionFromStore }, variables: { get: () => undefined } };
+  return requireConnection(context, connId, example);
 }
 
 /** A variable by key: from the context, else from `AIRFLOW_VAR_<KEY>`. Throws when neither has it. */
