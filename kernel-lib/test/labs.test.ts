@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { S3Hook } from "../src/index.js";
+import { motoMissing, startMoto } from "./helpers/servers/moto.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const LABS = fileURLToPath(new URL("../../labs/", import.meta.url));
@@ -78,27 +80,37 @@ describe("lab 2: ML pipeline with email and status DAG", () => {
 });
 
 describe("lab 3: remote store and dated model folders", () => {
-  it("downloads from the store, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files", () => {
-    const home = mkdtempSync(join(tmpdir(), "kitelab-lab3-"));
-    const bucket = join(home, "bucket");
-    const env = { AIRFLOW_CONN_STORE_DEFAULT: JSON.stringify({ conn_type: "fs", extra: { root: bucket } }) };
-    const seed = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_seed_store.ts")], { home, env });
-    assert.equal(seed.code, 0, seed.err);
-    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { home, env });
-    assert.equal(run.code, 0, run.err);
-    const saved = json(join(bucket, "models", "2024-01-01", "random_forest.json")) as { model: { kind: string; trees: unknown[] }; metrics: { r2: number } };
-    assert.equal(saved.model.kind, "RandomForestRegressor");
-    assert.equal(saved.model.trees.length, 50);
-    assert.ok(saved.metrics.r2 > 0, `R² ${saved.metrics.r2}`);
-    assert.match(run.out, /removed '.*petrol_consumption_20240101\.csv'/);
-    assert.match(run.out, /removed '.*random_forest_2024-01-01\.json'/);
-    assert.deepEqual(readdirSync(join(home, "labs", "lab3", "work")), []);
+  it("through a real S3 API (moto): publishes the dataset, downloads it, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files", { skip: motoMissing() }, async () => {
+    const moto = await startMoto();
+    try {
+      const home = mkdtempSync(join(tmpdir(), "kitelab-lab3-"));
+      const env = { AIRFLOW_CONN_AWS_DEFAULT: moto.connectionJson };
+      const seed = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_seed_store.ts")], { home, env });
+      assert.equal(seed.code, 0, seed.err);
+      assert.match(seed.out, /Created the bucket kitelab-lab3[\s\S]*Published s3:\/\/kitelab-lab3\/datasets\/petrol_consumption.csv/);
+      const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { home, env });
+      assert.equal(run.code, 0, run.err);
+      process.env.AIRFLOW_CONN_AWS_DEFAULT = moto.connectionJson;
+      try {
+        const s3 = new S3Hook();
+        assert.deepEqual(await s3.listKeys("kitelab-lab3"), ["datasets/petrol_consumption.csv", "models/2024-01-01/random_forest.json"]);
+        const saved = JSON.parse(await s3.readKey("models/2024-01-01/random_forest.json", "kitelab-lab3")) as { metrics: { r2: number } };
+        assert.ok(saved.metrics.r2 > 0, `R² ${saved.metrics.r2}`);
+      } finally {
+        delete process.env.AIRFLOW_CONN_AWS_DEFAULT;
+      }
+      assert.match(run.out, /removed '.*petrol_consumption_20240101\.csv'/);
+      assert.match(run.out, /removed '.*random_forest_2024-01-01\.json'/);
+      assert.deepEqual(readdirSync(join(home, "labs", "lab3", "work")), []);
+    } finally {
+      await moto.stop();
+    }
   });
 
   it("without the connection, the download fails with a message that says how to add it", () => {
-    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { env: { AIRFLOW_CONN_STORE_DEFAULT: "" } });
+    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { env: { AIRFLOW_CONN_AWS_DEFAULT: "" } });
     assert.equal(run.code, 1);
-    assert.match(run.err + run.out, /No connection 'store_default'. Define it with `kitelab connections add store_default --conn-type fs/);
+    assert.match(run.err + run.out, /No connection 'aws_default'. Define it with `kitelab connections add aws_default --conn-type aws --conn-login <access key id>/);
   });
 
   it("is scheduled at noon daily with one active run and a task concurrency limit", async () => {

@@ -9,7 +9,6 @@ import {
   generateDriftingLoans,
   generatePenguins,
   generatePetrolConsumption,
-  ObjectStore,
   toMatrix,
   weekIndex,
 } from "../src/ml/index.js";
@@ -59,46 +58,5 @@ describe("toMatrix", () => {
     assert.deepEqual(toMatrix([{ a: 1, b: 2 }], ["b", "a"]), [[2, 1]]);
     assert.throws(() => toMatrix([{ a: 1 }, { a: "NA" }], ["a"]), /column "a" of row 1 to be a number, got "NA" \(string\); clean or impute/);
     assert.throws(() => toMatrix([{ Age: 1 }], ["age"]), /the row has columns "Age"/);
-  });
-});
-
-describe("ObjectStore (a local folder as a bucket)", () => {
-  const root = mkdtempSync(join(tmpdir(), "kitelab-store-"));
-  const store = new ObjectStore(root);
-
-  it("puts, gets, lists by prefix and deletes objects by key", async () => {
-    await store.put("models/2024-01-01/model.json", '{"a":1}');
-    await store.put("models/2024-01-02/model.json", '{"a":2}');
-    await store.put("datasets/petrol.csv", "x\n1\n");
-    assert.equal((await store.get("models/2024-01-01/model.json")).toString(), '{"a":1}');
-    assert.deepEqual((await store.list("models/")).map((o) => o.key), ["models/2024-01-01/model.json", "models/2024-01-02/model.json"]);
-    await store.delete("models/2024-01-01/model.json");
-    await store.delete("models/never-there.json");
-    assert.deepEqual((await store.list("models/")).map((o) => o.key), ["models/2024-01-02/model.json"]);
-  });
-
-  it("uploads and downloads local files", async () => {
-    const local = join(root, "..", `upload-${process.pid}.txt`);
-    writeFileSync(local, "hello");
-    const info = await store.upload(local, "files/hello.txt");
-    assert.equal(info.size, 5);
-    const target = join(mkdtempSync(join(tmpdir(), "kitelab-dl-")), "sub", "hello.txt");
-    await store.download("files/hello.txt", target);
-    assert.equal(readFileSync(target, "utf8"), "hello");
-    assert.equal(await store.exists("files/hello.txt"), true);
-  });
-
-  it("refuses keys that would leave the bucket, and names a missing key", async () => {
-    await assert.rejects(store.put("../escape.txt", "x"), /Expected an object key such as/);
-    await assert.rejects(store.get("/etc/passwd"), /Expected an object key such as/);
-    await assert.rejects(store.get("nope.csv"), /No object 'nope.csv' in the store at/);
-    assert.equal(existsSync(join(root, "..", "escape.txt")), false);
-  });
-
-  it("is built from an fs connection whose extra names the root", () => {
-    assert.equal(ObjectStore.fromConnection({ connId: "store_default", connType: "fs", extra: { root } }).root, root);
-    assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "s3" }), /conn type "fs", got "s3"/);
-    assert.throws(() => ObjectStore.fromConnection({ connId: "s", connType: "fs" }), /extra \{"root": "\/path\/to\/bucket"\}/);
-    assert.throws(() => ObjectStore.fromConnection(undefined), /No connection 'store_default'; add it with: kitelab connections add/);
   });
 });

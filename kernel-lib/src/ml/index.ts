@@ -1,6 +1,6 @@
 /**
  * Small, seeded machine-learning helpers for the labs: datasets generated offline,
- * splitting and scaling, models that save to JSON, metrics, and an offline object store.
+ * splitting and scaling, models that save to JSON, metrics.
  * @example
  * import { generateAdvertisingData, trainTestSplit, StandardScaler, LogisticRegression } from "kitelab";
  */
@@ -57,4 +57,3 @@ export {
   type LoanRow,
   type DriftingDataOptions,
 } from "./datasets.js";
-export { ObjectStore, type StoredObject } from "./objectStore.js";

@@ -1,25 +1,25 @@
 /**
  * Lab 3: data from a remote store, models to a dated folder.
  *   download_dataset -> train_random_forest -> upload_model -> delete_local_files
- * The store's location lives in the connection store_default, never in this file. The
+ * The store is S3, reached with S3Hook through the connection aws_default: its endpoint
+ * (AWS, MinIO or a local moto server) and credentials never appear in this file. The
  * local file paths are run parameters (params) with {{ ds_nodash }} / {{ ds }} in them,
  * so two runs never share a file; the shell task deletes them with the same macros.
  * Try: kitelab dags test labs/lab3-remote-store/dags/lab3_remote_store.ts 2024-01-01T12:00:00Z
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import {
   BashOperator,
   DAG,
   meanAbsoluteError,
-  ObjectStore,
   PETROL_FEATURES,
   PETROL_TARGET,
   r2Score,
   RandomForestRegressor,
   readCsv,
-  requireConnection,
+  S3Hook,
   toMatrix,
   toVector,
   trainTestSplit,
@@ -38,6 +38,7 @@ export const dag = new DAG({
   maxActiveTasks: 2,
   tags: ["lab3"],
   params: {
+    bucket_name: "kitelab-lab3",
     dataset_key: "datasets/petrol_consumption.csv",
     work_dir: workDir,
     dataset_path: `${workDir}/petrol_consumption_{{ ds_nodash }}.csv`,
@@ -49,17 +50,15 @@ export const dag = new DAG({
   doc: "Lab 3: `{{ ds }}` is the run's logical date (2024-01-01), `{{ ds_nodash }}` the same without dashes (20240101).",
 });
 
-const store = (context: TaskContext) =>
-  ObjectStore.fromConnection(requireConnection(context, "store_default", `--conn-type fs --conn-extra '{"root": "/path/to/bucket"}'`));
-
 /** A path param, with its macros rendered for this run. */
 const pathParam = (context: TaskContext, name: string) => context.render(String(context.params[name]));
 
 const download = dag.task("download_dataset", async (context) => {
   const target = pathParam(context, "dataset_path");
   const key = String(context.params.dataset_key);
-  const info = await store(context).download(key, target);
-  context.log.info(`Downloaded ${key} (${info.size} bytes) to ${target}`);
+  const bucket = String(context.params.bucket_name);
+  await new S3Hook({ awsConnId: "aws_default" }).downloadFile(key, bucket, target);
+  context.log.info(`Downloaded s3://${bucket}/${key} (${(await stat(target)).size} bytes) to ${target}`);
   return target;
 });
 
@@ -88,10 +87,11 @@ const train = dag.task("train_random_forest", async (context) => {
 const upload = dag.task("upload_model", async (context) => {
   const modelPath = pathParam(context, "model_path");
   const key = `models/${context.ds}/random_forest.json`;
-  const info = await store(context).upload(modelPath, key);
-  const size = (await readFile(modelPath)).length;
-  context.log.info(`Uploaded ${modelPath} (${size} bytes) as ${key}`);
-  return info;
+  const bucket = String(context.params.bucket_name);
+  // A rerun of the same date replaces that day's model.
+  await new S3Hook({ awsConnId: "aws_default" }).loadFile(modelPath, key, bucket, { replace: true });
+  context.log.info(`Uploaded ${modelPath} (${(await stat(modelPath)).size} bytes) as s3://${bucket}/${key}`);
+  return `s3://${bucket}/${key}`;
 });
 
 const cleanup = new BashOperator({
