@@ -20,6 +20,8 @@ export interface DagRunRecord {
   endDate?: string;
   conf: Record<string, unknown>;
   externalTrigger: boolean;
+  /** A note people left on the run (Airflow's "set note"). */
+  note?: string;
 }
 
 export interface TaskInstanceRecord {
@@ -41,6 +43,8 @@ export interface TaskInstanceRecord {
   logPath?: string;
   pool?: string;
   error?: SerializedError;
+  /** A note people left on the task instance. */
+  note?: string;
 }
 
 export interface XComRecord {

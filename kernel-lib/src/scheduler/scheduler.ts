@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import { engineDagOf } from "../dag/serialize.js";
 import { applyAttemptOutcome, decideRun, type EngineDag, type StateChange } from "../engine/runEngine.js";
+import { isActive, patchesForRunState, patchesForTaskState, type MarkableRunState, type MarkableTaskState, type MarkPatch } from "../engine/markState.js";
 import type { Executor, ServiceHandler } from "../executor/executor.js";
 import type { AttemptKey, ExecutorEvent } from "../executor/protocol.js";
 import { DagProcessor } from "../dagbag/dagProcessor.js";
@@ -222,6 +223,62 @@ export class Scheduler {
       this.kick();
       return patches.length;
     });
+  }
+
+  /** Airflow's "mark run as" (success, failed, queued); attempts still running are cancelled. */
+  setRunState(dagId: string, runId: string, state: MarkableRunState): Promise<DagRunRecord> {
+    return this.enqueue(async () => {
+      const run = this.requireRun(dagId, runId);
+      const now = this.now();
+      await this.applyMarks(run, patchesForRunState(this.store.taskInstances(dagId, runId), state, now), `its DAG run was marked ${state}`);
+      const finished = state !== "queued";
+      await this.store.updateRun(dagId, runId, finished ? { state, endDate: now.toISOString() } : { state, endDate: undefined });
+      const updated = this.store.getRun(dagId, runId)!;
+      if (finished) {
+        const dag = this.engineFor(dagId)?.dag;
+        if (dag) this.events.emit("run-finished", { dag, run: updated, taskInstances: this.store.taskInstances(dagId, runId) });
+      }
+      this.kick();
+      return updated;
+    });
+  }
+
+  /** Airflow's "mark task instance as" (success, failed, skipped); an attempt still running is cancelled. */
+  setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]> {
+    return this.enqueue(async () => {
+      const run = this.requireRun(dagId, runId);
+      const patches = patchesForTaskState(this.store.taskInstances(dagId, runId), new Set(taskIds), state, this.now());
+      await this.applyMarks(run, patches, `it was marked ${state}`);
+      this.kick();
+      const changed = new Set(patches.map((patch) => patch.taskId));
+      return this.store.taskInstances(dagId, runId).filter((ti) => changed.has(ti.taskId));
+    });
+  }
+
+  /** Leaves a note on a run, or on one of its task instances. */
+  setNote(dagId: string, runId: string, taskId: string | undefined, note: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.requireRun(dagId, runId);
+      if (taskId === undefined) await this.store.updateRun(dagId, runId, { note });
+      else await this.store.updateTaskInstances(dagId, runId, [{ taskId, note }]);
+    });
+  }
+
+  private requireRun(dagId: string, runId: string): DagRunRecord {
+    const run = this.store.getRun(dagId, runId);
+    if (!run) throw new ValidationError(`DAG '${dagId}' has no run '${runId}'`);
+    return run;
+  }
+
+  private async applyMarks(run: DagRunRecord, patches: readonly MarkPatch[], reason: string): Promise<void> {
+    const before = new Map(this.store.taskInstances(run.dagId, run.runId).map((ti) => [ti.taskId, ti]));
+    await this.store.updateTaskInstances(run.dagId, run.runId, patches);
+    for (const patch of patches) {
+      const ti = before.get(patch.taskId);
+      if (ti && isActive(ti.state)) {
+        this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber: ti.tryNumber }, `Task '${ti.taskId}' was stopped: ${reason}`);
+      }
+    }
   }
 
   async setPaused(dagId: string, paused: boolean): Promise<void> {
@@ -475,6 +532,8 @@ export class Scheduler {
     // recorded, or one from before a restart) changes nothing.
     if (!this.running.has(attemptKeyString(key))) return;
     if (event.type === "started") {
+      const marked = this.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId);
+      if (marked && (marked.tryNumber !== key.tryNumber || !isActive(marked.state))) return;
       const at = Date.now();
       await this.store.updateTaskInstances(key.dagId, key.runId, [
         { taskId: key.taskId, state: "running", startDate: new Date(at).toISOString(), pid: event.pid, hostname: event.hostname },
@@ -490,6 +549,8 @@ export class Scheduler {
     const instances = this.store.taskInstances(key.dagId, key.runId);
     const current = instances.find((ti) => ti.taskId === key.taskId);
     if (!current || current.tryNumber !== key.tryNumber) return;
+    // Someone marked it (success, failed, skipped) while it ran: their state stands, as in Airflow.
+    if (!isActive(current.state)) return;
     if (event.result.xcoms.length > 0) await this.store.setXComs(key.dagId, key.runId, key.taskId, event.result.xcoms);
     const snapshot = Object.fromEntries(instances.map((ti) => [ti.taskId, ti]));
     const now = this.now();

@@ -5,7 +5,8 @@ import { createApp } from "../web/app.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
 import { StoreReadModel } from "./readModel.js";
 import { schedulerSettingsOf } from "./settings.js";
-import type { SchedulerStore } from "./schedulerStore.js";
+import type { FileStore } from "../persistence/fileStore.js";
+import { fileSharedSettings } from "../persistence/sharedSettings.js";
 
 export interface StandaloneOptions {
   host: string;
@@ -41,9 +42,10 @@ export function mailSettingsOf(config: KitelabConfig, statusPageUrl: string): Ma
 export async function startStandalone(
   config: KitelabConfig,
   options: StandaloneOptions,
-  openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>,
+  openStore: (config: KitelabConfig) => Promise<FileStore>,
 ): Promise<RunningStandalone> {
-  const running = await startScheduler(config, openStore);
+  let store: FileStore | undefined;
+  const running = await startScheduler(config, async (opened) => (store = await openStore(opened)));
   const token = ensureApiToken(config);
   const base = `/${options.baseUrl.replace(/^https?:\/\/[^/]+/, "").replace(/^\/+|\/+$/g, "")}/`.replace(/^\/\/$/, "/");
   // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
@@ -67,7 +69,11 @@ export async function startStandalone(
         setPaused: (dagId, paused) => running.scheduler.setPaused(dagId, paused),
         clear: (dagId, runId, taskIds) => running.scheduler.clear(dagId, runId, taskIds),
         backfill: (dagId, start, end, conf) => running.scheduler.backfill(dagId, start, end, conf),
+        setRunState: (dagId, runId, state) => running.scheduler.setRunState(dagId, runId, state),
+        setTaskInstanceState: (dagId, runId, taskIds, state) => running.scheduler.setTaskInstanceState(dagId, runId, taskIds, state),
+        setNote: (dagId, runId, taskId, note) => running.scheduler.setNote(dagId, runId, taskId, note),
       },
+      shared: fileSharedSettings(store!),
       baseUrl: base,
       token,
       exposeReads: config.webserver.exposeReads,

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import type { DagSummary } from "./ports.js";
 import { isoWithOffset } from "../templating/context.js";
@@ -16,6 +17,33 @@ export function airflowDate(iso: string | undefined): string | null {
   return isoWithOffset(date);
 }
 
+/**
+ * The token `GET /dagSources/{file_token}` takes: the DAG file's path, base64url-encoded.
+ * It grants nothing by itself: the source route serves only files that hold a known DAG.
+ */
+export function fileTokenOf(fileloc: string): string {
+  return Buffer.from(fileloc, "utf8").toString("base64url");
+}
+
+export function filelocOfToken(token: string): string {
+  return Buffer.from(token, "base64url").toString("utf8");
+}
+
+/** Airflow's `TimeDelta` object for a duration in milliseconds. */
+export function timeDeltaJson(ms: number) {
+  const totalSeconds = Math.floor(ms / 1000);
+  return { __type: "TimeDelta", days: Math.floor(totalSeconds / 86_400), seconds: totalSeconds % 86_400, microseconds: (ms % 1000) * 1000 };
+}
+
+/** The Unix user tasks run as: Kitelab's workers are this process's children. */
+const UNIXNAME = (() => {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? "");
+  }
+})();
+
 export function dagJson(summary: DagSummary, hasImportErrors: boolean) {
   const dag = summary.dag;
   const owners = [...new Set(dag.tasks.map((task) => task.owner).filter((owner) => owner !== ""))];
@@ -33,7 +61,7 @@ export function dagJson(summary: DagSummary, hasImportErrors: boolean) {
     pickle_id: null,
     default_view: "grid",
     fileloc: dag.fileloc,
-    file_token: null,
+    file_token: fileTokenOf(dag.fileloc),
     owners,
     description: dag.description ?? null,
     schedule_interval: dag.schedule === null ? null : { __type: "CronExpression", value: dag.schedule },
@@ -47,6 +75,7 @@ export function dagJson(summary: DagSummary, hasImportErrors: boolean) {
     next_dagrun_data_interval_start: null,
     next_dagrun_data_interval_end: null,
     next_dagrun_create_after: airflowDate(summary.nextRunAfter),
+    max_consecutive_failed_dag_runs: 0,
   };
 }
 
@@ -58,14 +87,16 @@ export function dagDetailsJson(summary: DagSummary, hasImportErrors: boolean) {
     catchup: dag.catchup ?? false,
     concurrency: dag.maxActiveTasks ?? 16,
     dag_run_timeout: null,
+    dataset_expression: null,
     doc_md: dag.doc ?? null,
     start_date: airflowDate(dag.startDate),
     end_date: airflowDate(dag.endDate),
     is_paused_upon_creation: dag.isPausedUponCreation ?? null,
+    last_parsed: null,
     orientation: "LR",
     params: dag.params,
     render_template_as_native_obj: false,
-    template_searchpath: null,
+    template_search_path: null,
     timezone: dag.timezone,
   };
 }
@@ -74,17 +105,31 @@ export function taskJson(task: DagSummary["dag"]["tasks"][number]) {
   return {
     task_id: task.taskId,
     task_display_name: task.taskId,
-    class_ref: { class_name: task.operator, module_path: null },
+    // Kitelab's operators are all exported by the `kitelab` package.
+    class_ref: { class_name: task.operator, module_path: "kitelab" },
     owner: task.owner,
-    downstream_task_ids: task.downstreamIds,
+    start_date: null,
+    end_date: null,
     trigger_rule: task.triggerRule,
+    extra_links: [],
+    depends_on_past: false,
+    is_mapped: false,
+    wait_for_downstream: false,
     retries: task.retries,
-    retry_delay: { __type: "TimeDelta", days: 0, seconds: Math.floor(task.retryDelayMs / 1000), microseconds: (task.retryDelayMs % 1000) * 1000 },
-    retry_exponential_backoff: task.retryExponentialBackoff,
+    queue: "default",
+    executor: null,
     pool: task.pool,
     pool_slots: task.poolSlots,
+    execution_timeout: task.executionTimeoutMs === undefined ? null : timeDeltaJson(task.executionTimeoutMs),
+    retry_delay: timeDeltaJson(task.retryDelayMs),
+    retry_exponential_backoff: task.retryExponentialBackoff,
+    priority_weight: 1,
+    weight_rule: "downstream",
+    ui_color: "#fff",
+    ui_fgcolor: "#000",
+    template_fields: [],
+    downstream_task_ids: task.downstreamIds,
     doc_md: task.doc ?? null,
-    is_mapped: false,
   };
 }
 
@@ -103,17 +148,17 @@ export function dagRunJson(run: DagRunRecord) {
     state: run.state,
     external_trigger: run.externalTrigger,
     conf: run.conf,
-    note: null,
+    note: run.note ?? null,
   };
 }
 
-export function taskInstanceJson(ti: TaskInstanceRecord, run: DagRunRecord | undefined, operator: string | undefined) {
+export function taskInstanceJson(ti: TaskInstanceRecord, run: DagRunRecord, operator: string | undefined) {
   return {
     task_id: ti.taskId,
     task_display_name: ti.taskId,
     dag_id: ti.dagId,
     dag_run_id: ti.runId,
-    execution_date: airflowDate(run?.logicalDate),
+    execution_date: airflowDate(run.logicalDate),
     start_date: airflowDate(ti.startDate),
     end_date: airflowDate(ti.endDate),
     duration: ti.durationMs === undefined ? null : ti.durationMs / 1000,
@@ -123,23 +168,25 @@ export function taskInstanceJson(ti: TaskInstanceRecord, run: DagRunRecord | und
     map_index: -1,
     max_tries: Math.max(0, ti.maxTries - 1),
     hostname: ti.hostname ?? "",
-    unixname: null,
+    unixname: UNIXNAME,
     pool: ti.pool ?? "default_pool",
     pool_slots: 1,
     queue: "default",
-    priority_weight: null,
+    priority_weight: 1,
     operator: operator ?? null,
     queued_when: null,
     pid: ti.pid ?? null,
+    executor: null,
     executor_config: "{}",
     sla_miss: null,
+    rendered_map_index: null,
     rendered_fields: {},
     trigger: null,
     triggerer_job: null,
-    note: null,
+    note: ti.note ?? null,
   };
 }
 
-export function taskInstanceReference(ti: TaskInstanceRecord, run: DagRunRecord | undefined) {
-  return { task_id: ti.taskId, dag_id: ti.dagId, dag_run_id: ti.runId, execution_date: airflowDate(run?.logicalDate) };
+export function taskInstanceReference(ti: TaskInstanceRecord, run: DagRunRecord) {
+  return { task_id: ti.taskId, dag_id: ti.dagId, dag_run_id: ti.runId, execution_date: airflowDate(run.logicalDate) };
 }

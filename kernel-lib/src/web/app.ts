@@ -7,7 +7,7 @@ import { TASK_INSTANCE_STATES } from "../states.js";
 import { apiRouter } from "./api.js";
 import { healthOf } from "./health.js";
 import { pageRouter } from "./pages.js";
-import type { ReadModel, SchedulerControl } from "./ports.js";
+import type { ReadModel, SchedulerControl, SharedSettings } from "./ports.js";
 import { HttpError, problemOf } from "./problems.js";
 import { createGuard } from "./security.js";
 import { assetFolder, loadViews, type PageModel, type Views } from "./views.js";
@@ -32,6 +32,8 @@ export interface OutboxView {
 export interface WebDeps {
   read: ReadModel;
   control: SchedulerControl;
+  /** Variables, Connections and pools (`/api/v1/variables`, `/connections`, `/pools`). */
+  shared: SharedSettings;
   /**
    * The path the app is reached under, such as `/` or `/user/alice/kitelab/` (a full URL is
    * reduced to its path). Every link, redirect, form action and asset URL starts with it.

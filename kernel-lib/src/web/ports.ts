@@ -1,6 +1,7 @@
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
-import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type { MarkableRunState, MarkableTaskState } from "../engine/markState.js";
+import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, VariableRecord, XComRecord } from "../records.js";
 import type { DagRunState } from "../states.js";
 
 /**
@@ -50,6 +51,31 @@ export interface SchedulerControl {
   trigger(dagId: string, request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string }): Promise<DagRunRecord>;
   setPaused(dagId: string, paused: boolean): Promise<void>;
   clear(dagId: string, runId: string, taskIds?: string[]): Promise<number>;
+  /** Airflow's "mark run as"; resolves with the run as it then is. */
+  setRunState(dagId: string, runId: string, state: MarkableRunState): Promise<DagRunRecord>;
+  /** Airflow's "mark task instance as"; resolves with the instances that changed. */
+  setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]>;
+  /** A note on a run (`taskId` undefined) or on one of its task instances. */
+  setNote(dagId: string, runId: string, taskId: string | undefined, note: string): Promise<void>;
   /** Kitelab's addition: backfill runs for every interval with a logical date in [start, end]. */
   backfill?(dagId: string, start: Date, end: Date, conf?: Record<string, unknown>): Promise<DagRunRecord[]>;
+}
+
+/**
+ * Variables, Connections and pools, as the API reads and changes them. They live apart from
+ * the scheduler's state (shared.json), so the CLI and the API change them while it runs.
+ * Values and passwords come in plain text: the API decides what it shows.
+ */
+export interface SharedSettings {
+  variables(): VariableRecord[];
+  setVariable(variable: VariableRecord): Promise<void>;
+  /** False when there was no such Variable. */
+  deleteVariable(key: string): Promise<boolean>;
+  connections(): ConnectionRecord[];
+  setConnection(connection: ConnectionRecord): Promise<void>;
+  deleteConnection(connId: string): Promise<boolean>;
+  /** Every pool, `default_pool` first. */
+  pools(): PoolRecord[];
+  setPool(pool: PoolRecord): Promise<void>;
+  deletePool(name: string): Promise<boolean>;
 }

@@ -9,7 +9,9 @@ import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../../src/rec
 import { taskLogPath } from "../../src/scheduler/logPaths.js";
 import type { DagRunState, TaskInstanceState } from "../../src/states.js";
 import { createApp, type OutboxView, type WebDeps } from "../../src/web/app.js";
-import type { DagSummary, Page, ReadModel, RunQuery, SchedulerControl } from "../../src/web/ports.js";
+import type { DagSummary, Page, ReadModel, RunQuery, SchedulerControl, SharedSettings } from "../../src/web/ports.js";
+import { patchesForRunState, patchesForTaskState, type MarkableRunState, type MarkableTaskState } from "../../src/engine/markState.js";
+import type { ConnectionRecord, PoolRecord, VariableRecord } from "../../src/records.js";
 
 /** A task as tests describe it: an id and the ids it depends on. */
 export interface FakeTask {
@@ -191,6 +193,37 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     return cleared.length;
   }
 
+  async setRunState(dagId: string, runId: string, state: MarkableRunState): Promise<DagRunRecord> {
+    this.throwIfAsked();
+    const run = this.run(dagId, runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    this.applyPatches(dagId, runId, patchesForRunState(this.taskInstances(dagId, runId), state, this.clock));
+    run.state = state;
+    return { ...run };
+  }
+
+  async setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]> {
+    this.throwIfAsked();
+    const patches = patchesForTaskState(this.taskInstances(dagId, runId), new Set(taskIds), state, this.clock);
+    this.applyPatches(dagId, runId, patches);
+    return this.taskInstances(dagId, runId).filter((ti) => patches.some((patch) => patch.taskId === ti.taskId));
+  }
+
+  async setNote(dagId: string, runId: string, taskId: string | undefined, note: string): Promise<void> {
+    this.throwIfAsked();
+    const run = this.run(dagId, runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    if (taskId === undefined) run.note = note;
+    else for (const ti of this.instances.get(key(dagId, runId)) ?? []) if (ti.taskId === taskId) ti.note = note;
+  }
+
+  private applyPatches(dagId: string, runId: string, patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>): void {
+    for (const ti of this.instances.get(key(dagId, runId)) ?? []) {
+      const patch = patches.find((candidate) => candidate.taskId === ti.taskId);
+      if (patch) Object.assign(ti, patch);
+    }
+  }
+
   private throwIfAsked(): void {
     const error = this.failNext;
     this.failNext = undefined;
@@ -221,6 +254,25 @@ function instance(run: DagRunRecord, taskId: string, state: TaskInstanceState): 
   };
 }
 
+/** Variables, Connections and pools in memory, `default_pool` included. */
+export function memorySharedSettings(): SharedSettings {
+  const variables = new Map<string, VariableRecord>();
+  const connections = new Map<string, ConnectionRecord>();
+  const pools = new Map<string, PoolRecord>([["default_pool", { name: "default_pool", slots: 128, description: "Default pool" }]]);
+  const remove = <T>(table: Map<string, T>) => async (id: string) => table.delete(id);
+  return {
+    variables: () => [...variables.values()],
+    setVariable: async (variable) => void variables.set(variable.key, { ...variable }),
+    deleteVariable: remove(variables),
+    connections: () => [...connections.values()],
+    setConnection: async (connection) => void connections.set(connection.connId, { ...connection }),
+    deleteConnection: remove(connections),
+    pools: () => [...pools.values()],
+    setPool: async (pool) => void pools.set(pool.name, { ...pool }),
+    deletePool: remove(pools),
+  };
+}
+
 /** A fake outbox with one message. */
 export function fakeOutbox(): OutboxView {
   const messages = [{ id: "msg-1", subject: "Run succeeded: ml_pipeline", to: ["teacher@example.org"], date: "2024-03-01T12:00:05Z", status: "written" }];
@@ -243,6 +295,7 @@ export async function startWebApp(options: Partial<WebDeps> & { world?: FakeKite
   const app = createApp({
     read: world,
     control: world,
+    shared: memorySharedSettings(),
     baseUrl: "/",
     token: "s3cret-token",
     exposeReads: true,

@@ -4,6 +4,7 @@ import { openSchedulerStore, openStoreReader } from "../../persistence/index.js"
 import { startStandalone, type RunningStandalone } from "../../scheduler/standalone.js";
 import { ensureApiToken } from "../../scheduler/process.js";
 import { createApp } from "../../web/app.js";
+import { fileSharedSettings } from "../../persistence/sharedSettings.js";
 import { StoreReadModel } from "../../scheduler/readModel.js";
 import { schedulerSettingsOf } from "../../scheduler/settings.js";
 import { version } from "../../version.js";
@@ -54,7 +55,8 @@ export function registerSchedulerCommands(program: Command): void {
       };
       const app = createApp({
         read: new StoreReadModel(store, schedulerSettingsOf(config)),
-        control: { trigger: refuse, setPaused: refuse, clear: refuse },
+        control: { trigger: refuse, setPaused: refuse, clear: refuse, setRunState: refuse, setTaskInstanceState: refuse, setNote: refuse },
+        shared: fileSharedSettings(store),
         baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/",
         token: ensureApiToken(config),
         exposeReads: config.webserver.exposeReads,
