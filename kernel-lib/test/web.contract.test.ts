@@ -81,7 +81,7 @@ describe("the API against Airflow's OpenAPI document", () => {
     await waitFor("the DAGs to be parsed", async () => {
       const { body } = await call("GET", "/dags", 200);
       return body.total_entries === 3 ? true : undefined;
-    });
+    }, 120_000);
   });
 
   after(async () => {
