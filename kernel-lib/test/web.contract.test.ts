@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { airflowContract, type Verdict } from "./helpers/airflowContract.js";
+import { CONTRACT_DAGS } from "./helpers/contractDags.js";
 import { startStandaloneProcess, type StandaloneProcess } from "./helpers/standaloneProcess.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
@@ -23,22 +24,6 @@ export const SERVED_OPERATIONS = [
   "get_import_errors", "get_import_error", "get_dag_warnings", "get_health", "get_version",
 ];
 
-const DAGS = {
-  "etl.ts": `import { DAG, BashOperator } from "kitelab";
-export const dag = new DAG({ dagId: "contract_etl", description: "Extract then report", tags: ["contract"], schedule: "@daily", startDate: "2030-01-01T00:00:00Z" });
-const extract = dag.task("extract", async () => ({ rows: 3 }));
-extract.then(new BashOperator({ dag, taskId: "report", bashCommand: "echo report" }));
-`,
-  "fail.ts": `import { DAG, TaskError } from "kitelab";
-export const dag = new DAG({ dagId: "contract_fail" });
-dag.task("boom", async () => { throw new TaskError("the source is down"); });
-`,
-  "slow.ts": `import { DAG } from "kitelab";
-export const dag = new DAG({ dagId: "contract_slow" });
-dag.task("wait", async () => { await new Promise((resolve) => setTimeout(resolve, 120_000)); });
-`,
-  "broken.ts": `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "contract_broken" ;\n`,
-};
 
 interface Answer {
   status: number;
@@ -76,7 +61,7 @@ describe("the API against Airflow's OpenAPI document", () => {
 
   before(async () => {
     check = await airflowContract();
-    for (const [name, source] of Object.entries(DAGS)) home.writeDag(name, source);
+    for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
     kitelab = await startStandaloneProcess(home.home);
     await waitFor("the DAGs to be parsed", async () => {
       const { body } = await call("GET", "/dags", 200);
