@@ -55,6 +55,21 @@ describe("defining a DAG", () => {
     assert.match(error.message, /DAG 'dupes'/);
   });
 
+  it("refuses ids too long for the log folder they name, at definition", () => {
+    assert.doesNotThrow(() => new DAG({ dagId: "d".repeat(248) }));
+    assert.match(definitionError(() => new DAG({ dagId: "d".repeat(249) })).message, /is 249 characters long; the limit is 248 \(it names a log folder/);
+    const dag = new DAG({ dagId: "long_tasks" });
+    assert.doesNotThrow(() => dag.task("t".repeat(247), () => 1));
+    assert.match(definitionError(() => dag.task("t".repeat(248), () => 1)).message, /the limit is 247/);
+  });
+
+  it("refuses ids that would name another folder: '.', '..' and any '..'", () => {
+    assert.match(definitionError(() => new DAG({ dagId: ".." })).message, /contains "\.\."/);
+    assert.match(definitionError(() => new DAG({ dagId: "." })).message, /is "\." or contains/);
+    assert.match(definitionError(() => new DAG({ dagId: "etl..v2" })).message, /for example "etl\.v2"/);
+    assert.doesNotThrow(() => new DAG({ dagId: "etl.v2" }));
+  });
+
   it("refuses ids with invalid characters and suggests a valid one", () => {
     assert.match(definitionError(() => new DAG({ dagId: "my dag!" })).message, /contains a space, "!".*"my_dag_"/);
     const dag = new DAG({ dagId: "ids" });

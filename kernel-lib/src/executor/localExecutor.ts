@@ -1,10 +1,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serializeError } from "../errors.js";
 import type { AttemptResult } from "../runtime/attempt.js";
+import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup } from "./attemptProcesses.js";
 import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
 import { attemptId, isWorkerMessage, type AttemptKey, type ExecutorEvent, type ParentToWorker, type TaskJob, type WorkerToParent } from "./protocol.js";
 
@@ -18,12 +20,20 @@ export interface LocalExecutorOptions {
   workerMaxOldSpaceMb?: number;
   /** @default "LocalExecutor" */
   name?: string;
+  /**
+   * Marks every process the workers and their tasks start (the Kitelab home). On start,
+   * processes carrying this mark are a crashed scheduler's orphans and are killed first.
+   * @default a fresh id (nothing to reap)
+   */
+  processOwner?: string;
 }
 
 interface Worker {
   child: ChildProcess;
   ready: boolean;
   job?: TaskJob;
+  /** Task code left it in doubt: it takes no more jobs and is replaced. */
+  retiring?: boolean;
   killTimer?: NodeJS.Timeout;
   cancelReason?: string;
 }
@@ -41,15 +51,19 @@ export class LocalExecutor implements Executor {
   private readonly listeners: Array<(event: ExecutorEvent) => void> = [];
   private stopping = false;
   private readonly host = hostname();
+  private readonly owner: string;
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
       throw new Error(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
     }
     this.name = options.name ?? "LocalExecutor";
+    this.owner = options.processOwner ?? `executor-${process.pid}-${randomUUID()}`;
   }
 
   async start(): Promise<void> {
+    const reaped = await reapOrphans(this.owner);
+    if (reaped.length > 0) process.stderr.write(`kitelab: killed ${reaped.length} process(es) left by an earlier scheduler's tasks (pids ${reaped.join(", ")})\n`);
     const readiness: Promise<void>[] = [];
     for (let index = 0; index < this.options.parallelism; index += 1) readiness.push(this.spawnWorker());
     await Promise.all(readiness);
@@ -58,7 +72,7 @@ export class LocalExecutor implements Executor {
   get freeSlots(): number {
     if (this.stopping) return 0;
     let free = 0;
-    for (const worker of this.workers) if (!worker.job) free += 1;
+    for (const worker of this.workers) if (!worker.job && !worker.retiring) free += 1;
     return free;
   }
 
@@ -67,7 +81,8 @@ export class LocalExecutor implements Executor {
   }
 
   submit(job: TaskJob): void {
-    const worker = [...this.workers].find((candidate) => candidate.ready && !candidate.job) ?? [...this.workers].find((candidate) => !candidate.job);
+    const idle = [...this.workers].filter((candidate) => !candidate.job && !candidate.retiring);
+    const worker = idle.find((candidate) => candidate.ready) ?? idle[0];
     if (!worker || this.stopping) throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
     worker.job = job;
     if (worker.ready) this.post(worker, { type: "run", job });
@@ -110,6 +125,9 @@ export class LocalExecutor implements Executor {
       execArgv: ["--import", tsxLoader, `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "json",
+      // Its own process group: the worker and what its tasks start end together, by group.
+      detached: true,
+      env: { ...process.env, [OWNER_ENV]: this.owner },
     });
     const worker: Worker = { child, ready: false };
     this.workers.add(worker);
@@ -129,6 +147,9 @@ export class LocalExecutor implements Executor {
         this.workers.delete(worker);
         if (worker.killTimer) clearTimeout(worker.killTimer);
         const job = worker.job;
+        // Whatever the worker or its attempt started dies with it.
+        if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+        if (job) killAttemptLeftovers({ [OWNER_ENV]: this.owner, [ATTEMPT_ENV]: attemptId(job.key) });
         if (job) {
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
           const message = worker.cancelReason
@@ -155,6 +176,10 @@ export class LocalExecutor implements Executor {
         const reason = worker.cancelReason;
         worker.cancelReason = undefined;
         worker.job = undefined;
+        if (message.retire) {
+          worker.retiring = true;
+          this.post(worker, { type: "shutdown" });
+        }
         const result = reason && message.result.outcome.kind === "failed" ? { ...message.result, error: { name: "TaskTimeoutError", message: reason } } : message.result;
         this.emit({ type: "finished", key: job.key, result });
         return;

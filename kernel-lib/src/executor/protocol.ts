@@ -41,7 +41,8 @@ export type ParentToWorker =
 export type WorkerToParent =
   | { type: "ready"; pid: number }
   | { type: "started"; attemptId: string; pid: number }
-  | { type: "finished"; attemptId: string; result: AttemptResult }
+  /** `retire`: task code left this worker in doubt (a late throw); replace it. */
+  | { type: "finished"; attemptId: string; result: AttemptResult; retire?: boolean }
   | { type: "service-request"; requestId: number; attemptId: string; method: ServiceMethod; args: unknown };
 
 /** What an executor reports back to the scheduler. */

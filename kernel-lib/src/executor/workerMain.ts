@@ -3,7 +3,8 @@
  * time, caches imported DAG files (re-imported when they change), writes the attempt's
  * output to its log file and reports the result to the parent over IPC.
  */
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { appendFileSync, closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { inspect } from "node:util";
 import { registerKitelabResolver } from "../loader/register.js";
@@ -13,21 +14,38 @@ import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
 import { secretsMasker } from "../util/secrets.js";
+import { ATTEMPT_ENV, killAttemptLeftovers, ownershipEnv, signalGroup } from "./attemptProcesses.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 registerKitelabResolver();
 applyConfiguredTaskDefaultsFromEnv();
 
-// When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.
-process.on("disconnect", () => process.exit(1));
+/** Ends everything the running attempt started, then this worker's whole process group (itself included). */
+function endOwnedProcesses(): void {
+  if (current) killAttemptLeftovers({ ...ownershipEnv(), [ATTEMPT_ENV]: current.id });
+  else killAttemptLeftovers({});
+}
+
+// When the parent dies (even by SIGKILL), the IPC channel closes: the worker and every
+// process its attempt started end with it, so a command cannot run on beside its retry.
+process.on("disconnect", () => {
+  endOwnedProcesses();
+  signalGroup(process.pid, "SIGKILL");
+  process.exit(1);
+});
 
 const imports = new Map<string, Promise<DagFileImport>>();
 const pendingServices = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextRequestId = 1;
-let current: { id: string; controller: AbortController } | undefined;
+let current: { id: string; controller: AbortController; failLate: (error: unknown) => void } | undefined;
 
 function send(message: WorkerToParent): void {
-  process.send?.(message);
+  try {
+    process.send?.(message);
+  } catch (error) {
+    // The parent is gone (the disconnect handler ends this worker) or the message is not JSON.
+    originalStderr(`kitelab worker: cannot send ${message.type}: ${serializeError(error).message}\n`);
+  }
 }
 
 async function loadDagFile(file: string): Promise<DagFileImport> {
@@ -35,6 +53,9 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
   if (!imports.has(key)) imports.set(key, importDagFile(file));
   return imports.get(key)!;
 }
+
+/** The worker's own stderr (the scheduler's terminal), whatever an attempt's capture does to process.stderr. */
+const originalStderr = ((write) => (text: string): void => void write(text))(process.stderr.write.bind(process.stderr));
 
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
 function captureOutput(fd: number, mask: (text: string) => string): () => void {
@@ -70,12 +91,49 @@ function requestService(id: string, method: ServiceMethod, args: unknown): Promi
   });
 }
 
+/** Log files of recent attempts, so a late throw lands in the log of the attempt that threw. */
+const recentLogs = new Map<string, string>();
+function rememberLog(id: string, logPath: string): void {
+  recentLogs.set(id, logPath);
+  if (recentLogs.size > 64) recentLogs.delete(recentLogs.keys().next().value!);
+}
+
+/** Which attempt's code is running: kept across its timers and promises, so a late throw names its author. */
+const attemptScope = new AsyncLocalStorage<string>();
+
+/** Set when task code left the worker in doubt (a late throw): it finishes its attempt and is replaced. */
+let retire = false;
+
+function failedResult(error: unknown): AttemptResult {
+  return { outcome: { kind: "failed" }, xcoms: [], error: serializeError(error) };
+}
+
 async function run(job: TaskJob): Promise<void> {
   const id = attemptId(job.key);
+  let result: AttemptResult;
+  try {
+    result = await attemptScope.run(id, () => runLogged(job, id));
+  } catch (error) {
+    // Even a failure outside the task (its log folder cannot be made) is the attempt's outcome.
+    result = failedResult(error);
+  }
+  current = undefined;
+  killAttemptLeftovers({ ...ownershipEnv(), [ATTEMPT_ENV]: id });
+  delete process.env[ATTEMPT_ENV];
+  send({ type: "finished", attemptId: id, result: wireSafe(result), retire: retire || undefined });
+}
+
+async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
   const controller = new AbortController();
-  current = { id, controller };
-  mkdirSync(dirname(job.logPath), { recursive: true });
-  const fd = openSync(job.logPath, "a");
+  let failLate: (error: unknown) => void = () => {};
+  const late = new Promise<AttemptResult>((resolve) => {
+    failLate = (error) => resolve(failedResult(error));
+  });
+  current = { id, controller, failLate };
+  process.env[ATTEMPT_ENV] = id;
+  rememberLog(id, job.logPath);
+  mkdirSync(dirname(job.logPath), { recursive: true, mode: 0o700 });
+  const fd = openSync(job.logPath, "a", 0o600);
   const mask = secretsMasker(job.request.variables, job.request.connections);
   const log = fileLogger(fd, mask);
   const restore = captureOutput(fd, mask);
@@ -92,18 +150,58 @@ async function run(job: TaskJob): Promise<void> {
       triggerDagRun: (request) => requestService(id, "triggerDagRun", request) as ReturnType<TaskServices["triggerDagRun"]>,
       sendEmail: (message) => requestService(id, "sendEmail", message) as ReturnType<TaskServices["sendEmail"]>,
     };
-    result = await runAttempt(dag.getTask(job.key.taskId), job.request, { log, services, signal: controller.signal });
+    result = await Promise.race([runAttempt(dag.getTask(job.key.taskId), job.request, { log, services, signal: controller.signal }), late]);
     log.info(`Attempt ended: ${result.outcome.kind}`);
   } catch (error) {
     log.error(serializeError(error).message);
-    result = { outcome: { kind: "failed" }, xcoms: [], error: serializeError(error) };
+    result = failedResult(error);
   } finally {
     restore();
     closeSync(fd);
-    current = undefined;
   }
-  send({ type: "finished", attemptId: id, result });
+  return result;
 }
+
+/** A result that survives JSON: a value that cannot (a BigInt, a cycle) becomes a clear failure. */
+function wireSafe(result: AttemptResult): AttemptResult {
+  try {
+    JSON.stringify(result);
+    return result;
+  } catch (error) {
+    const problem = (error as Error).message;
+    if (result.error) {
+      return { outcome: { kind: "failed" }, xcoms: [], error: { name: String(result.error.name), message: `${String(result.error.message)} (the error could not be sent as JSON: ${problem})` } };
+    }
+    return {
+      outcome: { kind: "failed", unrecoverable: true },
+      xcoms: [],
+      error: { name: "XComTooLargeError", message: `the task's result is not JSON-serializable (${problem}); return plain data (objects, arrays, strings, numbers)` },
+    };
+  }
+}
+
+/** Task code threw after its promise settled, or from a timer: blame the attempt that threw. */
+function onStrayError(kind: string, error: unknown): void {
+  const owner = attemptScope.getStore();
+  const text = `${kind} in task code: ${serializeError(error).message}`;
+  retire = true;
+  if (owner !== undefined && current?.id === owner) {
+    current.failLate(Object.assign(new Error(text), { name: "TaskError" }));
+    return;
+  }
+  const logPath = owner === undefined ? undefined : recentLogs.get(owner);
+  const line = `[${new Date().toISOString()}] ERROR - ${text} (after this attempt had ended; the worker was replaced so that it cannot harm the next task)\n`;
+  try {
+    if (logPath) appendFileSync(logPath, line);
+    else originalStderr(line);
+  } catch {
+    originalStderr(line);
+  }
+}
+
+
+process.on("uncaughtException", (error) => onStrayError("Uncaught exception", error));
+process.on("unhandledRejection", (reason) => onStrayError("Unhandled rejection", reason));
 
 process.on("message", (message: unknown) => {
   if (!isParentMessage(message)) return;
@@ -127,13 +225,10 @@ function handle(message: ParentToWorker): void {
       return;
     }
     case "shutdown":
+      endOwnedProcesses();
       process.exit(0);
   }
 }
 
-// A task's stray promise rejection must not kill the worker silently: it fails nothing but is logged.
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`Unhandled rejection in task code: ${serializeError(reason).message}\n`);
-});
 
 send({ type: "ready", pid: process.pid });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { SkipTask, TaskError } from "../errors.js";
+import { ownProcessGroup, ownershipEnv, releaseProcessGroup } from "../executor/attemptProcesses.js";
 import { BaseOperator, type BaseOperatorOptions } from "../dag/baseOperator.js";
 import type { TaskContext } from "../dag/context.js";
 
@@ -58,9 +59,13 @@ export class BashOperator extends BaseOperator {
       AIRFLOW_CTX_LOGICAL_DATE: context.logical_date.toISOString(),
       AIRFLOW_CTX_TRY_NUMBER: String(context.try_number),
       ...this.env,
+      // The attempt's marks, even with appendEnv false: the command belongs to this attempt.
+      ...ownershipEnv(),
     };
-    // detached: the command gets its own process group, so a timeout kills its children too.
+    // detached: the command gets its own process group, so a timeout kills its children too;
+    // the group is registered with the attempt, so it also ends when the worker does.
     const child = spawn("bash", ["-c", this.bashCommand], { cwd: this.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== undefined) ownProcessGroup(child.pid);
     let lastLine: string | undefined;
     const forward = (stream: NodeJS.ReadableStream, write: (line: string) => void) => {
       let pending = "";
@@ -105,6 +110,7 @@ export class BashOperator extends BaseOperator {
     signal.removeEventListener("abort", onAbort);
     if (killTimer) clearTimeout(killTimer);
     killGroup("SIGKILL");
+    if (child.pid !== undefined) releaseProcessGroup(child.pid);
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new TaskError("The command was stopped");
     if (code === this.skipOnExitCode) throw new SkipTask(`the command exited with code ${code}`);
     if (code !== 0) {

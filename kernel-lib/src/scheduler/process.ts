@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";
 import { LocalExecutor } from "../executor/localExecutor.js";
@@ -22,7 +22,8 @@ function executorFor(config: KitelabConfig, parallelism: number, serviceHandler:
       serviceHandler,
     });
   }
-  return new LocalExecutor({ parallelism, name: config.core.executor, serviceHandler });
+  // One owner per home: at start, processes left by this home's crashed scheduler are ended.
+  return new LocalExecutor({ parallelism, name: config.core.executor, serviceHandler, processOwner: resolve(config.home) });
 }
 
 /** Reads the API token from config, or from `$KITELAB_HOME/api_token`, generating it (mode 0600) on first start. */
