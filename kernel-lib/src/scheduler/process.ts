@@ -11,6 +11,7 @@ import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import { Scheduler } from "./scheduler.js";
 import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
+import { realClock, type Clock } from "../clock/clock.js";
 
 /** The executor `[core] executor` names. */
 function executorFor(config: KitelabConfig, parallelism: number, serviceHandler: ServiceHandler): Executor {
@@ -49,7 +50,11 @@ export interface RunningScheduler {
  * Starts the scheduler side of `kitelab scheduler` / `standalone`: config file, store
  * (single writer), worker pool, DAG processor. The caller adds the web server and signals.
  */
-export async function startScheduler(config: KitelabConfig, openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>): Promise<RunningScheduler> {
+export async function startScheduler(
+  config: KitelabConfig,
+  openStore: (config: KitelabConfig) => Promise<SchedulerStore & { close?(): Promise<void> }>,
+  clock: Clock = realClock(),
+): Promise<RunningScheduler> {
   ensureConfigFile(config.home);
   useConfiguredTaskDefaults(config);
   mkdirSync(config.core.dagsFolder, { recursive: true });
@@ -58,7 +63,7 @@ export async function startScheduler(config: KitelabConfig, openStore: (config: 
   const settings = schedulerSettingsOf(config);
   let scheduler: Scheduler | undefined;
   const executor = executorFor(config, settings.parallelism, (...args) => scheduler!.serviceHandler(...args));
-  scheduler = new Scheduler(store, executor, settings);
+  scheduler = new Scheduler(store, executor, settings, clock);
   await executor.start();
   await scheduler.start();
   const running = scheduler;

@@ -16,6 +16,7 @@ import type { AttemptResult } from "../runtime/attempt.js";
 import type { OutgoingEmail, TaskServices } from "../dag/context.js";
 import { runIdFor } from "../runtime/runIds.js";
 import { admitTasks, type Candidate } from "./admission.js";
+import { realClock, type Clock } from "../clock/clock.js";
 import { taskLogPath } from "./logPaths.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 
@@ -87,9 +88,18 @@ export class Scheduler {
     private readonly store: SchedulerStore,
     private readonly executor: Executor,
     private readonly settings: SchedulerSettings,
-    private readonly now: () => Date = () => new Date(),
+    /** Decides which scheduled runs are due and a manual run's logical date; all else is real time. */
+    readonly clock: Clock = realClock(),
   ) {
     this.executor.onEvent((event) => this.enqueue(() => this.onExecutorEvent(event)));
+    this.stopWatchingClock = clock.onChange(() => this.kick());
+  }
+
+  private readonly stopWatchingClock: () => void;
+
+  /** Real time, for everything but the timetable: heartbeats, task starts and ends, retries, timeouts. */
+  private now(): Date {
+    return new Date();
   }
 
   /** The handler the executor uses for task service requests (trigger a DAG). */
@@ -133,6 +143,7 @@ export class Scheduler {
   /** Stops scheduling; running attempts get `graceMs`, then are recorded as failed or up for retry. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
+    this.stopWatchingClock();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.processor?.stop();
@@ -145,7 +156,7 @@ export class Scheduler {
     return this.enqueue(async () => {
       const dag = this.requireDag(dagId);
       const runType = request.runType ?? "manual";
-      let logicalDate = request.logicalDate ?? this.now();
+      let logicalDate = request.logicalDate ?? this.clock.now();
       // "Now" twice in the same millisecond (a script triggering in a loop): the next millisecond.
       while (request.logicalDate === undefined && request.runId === undefined && this.store.getRun(dagId, runIdFor(runType, logicalDate))) {
         logicalDate = new Date(logicalDate.getTime() + 1);
@@ -319,13 +330,16 @@ export class Scheduler {
   /** One scheduling pass over every DAG and active run. */
   private async pass(): Promise<void> {
     if (this.stopped) return;
+    const scheduleNow = this.clock.now();
     const now = this.now();
-    let nextWake = Number.POSITIVE_INFINITY;
+    // Run creation is due on the scheduler's clock; everything else wakes on real time.
+    let nextDueRun = Number.POSITIVE_INFINITY;
     for (const status of this.store.dagStatuses()) {
       if (status.isPaused || !status.isActive) continue;
       const dag = this.store.getDag(status.dagId);
-      if (dag) nextWake = Math.min(nextWake, await this.createDueRuns(dag, status.lastAutomatedInterval, now));
+      if (dag) nextDueRun = Math.min(nextDueRun, await this.createDueRuns(dag, status.lastAutomatedInterval, scheduleNow));
     }
+    let nextWake = Number.isFinite(nextDueRun) ? Date.now() + this.clock.realDelayUntil(nextDueRun) : Number.POSITIVE_INFINITY;
     const candidates: Candidate[] = [];
     let priority = 0;
     for (const run of this.store.activeRuns()) {
