@@ -9,6 +9,7 @@ import { registerTaskCommands } from "./commands/tasks.js";
 import { registerSchedulerCommands } from "./commands/scheduler.js";
 import { registerPoolCommands } from "./commands/pools.js";
 import { registerWorkerCommand } from "./commands/worker.js";
+import { registerClockCommands } from "./commands/clock.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerPoolCommands(program);
   registerWorkerCommand(program);
+  registerClockCommands(program);
   return program;
 }
 

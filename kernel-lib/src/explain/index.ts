@@ -20,3 +20,11 @@ export function explainFromStore(store: SchedulerStore, dagId: string, options: 
   if (!facts.dag && facts.importErrors.length === 0) return undefined;
   return explainDag(facts);
 }
+
+/** Explains DAGs from a store at the clock's time: what the web server and the API use. */
+export function storeExplainer(store: SchedulerStore, options: Omit<ExplainOptions, "now" | "runId">, clockNow: () => Date) {
+  return {
+    explain: (dagId: string, asked: { runId?: string; now?: Date } = {}) =>
+      explainFromStore(store, dagId, { ...options, now: asked.now ?? clockNow(), runId: asked.runId }),
+  };
+}

@@ -7,6 +7,10 @@ import { StoreReadModel } from "./readModel.js";
 import { schedulerSettingsOf } from "./settings.js";
 import type { FileStore } from "../persistence/fileStore.js";
 import { fileSharedSettings } from "../persistence/sharedSettings.js";
+import type { SchedulerStore } from "./schedulerStore.js";
+import { isManualClock, realClock, type Clock } from "../clock/clock.js";
+import { storeExplainer } from "../explain/index.js";
+import type { ClockControl } from "../web/ports.js";
 
 export interface StandaloneOptions {
   host: string;
@@ -14,6 +18,13 @@ export interface StandaloneOptions {
   baseUrl: string;
   /** Serve the web pages (standalone) or not (scheduler alone). */
   web: boolean;
+  /**
+   * The scheduler's clock (`--clock`): real time unless a teacher asks for another.
+   * @default realClock()
+   */
+  clock?: Clock;
+  /** Where clock moves are logged. @default stderr */
+  log?: (line: string) => void;
 }
 
 export interface RunningStandalone extends RunningScheduler {
@@ -45,7 +56,8 @@ export async function startStandalone(
   openStore: (config: KitelabConfig) => Promise<FileStore>,
 ): Promise<RunningStandalone> {
   let store: FileStore | undefined;
-  const running = await startScheduler(config, async (opened) => (store = await openStore(opened)));
+  const clock = options.clock ?? realClock();
+  const running = await startScheduler(config, async (opened) => (store = await openStore(opened)), clock);
   const token = ensureApiToken(config);
   const base = `/${options.baseUrl.replace(/^https?:\/\/[^/]+/, "").replace(/^\/+|\/+$/g, "")}/`.replace(/^\/\/$/, "/");
   // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
@@ -63,7 +75,7 @@ export async function startStandalone(
   if (options.web) {
     const settings = schedulerSettingsOf(config);
     const app = createApp({
-      read: new StoreReadModel(running.store, settings),
+      read: new StoreReadModel(running.store, settings, () => clock.now()),
       control: {
         trigger: (dagId, request) => running.scheduler.trigger(dagId, request),
         setPaused: (dagId, paused) => running.scheduler.setPaused(dagId, paused),
@@ -81,6 +93,8 @@ export async function startStandalone(
       logFolder: config.logging.baseLogFolder,
       statusDagId: config.webserver.statusDagId || undefined,
       outbox: { list: () => listOutbox(config.home), read: (id) => readOutboxMessage(config.home, id) },
+      explainer: storeExplainer(running.store, { settings, heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 }, () => clock.now()),
+      clock: clockControl(clock, options.log ?? ((line) => process.stderr.write(`${line}\n`))),
       onError: (error) => process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     });
     server = await new Promise<Server>((resolve, reject) => {
@@ -107,6 +121,20 @@ export async function startStandalone(
       await running.stop(graceMs);
       detach();
       await notifier.close(5000);
+    },
+  };
+}
+
+/** The clock as the web server shows and moves it; every move is logged. */
+export function clockControl(clock: Clock, log: (line: string) => void): ClockControl {
+  return {
+    info: () => clock.info(),
+    advance(ms) {
+      if (!isManualClock(clock)) throw new Error(`the ${clock.mode} clock moves by itself`);
+      const from = clock.now().toISOString();
+      const to = clock.advance(ms).toISOString();
+      log(`clock: advanced from ${from} to ${to} (manual clock)`);
+      return clock.info();
     },
   };
 }

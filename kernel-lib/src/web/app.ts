@@ -7,7 +7,8 @@ import { TASK_INSTANCE_STATES } from "../states.js";
 import { apiRouter } from "./api.js";
 import { healthOf } from "./health.js";
 import { pageRouter } from "./pages.js";
-import type { ReadModel, SchedulerControl, SharedSettings } from "./ports.js";
+import type { ClockControl, Explainer, ReadModel, SchedulerControl, SharedSettings } from "./ports.js";
+import { explainApiRouter } from "./explainApi.js";
 import { HttpError, problemOf } from "./problems.js";
 import { createGuard } from "./security.js";
 import { assetFolder, loadViews, type PageModel, type Views } from "./views.js";
@@ -53,6 +54,10 @@ export interface WebDeps {
   /** The DAG whose last run `/` reports (`[webserver] status_dag_id`); empty or absent for all DAGs. */
   statusDagId?: string;
   outbox?: OutboxView;
+  /** "Why isn't it running?" on the DAG and task pages and at `/api/v1/dags/{id}/explain`. */
+  explainer?: Explainer;
+  /** The scheduler's clock, shown on every page; absent means real time. */
+  clock?: ClockControl;
   /** @default () => new Date() */
   now?: () => Date;
   /** Told about unexpected errors (the response shows no detail of them). @default console.error */
@@ -100,6 +105,7 @@ export function createApp(deps: WebDeps): express.Express {
       csrf: guard.csrfToken,
       nav,
       hasOutbox: deps.outbox !== undefined,
+      clock: deps.clock?.info(),
     }),
     url: (segments, query) => {
       const path = base + segments.map((segment) => encodeURIComponent(segment)).join("/");
@@ -128,6 +134,7 @@ export function createApp(deps: WebDeps): express.Express {
     res.status(healthy ? 200 : 503).json(report);
   });
 
+  app.use("/api/v1", explainApiRouter(context));
   app.use("/api/v1", apiRouter(context));
   app.use(pageRouter(context));
 

@@ -12,6 +12,7 @@ import type { DagSummary } from "./ports.js";
 import { HttpError, messageOf } from "./problems.js";
 import { checkPathParam } from "./security.js";
 import { stateLabel } from "./views.js";
+import type { Explanation, Reason } from "../explain/explain.js";
 
 /** Runs per page of a DAG's run history. */
 export const RUNS_PER_PAGE = 25;
@@ -86,9 +87,11 @@ export function pageRouter(context: AppContext): Router {
     const tryNumber = positiveIntegerQuery(req, "try") ?? tries;
     const chunk = await readTaskLog(deps.logFolder, { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber }, undefined);
     const runUrl = context.url(["dags", run.dagId], { run_id: run.runId });
+    const explanation = taskExplanation(context, run, ti.taskId);
     render(res, "log", `${ti.taskId} log`, "dags", {
       run,
       ti,
+      explanation,
       tryNumber,
       runHref: runUrl,
       dagHref: context.url(["dags", run.dagId]),
@@ -267,6 +270,19 @@ function taskRows(context: AppContext, run: DagRunRecord, summary: DagSummary | 
   }));
 }
 
+/** The reasons of one run's tasks, each on its row. */
+function withWaitingReasons<T extends { taskId: string }>(rows: T[], explanation: Explanation | undefined, runId: string): Array<T & { waiting?: Reason }> {
+  return rows.map((row) => ({ ...row, waiting: explanation?.reasons.find((reason) => reason.runId === runId && reason.taskId === row.taskId) }));
+}
+
+/** "Why isn't this task running?": the DAG-wide reasons and this task's own, when anything holds it. */
+function taskExplanation(context: AppContext, run: DagRunRecord, taskId: string): Explanation | undefined {
+  const explanation = context.deps.explainer?.explain(run.dagId, { runId: run.runId });
+  if (!explanation) return undefined;
+  const reasons = explanation.reasons.filter((reason) => reason.taskId === undefined ? run.state === "queued" || reason.code === "no_scheduler" : reason.runId === run.runId && reason.taskId === taskId);
+  return reasons.length > 0 ? { ...explanation, reasons } : undefined;
+}
+
 function orderedInstances(instances: TaskInstanceRecord[], summary: DagSummary | undefined): TaskInstanceRecord[] {
   const order = new Map((summary?.dag.tasks ?? []).map((task, index) => [task.taskId, index]));
   return [...instances].sort((a, b) => (order.get(a.taskId) ?? Infinity) - (order.get(b.taskId) ?? Infinity) || a.taskId.localeCompare(b.taskId));
@@ -335,6 +351,7 @@ function dagPageModel(context: AppContext, summary: DagSummary, req: Request, ex
   } catch (error) {
     graphError = messageOf(error);
   }
+  const explanation = context.deps.explainer?.explain(dag.dagId, { runId: selected?.runId });
   const pageHref = (number: number) => context.url(["dags", dag.dagId], { page: number === 1 ? undefined : number, run_id: runParam });
   return {
     dag,
@@ -354,7 +371,8 @@ function dagPageModel(context: AppContext, summary: DagSummary, req: Request, ex
     selectedDurationMs: selected ? durationBetween(selected.startDate, selected.endDate) : undefined,
     statusHref: selected ? context.url(["dags", dag.dagId, "runs", selected.runId, "status.json"]) : undefined,
     clearAction: selected ? context.url(["dags", dag.dagId, "runs", selected.runId, "clear"]) : undefined,
-    tasks: selected ? taskRows(context, selected, summary) : [],
+    tasks: selected ? withWaitingReasons(taskRows(context, selected, summary), explanation, selected.runId) : [],
+    explanation,
     runs: history.items.map((run) => ({
       ...run,
       href: context.url(["dags", dag.dagId], { run_id: run.runId, page: page === 1 ? undefined : page }),

@@ -3,6 +3,8 @@ import type { ImportProblem } from "../dagbag/importFile.js";
 import type { MarkableRunState, MarkableTaskState } from "../engine/markState.js";
 import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, VariableRecord, XComRecord } from "../records.js";
 import type { DagRunState } from "../states.js";
+import type { ClockInfo } from "../clock/clock.js";
+import type { Explanation } from "../explain/explain.js";
 
 /**
  * What the web server reads and asks for. The scheduler process implements these over its
@@ -79,3 +81,17 @@ export interface SharedSettings {
   setPool(pool: PoolRecord): Promise<void>;
   deletePool(name: string): Promise<boolean>;
 }
+
+/** "Why isn't it running?": the scheduler's explanation of a DAG, and of one run's tasks when asked. */
+export interface Explainer {
+  /** Undefined when nothing is known of the DAG (no DAG, no import error naming it). */
+  explain(dagId: string, options?: { runId?: string; now?: Date }): Explanation | undefined;
+}
+
+/** The scheduler's clock, as the pages show it and `POST /api/v1/clock` moves it. */
+export interface ClockControl {
+  info(): ClockInfo;
+  /** Moves a manual clock forward by `ms` (the API refuses before calling it for any other clock). */
+  advance(ms: number): ClockInfo;
+}
+

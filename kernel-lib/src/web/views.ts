@@ -5,6 +5,7 @@ import Handlebars from "handlebars";
 import { STATE_STYLES } from "../graph/palette.js";
 import { TASK_INSTANCE_STATES } from "../states.js";
 import { formatDuration } from "../util/duration.js";
+import type { ClockInfo } from "../clock/clock.js";
 
 /**
  * The page templates (`views/*.hbs`, partials in `views/partials/`) on a private Handlebars
@@ -26,6 +27,8 @@ export interface PageModel {
   csrf: string;
   nav: "dags" | "status" | "outbox" | "none";
   hasOutbox: boolean;
+  /** The scheduler's clock; a moved one is shown on every page. */
+  clock?: ClockInfo;
 }
 
 /** The folder holding this module's views and static files, also when running from `dist/`. */

@@ -6,6 +6,7 @@ import { loadDagForCli } from "../dagSource.js";
 import { cliConfig, dagLookupFolders } from "../cliConfig.js";
 import { openStoreReader } from "../../persistence/index.js";
 import { registerDagStateCommands } from "./dagState.js";
+import { registerExplainCommand } from "./explain.js";
 
 /** `kitelab dags ...`: the commands that work on DAG definitions and runs. */
 export function registerDagCommands(program: Command): Command {
@@ -54,6 +55,7 @@ export function registerDagCommands(program: Command): Command {
     });
 
   registerDagStateCommands(dags);
+  registerExplainCommand(dags);
   return dags;
 }
 

@@ -12,6 +12,8 @@ import { loadCliConfig } from "./config.js";
 import { CliError } from "../output.js";
 import { removeEndpoint, runningScheduler, writeEndpoint } from "../schedulerClient.js";
 import { isProcessAlive } from "../../util/processes.js";
+import { parseClockSpec } from "../../clock/clock.js";
+import { storeExplainer } from "../../explain/index.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -24,12 +26,15 @@ export function registerSchedulerCommands(program: Command): void {
     .option("--host <host>", "address to listen on (default: [webserver] web_server_host, 127.0.0.1)")
     .option("--base-url <path>", "path prefix the pages are served under, e.g. /user/alice/kitelab/")
     .option("--take-over-notebook-scheduler", "stop a scheduler that a notebook started for this home, and serve instead (the JupyterLab Launcher uses this)")
-    .action(async (options: { port?: string; host?: string; baseUrl?: string; takeOverNotebookScheduler?: boolean }, command: Command) => {
+    .option("--clock <clock>", "for teaching: accelerated:FACTOR (accelerated:3600 makes one real second an hour) or manual (moved by `kitelab clock advance 1d`), optionally @START such as manual@2024-01-01", "real")
+    .action(async (options: { port?: string; host?: string; baseUrl?: string; takeOverNotebookScheduler?: boolean; clock: string }, command: Command) => {
       const config = loadCliConfig(command);
       const port = parsePort(options.port ?? String(config.webserver.webServerPort));
       const host = options.host ?? config.webserver.webServerHost;
+      const clock = parseClockSpec(options.clock);
+      if (!clock.ok) throw new CliError(clock.error);
       if (options.takeOverNotebookScheduler) await takeOverNotebookScheduler(config.home);
-      await runUntilSignal(config, { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true }, true);
+      await runUntilSignal(config, { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true, clock: clock.value }, true);
     });
 
   program
@@ -57,6 +62,7 @@ export function registerSchedulerCommands(program: Command): void {
         read: new StoreReadModel(store, schedulerSettingsOf(config)),
         control: { trigger: refuse, setPaused: refuse, clear: refuse, setRunState: refuse, setTaskInstanceState: refuse, setNote: refuse },
         shared: fileSharedSettings(store),
+        explainer: storeExplainer(store, { settings: schedulerSettingsOf(config), heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 }, () => new Date()),
         baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/",
         token: ensureApiToken(config),
         exposeReads: config.webserver.exposeReads,
@@ -124,6 +130,11 @@ async function runUntilSignal(config: Parameters<typeof startStandalone>[0], opt
     process.stdout.write(`  Home:         ${config.home}\n  DAGs folder:  ${config.core.dagsFolder}${config.core.loadExamples ? " (+ examples)" : ""}\n`);
     process.stdout.write(`  ${dagCount} DAG(s) listed${errors > 0 ? `, ${errors} import error(s): see the status page or kitelab dags list-import-errors` : ""}\n`);
     process.stdout.write(`  API token:    in ${config.home}/api_token (kitelab info shows it)\n  Stop with Ctrl-C.\n`);
+    const clock = running.scheduler.clock;
+    if (clock.mode !== "real") {
+      process.stdout.write(`  Clock:        ${clock.info().description}; scheduler time is now ${clock.now().toISOString()}\n`);
+      process.stderr.write(`\nNOTE: the scheduler runs on a teaching clock (--clock ${clock.mode}): runs are created in scheduler time, not real time.\n\n`);
+    }
   } else {
     process.stdout.write(`Kitelab scheduler running (pid ${process.pid}); API at ${running.url}; Ctrl-C stops it\n`);
   }
