@@ -34,6 +34,8 @@ export type { TaskInstanceState, DagRunState, DagRunType } from "./states.js";
 export type { DagRunRecord, TaskInstanceRecord, XComRecord, ConnectionRecord, VariableRecord } from "./records.js";
 export { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "./runtime/inProcessRun.js";
 export type { Duration } from "./util/duration.js";
+export type { Explanation, Reason, ReasonCode, RunJson } from "./explain/explain.js";
+export type { ClockInfo, ClockMode } from "./clock/clock.js";
 export * from "./ml/index.js";
 export * from "./hooks/index.js";
 export * from "./connections/index.js";

@@ -20,6 +20,10 @@ import {
 } from "./apiRecords.js";
 import { escapeHtml, show } from "./display.js";
 import { stopScheduler } from "./schedulerStop.js";
+import type { ClockInfo } from "../clock/clock.js";
+import type { Explanation } from "../explain/explain.js";
+import { toMilliseconds } from "../util/duration.js";
+import { clockView, explanationView } from "./explainViews.js";
 import { dagsView, importErrorsView, logView, noteView, runsView, shortDate, stateBadge, summarized, taskInstancesView, type View } from "./views.js";
 
 /** How to find and talk to the running scheduler. */
@@ -413,6 +417,39 @@ export class SchedulerClient {
       ),
     );
     return summarized(info, `${info.page} (${state ?? "no run yet"})`);
+  }
+
+  /**
+   * "Why isn't my DAG running?": the scheduler's reasons, in the order they block, shown as
+   * a short list. `now` asks as of another instant of the scheduler's clock.
+   * @example await kitelab.explain("lab1_hello")
+   */
+  async explain(dagId: string, options: { now?: Date | string } = {}): Promise<Explanation> {
+    checkId(dagId, "dagId");
+    const now = options.now === undefined ? "" : `?now=${encodeURIComponent(isoDate(options.now, "now"))}`;
+    const explanation = await this.request<Explanation>("GET", `/dags/${encodeURIComponent(dagId)}/explain${now}`);
+    this.display(explanationView(explanation));
+    const codes = explanation.reasons.map((reason) => reason.code);
+    return summarized(explanation, `${dagId}: ${explanation.blocked ? "blocked" : "not blocked"}${codes.length > 0 ? ` (${codes.join(", ")})` : ""}`);
+  }
+
+  /** The scheduler's clock: real, accelerated or manual, and its time. */
+  async clock(): Promise<ClockInfo> {
+    const info = await this.request<ClockInfo>("GET", "/clock");
+    this.display(clockView(info));
+    return summarized(info, `clock ${info.mode}: ${info.now}`);
+  }
+
+  /**
+   * Moves a manual clock forward (the scheduler must run with `--clock manual`, as
+   * `startScheduler({ clock: "manual" })` starts it); the runs that become due are created at once.
+   * @example await kitelab.advanceClock("1d")
+   */
+  async advanceClock(duration: string | number): Promise<ClockInfo> {
+    if (toMilliseconds(duration, "duration") <= 0) throw new ValidationError(`Expected \`duration\` to be positive, such as "1d" or "6h", got ${describeValue(duration)}`);
+    const info = await this.request<ClockInfo>("POST", "/clock", { advance: duration });
+    this.display(clockView(info));
+    return summarized(info, `clock ${info.mode}: ${info.now}`);
   }
 
   /** The scheduler's `/health` answer, shown as one line. */

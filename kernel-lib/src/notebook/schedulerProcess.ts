@@ -10,6 +10,7 @@ import { SchedulerClient, type ConnectOptions } from "./client.js";
 import { stopScheduler } from "./schedulerStop.js";
 import { escapeHtml, show } from "./display.js";
 import { summarized } from "./views.js";
+import { parseClockSpec } from "../clock/clock.js";
 
 export interface StartSchedulerOptions extends Omit<ConnectOptions, "url"> {
   /** The status page's port; 0 picks a free one. @default 0 */
@@ -18,6 +19,13 @@ export interface StartSchedulerOptions extends Omit<ConnectOptions, "url"> {
   timeoutMs?: number;
   /** The `kitelab` command as program and arguments. @default see {@link kitelabCommand} */
   command?: readonly string[];
+  /**
+   * A teaching clock (`kitelab standalone --clock`): `"accelerated:3600"` (one real second
+   * is an hour of scheduler time) or `"manual"` (moved by `advanceClock("1d")`), each
+   * optionally `@START` such as `"manual@2024-01-01"`.
+   * @default "real"
+   */
+  clock?: string;
 }
 
 export interface KitelabCliOptions {
@@ -68,7 +76,20 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
   const client = new SchedulerClient({ ...options, home });
+  if (options.clock !== undefined) {
+    const parsed = typeof options.clock === "string" ? parseClockSpec(options.clock) : undefined;
+    if (!parsed?.ok) throw new ValidationError(`Expected \`clock\` to be "real", "accelerated:FACTOR" or "manual" (optionally @START), got ${describeValue(options.clock)}${parsed && !parsed.ok ? `: ${parsed.error}` : ""}`);
+  }
   const existing = runningScheduler(home);
+  if (existing && options.clock !== undefined) {
+    const running = await client.request<{ mode: string }>("GET", "/clock");
+    const wanted = options.clock.split(/[:@]/)[0];
+    if (running.mode !== wanted) {
+      throw new KitelabError(
+        `A Kitelab scheduler already runs for ${home} (pid ${existing.pid}) on the ${running.mode} clock, not ${wanted}. Stop it first (\`await kitelab.stop()\`, or Ctrl-C where it runs), then start it again with clock "${options.clock}".`,
+      );
+    }
+  }
   if (existing) {
     client.display({
       html: `<div style="font-size:13px">A Kitelab scheduler already runs for <code>${escapeHtml(home)}</code> (pid ${existing.pid}) at <a href="${escapeHtml(existing.url)}" target="_blank">${escapeHtml(existing.url)}</a>: using it.</div>`,
@@ -84,7 +105,8 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   const started = Date.now();
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
-  const child = spawn(program, [...args, "standalone", "--port", String(port)], {
+  const clockArgs = options.clock !== undefined ? ["--clock", options.clock] : [];
+  const child = spawn(program, [...args, "standalone", "--port", String(port), ...clockArgs], {
     detached: true,
     stdio: ["ignore", out, out],
     env: { ...process.env, KITELAB_HOME: home, KITELAB_STARTED_BY: "notebook" },
