@@ -7,7 +7,6 @@ import { StoreReadModel } from "./readModel.js";
 import { schedulerSettingsOf } from "./settings.js";
 import type { FileStore } from "../persistence/fileStore.js";
 import { fileSharedSettings } from "../persistence/sharedSettings.js";
-import type { SchedulerStore } from "./schedulerStore.js";
 import { isManualClock, realClock, type Clock } from "../clock/clock.js";
 import { storeExplainer } from "../explain/index.js";
 import type { ClockControl } from "../web/ports.js";
