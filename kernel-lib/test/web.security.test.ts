@@ -68,6 +68,13 @@ describe("API writes need the token", () => {
     assert.equal((await trigger({ "X-Kitelab-Token": TOKEN })).status, 200);
   });
 
+  it("accepts the token as the password of Basic auth, as Airflow 2 scripts send it, and refuses a wrong one", async () => {
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    assert.equal((await trigger({ Authorization: basic("admin", TOKEN) })).status, 200);
+    assert.equal((await trigger({ Authorization: basic("admin", "admin") })).status, 403);
+    assert.equal((await trigger({ Authorization: `Basic ${Buffer.from(TOKEN).toString("base64")}` })).status, 403);
+  });
+
   it("guards PATCH and clearTaskInstances the same way", async () => {
     const patch = await fetch(`${app.url}/api/v1/dags/etl`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: '{"is_paused": true}' });
     assert.equal(patch.status, 401);

@@ -6,7 +6,8 @@ import { HttpError } from "./problems.js";
  * Who may do what (the trust model; README.md in this folder says more):
  * - The server binds to 127.0.0.1 by default, so "who can reach it" is the local user, or
  *   whoever the Jupyter server let through its own login when it is proxied.
- * - A request is *authenticated* by the API token in `Authorization: Bearer T` or
+ * - A request is *authenticated* by the API token in `Authorization: Bearer T`,
+ *   `Authorization: Basic` with T as the password (Airflow 2's basic auth, any user name) or
  *   `X-Kitelab-Token: T` (the JupyterLab proxy adds the latter), or by the session cookie
  *   that `/login?token=T` sets (HttpOnly, SameSite=Strict, its value an HMAC of the token).
  * - Reads (pages and GET API) are open when `exposeReads`, else need authentication.
@@ -108,8 +109,15 @@ function throwAuthFailure(auth: "token" | "cookie" | "none" | "wrong"): never {
 function tokenInHeaders(req: Request): string | undefined {
   const authorization = req.get("authorization");
   if (authorization !== undefined) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    return match ? match[1]!.trim() : "";
+    const bearer = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (bearer) return bearer[1]!.trim();
+    // Airflow 2's basic_auth backend, as scripts and its client send it: any user name, the token as password.
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
+    if (basic) {
+      const pair = Buffer.from(basic[1]!, "base64").toString("utf8");
+      return pair.includes(":") ? pair.slice(pair.indexOf(":") + 1) : "";
+    }
+    return "";
   }
   const header = req.get("x-kitelab-token");
   return header === undefined ? undefined : header.trim();
