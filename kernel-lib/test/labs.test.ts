@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { S3Hook } from "../src/index.js";
+import { MySqlHook, PostgresHook, S3Hook, SqliteHook } from "../src/index.js";
+import { mariaDbMissing, postgresMissing, startMariaDb, startPostgres } from "./helpers/servers/databases.js";
 import { motoMissing, startMoto } from "./helpers/servers/moto.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
@@ -137,12 +138,16 @@ describe("lab 4: database and master DAG", () => {
     assert.match(run.out, /Loaded 344 rows into penguins_raw/);
     assert.match(run.out, /344 raw rows, 11 dropped for missing values, 333 kept/);
 
-    const { openDatabase } = await import(lab("lab4-database-master-dag/lib/database.ts"));
-    const db = await openDatabase({ connId: "lab4_db", connType: "sqlite", host: dbFile });
-    assert.deepEqual(await db.listTables(), ["model_metrics", "penguins_raw", "penguins_test", "penguins_train", "scaler_stats"]);
-    assert.equal((await db.readTable("penguins_raw")).length, 344);
-    const metrics = (await db.readTable("model_metrics")) as Array<{ model: string; test_accuracy: number }>;
-    for (const metric of metrics) assert.ok(metric.test_accuracy > 0.9, `${metric.model}: ${metric.test_accuracy}`);
+    process.env.AIRFLOW_CONN_LAB4_DB = env.AIRFLOW_CONN_LAB4_DB;
+    try {
+      const db = new SqliteHook({ sqliteConnId: "lab4_db" });
+      assert.deepEqual(await db.getRecords("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"), [["model_metrics"], ["penguins_raw"], ["penguins_test"], ["penguins_train"], ["scaler_stats"]]);
+      assert.deepEqual(await db.getFirst("SELECT COUNT(*) FROM penguins_raw"), [344]);
+      assert.deepEqual(await db.getFirst("SELECT COUNT(*) FROM penguins_raw WHERE sex = 'NA'"), [11], "the raw table keeps the CSV's NA");
+      for (const [model, accuracy] of (await db.getRecords("SELECT model, test_accuracy FROM model_metrics")) as Array<[string, number]>) assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
+    } finally {
+      delete process.env.AIRFLOW_CONN_LAB4_DB;
+    }
 
     const modelsDir = join(home, "labs", "lab4", "models");
     const { createInferenceApp } = await import(lab("lab4-database-master-dag/api/server.ts"));
@@ -169,6 +174,35 @@ describe("lab 4: database and master DAG", () => {
       server.close();
     }
   });
+
+  const servers = {
+    postgres: { missing: postgresMissing, start: startPostgres, hook: () => new PostgresHook({ postgresConnId: "lab4_db" }) },
+    mysql: { missing: mariaDbMissing, start: startMariaDb, hook: () => new MySqlHook({ mysqlConnId: "lab4_db" }) },
+  };
+  for (const [connType, server] of Object.entries(servers)) {
+    it(`runs unchanged on ${connType === "mysql" ? "MariaDB (a mysql connection)" : "Postgres"}: only the connection lab4_db changes`, { skip: server.missing() }, async () => {
+      const database = await server.start();
+      try {
+        const uri = `${connType}://${database.login}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${database.schema}`;
+        const run = kitelab(["dags", "test", lab("lab4-database-master-dag/dags/lab4_penguins.ts"), "--dag-id", "lab4_master"], { env: { AIRFLOW_CONN_LAB4_DB: uri } });
+        assert.equal(run.code, 0, run.err + run.out);
+        assert.match(run.out, new RegExp(`Connected to lab4_db: ${connType} 127.0.0.1 .* with ${connType === "mysql" ? "MySqlHook" : "PostgresHook"}`));
+        assert.match(run.out, /344 raw rows, 11 dropped for missing values, 333 kept/);
+        assert.doesNotMatch(run.out + run.err, new RegExp(database.password), "the password never reaches a log");
+        process.env.AIRFLOW_CONN_LAB4_DB = uri;
+        try {
+          const db = server.hook();
+          assert.equal(Number((await db.getFirst("SELECT COUNT(*) FROM penguins_raw"))![0]), 344);
+          assert.equal(Number((await db.getFirst("SELECT COUNT(*) FROM penguins_train"))![0]) + Number((await db.getFirst("SELECT COUNT(*) FROM penguins_test"))![0]), 333);
+          for (const [model, accuracy] of (await db.getRecords("SELECT model, test_accuracy FROM model_metrics")) as Array<[string, number]>) assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
+        } finally {
+          delete process.env.AIRFLOW_CONN_LAB4_DB;
+        }
+      } finally {
+        await database.stop();
+      }
+    });
+  }
 
   it("every step DAG is manual-only without catch-up", async () => {
     const module = await import(lab("lab4-database-master-dag/dags/lab4_penguins.ts"));
