@@ -31,7 +31,7 @@ function checkNode() {
 
 function npmPackages() {
   const name = "npm packages";
-  const inputs = [inRepo("package-lock.json"), inRepo("package.json"), inRepo("kernel-lib", "package.json")];
+  const inputs = [inRepo("package-lock.json"), inRepo("package.json"), inRepo("kernel-lib", "package.json"), inRepo("labs", "package.json")];
   const hash = hashInputs(inputs);
   const hasNodeModules = fs.existsSync(paths.nodeModules);
   if (hasNodeModules && readStamp(paths.npmStamp) === hash) {

@@ -17,7 +17,6 @@ import {
   PETROL_FEATURES,
   PETROL_TARGET,
   r2Score,
-  RandomForestRegressor,
   readCsv,
   S3Hook,
   toMatrix,
@@ -25,6 +24,7 @@ import {
   trainTestSplit,
   type TaskContext,
 } from "kitelab";
+import { RandomForestRegression } from "ml-random-forest";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab3", "work");
 
@@ -69,17 +69,23 @@ const train = dag.task("train_random_forest", async (context) => {
   const rows = await readCsv(datasetPath);
   const features = [...PETROL_FEATURES];
   const { train: trainRows, test } = trainTestSplit(rows, { testSize: 0.25, seed: Number(params.seed) });
-  const forest = new RandomForestRegressor({
+  // ml.js's random forest (ml-random-forest): bootstrap samples, each tree on all features, as scikit-learn's regressor.
+  const forest = new RandomForestRegression({
     nEstimators: Number(params.n_estimators),
-    maxDepth: Number(params.max_depth),
+    treeOptions: { maxDepth: Number(params.max_depth) },
+    maxFeatures: 1.0,
+    replacement: true,
+    useSampleBagging: true,
+    noOOB: true,
     seed: Number(params.seed),
-  }).fit(toMatrix(trainRows, features), toVector(trainRows, PETROL_TARGET));
+  });
+  forest.train(toMatrix(trainRows, features), toVector(trainRows, PETROL_TARGET));
   const predicted = forest.predict(toMatrix(test, features));
   const actual = toVector(test, PETROL_TARGET);
   const metrics = { r2: r2Score(actual, predicted), mae: meanAbsoluteError(actual, predicted), trainRows: trainRows.length, testRows: test.length };
   await mkdir(dirname(modelPath), { recursive: true });
-  await writeFile(modelPath, JSON.stringify({ features, target: PETROL_TARGET, metrics, model: forest }));
-  log.info(`Random forest of ${forest.size} trees: R² ${metrics.r2.toFixed(3)}, MAE ${metrics.mae.toFixed(1)} on ${test.length} held-out rows`);
+  await writeFile(modelPath, JSON.stringify({ features, target: PETROL_TARGET, metrics, library: "ml-random-forest", model: forest.toJSON() }));
+  log.info(`Random forest of ${Number(params.n_estimators)} trees: R² ${metrics.r2.toFixed(3)}, MAE ${metrics.mae.toFixed(1)} on ${test.length} held-out rows`);
   log.info(`Saved the model to ${modelPath}`);
   return { modelPath, ...metrics };
 });
