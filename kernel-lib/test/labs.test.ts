@@ -40,7 +40,7 @@ describe("lab 1: first DAGs and file IO", () => {
     const run = kitelab(["dags", "test", lab("lab1-first-dags/dags/lab1_train_predict.ts"), "2024-01-01T06:00:00Z"]);
     assert.equal(run.code, 0, run.err);
     const dir = join(run.home, "labs", "lab1");
-    assert.equal(json(join(dir, "model.json")).kind, "LinearRegression");
+    assert.equal(json(join(dir, "model.json")).name, "multivariateLinearRegression", "ml.js's linear regression, saved as its toJSON() writes it");
     const dated = readFileSync(join(dir, "predictions", "20240101-060000.csv"), "utf8");
     assert.equal(readFileSync(join(dir, "predictions", "latest.csv"), "utf8"), dated);
     const lines = dated.trim().split("\n");

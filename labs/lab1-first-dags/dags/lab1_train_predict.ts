@@ -9,7 +9,11 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DAG, LinearRegression, toMatrix, toVector, withIO, type CsvRow, type LinearRegressionJson } from "kitelab";
+import { DAG, toMatrix, toVector, withIO, type CsvRow } from "kitelab";
+import MultivariateLinearRegression from "ml-regression-multivariate-linear";
+
+/** The saved model: ml.js's linear regression as its own toJSON() writes it. */
+type SalesModel = ReturnType<MultivariateLinearRegression["toJSON"]>;
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab1");
 
@@ -42,14 +46,16 @@ function predictWithIO<Model>(predict: (model: Model, rows: CsvRow[]) => CsvRow[
 }
 
 /** The training function: plain code, no files, easy to test on its own. */
-function trainSalesModel(rows: CsvRow[]): LinearRegressionJson {
-  return new LinearRegression().fit(toMatrix(rows, ["temperature_c"]), toVector(rows, "sales")).toJSON();
+function trainSalesModel(rows: CsvRow[]): SalesModel {
+  // ml-regression-multivariate-linear (ml.js): least squares with an intercept; y is one column per output.
+  const sales = toVector(rows, "sales").map((value) => [value]);
+  return new MultivariateLinearRegression(toMatrix(rows, ["temperature_c"]), sales).toJSON();
 }
 
 /** The prediction function: a model and rows in, rows with a prediction out. */
-function predictSales(model: LinearRegressionJson, rows: CsvRow[]): CsvRow[] {
-  const predicted = LinearRegression.fromJSON(model).predict(toMatrix(rows, ["temperature_c"]));
-  return rows.map((row, index) => ({ ...row, predicted_sales: Math.round(predicted[index]!) }));
+function predictSales(model: SalesModel, rows: CsvRow[]): CsvRow[] {
+  const predicted = MultivariateLinearRegression.load(model).predict(toMatrix(rows, ["temperature_c"]));
+  return rows.map((row, index) => ({ ...row, predicted_sales: Math.round(predicted[index]![0]!) }));
 }
 
 const train = dag.task(
