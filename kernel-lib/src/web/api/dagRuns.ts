@@ -10,13 +10,16 @@ import { allRuns, control, dagOrAll, requireDag, requireRun } from "./lookups.js
 import {
   dateField,
   dateQuery,
-  integerOf,
+  formPage,
+  inRange,
   listQuery,
   objectBody,
   optionalBoolean,
   optionalStringList,
   pageOf,
   pagination,
+  type Range,
+  requiredNote,
   requiredString,
   sortedBy,
   stringQuery,
@@ -29,11 +32,6 @@ interface RunFilter {
   executionDate: Range;
   startDate: Range;
   endDate: Range;
-}
-
-interface Range {
-  gte?: Date;
-  lte?: Date;
 }
 
 const RUN_ORDERS: Record<string, (run: DagRunRecord) => string | undefined> = {
@@ -150,19 +148,6 @@ export function dagRunsRouter(context: AppContext): Router {
   return router;
 }
 
-/** The batch forms' `page_offset` and `page_limit`. */
-export function formPage(body: Record<string, unknown>): { limit: number; offset: number } {
-  const limit = integerOf(body, "page_limit") ?? 100;
-  if (limit < 1) throw new HttpError(400, `Expected \`page_limit\` to be a positive integer, got ${limit}.`);
-  return { limit: Math.min(limit, 100), offset: integerOf(body, "page_offset") ?? 0 };
-}
-
-/** A note as Airflow's setNote forms carry it: a string, possibly empty. */
-export function requiredNote(body: Record<string, unknown>): string {
-  if (typeof body.note !== "string") throw new HttpError(400, `\`note\` is required: send it as a string, got ${JSON.stringify(body.note) ?? "nothing"}.`);
-  return body.note;
-}
-
 function checkedStates(states: readonly string[]): string[] {
   for (const state of states) {
     if (!(DAG_RUN_STATES as readonly string[]).includes(state)) {
@@ -178,11 +163,4 @@ function filteredRuns(context: AppContext, filter: RunFilter): DagRunRecord[] {
     .flatMap((dagId) => (dagId === undefined || context.deps.read.dag(dagId) ? allRuns(context, dagId) : []))
     .filter((run) => filter.states.length === 0 || filter.states.includes(run.state))
     .filter((run) => inRange(run.logicalDate, filter.executionDate) && inRange(run.startDate, filter.startDate) && inRange(run.endDate, filter.endDate));
-}
-
-export function inRange(iso: string | undefined, range: Range): boolean {
-  if (range.gte === undefined && range.lte === undefined) return true;
-  if (iso === undefined) return false;
-  const at = Date.parse(iso);
-  return (range.gte === undefined || at >= range.gte.getTime()) && (range.lte === undefined || at <= range.lte.getTime());
 }

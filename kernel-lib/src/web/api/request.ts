@@ -168,3 +168,30 @@ export function updateMask(req: Request, body: Record<string, unknown>, changeab
   }
   return fields;
 }
+
+/** A closed date range of a list filter (`*_gte`, `*_lte`); either end may be open. */
+export interface Range {
+  gte?: Date;
+  lte?: Date;
+}
+
+/** True when `iso` lies in `range`; a missing date lies in no bounded range. */
+export function inRange(iso: string | undefined, range: Range): boolean {
+  if (range.gte === undefined && range.lte === undefined) return true;
+  if (iso === undefined) return false;
+  const at = Date.parse(iso);
+  return (range.gte === undefined || at >= range.gte.getTime()) && (range.lte === undefined || at <= range.lte.getTime());
+}
+
+/** The batch forms' `page_offset` and `page_limit`. */
+export function formPage(body: Record<string, unknown>): { limit: number; offset: number } {
+  const limit = integerOf(body, "page_limit") ?? API_MAX_LIMIT;
+  if (limit < 1) throw new HttpError(400, `Expected \`page_limit\` to be a positive integer, got ${limit}.`);
+  return { limit: Math.min(limit, API_MAX_LIMIT), offset: integerOf(body, "page_offset") ?? 0 };
+}
+
+/** A note as Airflow's setNote forms carry it: a string, possibly empty. */
+export function requiredNote(body: Record<string, unknown>): string {
+  if (typeof body.note !== "string") throw new HttpError(400, `\`note\` is required: send it as a string, got ${JSON.stringify(body.note) ?? "nothing"}.`);
+  return body.note;
+}

@@ -8,12 +8,13 @@ import { readTaskLog } from "../logs.js";
 import type { DagSummary } from "../ports.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { formPage, inRange, requiredNote } from "./dagRuns.js";
 import { allRuns, control, dagOrAll, operatorsOf, requireDag, requireRun, requireTaskInstance } from "./lookups.js";
 import {
   booleanQuery,
   dateField,
   dateQuery,
+  formPage,
+  inRange,
   listQuery,
   objectBody,
   optionalBoolean,
@@ -21,6 +22,7 @@ import {
   optionalStringList,
   pageOf,
   pagination,
+  requiredNote,
   requiredString,
   stringQuery,
 } from "./request.js";
