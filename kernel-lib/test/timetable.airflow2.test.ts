@@ -111,7 +111,7 @@ describe("Airflow 2 semantics: a run fires at the end of its data interval", () 
     });
   });
 
-  describe("a fixed interval (2h) counts from startDate, not from the clock", () => {
+  describe("a fixed interval (2h): with catchup it counts from startDate, without it from the Unix epoch", () => {
     const every2h = timetable({ schedule: "2h", startDate: at("2024-01-01T00:30Z") });
 
     it("with catchup", () => {
@@ -124,9 +124,21 @@ describe("Airflow 2 semantics: a run fires at the end of its data interval", () 
       assert.deepEqual(show(every2h.nextRun({ start: due[2]!.dataIntervalStart, end: due[2]!.dataIntervalEnd }, at("2024-01-01T06:45Z"))), run("2024-01-01T06:30Z", "2024-01-01T08:30Z"));
     });
 
-    it("without catchup, the latest complete interval on the same grid", () => {
+    it("without catchup, the latest complete interval counted from the epoch (Airflow's DeltaDataIntervalTimetable)", () => {
       const noCatchup = timetable({ schedule: "2h", startDate: at("2024-01-01T00:30Z"), catchup: false });
-      assert.deepEqual(noCatchup.dueRuns(null, at("2024-01-01T06:45Z"), 100).due.map(show), [run("2024-01-01T04:30Z", "2024-01-01T06:30Z")]);
+      assert.deepEqual(noCatchup.dueRuns(null, at("2024-01-01T06:45Z"), 100).due.map(show), [run("2024-01-01T04:00Z", "2024-01-01T06:00Z")]);
+    });
+
+    it("a 30m DAG started at 17:07 and looked at 20:07 gets 19:30-20:00, then 20:00-20:30", () => {
+      const halfHourly = timetable({ schedule: "30m", startDate: at("2024-05-01T17:07Z"), catchup: false });
+      const { due } = halfHourly.dueRuns(null, at("2024-05-01T20:07Z"), 100);
+      assert.deepEqual(due.map(show), [run("2024-05-01T19:30Z", "2024-05-01T20:00Z")]);
+      assert.deepEqual(show(halfHourly.nextRun({ start: due[0]!.dataIntervalStart, end: due[0]!.dataIntervalEnd }, at("2024-05-01T20:07Z"))), run("2024-05-01T20:00Z", "2024-05-01T20:30Z"));
+    });
+
+    it("without catchup, a start date later than the epoch-aligned interval is where the first run starts", () => {
+      const late = timetable({ schedule: "6h", startDate: at("2024-05-01T17:07Z"), catchup: false });
+      assert.deepEqual(late.dueRuns(null, at("2024-05-01T23:30Z"), 100).due.map(show), [run("2024-05-01T17:07Z", "2024-05-01T23:07Z")]);
     });
   });
 

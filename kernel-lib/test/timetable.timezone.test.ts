@@ -75,6 +75,25 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
     }
   }
 
+  for (const [timezone, month, start] of [
+    ["Australia/Sydney", "April 2024", "2024-03-31T13:00Z"],
+    ["America/New_York", "November 2024", "2024-11-01T04:00Z"],
+  ] as const) {
+    for (const semantics of ["airflow2", "airflow3"] as const) {
+      it(`${timezone}, ${month} (${semantics}): @hourly has one run per real hour, the repeated hour twice`, () => {
+        const timetable = createTimetable({ schedule: "@hourly", startDate: new Date(start), catchup: true, timezone, semantics });
+        if (!timetable.ok) throw new Error(timetable.error);
+        const now = new Date(new Date(start).getTime() + 30 * 24 * HOUR);
+        const due = timetable.value.dueRuns(null, now, 1000).due;
+        // 30 days of real hours: the month has 721 wall-clock hours, one of them twice.
+        assert.equal(due.length, semantics === "airflow2" ? 720 : 721);
+        for (let index = 1; index < due.length; index += 1) {
+          assert.equal(due[index]!.logicalDate.getTime() - due[index - 1]!.logicalDate.getTime(), HOUR, `run ${index} is one hour after run ${index - 1}`);
+        }
+      });
+    }
+  }
+
   it("the manual run's interval follows local midnight too", () => {
     const timetable = createTimetable({ schedule: "@daily", startDate: new Date("2024-01-01"), catchup: true, timezone: "Europe/Paris" });
     assert.ok(timetable.ok);

@@ -1,8 +1,9 @@
 /**
- * The scheduled instants of a schedule, walked forwards and backwards: a cron expression in
- * a time zone (through croner), or a fixed step anchored at the start date.
+ * The scheduled instants of a schedule, walked forwards and backwards as Airflow's
+ * timetables walk them: a cron expression in a time zone, or a fixed step.
  */
 import { Cron } from "croner";
+import { cronSets, previousMatch } from "./cronSets.js";
 import { offsetMinutes } from "./zonedTime.js";
 
 /** The instants a schedule fires at. Every method answers `null` past the calendar's reach. */
@@ -18,71 +19,82 @@ export interface Grid {
 }
 
 const MINUTE = 60_000;
-/** Wider than any DST change: a time this close to one is walked to from before it. */
-const DST_WINDOW = 3 * 60 * MINUTE;
-/** Far enough back to find the previous 29 February of `0 0 29 2 *` from any date. */
-const LONGEST_GAP = 40 * 366 * 86_400_000;
 
-/** Builds a grid over a valid five-field cron expression evaluated in `timezone`. */
+/**
+ * Builds the grid of a cron expression in `timezone` as Airflow's CronMixin computes it:
+ * croniter walks the wall-clock time, and the wall time it finds is placed back in the zone
+ * (a repeated wall time at its second occurrence, a skipped one moved forward by the gap).
+ * An expression whose hour field is `*` instead adds the wall-clock distance to the current
+ * instant, so every real hour of a repeated one is scheduled (Airflow's "fold hour" rule).
+ */
 export function cronGrid(expression: string, timezone: string): Grid {
-  // legacyMode: day of month and day of week combine with OR, as in Vixie cron and Airflow.
-  const cron = new Cron(expression, { timezone, paused: true, legacyMode: true });
-  const cronNext = (time: Date): Date | null => cron.nextRun(time);
-  const next = (time: Date): Date | null => {
-    const direct = cronNext(time);
-    const before = new Date(time.getTime() - DST_WINDOW);
-    if (offsetMinutes(before, timezone) === offsetMinutes(new Date(time.getTime() + DST_WINDOW), timezone)) return direct;
-    // croner reads wall-clock time: from inside a repeated hour (DST ends) it skips the
-    // times it reaches when walking through that hour. Walk from before the change instead,
-    // so that next() always follows the one sequence of instants the schedule fires at.
-    let walked = cronNext(before);
-    while (walked && walked.getTime() <= time.getTime()) walked = cronNext(walked);
-    return walked && (!direct || walked < direct) ? walked : direct;
+  const wallClock = wallClockCron(expression);
+  const coversEveryHour = expression.trim().split(/\s+/)[1] === "*";
+  const naive = (time: Date) => new Date(time.getTime() + offsetMinutes(time, timezone) * MINUTE);
+  const place = (current: Date, scheduledWall: Date | null): Date | null => {
+    if (!scheduledWall) return null;
+    if (coversEveryHour) return new Date(current.getTime() + (scheduledWall.getTime() - naive(current).getTime()));
+    return instantOfWallTimeLater(scheduledWall.getTime(), timezone);
   };
-  const atOrAfter = (time: Date): Date | null => next(new Date(time.getTime() - 1));
-  const isScheduled = (time: Date): boolean => atOrAfter(time)?.getTime() === time.getTime();
-
-  const prev = (time: Date): Date | null => {
-    const target = time.getTime();
-    let found: number | undefined;
-    for (let span = MINUTE; span <= LONGEST_GAP * 4; span *= 4) {
-      const candidate = atOrAfter(new Date(target - span));
-      if (candidate && candidate.getTime() < target) {
-        found = candidate.getTime();
-        break;
-      }
-    }
-    if (found === undefined) return null;
-    // The answer lies in [found, upper): walk forwards, halving the gap when it is wide.
-    let upper = target;
-    for (;;) {
-      const after = next(new Date(found));
-      if (!after || after.getTime() >= upper) return new Date(found);
-      found = after.getTime();
-      const middle = found + Math.floor((upper - found) / 2);
-      const inUpperHalf = atOrAfter(new Date(middle));
-      if (inUpperHalf && inUpperHalf.getTime() < upper) found = inUpperHalf.getTime();
-      else upper = middle;
-    }
-  };
-
+  const next = (time: Date) => place(time, wallClock.next(naive(time)));
+  const prev = (time: Date) => place(time, wallClock.prev(naive(time)));
   return {
     next,
     prev,
-    alignNext: (time) => (isScheduled(time) ? new Date(time.getTime()) : next(time)),
-    alignPrev: (time) => (isScheduled(time) ? new Date(time.getTime()) : prev(time)),
+    alignNext(time) {
+      const after = next(time);
+      return after && prev(after)?.getTime() === time.getTime() ? new Date(time.getTime()) : after;
+    },
+    alignPrev(time) {
+      const before = prev(time);
+      return before && next(before)?.getTime() === time.getTime() ? new Date(time.getTime()) : before;
+    },
   };
 }
 
-/** Builds a grid of `anchor + k * step` for every whole k (fixed intervals, not aligned to the clock). */
-export function fixedGrid(anchor: Date, step: number): Grid {
-  const base = anchor.getTime();
-  const at = (k: number) => new Date(base + k * step);
-  const stepsTo = (time: Date) => (time.getTime() - base) / step;
+/**
+ * The instant clocks in `timezone` show the wall time `wallMs` (its fields read in UTC), as
+ * Airflow's make_aware places it (fold=1): a repeated time at its second occurrence, a
+ * skipped time with the offset from before the jump, so later by the gap.
+ */
+function instantOfWallTimeLater(wallMs: number, timezone: string): Date {
+  const before = offsetMinutes(new Date(wallMs - 86_400_000), timezone);
+  const after = offsetMinutes(new Date(wallMs + 86_400_000), timezone);
+  const candidates = [...new Set([wallMs - before * MINUTE, wallMs - after * MINUTE])].sort((a, b) => b - a);
+  for (const candidate of candidates) {
+    if (naiveMs(candidate, timezone) === wallMs) return new Date(candidate);
+  }
+  return new Date(wallMs - before * MINUTE);
+}
+
+function naiveMs(instant: number, timezone: string): number {
+  return instant + offsetMinutes(new Date(instant), timezone) * MINUTE;
+}
+
+/**
+ * A valid five-field cron expression walked on wall-clock times written as UTC instants:
+ * croniter's arithmetic, which Airflow's CronMixin does on naive datetimes.
+ */
+function wallClockCron(expression: string): Pick<Grid, "next" | "prev"> {
+  // legacyMode: day of month and day of week combine with OR, as in Vixie cron and Airflow.
+  const cron = new Cron(expression, { timezone: "UTC", paused: true, legacyMode: true });
+  const sets = cronSets(expression);
   return {
-    next: (time) => at(Math.floor(stepsTo(time)) + 1),
-    prev: (time) => at(Math.ceil(stepsTo(time)) - 1),
-    alignNext: (time) => at(Math.ceil(stepsTo(time))),
-    alignPrev: (time) => at(Math.floor(stepsTo(time))),
+    next: (time) => cron.nextRun(time),
+    prev: (time) => previousMatch(sets, time),
+  };
+}
+
+/**
+ * Builds the grid of a fixed interval as Airflow's DeltaMixin: `step` after or before any
+ * instant, and every instant aligned (a fixed interval has no phase of its own).
+ */
+export function deltaGrid(step: number): Grid {
+  const same = (time: Date) => new Date(time.getTime());
+  return {
+    next: (time) => new Date(time.getTime() + step),
+    prev: (time) => new Date(time.getTime() - step),
+    alignNext: same,
+    alignPrev: same,
   };
 }

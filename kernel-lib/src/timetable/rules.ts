@@ -47,19 +47,26 @@ export const onceRules: Rules = {
 };
 
 /**
+ * Where a DAG without catchup starts at `now` (Airflow's `_skip_to_latest`): the start of the
+ * latest interval complete at `now`, or null past the calendar's reach.
+ */
+export type SkipToLatest = (now: Date) => Date | null;
+
+/**
  * Airflow 2's data-interval timetables (CronDataIntervalTimetable, DeltaDataIntervalTimetable):
  * a run covers `[start, next scheduled time)`, is named after `start` and runs at the end.
- * With catchup off, the first candidate is the latest interval complete at `now`.
- * `manualInterval` is how a manual run's interval is inferred.
+ * With catchup off, the first candidate is where `skipToLatest` says, or the start date when
+ * that is later. `manualInterval` is how a manual run's interval is inferred.
  */
-export function dataIntervalRules(grid: Grid, manualInterval: (triggeredAt: Date) => DataInterval): Rules {
+export function dataIntervalRules(
+  grid: Grid,
+  skipToLatest: SkipToLatest,
+  manualInterval: (triggeredAt: Date) => DataInterval,
+): Rules {
   return {
     next(lastAutomated, now, restriction) {
       let earliest = grid.alignNext(restriction.startDate);
-      if (!restriction.catchup) {
-        const latestEnd = grid.alignPrev(now);
-        earliest = latest(earliest, latestEnd && grid.prev(latestEnd));
-      }
+      if (!restriction.catchup) earliest = latest(earliest, skipToLatest(now));
       const start = lastAutomated ? latest(grid.alignPrev(lastAutomated.end), earliest) : earliest;
       if (!start) return null;
       const end = grid.next(start);
@@ -70,6 +77,32 @@ export function dataIntervalRules(grid: Grid, manualInterval: (triggeredAt: Date
       const interval = manualInterval(triggeredAt);
       return { logicalDate: triggeredAt, dataIntervalStart: interval.start, dataIntervalEnd: interval.end, runAfter: triggeredAt };
     },
+  };
+}
+
+/**
+ * CronDataIntervalTimetable's skip: the interval that ends at `now` when `now` is on the
+ * schedule, else the latest one that ended before it.
+ */
+export function cronSkipToLatest(grid: Grid): SkipToLatest {
+  return (now) => {
+    const lastStart = grid.prev(now);
+    const nextStart = lastStart && grid.next(lastStart);
+    if (!lastStart || !nextStart) return null;
+    return nextStart.getTime() === now.getTime() ? lastStart : grid.prev(lastStart);
+  };
+}
+
+/**
+ * DeltaDataIntervalTimetable's skip: intervals are counted from the Unix epoch, so a `30m`
+ * DAG looked at 20:07 starts its latest complete interval at 19:30, whatever its start date.
+ */
+export function deltaSkipToLatest(milliseconds: number): SkipToLatest {
+  return (now) => {
+    const seconds = Math.floor(now.getTime() / 1000);
+    const stepSeconds = milliseconds / 1000;
+    const rounded = (seconds - (seconds % stepSeconds)) * 1000;
+    return new Date(rounded - milliseconds);
   };
 }
 

@@ -1,12 +1,14 @@
 /** Builds the timetable of a DAG from its scheduling options. */
 import { describeValue, err, ok, type Result } from "../errors.js";
 import { describeSchedule } from "./describe.js";
-import { cronGrid, fixedGrid } from "./grid.js";
+import { cronGrid, deltaGrid } from "./grid.js";
 import { parseSchedule } from "./parseSchedule.js";
 import {
   cronManualInterval,
+  cronSkipToLatest,
   dataIntervalRules,
   deltaManualInterval,
+  deltaSkipToLatest,
   manualRules,
   onceRules,
   triggerRules,
@@ -38,7 +40,7 @@ export function createTimetable(options: TimetableOptions): Result<Timetable> {
     endDate: options.endDate ? new Date(options.endDate.getTime()) : undefined,
     catchup: options.catchup,
   };
-  const rules = rulesFor(parsed.value, semantics, timezone, restriction.startDate);
+  const rules = rulesFor(parsed.value, semantics, timezone);
   return ok(
     makeTimetable(rules, restriction, {
       description: describeSchedule(parsed.value, timezone, restriction.startDate),
@@ -72,7 +74,7 @@ function isValidDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
-function rulesFor(spec: ScheduleSpec, semantics: Semantics, timezone: string, startDate: Date): Rules {
+function rulesFor(spec: ScheduleSpec, semantics: Semantics, timezone: string): Rules {
   switch (spec.kind) {
     case "manual":
       return manualRules;
@@ -80,13 +82,15 @@ function rulesFor(spec: ScheduleSpec, semantics: Semantics, timezone: string, st
       return onceRules;
     case "cron": {
       const grid = cronGrid(spec.expression, timezone);
-      return semantics === "airflow3" ? triggerRules(grid) : dataIntervalRules(grid, cronManualInterval(grid));
-    }
-    case "interval": {
-      const grid = fixedGrid(startDate, spec.milliseconds);
       return semantics === "airflow3"
         ? triggerRules(grid)
-        : dataIntervalRules(grid, deltaManualInterval(spec.milliseconds));
+        : dataIntervalRules(grid, cronSkipToLatest(grid), cronManualInterval(grid));
+    }
+    case "interval": {
+      const grid = deltaGrid(spec.milliseconds);
+      return semantics === "airflow3"
+        ? triggerRules(grid)
+        : dataIntervalRules(grid, deltaSkipToLatest(spec.milliseconds), deltaManualInterval(spec.milliseconds));
     }
   }
 }
