@@ -95,8 +95,10 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Trigg
     case "all_done":
       return allDone ? "run" : "wait";
     case "all_done_min_one_success":
+      // Airflow 3: a skipped upstream is never "done" for this rule, so it skips at once.
+      if (c.skipped > 0) return "skip";
       if (!allDone) return "wait";
-      return c.success > 0 ? "run" : "skip";
+      return c.success > 0 ? "run" : "upstream_failed";
     case "all_done_setup_success":
       if (!allDone) return "wait";
       if (c.setupTotal > 0 && c.setupSkipped >= c.setupTotal) return "skip";
@@ -113,7 +115,8 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Trigg
       if (failures > 0) return "run";
       return allDone ? "skip" : "wait";
     case "one_done":
-      if (c.success + failures > 0) return "run";
+      // Airflow counts only success and failed: upstream_failed and skipped alone never run it.
+      if (c.success + c.failed > 0) return "run";
       return allDone ? "skip" : "wait";
     case "none_failed":
       if (failures > 0) return "upstream_failed";
