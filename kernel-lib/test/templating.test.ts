@@ -36,8 +36,10 @@ describe("templates with Airflow's context names", () => {
   it("renders the date names as Airflow does, spaces inside braces included", () => {
     assert.equal(render("{{ ds }} {{ds_nodash}} {{ ts }} {{ ts_nodash }}"), "2024-03-05 20240305 2024-03-05T00:00:00+00:00 20240305T000000");
     assert.equal(render("{{ next_ds }} {{ next_ds_nodash }} {{ prev_ds }} {{ prev_ds_nodash }}"), "2024-03-06 20240306 2024-03-04 20240304");
-    assert.equal(render("{{ logical_date }} | {{ execution_date }}"), "2024-03-05T00:00:00+00:00 | 2024-03-05T00:00:00+00:00");
-    assert.equal(render("[{{ data_interval_start }}, {{ data_interval_end }})"), "[2024-03-05T00:00:00+00:00, 2024-03-06T00:00:00+00:00)");
+    // Dates print as Python's str() prints them in Airflow's Jinja: a space between date and time.
+    assert.equal(render("{{ logical_date }} | {{ execution_date }}"), "2024-03-05 00:00:00+00:00 | 2024-03-05 00:00:00+00:00");
+    assert.equal(render("[{{ data_interval_start }}, {{ data_interval_end }})"), "[2024-03-05 00:00:00+00:00, 2024-03-06 00:00:00+00:00)");
+    assert.equal(render("{{ prev_execution_date }} {{ next_execution_date }}"), "2024-03-04 00:00:00+00:00 2024-03-06 00:00:00+00:00");
   });
 
   it("renders ids, try number, params, conf, variables and connections", () => {
@@ -104,7 +106,7 @@ describe("templates with Airflow's context names", () => {
 
   it("offers Airflow's other date names and reads fields of dates", () => {
     assert.equal(render("{{ yesterday_ds }} {{ tomorrow_ds_nodash }} {{ logical_date.year }}-{{ logical_date.month }}"), "2024-03-04 20240306 2024-3");
-    assert.equal(render("{{ dag_run.data_interval_start }}"), "2024-03-05T00:00:00+00:00");
+    assert.equal(render("{{ dag_run.data_interval_start }}"), "2024-03-05 00:00:00+00:00");
   });
 
   it("escapes HTML only when asked (email bodies), never in shell commands", () => {

@@ -2,8 +2,9 @@ import type { ConnectionRecord } from "../records.js";
 import { describeValue, ValidationError } from "../errors.js";
 
 /**
- * A date in the template context. Interpolated, it prints as Airflow prints a pendulum
- * DateTime, `2024-01-01T00:00:00+00:00`; its UTC fields are readable as in Airflow:
+ * A date in the template context. Interpolated, it prints as Jinja prints a pendulum
+ * DateTime in Airflow, with Python's `str()`: `2024-01-01 00:00:00+00:00` (a space, not a
+ * `T`); as JSON it is ISO 8601. Its UTC fields are readable as in Airflow:
  * `{{ logical_date.year }}`.
  */
 export class TemplateDate {
@@ -27,10 +28,10 @@ export class TemplateDate {
     this.int_timestamp = Math.floor(date.getTime() / 1000);
   }
   toString(): string {
-    return isoWithOffset(this.date);
+    return pythonStr(this.date);
   }
   toJSON(): string {
-    return this.toString();
+    return isoWithOffset(this.date);
   }
 }
 
@@ -89,6 +90,11 @@ export function isoWithOffset(date: Date): string {
   const millis = date.getUTCMilliseconds();
   const fraction = millis ? `.${String(millis * 1000).padStart(6, "0")}` : "";
   return `${date.toISOString().slice(0, 19)}${fraction}+00:00`;
+}
+
+/** `2024-01-01 00:00:00+00:00`: Python's `str()` of a UTC datetime, as Jinja prints one. */
+export function pythonStr(date: Date): string {
+  return isoWithOffset(date).replace("T", " ");
 }
 
 /** The `YYYY-MM-DD` of a date, in UTC. */
