@@ -13,6 +13,7 @@ import { formatTable } from "../cli/output.js";
 import { DEFAULT_XCOM_MAX_BYTES, runAttempt, type AttemptRequest } from "./attempt.js";
 import { createLiveView, silentView, type LiveView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
+import { configuredScheduleDefaults } from "./scheduleDefaults.js";
 import { createOutboxOnlyMailService } from "../notify/mailService.js";
 import { resolveHome } from "../config/home.js";
 import { secretsMasker } from "../util/secrets.js";
@@ -306,15 +307,19 @@ function resolveLogicalDate(value: Date | string | undefined): Date {
   return date;
 }
 
-/** The data interval a manual run at `logicalDate` covers, as the DAG's timetable infers it. */
+/**
+ * The data interval a manual run at `logicalDate` covers, as the DAG's timetable infers it
+ * with the scheduler's configured semantics.
+ */
 function manualDataInterval(dag: DAG, logicalDate: Date): { start: Date; end: Date } {
+  const defaults = configuredScheduleDefaults();
   const timetable = createTimetable({
     schedule: dag.schedule,
     startDate: dag.startDate ?? logicalDate,
     endDate: dag.endDate,
-    catchup: dag.catchup ?? true,
+    catchup: dag.catchup ?? defaults.catchup,
     timezone: dag.timezone,
-    semantics: dag.scheduleSemantics ?? "airflow2",
+    semantics: dag.scheduleSemantics ?? defaults.semantics,
   });
   if (!timetable.ok) return { start: logicalDate, end: logicalDate };
   const run = timetable.value.manualRun(logicalDate);
