@@ -171,8 +171,19 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
       const ti = (await taskInstances("fragile", runId))[0];
       return ti?.state === "running" && ti.hostname === "victim" ? true : undefined;
     });
+    type View = { workers: Array<{ hostname: string; state: string; running: Array<{ task_id: string; href: string }> }> };
+    const running = await waitFor("the worker view to list the task the victim runs", async () => {
+      const view = (await api("/workers")) as View;
+      return view.workers.find((worker) => worker.hostname === "victim" && worker.running.length > 0)?.running;
+    });
+    assert.deepEqual(running.map((attempt) => attempt.task_id), ["slow"]);
+    assert.match(running[0]!.href, /^\/dags\/fragile\?run_id=/);
     victim.child.kill("SIGKILL");
     await exited(victim.child);
+    await waitFor("the worker view to show victim offline", async () => {
+      const after = (await api("/workers")) as View;
+      return after.workers.find((worker) => worker.hostname === "victim")?.state === "offline" ? true : undefined;
+    });
     await startWorker("rescuer", ["--queues", "fragile"]);
     assert.equal(await finished("fragile", runId), "success");
     const [ti] = await taskInstances("fragile", runId);
@@ -215,12 +226,19 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     assert.equal(ti!.state, "success");
   });
 
-  it("a worker stops gracefully on SIGTERM", async () => {
+  it("a worker stops gracefully on SIGTERM and the worker view shows it offline", async () => {
     const beta = workers.get("beta")!;
     beta.child.kill("SIGTERM");
     await exited(beta.child);
     assert.equal(beta.child.exitCode, 0, beta.output());
     assert.match(beta.output(), /Worker stopped\./);
+    const view = await api("/workers") as { workers: Array<{ hostname: string; state: string; queues: string[]; tasks_done: number }>; queues: Array<{ name: string }> };
+    const byName = new Map(view.workers.map((worker) => [worker.hostname, worker]));
+    assert.equal(byName.get("beta")?.state, "offline");
+    assert.equal(byName.get("alpha")?.state, "online");
+    assert.deepEqual(byName.get("gamma")?.queues, ["special"]);
+    assert.ok((byName.get("alpha")?.tasks_done ?? 0) > 0);
+    assert.deepEqual(view.queues.map((queue) => queue.name), ["default", "fragile", "special"]);
   });
 });
 

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import type { KitelabConfig } from "../config/index.js";
 import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
 import { createApp } from "../web/app.js";
+import { bullmqSettingsOf } from "../executor/bullmq/connection.js";
+import { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
 import { StoreReadModel } from "./readModel.js";
 import { schedulerSettingsOf } from "./settings.js";
@@ -31,6 +33,11 @@ export interface RunningStandalone extends RunningScheduler {
   token: string;
   notifier: Notifier;
   server?: Server;
+}
+
+/** With the BullMQ executor, what the worker view reads from Redis. */
+export function workerMonitorFor(config: KitelabConfig): WorkerMonitor | undefined {
+  return config.core.executor === "BullMQExecutor" ? new WorkerMonitor(bullmqSettingsOf(config.bullmq)) : undefined;
 }
 
 /** The mail settings the notifier needs, from airflow.cfg. */
@@ -71,6 +78,7 @@ export async function startStandalone(
   running.scheduler.useMailer(createMailService(notifier));
   let server: Server | undefined;
   let url: string | undefined;
+  const workers = options.web ? workerMonitorFor(config) : undefined;
   if (options.web) {
     const settings = schedulerSettingsOf(config);
     const app = createApp({
@@ -94,6 +102,7 @@ export async function startStandalone(
       outbox: { list: () => listOutbox(config.home), read: (id) => readOutboxMessage(config.home, id) },
       explainer: storeExplainer(running.store, { settings, heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 }, () => clock.now()),
       clock: clockControl(clock, options.log ?? ((line) => process.stderr.write(`${line}\n`))),
+      workers,
       onError: (error) => process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     });
     server = await new Promise<Server>((resolve, reject) => {
@@ -118,6 +127,7 @@ export async function startStandalone(
         await closed;
       }
       await running.stop(graceMs);
+      await workers?.close();
       detach();
       await notifier.close(5000);
     },

@@ -7,8 +7,9 @@ import { TASK_INSTANCE_STATES } from "../states.js";
 import { apiRouter } from "./api.js";
 import { healthOf } from "./health.js";
 import { pageRouter } from "./pages.js";
-import type { ClockControl, Explainer, ReadModel, SchedulerControl, SharedSettings } from "./ports.js";
+import type { ClockControl, Explainer, ReadModel, SchedulerControl, SharedSettings, WorkersView } from "./ports.js";
 import { explainApiRouter } from "./explainApi.js";
+import { workersRouter } from "./workers.js";
 import { HttpError, problemOf } from "./problems.js";
 import { createGuard } from "./security.js";
 import { assetFolder, loadViews, type PageModel, type Views } from "./views.js";
@@ -58,6 +59,8 @@ export interface WebDeps {
   explainer?: Explainer;
   /** The scheduler's clock, shown on every page; absent means real time. */
   clock?: ClockControl;
+  /** The `kitelab worker`s and their queues, with the BullMQ executor: adds `/workers` and `/api/v1/workers`. */
+  workers?: WorkersView;
   /** @default () => new Date() */
   now?: () => Date;
   /** Told about unexpected errors (the response shows no detail of them). @default console.error */
@@ -106,6 +109,7 @@ export function createApp(deps: WebDeps): express.Express {
       nav,
       hasOutbox: deps.outbox !== undefined,
       clock: deps.clock?.info(),
+      hasWorkers: deps.workers !== undefined,
     }),
     url: (segments, query) => {
       const path = base + segments.map((segment) => encodeURIComponent(segment)).join("/");
@@ -135,6 +139,7 @@ export function createApp(deps: WebDeps): express.Express {
   });
 
   app.use("/api/v1", explainApiRouter(context));
+  app.use(workersRouter(context));
   app.use("/api/v1", apiRouter(context));
   app.use(pageRouter(context));
 

@@ -95,3 +95,31 @@ export interface ClockControl {
   advance(ms: number): ClockInfo;
 }
 
+/** One `kitelab worker` as the worker view shows it (Kitelab's addition, the Flower of the course). */
+export interface WorkerSummary {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  /** Offline once it stopped or missed its heartbeats for `[bullmq] worker_offline_after`. */
+  state: "online" | "stopping" | "offline";
+  startedAt: string;
+  lastHeartbeat: string;
+  running: Array<{ dagId: string; runId: string; taskId: string; tryNumber: number; startedAt: string }>;
+  done: number;
+  failed: number;
+}
+
+/** Task messages in one queue, by BullMQ's job states. */
+export interface QueueSummary {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
+/** Where the worker view reads from (Redis, with the BullMQ executor). */
+export interface WorkersView {
+  snapshot(): Promise<{ workers: WorkerSummary[]; queues: QueueSummary[] }>;
+}

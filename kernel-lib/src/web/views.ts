@@ -25,10 +25,11 @@ export interface PageModel {
   /** Per-response nonce for the inline `<style>` of the graph (Content-Security-Policy). */
   nonce: string;
   csrf: string;
-  nav: "dags" | "status" | "outbox" | "none";
+  nav: "dags" | "status" | "outbox" | "workers" | "none";
   hasOutbox: boolean;
   /** The scheduler's clock; a moved one is shown on every page. */
   clock?: ClockInfo;
+  hasWorkers: boolean;
 }
 
 /** The folder holding this module's views and static files, also when running from `dist/`. */

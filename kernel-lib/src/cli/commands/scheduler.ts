@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { isAbsolute } from "node:path";
 import { openSchedulerStore, openStoreReader } from "../../persistence/index.js";
-import { startStandalone, type RunningStandalone } from "../../scheduler/standalone.js";
+import { startStandalone, workerMonitorFor, type RunningStandalone } from "../../scheduler/standalone.js";
 import { ensureApiToken } from "../../scheduler/process.js";
 import { createApp } from "../../web/app.js";
 import { fileSharedSettings } from "../../persistence/sharedSettings.js";
@@ -55,6 +55,7 @@ export function registerSchedulerCommands(program: Command): void {
       const config = loadCliConfig(command);
       const store = openStoreReader(config);
       const refreshing = setInterval(() => store.refresh(), 1000);
+      const workers = workerMonitorFor(config);
       const refuse = async (): Promise<never> => {
         throw new Error("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
       };
@@ -69,12 +70,14 @@ export function registerSchedulerCommands(program: Command): void {
         healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
         logFolder: config.logging.baseLogFolder,
         statusDagId: config.webserver.statusDagId || undefined,
+        workers,
       });
       const host = options.host ?? config.webserver.webServerHost;
       const port = parsePort(options.port ?? String(config.webserver.webServerPort));
       const server = app.listen(port, host, () => process.stdout.write(`Kitelab status page (read-only) at http://${host}:${port}/\n`));
       await waitForSignal();
       clearInterval(refreshing);
+      await workers?.close();
       server.close();
       server.closeAllConnections();
     });

@@ -166,10 +166,13 @@ export class RemoteWorker {
         if (settled) return;
         settled = true;
         this.running.delete(attemptId(job.key));
+        void this.heartbeat().catch(() => {});
         resolve(result);
       };
       this.running.set(attemptId(job.key), { job, jobId, startedAt: new Date().toISOString(), finish });
       this.pool.submit(job);
+      // The worker view shows what runs now, not at the next beat.
+      void this.heartbeat().catch(() => {});
     });
   }
 

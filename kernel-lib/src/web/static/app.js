@@ -123,8 +123,66 @@ function followLog(pre) {
   setTimeout(tick, POLL_MS);
 }
 
+function cell(text, className) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function workerRow(worker) {
+  const row = document.createElement("tr");
+  row.dataset.worker = worker.id;
+  const name = cell("");
+  const strong = document.createElement("strong");
+  strong.textContent = worker.hostname;
+  const pid = document.createElement("span");
+  pid.className = "muted small";
+  pid.textContent = ` pid ${worker.pid}`;
+  name.append(strong, pid);
+  const state = cell("");
+  const tag = document.createElement("span");
+  tag.className = `tag worker-${worker.state}`;
+  tag.textContent = worker.state;
+  state.append(tag);
+  const running = cell(worker.running.length === 0 ? "idle" : "", worker.running.length === 0 ? "muted" : "");
+  for (const attempt of worker.running) {
+    const link = document.createElement("a");
+    link.href = attempt.href;
+    link.textContent = `${attempt.dag_id}.${attempt.task_id}`;
+    running.append(link, ` try ${attempt.try_number}`, document.createElement("br"));
+  }
+  const heartbeat = new Date(worker.last_heartbeat).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  row.append(name, state, cell(worker.queues.join(" ")), cell(String(worker.concurrency), "right"), running,
+    cell(String(worker.tasks_done), "right"), cell(String(worker.tasks_failed), "right"), cell(heartbeat, "nowrap small"));
+  return row;
+}
+
+function followWorkers(panel) {
+  const url = panel.dataset.liveWorkers;
+  const tick = async () => {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      const rows = panel.querySelector("[data-worker-rows]");
+      if (data.workers.length > 0) rows.replaceChildren(...data.workers.map(workerRow));
+      panel.querySelector("[data-queue-rows]").replaceChildren(...data.queues.map((queue) => {
+        const row = document.createElement("tr");
+        row.append(cell(queue.name), cell(String(queue.waiting), "right"), cell(String(queue.active), "right"), cell(String(queue.delayed), "right"));
+        return row;
+      }));
+      setTimeout(tick, POLL_MS);
+    } catch {
+      setTimeout(tick, POLL_MS * 2);
+    }
+  };
+  setTimeout(tick, POLL_MS);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const panel of document.querySelectorAll("[data-live-status]")) followRun(panel);
+  for (const panel of document.querySelectorAll("[data-live-workers]")) followWorkers(panel);
   for (const pre of document.querySelectorAll("[data-log-follow]")) followLog(pre);
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
