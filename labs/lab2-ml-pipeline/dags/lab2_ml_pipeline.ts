@@ -15,7 +15,6 @@ import {
   binaryClassificationReport,
   DAG,
   EmailOperator,
-  LogisticRegression,
   MinMaxScaler,
   readCsv,
   StandardScaler,
@@ -26,8 +25,9 @@ import {
   TriggerDagRunOperator,
   UnrecoverableError,
   type BinaryClassificationReport,
-  type LogisticRegressionJson,
 } from "kitelab";
+import LogisticRegression from "ml-logistic-regression";
+import { Matrix } from "ml-matrix";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab2");
 
@@ -44,8 +44,8 @@ export const dag = new DAG({
     work_dir: workDir,
     test_size: 0.3,
     seed: 42,
-    epochs: 1000,
-    learning_rate: 0.1,
+    num_steps: 1000,
+    learning_rate: 0.005,
     min_accuracy: 0.8,
     email_to: "student@example.com",
   },
@@ -104,22 +104,26 @@ const separateOutputs = dag.task("separate_outputs", async ({ params, log }) => 
   return ["X_train.csv", "y_train.csv", "X_test.csv", "y_test.csv"].map((name) => path(params, name));
 });
 
-/** Step 4: train a logistic regression by gradient descent and save it as JSON. */
+/** ml-logistic-regression fits no intercept of its own: a constant first column plays that part. */
+const withIntercept = (rows: number[][]) => new Matrix(rows.map((row) => [1, ...row]));
+
+/** Step 4: train a logistic regression (ml.js's ml-logistic-regression, gradient ascent) and save it as JSON. */
 const trainModel = dag.task("train_model", async ({ params, log }) => {
   const X = await readCsv(path(params, "X_train.csv"));
   const y = toVector(await readCsv(path(params, "y_train.csv")), "clicked");
   const columns = Object.keys(X[0] ?? {});
-  const model = new LogisticRegression({ epochs: Number(params.epochs), learningRate: Number(params.learning_rate) }).fit(toMatrix(X, columns), y);
-  await writeFile(path(params, "model.json"), JSON.stringify({ columns, model }, null, 2));
-  log.info(`Trained on ${X.length} rows; weights ${model.coefficients.weights.map((w: number) => w.toFixed(2)).join(", ")}`);
+  const model = new LogisticRegression({ numSteps: Number(params.num_steps), learningRate: Number(params.learning_rate) });
+  model.train(withIntercept(toMatrix(X, columns)), Matrix.columnVector(y));
+  await writeFile(path(params, "model.json"), JSON.stringify({ columns, library: "ml-logistic-regression", model: model.toJSON() }, null, 2));
+  log.info(`Trained on ${X.length} rows with ml-logistic-regression: ${params.num_steps} gradient steps, learning rate ${params.learning_rate}`);
   return path(params, "model.json");
 });
 
 /** Step 5: load the saved model back, evaluate it on the test set, write the report. */
 const evaluateModel = dag.task("evaluate_model", async ({ params, log, ds }) => {
-  const saved = JSON.parse(await readFile(path(params, "model.json"), "utf8")) as { columns: string[]; model: LogisticRegressionJson };
-  const model = LogisticRegression.fromJSON(saved.model);
-  const X = toMatrix(await readCsv(path(params, "X_test.csv")), saved.columns);
+  const saved = JSON.parse(await readFile(path(params, "model.json"), "utf8")) as { columns: string[]; model: Parameters<typeof LogisticRegression.load>[0] };
+  const model = LogisticRegression.load(saved.model);
+  const X = withIntercept(toMatrix(await readCsv(path(params, "X_test.csv")), saved.columns));
   const y = toVector(await readCsv(path(params, "y_test.csv")), "clicked");
   const report = binaryClassificationReport(y, model.predict(X));
   await writeFile(path(params, "report.json"), JSON.stringify(report, null, 2));
