@@ -25,16 +25,28 @@ function envFor(home: string): NodeJS.ProcessEnv {
   };
 }
 
-/** A GET on a fresh connection: the CLI calls in between leave a kept-alive socket idle long enough for the server to close it. */
-function get(target: string): Promise<string> {
+/**
+ * HTTP on a fresh connection each time: the CLI calls in between leave a kept-alive socket
+ * idle long enough for the server to close it under fetch's feet.
+ */
+function send(method: string, target: string, body?: unknown, token?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    http.get(target, { agent: false }, (response) => {
-      let body = "";
+    const headers: Record<string, string> = { accept: "application/json, text/html" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token) headers.authorization = `Bearer ${token}`;
+    const request = http.request(target, { method, agent: false, headers }, (response) => {
+      let text = "";
       response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve(body));
-    }).on("error", reject);
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.on("error", reject);
+    request.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+async function get(target: string): Promise<string> {
+  return (await send("GET", target)).text;
 }
 
 function cli(home: string, ...args: string[]) {
@@ -52,6 +64,7 @@ describe("kitelab standalone --clock manual, dags explain and clock advance", ()
   before(async () => {
     home.writeDag("later.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "later", schedule: "@daily", startDate: "2024-01-01", catchup: false, timezone: "America/New_York" });\ndag.task("report", async ({ ds }) => ds);\n`);
     home.writeDag("daily.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "daily", schedule: "@daily", startDate: "2024-01-10", timezone: "America/New_York" });\ndag.task("report", async ({ ds }) => ds);\n`);
+    home.writeDag("sensing.ts", `import { DAG, FileSensor } from "kitelab";\nexport const dag = new DAG({ dagId: "sensing", schedule: null });\nconst wait = new FileSensor({ dag, taskId: "wait_for_drop", filepath: ${JSON.stringify(join(home.home, "never-there.csv"))}, pokeInterval: "1s", timeout: "10m" });\nwait.then(dag.task("load", async () => 1));\n`);
     home.writeDag("idle.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "idle", schedule: null, isPausedUponCreation: true });\ndag.task("t", async () => 1);\n`);
     child = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--clock", "manual@2024-01-10T12:00:00Z"], { env: envFor(home.home), stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (chunk) => (output += chunk));
@@ -114,12 +127,33 @@ describe("kitelab standalone --clock manual, dags explain and clock advance", ()
     }
   });
 
+  it("a task instance's page says why it is not running, and the DAG page marks each waiting task", async () => {
+    const created = await send("POST", `${url}api/v1/dags/sensing/dagRuns`, { dag_run_id: "watch_1" }, token);
+    assert.equal(created.status, 200);
+    await waitFor("the sensor to poke", async () => {
+      const body = JSON.parse(await get(`${url}api/v1/dags/sensing/dagRuns/watch_1/taskInstances/wait_for_drop`)) as { state: string };
+      return body.state === "running" ? true : undefined;
+    }, 120_000);
+    const sensorPage = await get(`${url}dags/sensing/runs/watch_1/tasks/wait_for_drop/log`);
+    assert.match(sensorPage, /Why isn(’|'|&#x27;)t this task running\?/);
+    assert.match(sensorPage, /data-reason="sensor_poking"/);
+    const loadPage = await get(`${url}dags/sensing/runs/watch_1/tasks/load/log`);
+    assert.match(loadPage, /data-reason="upstream_not_done"/);
+    assert.match(loadPage, /waits for upstream wait_for_drop \(running\)/);
+    const dagPage = await get(`${url}dags/sensing?run_id=watch_1`);
+    assert.match(dagPage, /data-waiting="sensor_poking"/);
+    assert.match(dagPage, /data-waiting="upstream_not_done"/);
+    const text = cli(home.home, "dags", "explain", "sensing");
+    assert.match(text.stdout, /sensing is running; what waits, and why:/);
+    assert.equal((JSON.parse(cli(home.home, "dags", "explain", "sensing", "--json").stdout) as { blocked: boolean }).blocked, false);
+  });
+
   it("POST /api/v1/clock needs the token and a duration", async () => {
-    const anonymous = await fetch(`${url}api/v1/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advance: "1d" }) });
+    const anonymous = await send("POST", `${url}api/v1/clock`, { advance: "1d" });
     assert.equal(anonymous.status, 401);
-    const bad = await fetch(`${url}api/v1/clock`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ advance: "soon" }) });
+    const bad = await send("POST", `${url}api/v1/clock`, { advance: "soon" }, token);
     assert.equal(bad.status, 400);
-    assert.match(((await bad.json()) as { detail: string }).detail, /duration such as "30s"/);
+    assert.match((JSON.parse(bad.text) as { detail: string }).detail, /duration such as "30s"/);
   });
 
   it("clock advance 3d creates the runs schedule preview lists for the same span, and logs the move", async () => {
