@@ -51,15 +51,20 @@ export function realClock(): Clock {
 }
 
 /**
- * A clock that runs `factor` times faster than real time, from `start` (default: now).
+ * A clock that runs `factor` times faster than real time, from `start` (default: now). It
+ * reads `start` the first time it is read, and runs from there: the scheduler's start-up
+ * (workers, the first parse of the DAG files) does not eat scheduler time.
  * @example
  * acceleratedClock(3600) // one real second is one hour of scheduler time
  */
 export function acceleratedClock(factor: number, start: Date = new Date(), realNow: () => number = Date.now): Clock {
   if (!Number.isFinite(factor) || factor <= 0) throw new ValidationError(`Expected the clock's factor to be a positive number, got ${describeValue(factor)}`);
-  const realStart = realNow();
+  let realStart: number | undefined;
   const startMs = start.getTime();
-  const now = () => new Date(startMs + (realNow() - realStart) * factor);
+  const now = () => {
+    realStart ??= realNow();
+    return new Date(startMs + (realNow() - realStart) * factor);
+  };
   return {
     mode: "accelerated",
     now,

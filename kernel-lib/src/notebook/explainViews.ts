@@ -13,7 +13,7 @@ export function explanationView(explanation: Explanation): View {
       ? `<strong>${escapeHtml(dagId)}</strong> is not running, because:`
       : `<strong>${escapeHtml(dagId)}</strong> is running; what waits, and why:`;
   const items = reasons
-    .map((reason) => `<li data-reason="${escapeHtml(reason.code)}" style="margin:3px 0"><code style="background:#eaeef2;border-radius:4px;padding:0 4px">${escapeHtml(reason.code)}</code> ${escapeHtml(reason.message)}</li>`)
+    .map((reason) => `<li data-reason="${escapeHtml(reason.code)}" style="margin:3px 0"><code style="background:#eaeef2;border-radius:4px;padding:0 4px">${escapeHtml(reason.code)}</code> ${withCode(escapeHtml(reason.message))}</li>`)
     .join("");
   const next = nextRun ? `Next scheduled run: logical date ${escapeHtml(nextRun.logicalDate)}, runs at ${escapeHtml(nextRun.runAfter)}.` : "Next scheduled run: none.";
   return {
@@ -26,4 +26,9 @@ export function explanationView(explanation: Explanation): View {
 export function clockView(info: ClockInfo): View {
   const text = `Scheduler clock: ${info.description}; scheduler time ${info.now}`;
   return { html: `<div style="font-size:13px" data-clock="${escapeHtml(info.mode)}">🕒 Scheduler clock: <strong>${escapeHtml(info.description)}</strong>; scheduler time <code>${escapeHtml(info.now)}</code></div>`, text };
+}
+
+/** The messages quote commands between backticks, as Markdown does: show them as code. */
+function withCode(html: string): string {
+  return html.replace(/`([^`]+)`/g, "<code>$1</code>");
 }

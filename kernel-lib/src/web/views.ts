@@ -69,6 +69,10 @@ function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper("duration", (ms: unknown) => (typeof ms === "number" && Number.isFinite(ms) ? formatDuration(ms) : "—"));
   hbs.registerHelper("stateLabel", (state: unknown) => stateLabel(state));
   hbs.registerHelper("stateClass", (state: unknown) => `state-${knownState(state)}`);
+  // Reasons quote commands between backticks, as Markdown does: escaped, then shown as code.
+  hbs.registerHelper("withCode", (text: unknown) =>
+    new Handlebars.SafeString(String(text ?? "").split("`").map((part, index) => (index % 2 === 1 ? `<code>${Handlebars.escapeExpression(part)}</code>` : Handlebars.escapeExpression(part))).join("")),
+  );
 }
 
 /** `2024-01-02T03:04:05.000Z` → `2024-01-02 03:04:05 UTC`. */
