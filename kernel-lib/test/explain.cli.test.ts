@@ -22,6 +22,7 @@ function envFor(home: string): NodeJS.ProcessEnv {
     KITELAB__CORE__LOAD_EXAMPLES: "False",
     KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False",
     KITELAB__SCHEDULER__SCHEDULER_HEARTBEAT_SEC: "1",
+    KITELAB__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD: "3",
   };
 }
 
@@ -173,6 +174,18 @@ describe("kitelab standalone --clock manual, dags explain and clock advance", ()
     }, 60_000);
     assert.deepEqual(created, wanted);
     assert.match(output, /clock: advanced from 2024-01-10T12:00:00.000Z to 2024-01-13T12:00:00.000Z \(manual clock\)/);
+  });
+
+  it("once the scheduler is stopped, dags explain reads the store and says so first", async () => {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    const explanation = await waitFor("the heartbeat to go stale", () => {
+      const answer = JSON.parse(cli(home.home, "dags", "explain", "idle", "--json").stdout) as { reasons: Array<{ code: string; message: string }> };
+      return answer.reasons[0]?.code === "no_scheduler" ? answer : undefined;
+    }, 60_000, 500);
+    assert.deepEqual(explanation.reasons.map((reason) => reason.code), ["no_scheduler", "paused", "manual_only"]);
+    assert.match(explanation.reasons[0]!.message, /Start one with `kitelab standalone`/);
   });
 });
 
