@@ -109,6 +109,10 @@ export async function startStandalone(
       const listening = app.listen(options.port, options.host, () => resolve(listening));
       listening.once("error", reject);
     });
+    // Clients (fetch, the CLI, notebooks) keep connections alive for about 4 s. A server that
+    // drops idle ones after Node's default 5 s races them on a busy machine ("fetch failed"
+    // on a reused socket); idle sockets here outlive the clients' own timeout instead.
+    server.keepAliveTimeout = 30_000;
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
     url = `http://${options.host}:${port}${base}`;
