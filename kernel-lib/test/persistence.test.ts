@@ -370,3 +370,88 @@ describe("reopening the store", () => {
     await writer.close();
   });
 });
+
+describe("the journal beside each snapshot", () => {
+  const runFile = (dir: string) => join(dir, "runs", "daily_sales", "manual__1.json");
+
+  it("writes the changes of one turn together, after the turn, and nothing while it runs", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    const writes = [
+      store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "queued", tryNumber: 1 }]),
+      store.setXComs("daily_sales", "manual__1", "extract", [{ key: "rows", value: 3 }]),
+      store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "queued", tryNumber: 1 }]),
+    ];
+    assert.equal(existsSync(`${runFile(dir)}l`), false, "nothing is written during the turn");
+    await store.commit();
+    await Promise.all(writes);
+    assert.deepEqual(readFileSync(`${runFile(dir)}l`, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { change: { kind: string } }).change.kind), ["task-instances", "xcoms", "task-instances"]);
+    await store.close();
+  });
+
+  it("ignores a last line that a killed writer did not finish, and the next writer appends after the last whole line", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await store.heartbeat({ pid: 1, hostname: "h", at: "before" });
+    await store.close();
+    // What a writer SIGKILLed halfway through its second append leaves: one whole line, then part of one.
+    const seq = (JSON.parse(readFileSync(runFile(dir), "utf8")) as { journalSeq: number }).journalSeq;
+    const whole = JSON.stringify({ seq: seq + 1, change: { kind: "task-instances", patches: [{ taskId: "extract", set: { state: "running", tryNumber: 1 }, unset: [] }] } });
+    writeFileSync(`${runFile(dir)}l`, `${whole}\n{"seq":${seq + 2},"change":{"kind":"task-instances","patches":[{"taskId":"load","set":{"state":"fai`);
+    writeFileSync(join(dir, "meta.jsonl"), `{"seq":99,"change":{"kind":"heartbeat","heartbeat":{"pid":2,"hostn`);
+
+    const reader = FileStore.open(dir, { writer: false, home });
+    assert.equal(reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.state, "running");
+    assert.equal(reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "load")?.state, "scheduled", "the torn change is not applied");
+    assert.equal(reader.latestHeartbeat()?.at, "before");
+
+    const writer = FileStore.open(dir, { writer: true, home });
+    await writer.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "queued", tryNumber: 1 }]);
+    await writer.heartbeat({ pid: 3, hostname: "h", at: "after" });
+    const again = FileStore.open(dir, { writer: false, home });
+    assert.deepEqual(again.taskInstances("daily_sales", "manual__1").map((ti) => ti.state).sort(), ["queued", "running"]);
+    assert.equal(again.latestHeartbeat()?.at, "after");
+    await writer.close();
+  });
+
+  it("folds a finished run's journal into its snapshot", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "success", tryNumber: 1 }]);
+    assert.ok(existsSync(`${runFile(dir)}l`));
+    await store.updateRun("daily_sales", "manual__1", { state: "success", endDate: "2024-01-02T00:10:00.000Z" });
+    assert.equal(existsSync(`${runFile(dir)}l`), false, "the journal is gone");
+    const onDisk = JSON.parse(readFileSync(runFile(dir), "utf8")) as { schemaVersion: number; run: DagRunRecord; taskInstances: Record<string, TaskInstanceRecord> };
+    assert.equal(onDisk.schemaVersion, SCHEMA_VERSION);
+    assert.equal(onDisk.run.state, "success");
+    assert.equal(onDisk.taskInstances.extract?.state, "success");
+    await store.close();
+  });
+
+  it("folds a journal into its snapshot as it grows, so a long run's files stay in proportion to it", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    for (let write = 1; write <= 3000; write += 1) void store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: write }]);
+    await store.commit();
+    for (let write = 3001; write <= 3300; write += 1) await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: write }]);
+    assert.ok(statSync(`${runFile(dir)}l`).size < 400 * 1024, `the journal holds ${statSync(`${runFile(dir)}l`).size} bytes`);
+    assert.equal(FileStore.open(dir, { writer: false, home }).taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.tryNumber, 3300);
+    await store.close();
+  });
+
+  it("refuses a journal damaged before its last line, naming the file and the line", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: 1 }]);
+    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "running", tryNumber: 1 }]);
+    const lines = readFileSync(`${runFile(dir)}l`, "utf8").split("\n");
+    writeFileSync(`${runFile(dir)}l`, ["not json", ...lines.slice(1)].join("\n"));
+    assert.throws(() => FileStore.open(dir, { writer: false, home }), (error: Error) => error.message.includes("manual__1.jsonl: line 1 is not a Kitelab journal entry") && /restore it from a backup/.test(error.message));
+    await store.close().catch(() => undefined);
+  });
+});

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Adapter } from "lowdb";
 
@@ -51,8 +52,23 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     return data as T;
   }
 
+  /** The same as writeSync without blocking the event loop (the scheduler's compactions). */
   async write(data: T): Promise<void> {
-    this.writeSync(data);
+    await this.writeText(JSON.stringify(data));
+  }
+
+  /** Writes data already serialized, so the caller decides the moment its content is taken. */
+  async writeText(text: string): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const temporary = temporaryPathOf(this.path);
+    const handle = await open(temporary, "w", 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.path);
   }
 
   writeSync(data: T): void {

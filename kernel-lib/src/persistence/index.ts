@@ -2,6 +2,7 @@ import type { KitelabConfig } from "../config/index.js";
 import { FileStore } from "./fileStore.js";
 
 export { FileStore, type OpenStoreOptions, type StoreChange } from "./fileStore.js";
+export { StoreCore } from "./storeCore.js";
 export { StoreLockedError } from "./lock.js";
 export { SecretBox, ensureEncryptionKey } from "./secretBox.js";
 export { SCHEMA_VERSION, migrate } from "./schema.js";

@@ -5,10 +5,12 @@ import type { DagStatus } from "../scheduler/schedulerStore.js";
 import { DAMAGED_ADVICE } from "./atomicJsonFile.js";
 
 /** The store's on-disk layout version. Bump it and add a migration when a file's shape changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface MetaFile {
   schemaVersion: number;
+  /** On disk: the last journal line this snapshot holds (version 3: a journal beside each snapshot). */
+  journalSeq?: number;
   dags: Record<string, SerializedDag>;
   statuses: Record<string, DagStatus>;
   importErrors: Record<string, ImportProblem & { timestamp: string }>;
@@ -25,6 +27,8 @@ export interface SharedFile {
 
 export interface RunFile {
   schemaVersion: number;
+  /** On disk: the last journal line this snapshot holds. */
+  journalSeq?: number;
   run: DagRunRecord;
   taskInstances: Record<string, TaskInstanceRecord>;
   xcoms: XComRecord[];
@@ -54,7 +58,8 @@ const META_MIGRATIONS: Record<number, Migration> = {
   },
 };
 
-const NO_SHAPE_CHANGE: Migration = (data) => ({ ...data, schemaVersion: 2 });
+/** Steps that change no shape: version 3 only added the journals beside the snapshots. */
+const NO_SHAPE_CHANGE: Migration = (data) => ({ ...data, schemaVersion: (typeof data.schemaVersion === "number" ? data.schemaVersion : 1) + 1 });
 
 /**
  * Brings a file's data up to SCHEMA_VERSION, one step at a time. A file from a newer
@@ -67,7 +72,7 @@ export function migrate<T>(data: Record<string, unknown>, file: string, kind: "m
   }
   let current = data;
   while (version < SCHEMA_VERSION) {
-    const step = kind === "meta" ? META_MIGRATIONS[version] : NO_SHAPE_CHANGE;
+    const step = (kind === "meta" ? META_MIGRATIONS[version] : undefined) ?? NO_SHAPE_CHANGE;
     if (!step) throw new Error(`${file}: no migration from schema version ${version}`);
     current = step(current);
     version += 1;

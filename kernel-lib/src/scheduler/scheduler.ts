@@ -6,7 +6,7 @@ import { engineDagOf } from "../dag/serialize.js";
 import { applyAttemptOutcome, decideRun, type EngineDag, type StateChange } from "../engine/runEngine.js";
 import { isActive, patchesForRunState, patchesForTaskState, type MarkableRunState, type MarkableTaskState, type MarkPatch } from "../engine/markState.js";
 import type { Executor, ServiceHandler } from "../executor/executor.js";
-import type { AttemptKey, ExecutorEvent } from "../executor/protocol.js";
+import type { AttemptKey, ExecutorEvent, TaskJob } from "../executor/protocol.js";
 import { DagProcessor } from "../dagbag/dagProcessor.js";
 import type { DagBagView } from "../dagbag/dagBag.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
@@ -79,6 +79,7 @@ export class Scheduler {
   private readonly running = new Map<string, { key: AttemptKey; pool: string; poolSlots: number }>();
   private processor?: DagProcessor;
   private serial: Promise<unknown> = Promise.resolve();
+  private readonly effects: Array<() => void> = [];
   private wakeTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -228,9 +229,9 @@ export class Scheduler {
       if (!run) throw new Error(`DAG '${dagId}' has no run '${runId}'`);
       const instances = this.store.taskInstances(dagId, runId).filter((ti) => !taskIds || taskIds.includes(ti.taskId));
       const patches = instances.filter((ti) => ti.state !== "running" && ti.state !== "queued").map((ti) => ({ taskId: ti.taskId, state: "none" as const, nextRetryAt: undefined, endDate: undefined, error: undefined, maxTries: ti.tryNumber + (this.engines.get(dagId)?.engine.tasks.get(ti.taskId)?.retries ?? 0) + 1 }));
-      await this.store.updateTaskInstances(dagId, runId, patches);
-      for (const patch of patches) await this.store.clearXComs(dagId, runId, patch.taskId);
-      await this.store.updateRun(dagId, runId, { state: "queued", endDate: undefined });
+      void this.store.updateTaskInstances(dagId, runId, patches);
+      for (const patch of patches) void this.store.clearXComs(dagId, runId, patch.taskId);
+      void this.store.updateRun(dagId, runId, { state: "queued", endDate: undefined });
       this.kick();
       return patches.length;
     });
@@ -243,11 +244,12 @@ export class Scheduler {
       const now = this.now();
       await this.applyMarks(run, patchesForRunState(this.store.taskInstances(dagId, runId), state, now), `its DAG run was marked ${state}`);
       const finished = state !== "queued";
-      await this.store.updateRun(dagId, runId, finished ? { state, endDate: now.toISOString() } : { state, endDate: undefined });
+      void this.store.updateRun(dagId, runId, finished ? { state, endDate: now.toISOString() } : { state, endDate: undefined });
       const updated = this.store.getRun(dagId, runId)!;
       if (finished) {
         const dag = this.engineFor(dagId)?.dag;
-        if (dag) this.events.emit("run-finished", { dag, run: updated, taskInstances: this.store.taskInstances(dagId, runId) });
+        const taskInstances = this.store.taskInstances(dagId, runId);
+        if (dag) this.afterCommit(() => this.events.emit("run-finished", { dag, run: updated, taskInstances }));
       }
       this.kick();
       return updated;
@@ -270,8 +272,8 @@ export class Scheduler {
   setNote(dagId: string, runId: string, taskId: string | undefined, note: string): Promise<void> {
     return this.enqueue(async () => {
       this.requireRun(dagId, runId);
-      if (taskId === undefined) await this.store.updateRun(dagId, runId, { note });
-      else await this.store.updateTaskInstances(dagId, runId, [{ taskId, note }]);
+      if (taskId === undefined) void this.store.updateRun(dagId, runId, { note });
+      else void this.store.updateTaskInstances(dagId, runId, [{ taskId, note }]);
     });
   }
 
@@ -283,11 +285,11 @@ export class Scheduler {
 
   private async applyMarks(run: DagRunRecord, patches: readonly MarkPatch[], reason: string): Promise<void> {
     const before = new Map(this.store.taskInstances(run.dagId, run.runId).map((ti) => [ti.taskId, ti]));
-    await this.store.updateTaskInstances(run.dagId, run.runId, patches);
+    void this.store.updateTaskInstances(run.dagId, run.runId, patches);
     for (const patch of patches) {
       const ti = before.get(patch.taskId);
       if (ti && isActive(ti.state)) {
-        this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber: ti.tryNumber }, `Task '${ti.taskId}' was stopped: ${reason}`);
+        this.afterCommit(() => this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber: ti.tryNumber }, `Task '${ti.taskId}' was stopped: ${reason}`));
       }
     }
   }
@@ -297,13 +299,43 @@ export class Scheduler {
     this.kick();
   }
 
-  /** Runs work one piece at a time, so state changes never interleave. */
+  /**
+   * Runs work one piece at a time, so state changes never interleave. A piece is one turn:
+   * its changes are written together (one append and one fsync per run touched), and what
+   * it does outside the store (start tasks, tell listeners) happens once they are durable.
+   */
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.serial.then(work);
+    const next = this.serial.then(async () => {
+      await this.store.refreshShared?.();
+      try {
+        return await work();
+      } finally {
+        await this.store.commit();
+        this.runEffects();
+      }
+    });
     this.serial = next.catch((error: unknown) => {
       process.stderr.write(`scheduler: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     });
     return next;
+  }
+
+  /** Defers something the outside world sees until the turn's changes are durable. */
+  private afterCommit(effect: () => void): void {
+    this.effects.push(effect);
+  }
+
+  private runEffects(): void {
+    const effects = this.effects.splice(0);
+    let failure: unknown;
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** Asks for a scheduling pass as soon as possible. */
@@ -314,16 +346,16 @@ export class Scheduler {
   }
 
   private async beat(): Promise<void> {
-    await this.store.heartbeat({ pid: process.pid, hostname: this.host, at: this.now().toISOString() });
+    void this.store.heartbeat({ pid: process.pid, hostname: this.host, at: this.now().toISOString() });
   }
 
   private async onDagBagChange(view: DagBagView): Promise<void> {
     const dags = [...view.dags.values()];
-    await this.store.saveDags(dags, (dag) => dag.isPausedUponCreation ?? this.settings.pausedAtCreation);
-    await this.store.deactivateDagsExcept(new Set(view.dags.keys()));
-    await this.store.setImportErrors(view.importErrors);
+    void this.store.saveDags(dags, (dag) => dag.isPausedUponCreation ?? this.settings.pausedAtCreation);
+    void this.store.deactivateDagsExcept(new Set(view.dags.keys()));
+    void this.store.setImportErrors(view.importErrors);
     this.engines.clear();
-    this.events.emit("dags-changed", view);
+    this.afterCommit(() => this.events.emit("dags-changed", view));
     this.kick();
   }
 
@@ -412,7 +444,7 @@ export class Scheduler {
       maxTries: task.retries + 1,
       pool: task.pool,
     }));
-    await this.store.createRun(run, instances);
+    void this.store.createRun(run, instances);
     return run;
   }
 
@@ -445,28 +477,29 @@ export class Scheduler {
       if (this.store.dagStatuses().find((status) => status.dagId === run.dagId)?.isPaused) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
       const runningRuns = this.store.activeRuns().filter((other) => other.dagId === run.dagId && other.state === "running").length;
       if (runningRuns >= (dag.maxActiveRuns ?? this.settings.maxActiveRunsPerDag)) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
-      await this.store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });
+      void this.store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });
       run = { ...run, state: "running" };
     }
     let instances = this.store.taskInstances(run.dagId, run.runId);
     const missing = dag.tasks.filter((task) => !instances.some((ti) => ti.taskId === task.taskId));
     if (missing.length > 0) {
-      await this.store.addTaskInstances(run.dagId, run.runId, missing.map((task) => ({ dagId: run.dagId, runId: run.runId, taskId: task.taskId, state: "none", tryNumber: 0, maxTries: task.retries + 1, pool: task.pool })));
+      void this.store.addTaskInstances(run.dagId, run.runId, missing.map((task) => ({ dagId: run.dagId, runId: run.runId, taskId: task.taskId, state: "none", tryNumber: 0, maxTries: task.retries + 1, pool: task.pool })));
       instances = this.store.taskInstances(run.dagId, run.runId);
     }
     const snapshot = Object.fromEntries(instances.filter((ti) => engine.tasks.has(ti.taskId)).map((ti) => [ti.taskId, ti]));
     const decision = decideRun(engine, snapshot, now);
-    if (decision.changes.length > 0) await this.store.updateTaskInstances(run.dagId, run.runId, decision.changes.map(toPatch));
+    if (decision.changes.length > 0) void this.store.updateTaskInstances(run.dagId, run.runId, decision.changes.map(toPatch));
     for (const taskId of decision.timedOut) {
       const ti = snapshot[taskId]!;
       const limit = engine.tasks.get(taskId)?.executionTimeoutMs ?? 0;
-      this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber }, `Task '${taskId}' exceeded its executionTimeout of ${limit / 1000}s`);
+      this.afterCommit(() => this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber }, `Task '${taskId}' exceeded its executionTimeout of ${limit / 1000}s`));
     }
     if (decision.runState !== "running") {
       const endDate = now.toISOString();
-      await this.store.updateRun(run.dagId, run.runId, { state: decision.runState, endDate });
+      void this.store.updateRun(run.dagId, run.runId, { state: decision.runState, endDate });
       const finished = { ...run, state: decision.runState, endDate };
-      this.events.emit("run-finished", { dag, run: finished, taskInstances: this.store.taskInstances(run.dagId, run.runId) });
+      const taskInstances = this.store.taskInstances(run.dagId, run.runId);
+      this.afterCommit(() => this.events.emit("run-finished", { dag, run: finished, taskInstances }));
       return { ready: [], nextWake: Number.POSITIVE_INFINITY };
     }
     const ready = decision.ready.map((taskId) => {
@@ -505,7 +538,7 @@ export class Scheduler {
         const tryNumber = ti.tryNumber + 1;
         return { taskId: candidate.taskId, state: "queued" as const, tryNumber, logPath: taskLogPath(this.settings.baseLogFolder, dagId, runId, candidate.taskId, tryNumber), nextRetryAt: undefined };
       });
-      await this.store.updateTaskInstances(dagId, runId, patches);
+      void this.store.updateTaskInstances(dagId, runId, patches);
       const xcoms = this.store.xcoms(dagId, runId);
       const variables = this.store.variables();
       const connections = this.store.connections();
@@ -513,7 +546,7 @@ export class Scheduler {
         const task = dag.tasks.find((candidate) => candidate.taskId === patch.taskId) as SerializedTask;
         const key = { dagId, runId, taskId: patch.taskId, tryNumber: patch.tryNumber };
         this.running.set(attemptKeyString(key), { key, pool: task.pool, poolSlots: task.poolSlots });
-        this.executor.submit({
+        const job: TaskJob = {
           key,
           dagFile: dag.fileloc,
           logPath: patch.logPath,
@@ -535,7 +568,8 @@ export class Scheduler {
             connections,
             xcomMaxBytes: this.settings.xcomMaxBytes,
           },
-        });
+        };
+        this.afterCommit(() => this.executor.submit(job));
       }
     }
   }
@@ -549,10 +583,10 @@ export class Scheduler {
       const marked = this.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId);
       if (marked && (marked.tryNumber !== key.tryNumber || !isActive(marked.state))) return;
       const at = Date.now();
-      await this.store.updateTaskInstances(key.dagId, key.runId, [
+      void this.store.updateTaskInstances(key.dagId, key.runId, [
         { taskId: key.taskId, state: "running", startDate: new Date(at).toISOString(), pid: event.pid, hostname: event.hostname },
       ]);
-      this.events.emit("task-started", { ...key, at });
+      this.afterCommit(() => this.events.emit("task-started", { ...key, at }));
       this.kick();
       return;
     }
@@ -565,7 +599,7 @@ export class Scheduler {
     if (!current || current.tryNumber !== key.tryNumber) return;
     // Someone marked it (success, failed, skipped) while it ran: their state stands, as in Airflow.
     if (!isActive(current.state)) return;
-    if (event.result.xcoms.length > 0) await this.store.setXComs(key.dagId, key.runId, key.taskId, event.result.xcoms);
+    if (event.result.xcoms.length > 0) void this.store.setXComs(key.dagId, key.runId, key.taskId, event.result.xcoms);
     const snapshot = Object.fromEntries(instances.map((ti) => [ti.taskId, ti]));
     const now = this.now();
     const changes = applyAttemptOutcome(entry.engine, snapshot, key.taskId, event.result.outcome, now, run.logicalDate);
@@ -573,9 +607,9 @@ export class Scheduler {
     const patches = changes.map((change) =>
       change.taskId === key.taskId ? { ...toPatch(change), durationMs: now.getTime() - startedAt, error: event.result.error } : toPatch(change),
     );
-    await this.store.updateTaskInstances(key.dagId, key.runId, patches);
+    void this.store.updateTaskInstances(key.dagId, key.runId, patches);
     const updated = this.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId)!;
-    this.events.emit("task-finished", { dag: entry.dag, run, taskInstance: updated, state: updated.state, error: event.result.error });
+    this.afterCommit(() => this.events.emit("task-finished", { dag: entry.dag, run, taskInstance: updated, state: updated.state, error: event.result.error }));
     if (this.stopped) return;
     // Handle this run right away, so its downstream tasks start in this same turn.
     const outcome = await this.advanceRun(this.store.getRun(key.dagId, key.runId)!, now);
@@ -599,13 +633,14 @@ export class Scheduler {
         if (!entry.engine.tasks.has(ti.taskId)) continue;
         const attemptedTry = Math.max(1, ti.tryNumber);
         const changes = applyAttemptOutcome(entry.engine, { ...snapshot, [ti.taskId]: { ...ti, tryNumber: attemptedTry } }, ti.taskId, { kind: "failed" }, now, run.logicalDate);
-        await this.store.updateTaskInstances(run.dagId, run.runId, changes.map((change) => ({
+        void this.store.updateTaskInstances(run.dagId, run.runId, changes.map((change) => ({
           ...toPatch(change),
           tryNumber: attemptedTry,
           error: { name: "WorkerLostError", message: "the scheduler stopped while this task ran (its worker is gone); recorded as a failed attempt" },
         })));
       }
     }
+    await this.store.commit();
   }
 }
 

@@ -12,10 +12,17 @@ export interface DagStatus {
 }
 
 /**
- * The store as the scheduler uses it: every method's promise resolves once the change is
- * durable. The lowdb store implements it; tests use an in-memory one.
+ * The store as the scheduler uses it. A change is visible to reads as soon as its method
+ * returns (a caller's mistake, such as an unknown run, throws at once); its promise
+ * resolves once the change is durable. Changes made together are written together, so the
+ * scheduler makes a turn's changes, awaits `commit()` once, and only then acts on them.
+ * One core implements it, over files (FileStore) or over nothing (MemorySchedulerStore).
  */
 export interface SchedulerStore {
+  /** Resolves once every change made so far is durable. */
+  commit(): Promise<void>;
+  /** Re-reads what other processes may change (Variables, Connections, pools), without blocking. */
+  refreshShared?(): Promise<void>;
   saveDags(dags: readonly SerializedDag[], pausedAtCreation: (dag: SerializedDag) => boolean): Promise<void>;
   deactivateDagsExcept(activeIds: ReadonlySet<string>): Promise<void>;
   getDag(dagId: string): SerializedDag | undefined;

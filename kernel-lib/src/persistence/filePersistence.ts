@@ -1,0 +1,255 @@
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Low } from "lowdb";
+import { AtomicJsonFile, temporaryFileWriter } from "./atomicJsonFile.js";
+import { isMetaChange, isRunChange, applyMetaChange, applyRunChange, type MetaChange, type RunChange } from "./changes.js";
+import { cutTornLine, journalLine, JournalWriter, readJournal } from "./journal.js";
+import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.js";
+import type { StorePersistence } from "./storePersistence.js";
+import { emptyMeta } from "./storeCore.js";
+import { isProcessAlive } from "../util/processes.js";
+
+/** A journal longer than this many times its snapshot (and than the floor) is compacted. */
+const COMPACT_RATIO = 2;
+const COMPACT_FLOOR_BYTES = 256 * 1024;
+
+/** One document on disk: a lowdb JSON snapshot and the journal of changes made since. */
+interface Document<T extends object> {
+  db: Low<T>;
+  snapshot: AtomicJsonFile<T>;
+  journal: JournalWriter;
+  /** Sequence number of the latest change applied to the data in memory. */
+  seq: number;
+  snapshotBytes: number;
+  /** Read from an older schema or not yet on disk: the next write is a whole snapshot. */
+  needsSnapshot: boolean;
+}
+
+type AnyDocument = Document<MetaFile> | Document<RunFile>;
+
+interface PendingWrite {
+  lines: string[];
+  snapshot: boolean;
+  remove: boolean;
+}
+
+interface Batch {
+  writes: Map<AnyDocument, PendingWrite>;
+  done: Promise<void>;
+  settle(error?: unknown): void;
+}
+
+export interface LoadedStore {
+  meta: MetaFile;
+  runs: RunFile[];
+}
+
+/**
+ * The store on disk. `meta.json` (DAGs, statuses, import errors, heartbeat) and
+ * `runs/<dag>/<run>.json` (a run, its task instances and XComs) are lowdb snapshots; the
+ * changes made since each was written go to a journal beside it (`.jsonl`, one change per
+ * line). Changes recorded in one turn of the event loop are written together: one append
+ * and one fsync per journal touched, none of it blocking the event loop. A journal is
+ * folded into its snapshot (written aside, fsynced, renamed into place) when its run
+ * finishes, when it grows past twice the snapshot, and on close.
+ */
+export class FilePersistence implements StorePersistence {
+  private meta?: Document<MetaFile>;
+  private readonly runs = new Map<RunFile, Document<RunFile>>();
+  private pending?: Batch;
+  private tail: Promise<void> = Promise.resolve();
+  private failure?: Error;
+
+  constructor(readonly dir: string, private readonly writer: boolean) {}
+
+  /** Reads every document (snapshot, then its journal's later changes). Start-up only: synchronous. */
+  load(): LoadedStore {
+    if (this.writer) this.removeOrphans();
+    let meta = this.loadDocument<MetaFile>(join(this.dir, "meta.json"), "meta", isMetaChange, applyMetaChange);
+    if (!meta) {
+      meta = this.newDocument(join(this.dir, "meta.json"), emptyMeta());
+      // A new store is a whole one from the start: readers find its meta.json.
+      if (this.writer) {
+        meta.snapshot.writeSync(meta.db.data);
+        meta.needsSnapshot = false;
+      }
+    }
+    this.meta = meta;
+    this.runs.clear();
+    const runsDir = join(this.dir, "runs");
+    for (const dagFolder of readdirSync(runsDir)) {
+      const folder = join(runsDir, dagFolder);
+      if (!statSync(folder).isDirectory()) continue;
+      for (const name of readdirSync(folder)) {
+        if (!name.endsWith(".json")) continue;
+        const document = this.loadDocument<RunFile>(join(folder, name), "run", isRunChange, applyRunChange);
+        if (document) this.runs.set(document.db.data, document);
+      }
+    }
+    return { meta: meta.db.data, runs: [...this.runs.keys()] };
+  }
+
+  private loadDocument<T extends object>(
+    path: string,
+    kind: "meta" | "run",
+    isChange: (value: unknown) => boolean,
+    apply: (data: T, change: never) => void,
+  ): Document<T> | undefined {
+    const journalPath = journalPathOf(path);
+    // The journal first: a compaction between the two reads then leaves a newer snapshot, never a gap.
+    const journal = readJournal(journalPath, isChange as (value: unknown) => value is never);
+    const snapshot = new AtomicJsonFile<T>(path);
+    const raw = snapshot.readSync() as Record<string, unknown> | null;
+    if (!raw) return undefined;
+    const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
+    const data = migrate<T & { journalSeq?: number }>(raw, path, kind);
+    let seq = data.journalSeq ?? 0;
+    for (const entry of journal.entries) {
+      if (entry.seq <= seq) continue;
+      apply(data, entry.change);
+      seq = entry.seq;
+    }
+    delete data.journalSeq;
+    if (this.writer && journal.torn) cutTornLine(journalPath, journal.wholeBytes);
+    return {
+      db: new Low(snapshot, data),
+      snapshot,
+      journal: new JournalWriter(journalPath, journal.wholeBytes),
+      seq,
+      snapshotBytes: statSync(path).size,
+      needsSnapshot: version < SCHEMA_VERSION,
+    };
+  }
+
+  private newDocument<T extends object>(path: string, data: T): Document<T> {
+    const snapshot = new AtomicJsonFile<T>(path);
+    return { db: new Low(snapshot, data), snapshot, journal: new JournalWriter(journalPathOf(path)), seq: 0, snapshotBytes: 0, needsSnapshot: true };
+  }
+
+  /**
+   * A process killed while writing leaves its temporary file (`<file>.json.<pid>.tmp`) behind,
+   * and a run deleted halfway its journal: the writer removes them, so crashes do not pile them up.
+   */
+  private removeOrphans(): void {
+    const runsDir = join(this.dir, "runs");
+    const folders = [this.dir, ...readdirSync(runsDir).map((name) => join(runsDir, name)).filter((folder) => statSync(folder).isDirectory())];
+    for (const folder of folders) {
+      for (const name of readdirSync(folder)) {
+        const pid = temporaryFileWriter(name);
+        if (pid !== undefined && !isProcessAlive(pid)) rmSync(join(folder, name), { force: true });
+        if (name.endsWith(".jsonl") && !existsSync(join(folder, name.slice(0, -1)))) rmSync(join(folder, name), { force: true });
+      }
+    }
+  }
+
+  createRun(file: RunFile): Promise<void> {
+    const path = join(this.dir, "runs", encodeURIComponent(file.run.dagId), `${encodeURIComponent(file.run.runId)}.json`);
+    const document = this.newDocument(path, file);
+    this.runs.set(file, document);
+    return this.stage(document, (write) => (write.snapshot = true));
+  }
+
+  recordRun(file: RunFile, change: RunChange): Promise<void> {
+    const document = this.runs.get(file);
+    if (!document) throw new Error(`the store has no file for run '${file.run.runId}' of DAG '${file.run.dagId}'`);
+    const finished = file.run.state === "success" || file.run.state === "failed";
+    return this.record(document, change, finished);
+  }
+
+  recordMeta(_file: MetaFile, change: MetaChange): Promise<void> {
+    return this.record(this.meta!, change, false);
+  }
+
+  deleteRun(file: RunFile): Promise<void> {
+    const document = this.runs.get(file);
+    if (!document) return Promise.resolve();
+    this.runs.delete(file);
+    return this.stage(document, (write) => (write.remove = true));
+  }
+
+  private record(document: AnyDocument, change: unknown, compact: boolean): Promise<void> {
+    document.seq += 1;
+    const line = journalLine({ seq: document.seq, change });
+    return this.stage(document, (write) => {
+      write.lines.push(line);
+      const journalBytes = document.journal.bytes + write.lines.reduce((sum, text) => sum + text.length, 0);
+      if (compact || document.needsSnapshot || journalBytes > Math.max(COMPACT_FLOOR_BYTES, COMPACT_RATIO * document.snapshotBytes)) write.snapshot = true;
+    });
+  }
+
+  private stage(document: AnyDocument, change: (write: PendingWrite) => void): Promise<void> {
+    if (!this.writer) throw new Error("this store was opened read-only; only the scheduler writes runs and DAGs");
+    if (this.failure) throw this.failure;
+    if (!this.pending) {
+      let settle!: (error?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+      // Callers that do not wait for durability (the scheduler commits once per turn) must not
+      // turn a failed write into an unhandled rejection; commit() still reports it.
+      done.catch(() => undefined);
+      this.pending = { writes: new Map(), done, settle };
+      setImmediate(() => void this.commit());
+    }
+    const writes = this.pending.writes;
+    let write = writes.get(document);
+    if (!write) writes.set(document, (write = { lines: [], snapshot: false, remove: false }));
+    change(write);
+    return this.pending.done;
+  }
+
+  commit(): Promise<void> {
+    const batch = this.pending;
+    if (!batch) return this.tail;
+    this.pending = undefined;
+    const written = this.tail.then(() => this.write(batch));
+    written.then(
+      () => batch.settle(),
+      (error: unknown) => {
+        this.failure ??= new Error(`the store could not write to ${this.dir} (${(error as Error).message}); restart the scheduler once the disk is writable`, { cause: error });
+        batch.settle(this.failure);
+      },
+    );
+    this.tail = batch.done;
+    return batch.done;
+  }
+
+  /** Writes one batch: every journal touched gets one append and one fsync, all at once. */
+  private async write(batch: Batch): Promise<void> {
+    if (this.failure) throw this.failure;
+    const work: Array<Promise<void>> = [];
+    for (const [document, write] of batch.writes) {
+      if (write.remove) {
+        work.push(document.journal.remove().then(() => rm(document.snapshot.path, { force: true })));
+      } else if (write.snapshot) {
+        // Taken now, with every change made so far: lines of later batches repeat what it holds and are skipped on reading.
+        const text = JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq });
+        work.push(this.compact(document, text));
+      } else if (write.lines.length > 0) {
+        work.push(document.journal.append(write.lines.join("")));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private async compact(document: AnyDocument, text: string): Promise<void> {
+    await document.snapshot.writeText(text);
+    document.snapshotBytes = Buffer.byteLength(text);
+    document.needsSnapshot = false;
+    await document.journal.remove();
+  }
+
+  /** Writes what is pending, folds every journal into its snapshot, and lets go of the files. */
+  async close(): Promise<void> {
+    if (!this.writer) return;
+    await this.commit();
+    const documents: AnyDocument[] = [this.meta!, ...this.runs.values()];
+    await Promise.all(
+      documents.filter((document) => document.journal.bytes > 0).map((document) => this.compact(document, JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq }))),
+    );
+    await Promise.all(documents.map((document) => document.journal.close()));
+  }
+}
+
+function journalPathOf(snapshotPath: string): string {
+  return `${snapshotPath}l`;
+}
