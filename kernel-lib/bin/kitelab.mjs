@@ -1,10 +1,32 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so DAG files and the library share one loader,
-// and `import "kitelab"` in any DAG file resolves to this copy of the library.
-import { register } from "tsx/esm/api";
+// Runs the CLI from the compiled library (kernel-lib/dist, built by `npm run setup`), so a
+// command starts as fast as plain JavaScript; tsx is loaded only to import a .ts DAG file
+// (src/loader/typescript.ts). When dist/ is missing or older than a source file (someone
+// edited src/ since the last setup), it runs the sources through tsx instead.
+import { readdirSync, statSync } from "node:fs";
 
-register();
-const { registerKitelabResolver } = await import("../src/loader/register.ts");
-registerKitelabResolver();
-const { main } = await import("../src/cli/main.ts");
+const root = new URL("../", import.meta.url);
+
+function compiledIsCurrent() {
+  let built;
+  try {
+    built = statSync(new URL("dist/.kitelab-setup-build.sha256", root)).mtimeMs;
+  } catch {
+    return false;
+  }
+  const sources = new URL("src/", root);
+  for (const entry of readdirSync(sources, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs > built) return false;
+  }
+  return true;
+}
+
+let main;
+if (compiledIsCurrent()) {
+  ({ main } = await import(new URL("dist/cli/main.js", root).href));
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import(new URL("src/cli/main.ts", root).href));
+}
 process.exitCode = await main(process.argv);

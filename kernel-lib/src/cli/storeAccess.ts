@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { KitelabConfig } from "../config/index.js";
 import { FileStore, openStoreReader } from "../persistence/index.js";
-import { ensureApiToken } from "../scheduler/process.js";
+import { ensureApiToken } from "../scheduler/apiToken.js";
 import { loadCliConfig } from "./commands/config.js";
 import { CliError, parseOutputFormat, type OutputFormat } from "./output.js";
 import { closestMatch } from "../util/editDistance.js";

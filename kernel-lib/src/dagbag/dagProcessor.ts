@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { listDagFiles } from "./listFiles.js";
 import { combineParses, type DagBagView } from "./dagBag.js";
+import { childLoaderArgs } from "../loader/typescript.js";
 import type { ParseReply, ParseResult } from "./parseProtocol.js";
 
 export interface DagProcessorOptions {
@@ -101,10 +102,9 @@ export class DagProcessor {
 export async function parseFiles(files: readonly string[], timeoutMs: number): Promise<Map<string, ParseResult>> {
   const results = new Map<string, ParseResult>();
   let child: ChildProcess | undefined;
-  const tsxLoader = import.meta.resolve("tsx/esm");
   const spawnChild = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const process = fork(PARSE_MAIN, [], { execArgv: ["--import", tsxLoader], stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "json" });
+      const process = fork(PARSE_MAIN, [], { execArgv: childLoaderArgs(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "json" });
       process.once("message", (message: ParseReply) => (message.type === "ready" ? resolve(process) : reject(new Error("parser did not start"))));
       process.once("error", reject);
     });

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { DagDefinitionError, serializeError } from "../errors.js";
 import { isDag, type DAG } from "../dag/dag.js";
 import { dagsSince, registryMark } from "../dag/registry.js";
+import { ensureTypeScriptLoader, isTypeScriptFile } from "../loader/typescript.js";
 
 /** What importing one DAG file gave: its DAGs, or the error that stopped it. */
 export type DagFileImport =
@@ -31,6 +32,7 @@ export async function importDagFile(path: string): Promise<DagFileImport> {
   } catch {
     return { ok: false, file, error: { name: "FileNotFound", message: `no such file: ${file}` } };
   }
+  if (isTypeScriptFile(file)) await ensureTypeScriptLoader();
   const mark = registryMark();
   try {
     const module = (await import(`${pathToFileURL(file).href}?v=${version}`)) as Record<string, unknown>;

@@ -2,13 +2,11 @@
  * The entry point of a DAG-parsing child process. User code runs here at import time, so
  * a file that hangs or exits only costs this process; the parent enforces the timeout.
  */
-import { registerKitelabResolver } from "../loader/register.js";
 import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
 import { serializeDag } from "../dag/serialize.js";
 import { describeImportError, importDagFile } from "./importFile.js";
 import type { ParseReply, ParseRequest, ParseResult } from "./parseProtocol.js";
 
-registerKitelabResolver();
 applyConfiguredTaskDefaultsFromEnv();
 
 // When the parent dies (even by SIGKILL), the IPC channel closes: a child never outlives it.

@@ -8,6 +8,7 @@ import { serializeError } from "../errors.js";
 import type { AttemptResult } from "../runtime/attempt.js";
 import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup } from "./attemptProcesses.js";
 import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
+import { childLoaderArgs } from "../loader/typescript.js";
 import { attemptId, isWorkerMessage, type AttemptKey, type ExecutorEvent, type ParentToWorker, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 export interface LocalExecutorOptions {
@@ -120,9 +121,8 @@ export class LocalExecutor implements Executor {
   }
 
   private spawnWorker(): Promise<void> {
-    const tsxLoader = import.meta.resolve("tsx/esm");
     const child = fork(WORKER_MAIN, [], {
-      execArgv: ["--import", tsxLoader, `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
+      execArgv: [...childLoaderArgs(), `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "json",
       // Its own process group: the worker and what its tasks start end together, by group.

@@ -7,7 +7,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { appendFileSync, closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { inspect } from "node:util";
-import { registerKitelabResolver } from "../loader/register.js";
 import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
 import { serializeError } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
@@ -17,7 +16,6 @@ import { secretsMasker } from "../util/secrets.js";
 import { ATTEMPT_ENV, killAttemptLeftovers, ownershipEnv, signalGroup } from "./attemptProcesses.js";
 import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
 
-registerKitelabResolver();
 applyConfiguredTaskDefaultsFromEnv();
 
 /** Ends everything the running attempt started, then this worker's whole process group (itself included). */

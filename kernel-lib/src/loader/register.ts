@@ -11,7 +11,9 @@ export function registerKitelabResolver(): void {
   registered = true;
   const entry = import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js";
   const target = new URL(entry, import.meta.url).href;
-  register(new URL("./resolveKitelab.mjs", import.meta.url).href, {
+  // tsc does not copy the hook (plain .mjs) to dist/, so the compiled library uses the one in src/ (shipped too).
+  const hook = import.meta.url.endsWith(".ts") ? "./resolveKitelab.mjs" : "../../src/loader/resolveKitelab.mjs";
+  register(new URL(hook, import.meta.url).href, {
     parentURL: import.meta.url,
     data: { target },
   });

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+export { ensureApiToken } from "./apiToken.js";
 import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";
 import { LocalExecutor } from "../executor/localExecutor.js";
@@ -25,18 +25,6 @@ function executorFor(config: KitelabConfig, parallelism: number, serviceHandler:
   }
   // One owner per home: at start, processes left by this home's crashed scheduler are ended.
   return new LocalExecutor({ parallelism, name: config.core.executor, serviceHandler, processOwner: resolve(config.home) });
-}
-
-/** Reads the API token from config, or from `$KITELAB_HOME/api_token`, generating it (mode 0600) on first start. */
-export function ensureApiToken(config: KitelabConfig): string {
-  if (config.webserver.authToken) return config.webserver.authToken;
-  const path = join(config.home, "api_token");
-  if (existsSync(path)) return readFileSync(path, "utf8").trim();
-  mkdirSync(config.home, { recursive: true });
-  const token = randomBytes(24).toString("base64url");
-  writeFileSync(path, `${token}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  return token;
 }
 
 export interface RunningScheduler {

@@ -8,7 +8,6 @@ import { combineParses } from "../../dagbag/dagBag.js";
 import { parseFiles } from "../../dagbag/dagProcessor.js";
 import { listDagFiles } from "../../dagbag/listFiles.js";
 import type { KitelabConfig } from "../../config/types.js";
-import { startStandalone } from "../../scheduler/standalone.js";
 import { openSchedulerStore } from "../../persistence/index.js";
 import { formatDuration } from "../../util/duration.js";
 import { CliError, printRows, type OutputFormat } from "../output.js";
@@ -166,6 +165,7 @@ export function registerDagStateCommands(dags: Command): void {
       }
       const config = loadCliConfig(command);
       process.stdout.write(`No scheduler is running: backfilling ${dagId} with one started for this command\n`);
+      const { startStandalone } = await import("../../scheduler/standalone.js");
       const running = await startStandalone(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: false }, openSchedulerStore);
       try {
         await running.scheduler.setPaused(dagId, false).catch(() => undefined);

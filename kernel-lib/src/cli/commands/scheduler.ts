@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { isAbsolute } from "node:path";
 import { openSchedulerStore, openStoreReader } from "../../persistence/index.js";
-import { startStandalone, workerMonitorFor, type RunningStandalone } from "../../scheduler/standalone.js";
-import { ensureApiToken } from "../../scheduler/process.js";
-import { createApp } from "../../web/app.js";
+import type { RunningStandalone, StandaloneOptions } from "../../scheduler/standalone.js";
+import type { KitelabConfig } from "../../config/index.js";
+import { ensureApiToken } from "../../scheduler/apiToken.js";
 import { fileSharedSettings } from "../../persistence/sharedSettings.js";
 import { StoreReadModel } from "../../scheduler/readModel.js";
 import { schedulerSettingsOf } from "../../scheduler/settings.js";
@@ -55,10 +55,13 @@ export function registerSchedulerCommands(program: Command): void {
       const config = loadCliConfig(command);
       const store = openStoreReader(config);
       const refreshing = setInterval(() => store.refresh(), 1000);
+      const { workerMonitorFor } = await import("../../scheduler/standalone.js");
       const workers = workerMonitorFor(config);
       const refuse = async (): Promise<never> => {
         throw new Error("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
       };
+      // The web server and the scheduler load only for the commands that run them, so `--help` stays quick.
+      const { createApp } = await import("../../web/app.js");
       const app = createApp({
         read: new StoreReadModel(store, schedulerSettingsOf(config)),
         control: { trigger: refuse, setPaused: refuse, clear: refuse, setRunState: refuse, setTaskInstanceState: refuse, setNote: refuse },
@@ -114,7 +117,8 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function runUntilSignal(config: Parameters<typeof startStandalone>[0], options: Parameters<typeof startStandalone>[1], announce: boolean): Promise<void> {
+async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions, announce: boolean): Promise<void> {
+  const { startStandalone } = await import("../../scheduler/standalone.js");
   const existing = runningScheduler(config.home);
   if (existing) throw new CliError(`a Kitelab scheduler (pid ${existing.pid}) already runs for ${config.home}, at ${existing.url}; stop it first or set another KITELAB_HOME`);
   let running: RunningStandalone;
