@@ -1,0 +1,136 @@
+/**
+ * The scheduler path at scale, timed from outside on a real `kitelab standalone`: a wide
+ * fan-out against `kitelab dags test` of the same file, a 10,000-task DAG and its page, 50
+ * runs at once with the API's latency meanwhile, and the memory of the idle standalone.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { BIN, percentile, startStandalone, treeRss, until, type Standalone } from "./standaloneProcess.js";
+
+/** A DAG of one root task and `width - 1` no-op tasks after it. */
+export function fanOutSource(dagId: string, width: number): string {
+  return `import { DAG } from "kitelab";
+export const dag = new DAG({ dagId: "${dagId}", schedule: null, maxActiveTasks: 64 });
+const root = dag.task("root", async () => 1);
+for (let index = 1; index < ${width}; index += 1) root.then(dag.task(\`t\${index}\`, async () => index));
+`;
+}
+
+/** A chain of `length` no-op tasks. */
+export function chainSource(dagId: string, length: number, maxActiveRuns = 16): string {
+  return `import { DAG } from "kitelab";
+export const dag = new DAG({ dagId: "${dagId}", schedule: null, maxActiveRuns: ${maxActiveRuns} });
+let previous = dag.task("t0", async () => 0);
+for (let index = 1; index < ${length}; index += 1) { const task = dag.task(\`t\${index}\`, async () => index); previous.then(task); previous = task; }
+`;
+}
+
+async function runToEnd(standalone: Standalone, dagId: string, limitMs: number): Promise<{ ms: number; state: string }> {
+  const triggered = Date.now();
+  const run = await standalone.call("POST", `/dags/${dagId}/dagRuns`, {});
+  const runId = encodeURIComponent(String(run.dag_run_id));
+  const state = await until(
+    `the ${dagId} run to end`,
+    async () => {
+      const current = String((await standalone.call("GET", `/dags/${dagId}/dagRuns/${runId}`)).state);
+      return current === "success" || current === "failed" ? current : undefined;
+    },
+    limitMs,
+    50,
+  );
+  return { ms: Date.now() - triggered, state };
+}
+
+async function waitForDags(standalone: Standalone, dagIds: readonly string[]): Promise<void> {
+  await until(`the DAGs ${dagIds.join(", ")} to be listed`, async () => {
+    const listed = ((await standalone.call("GET", "/dags?limit=100")).dags as Array<{ dag_id: string }>).map((dag) => dag.dag_id);
+    return dagIds.every((dagId) => listed.includes(dagId)) ? true : undefined;
+  }, 300_000, 100);
+}
+
+export interface ScaleFigures {
+  fanOutStandaloneMs: number;
+  fanOutDagsTestMs: number;
+  bigDagRunMs: number;
+  bigDagState: string;
+  bigDagPageMs: number;
+  concurrentRunsMs: number;
+  concurrentRunsSucceeded: number;
+  apiP50Ms: number;
+  apiP99Ms: number;
+  idleRssMb: number;
+  idleProcesses: number;
+}
+
+export async function benchScale(): Promise<ScaleFigures> {
+  const standalone = await startStandalone({
+    "fan_out_1000.ts": fanOutSource("fan_out_1000", 1000),
+    "wide_10000.ts": fanOutSource("wide_10000", 10_000),
+    "chain_40_x50.ts": chainSource("chain_40_x50", 40, 50),
+  });
+  try {
+    await waitForDags(standalone, ["fan_out_1000", "wide_10000", "chain_40_x50"]);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = treeRss(standalone.pid);
+
+    const fanOut = await runToEnd(standalone, "fan_out_1000", 600_000);
+    if (fanOut.state !== "success") throw new Error(`bench: the fan-out run ended ${fanOut.state}`);
+    const test = Date.now();
+    const result = spawnSync(process.execPath, [BIN, "dags", "test", join(standalone.dags, "fan_out_1000.ts"), "2024-01-01"], {
+      env: { ...process.env, KITELAB_HOME: join(standalone.home, "dags-test") },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) throw new Error(`bench: kitelab dags test failed:\n${result.stderr}`);
+    const fanOutDagsTestMs = Date.now() - test;
+
+    // 50 runs of a 40-task chain at once, while a client reads the API as the status page would.
+    const latencies: number[] = [];
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        const began = performance.now();
+        await standalone.call("GET", "/dags/chain_40_x50/dagRuns?limit=100");
+        latencies.push(performance.now() - began);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const began = Date.now();
+    const runIds: string[] = [];
+    for (let index = 0; index < 50; index += 1) runIds.push(String((await standalone.call("POST", "/dags/chain_40_x50/dagRuns", {})).dag_run_id));
+    const states = await until(
+      "the 50 runs to end",
+      async () => {
+        const runs = (await standalone.call("GET", "/dags/chain_40_x50/dagRuns?limit=100")).dag_runs as Array<{ state: string }>;
+        return runs.length >= 50 && runs.every((run) => run.state === "success" || run.state === "failed") ? runs : undefined;
+      },
+      900_000,
+      200,
+    );
+    const concurrentRunsMs = Date.now() - began;
+    reading = false;
+    await reader;
+    latencies.sort((a, b) => a - b);
+
+    const big = await runToEnd(standalone, "wide_10000", 1_800_000);
+    const pageStart = performance.now();
+    await standalone.page("/dags/wide_10000");
+    const bigDagPageMs = performance.now() - pageStart;
+
+    return {
+      fanOutStandaloneMs: fanOut.ms,
+      fanOutDagsTestMs,
+      bigDagRunMs: big.ms,
+      bigDagState: big.state,
+      bigDagPageMs,
+      concurrentRunsMs,
+      concurrentRunsSucceeded: states.filter((run) => run.state === "success").length,
+      apiP50Ms: percentile(latencies, 0.5),
+      apiP99Ms: percentile(latencies, 0.99),
+      idleRssMb: idle.mb,
+      idleProcesses: idle.processes,
+    };
+  } finally {
+    await standalone.stop();
+  }
+}
