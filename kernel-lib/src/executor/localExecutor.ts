@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serializeError } from "../errors.js";
@@ -9,11 +9,18 @@ import type { AttemptResult } from "../runtime/attempt.js";
 import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup } from "./attemptProcesses.js";
 import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
 import { childLoaderArgs } from "../loader/typescript.js";
+import { poolSize } from "./poolSize.js";
 import { attemptId, isWorkerMessage, type AttemptKey, type ExecutorEvent, type ParentToWorker, type TaskJob, type WorkerToParent } from "./protocol.js";
 
 export interface LocalExecutorOptions {
-  /** Worker processes, each running one task at a time (`[core] parallelism`). */
+  /** Tasks running at once (`[core] parallelism`); each runs in its own worker process. */
   parallelism: number;
+  /** Most worker processes; workers start as tasks need them. @default parallelism, bounded by the machine's cores and memory (poolSize) */
+  maxWorkers?: number;
+  /** Workers started with the pool and kept when idle. @default 2 (or maxWorkers if fewer) */
+  warmWorkers?: number;
+  /** A worker beyond the warm ones that has had no task this long is retired. @default 60000 */
+  idleRetireMs?: number;
   serviceHandler: ServiceHandler;
   /** After a cancel (timeout), how long an attempt may take to stop before its worker is killed. @default 3000 */
   cancelGraceMs?: number;
@@ -37,6 +44,7 @@ interface Worker {
   retiring?: boolean;
   killTimer?: NodeJS.Timeout;
   cancelReason?: string;
+  idleSince: number;
 }
 
 const WORKER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./workerMain.ts" : "./workerMain.js", import.meta.url));
@@ -53,6 +61,9 @@ export class LocalExecutor implements Executor {
   private stopping = false;
   private readonly host = hostname();
   private readonly owner: string;
+  private readonly maxWorkers: number;
+  private readonly warmWorkers: number;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
@@ -60,21 +71,44 @@ export class LocalExecutor implements Executor {
     }
     this.name = options.name ?? "LocalExecutor";
     this.owner = options.processOwner ?? `executor-${process.pid}-${randomUUID()}`;
+    const fitted = poolSize(options.parallelism, { cores: availableParallelism(), totalMemoryMb: totalmem() / 2 ** 20 });
+    this.maxWorkers = Math.min(options.parallelism, options.maxWorkers ?? fitted.maxWorkers);
+    this.warmWorkers = Math.min(this.maxWorkers, options.warmWorkers ?? fitted.warmWorkers);
+  }
+
+  /** Worker processes alive now. */
+  get workerCount(): number {
+    return this.workers.size;
   }
 
   async start(): Promise<void> {
     const reaped = await reapOrphans(this.owner);
     if (reaped.length > 0) process.stderr.write(`kitelab: killed ${reaped.length} process(es) left by an earlier scheduler's tasks (pids ${reaped.join(", ")})\n`);
     const readiness: Promise<void>[] = [];
-    for (let index = 0; index < this.options.parallelism; index += 1) readiness.push(this.spawnWorker());
+    for (let index = 0; index < this.warmWorkers; index += 1) readiness.push(this.spawnWorker().ready);
     await Promise.all(readiness);
+    const idleRetireMs = this.options.idleRetireMs ?? 60_000;
+    this.idleTimer = setInterval(() => this.retireIdle(idleRetireMs), Math.max(50, idleRetireMs / 2));
+    this.idleTimer.unref();
+  }
+
+  /** Workers beyond the warm ones that have been idle for `idleMs` are shut down. */
+  private retireIdle(idleMs: number): void {
+    const idle = [...this.workers].filter((worker) => !worker.job && !worker.retiring && worker.ready && Date.now() - worker.idleSince >= idleMs);
+    let surplus = [...this.workers].filter((worker) => !worker.retiring).length - this.warmWorkers;
+    for (const worker of idle) {
+      if (surplus <= 0) return;
+      worker.retiring = true;
+      this.post(worker, { type: "shutdown" });
+      surplus -= 1;
+    }
   }
 
   get freeSlots(): number {
     if (this.stopping) return 0;
-    let free = 0;
+    let free = this.maxWorkers - this.workers.size;
     for (const worker of this.workers) if (!worker.job && !worker.retiring) free += 1;
-    return free;
+    return Math.max(0, free);
   }
 
   onEvent(listener: (event: ExecutorEvent) => void): void {
@@ -83,7 +117,7 @@ export class LocalExecutor implements Executor {
 
   submit(job: TaskJob): void {
     const idle = [...this.workers].filter((candidate) => !candidate.job && !candidate.retiring);
-    const worker = idle.find((candidate) => candidate.ready) ?? idle[0];
+    const worker = idle.find((candidate) => candidate.ready) ?? idle[0] ?? (this.workers.size < this.maxWorkers && !this.stopping ? this.spawnWorker().worker : undefined);
     if (!worker || this.stopping) throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
     worker.job = job;
     if (worker.ready) this.post(worker, { type: "run", job });
@@ -103,6 +137,7 @@ export class LocalExecutor implements Executor {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
     const deadline = Date.now() + graceMs;
     while ([...this.workers].some((worker) => worker.job) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -120,7 +155,7 @@ export class LocalExecutor implements Executor {
     await Promise.all(exits);
   }
 
-  private spawnWorker(): Promise<void> {
+  private spawnWorker(): { worker: Worker; ready: Promise<void> } {
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...childLoaderArgs(), `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -129,9 +164,9 @@ export class LocalExecutor implements Executor {
       detached: true,
       env: { ...process.env, [OWNER_ENV]: this.owner },
     });
-    const worker: Worker = { child, ready: false };
+    const worker: Worker = { child, ready: false, idleSince: Date.now() };
     this.workers.add(worker);
-    return new Promise((resolve) => {
+    const ready = new Promise<void>((resolve) => {
       child.on("message", (message: unknown) => {
         if (!isWorkerMessage(message)) return;
         if (message.type === "ready") {
@@ -158,9 +193,11 @@ export class LocalExecutor implements Executor {
           this.writeLog(job, message);
           this.emit({ type: "finished", key: job.key, result: workerDiedResult(message, worker.cancelReason !== undefined) });
         }
-        if (!this.stopping) void this.spawnWorker();
+        // Keep the warm ones; others start again when tasks need them.
+        if (!this.stopping && [...this.workers].filter((other) => !other.retiring).length < this.warmWorkers) this.spawnWorker();
       });
     });
+    return { worker, ready };
   }
 
   private handle(worker: Worker, message: WorkerToParent): void {
@@ -176,6 +213,7 @@ export class LocalExecutor implements Executor {
         const reason = worker.cancelReason;
         worker.cancelReason = undefined;
         worker.job = undefined;
+        worker.idleSince = Date.now();
         if (message.retire) {
           worker.retiring = true;
           this.post(worker, { type: "shutdown" });

@@ -132,7 +132,7 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
   const dagCount = running.store.dagStatuses().filter((status) => status.isActive).length;
   const errors = running.store.importErrorList().length;
   if (announce) {
-    process.stdout.write(`Kitelab ${version} standalone: scheduler, ${config.core.parallelism} worker processes and the status page\n`);
+    process.stdout.write(`Kitelab ${version} standalone: scheduler, worker processes as tasks need them (up to ${config.core.parallelism} tasks at once) and the status page\n`);
     process.stdout.write(`  Status page:  ${running.url}\n`);
     process.stdout.write(`  Home:         ${config.home}\n  DAGs folder:  ${config.core.dagsFolder}${config.core.loadExamples ? " (+ examples)" : ""}\n`);
     process.stdout.write(`  ${dagCount} DAG(s) listed${errors > 0 ? `, ${errors} import error(s): see the status page or kitelab dags list-import-errors` : ""}\n`);
