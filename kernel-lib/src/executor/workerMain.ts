@@ -53,7 +53,13 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
 }
 
 /** The worker's own stderr (the scheduler's terminal), whatever an attempt's capture does to process.stderr. */
-const originalStderr = ((write) => (text: string): void => void write(text))(process.stderr.write.bind(process.stderr));
+const originalStderr = ((write) => (text: string): void => {
+  try {
+    write(text);
+  } catch {
+    // stderr is gone; there is nowhere else to say it.
+  }
+})(process.stderr.write.bind(process.stderr));
 
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
 function captureOutput(fd: number, mask: (text: string) => string): () => void {
@@ -180,6 +186,13 @@ function wireSafe(result: AttemptResult): AttemptResult {
 
 /** Task code threw after its promise settled, or from a timer: blame the attempt that threw. */
 function onStrayError(kind: string, error: unknown): void {
+  // Orphaned (the scheduler is gone): nothing to report to, and stdio may be a broken pipe
+  // whose errors would come straight back here. End, with everything this worker started.
+  if (!process.connected) {
+    endOwnedProcesses();
+    signalGroup(process.pid, "SIGKILL");
+    process.exit(1);
+  }
   const owner = attemptScope.getStore();
   const text = `${kind} in task code: ${serializeError(error).message}`;
   retire = true;
@@ -198,6 +211,9 @@ function onStrayError(kind: string, error: unknown): void {
 }
 
 
+// A closed terminal or pipe on stdio is no task's fault and must not loop through the handler below.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
 process.on("uncaughtException", (error) => onStrayError("Uncaught exception", error));
 process.on("unhandledRejection", (reason) => onStrayError("Unhandled rejection", reason));
 
