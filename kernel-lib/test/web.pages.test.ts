@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FakeKitelab, fakeOutbox, serializedDag, startWebApp } from "./helpers/webFakes.js";
+import { FakeKitelab, fakeOutbox, serializedDag, signedInHeaders, startWebApp } from "./helpers/webFakes.js";
 import { demoWorld } from "./helpers/webDemo.js";
 
 type App = Awaited<ReturnType<typeof startWebApp>>;
@@ -17,15 +17,22 @@ async function html(response: Response | Promise<Response>): Promise<string> {
   return (await (await response).text()).replaceAll("&#x3D;", "=").replaceAll("&amp;", "&");
 }
 
+/** One signed-in session per app: the buttons need one. */
+const sessions = new WeakMap<App, Promise<Record<string, string>>>();
+function session(app: App): Promise<Record<string, string>> {
+  if (!sessions.has(app)) sessions.set(app, signedInHeaders(app));
+  return sessions.get(app)!;
+}
+
 async function csrfOf(app: App, path = "/dags"): Promise<string> {
-  const page = await html(fetch(app.url + path));
+  const page = await html(fetch(app.url + path, { headers: await session(app) }));
   const match = /name="_csrf" value="([^"]+)"/.exec(page);
   assert.ok(match, "the page carries a CSRF token");
   return match[1]!;
 }
 
-function post(app: App, path: string, fields: Record<string, string>) {
-  return fetch(app.url + path, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
+async function post(app: App, path: string, fields: Record<string, string>) {
+  return fetch(app.url + path, { method: "POST", body: new URLSearchParams(fields), redirect: "manual", headers: await session(app) });
 }
 
 describe("the status routes", () => {

@@ -3,7 +3,12 @@ import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { readTaskLog } from "../src/web/logs.js";
 import { renderMarkdown } from "../src/web/markdown.js";
-import { FakeKitelab, serializedDag, startWebApp } from "./helpers/webFakes.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { listOutbox, readOutboxMessage } from "../src/notify/index.js";
+import { withoutServerPaths } from "../src/web/edgeChecks.js";
+import { FakeKitelab, fakeOutbox, serializedDag, signedInHeaders, startWebApp } from "./helpers/webFakes.js";
 
 type App = Awaited<ReturnType<typeof startWebApp>>;
 const TOKEN = "s3cret-token";
@@ -18,7 +23,9 @@ function world(): FakeKitelab {
 
 async function csrfOf(app: App, headers: Record<string, string> = {}): Promise<string> {
   const page = await (await fetch(`${app.url}/dags`, { headers })).text();
-  return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  const match = /name="_csrf" value="([^"]+)"/.exec(page);
+  assert.ok(match, "a signed-in page carries a CSRF token");
+  return match[1]!;
 }
 
 function formPost(app: App, path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
@@ -134,44 +141,163 @@ describe("reads when expose_reads is off", () => {
   });
 });
 
-describe("the page's buttons are CSRF-safe", () => {
+describe("the page's buttons need a session bound to the API token", () => {
   let app: App;
   before(async () => {
     app = await startWebApp({ world: world() });
   });
   after(() => app.close());
 
-  it("work with the page's CSRF token from the same origin", async () => {
-    const response = await formPost(app, "/dags/etl/trigger", { _csrf: await csrfOf(app) }, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+  it("print no CSRF token into pages read without signing in, and refuse every token-less post (401)", async () => {
+    const page = await (await fetch(`${app.url}/dags/etl`)).text();
+    assert.doesNotMatch(page, /name="_csrf" value="[^"]/);
+    for (const path of ["/dags/etl/trigger", "/dags/etl/pause", "/dags/etl/runs/r1/clear"]) {
+      const refused = await formPost(app, path, { _csrf: "", paused: "true" }, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+      assert.equal(refused.status, 401, path);
+    }
+    assert.equal(app.world.calls.trigger.length + app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
+  });
+
+  it("work from a signed-in session with its own CSRF token, from the same origin", async () => {
+    const session = await signedInHeaders(app);
+    const response = await formPost(app, "/dags/etl/trigger", { _csrf: await csrfOf(app, session) }, session);
     assert.equal(response.status, 303);
     assert.equal(app.world.calls.trigger.length, 1);
   });
 
+  it("give each session its own CSRF token: another session's token is refused", async () => {
+    const [alice, bob] = [await signedInHeaders(app), await signedInHeaders(app)];
+    const alices = await csrfOf(app, alice);
+    assert.notEqual(alices, await csrfOf(app, bob));
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: alices }, bob)).status, 403);
+    assert.equal(app.world.calls.trigger.length, 1);
+  });
+
   it("refuse a post without the CSRF token, or with a wrong one", async () => {
-    assert.equal((await formPost(app, "/dags/etl/trigger", {})).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: "guess" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/pause", { _csrf: "guess", paused: "true" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/runs/r1/clear", { _csrf: "guess" })).status, 403);
+    const session = await signedInHeaders(app);
+    assert.equal((await formPost(app, "/dags/etl/trigger", {}, session)).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: "guess" }, session)).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/pause", { _csrf: "guess", paused: "true" }, session)).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/runs/r1/clear", { _csrf: "guess" }, session)).status, 403);
     assert.equal(app.world.calls.trigger.length, 1);
     assert.equal(app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
   });
 
-  it("refuse a post another site's page sends, even with a valid token", async () => {
-    const csrf = await csrfOf(app);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { "Sec-Fetch-Site": "cross-site" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Origin: "http://evil.example" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Origin: "null" })).status, 403);
+  it("refuse a post another site's page sends, and one that does not say where it came from", async () => {
+    const session = await signedInHeaders(app);
+    const csrf = await csrfOf(app, session);
+    const Cookie = session.Cookie!;
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, "Sec-Fetch-Site": "cross-site" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, Origin: "http://evil.example" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, Origin: "null" })).status, 403);
+    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie })).status, 403, "no Origin is not same-origin");
     assert.equal(app.world.calls.trigger.length, 1);
   });
 
-  it("refuse an unauthenticated post that reached the server by a non-loopback name (DNS rebinding)", async () => {
-    const csrf = await csrfOf(app);
-    const body = new URLSearchParams({ _csrf: csrf }).toString();
-    const headers = { Host: "rebind.evil.example", "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(Buffer.byteLength(body)) };
-    const refused = await rawRequest(app, { method: "POST", path: "/dags/etl/trigger", headers, body });
-    assert.equal(refused.status, 403);
-    const withToken = await rawRequest(app, { method: "POST", path: "/dags/etl/trigger", headers: { ...headers, "X-Kitelab-Token": TOKEN }, body });
-    assert.equal(withToken.status, 303);
+  it("accept the JupyterLab proxy's token header as the session", async () => {
+    const headers = { "X-Kitelab-Token": TOKEN, Origin: app.url };
+    const response = await formPost(app, "/dags/etl/trigger", { _csrf: await csrfOf(app, headers) }, headers);
+    assert.equal(response.status, 303);
+    assert.equal(app.world.calls.trigger.length, 2);
+  });
+
+  it("leave no page with a form a token-less visitor can submit (every form of every page, scraped)", async () => {
+    const pages = ["/dags", "/dags/etl", "/dags/etl/runs/r1", "/success", "/failure", "/outbox"];
+    let forms = 0;
+    let accepted = 0;
+    for (const path of pages) {
+      const page = await (await fetch(app.url + path)).text();
+      for (const match of page.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/gi)) {
+        forms += 1;
+        const fields = Object.fromEntries([...match[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((field) => [field[1]!, field[2]!]));
+        const response = await formPost(app, match[1]!.replaceAll("&#x3D;", "="), fields, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+        if (response.status < 400) accepted += 1;
+      }
+    }
+    assert.ok(forms > 0, "the pages have buttons");
+    assert.equal(accepted, 0, "token-less mutations");
+    assert.equal(app.world.calls.trigger.length, 2);
+  });
+});
+
+describe("the Host header is checked on every request (DNS rebinding)", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world(), allowedHosts: ["lab.example.org"], outbox: fakeOutbox() });
+  });
+  after(() => app.close());
+  const routes = ["/", "/dags", "/dags/etl", "/dags/etl/runs/r1", "/success", "/failure", "/outbox", "/health", "/api/v1/dags", "/api/v1/dags/etl/dagRuns", "/api/v1/health", "/static/app.css"];
+
+  it("refuses every route, reads included, for a foreign name (403)", async () => {
+    for (const host of ["evil.example", "127.0.0.1.nip.io", "localhost.evil.example"]) {
+      for (const path of routes) {
+        const answer = await rawRequest(app, { method: "GET", path, headers: { Host: host } });
+        assert.equal(answer.status, 403, `${host} ${path}`);
+        assert.match(answer.body, /allowed_hosts/);
+      }
+    }
+  });
+
+  it("answers loopback names and the configured ones", async () => {
+    for (const host of ["localhost:5555", "127.0.0.1", "[::1]:80", "lab.example.org", "LAB.example.org:443"]) {
+      assert.equal((await rawRequest(app, { method: "GET", path: "/dags", headers: { Host: host } })).status, 200, host);
+    }
+  });
+
+  it("answers a foreign name when the request carries the API token (a proxy)", async () => {
+    const answer = await rawRequest(app, { method: "GET", path: "/api/v1/dags", headers: { Host: "hub.example.org", "X-Kitelab-Token": TOKEN } });
+    assert.equal(answer.status, 200);
+    assert.equal((await rawRequest(app, { method: "GET", path: "/api/v1/dags", headers: { Host: "hub.example.org", "X-Kitelab-Token": "wrong" } })).status, 403);
+  });
+});
+
+describe("ids and bodies are checked at the edge", () => {
+  let app: App;
+  before(async () => {
+    app = await startWebApp({ world: world(), outbox: fakeOutbox() });
+  });
+  after(() => app.close());
+
+  it("refuses ids that cannot be stored with 400, never 409 or 500, and shows no server path", async () => {
+    for (const runId of ["r".repeat(300), "é".repeat(130), "x".repeat(5000)]) {
+      for (const path of [`/api/v1/dags/etl/dagRuns/${encodeURIComponent(runId)}`, `/dags/etl/runs/${encodeURIComponent(runId)}`]) {
+        const response = await fetch(app.url + path);
+        assert.equal(response.status, 400, path.slice(0, 60));
+        assert.doesNotMatch(await response.text(), /\/tmp\/|\/home\//);
+      }
+    }
+    const trigger = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ dag_run_id: "r".repeat(300) }) });
+    assert.equal(trigger.status, 400);
+  });
+
+  it("answers /outbox/~ and /outbox/. with 400 rather than 500 (the real outbox)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "kitelab-outbox-"));
+    const real = await startWebApp({ world: world(), outbox: { list: () => listOutbox(home), read: (id) => readOutboxMessage(home, id) } });
+    try {
+      // Raw requests: fetch would resolve the literal "." away.
+      for (const path of ["/outbox/~", "/outbox/.", "/outbox/%2e", "/outbox/a%0ab"]) {
+        assert.equal((await rawRequest(real, { method: "GET", path, headers: { Host: "localhost" } })).status, 400, path);
+      }
+    } finally {
+      await real.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses conf nested deeper than 32 levels or larger than 16 KiB with a 400 naming the limit", async () => {
+    const post = (body: string) => fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body });
+    const deep = await post(`{"conf":${"{\"a\":".repeat(4000)}1${"}".repeat(4000)}}`);
+    assert.equal(deep.status, 400);
+    assert.match(((await deep.json()) as { detail: string }).detail, /nested more than 32 levels deep; the limit is 32/);
+    const big = await post(JSON.stringify({ conf: { text: "x".repeat(20_000) } }));
+    assert.equal(big.status, 400);
+    assert.match(((await big.json()) as { detail: string }).detail, /the limit is 16384 bytes/);
+    assert.equal((await post(JSON.stringify({ conf: { a: { b: { c: 1 } } } }))).status, 200);
+  });
+
+  it("never shows a server path in an error", () => {
+    assert.equal(withoutServerPaths("ENAMETOOLONG: name too long, open '/home/ann/kitelab/store/runs/etl/x.json'"), "ENAMETOOLONG: name too long, open '<path>'");
+    assert.equal(withoutServerPaths("No DAG at /api/v1/dags/etl"), "No DAG at /api/v1/dags/etl");
   });
 });
 

@@ -262,6 +262,19 @@ export const SCHEMA = {
       doc: ["The DAG whose last run the page / redirects to /success or /failure for; empty for the latest run of any DAG."],
       airflow: "Kitelab's own key.",
     },
+    allowedHosts: {
+      key: "allowed_hosts",
+      kind: textKind({
+        accepted: "nothing or host names separated by commas",
+        check: (text) => (/^[A-Za-z0-9.,:\[\]\s-]*$/.test(text) ? undefined : "is not a list of host names; write names separated by commas, such as lab.example.org, 10.0.0.5"),
+      }),
+      default: "",
+      doc: [
+        "Host names, besides localhost and 127.x.x.x, that the status pages answer to (comma-separated).",
+        "Any other Host is refused unless the request carries the API token: this defeats DNS rebinding.",
+      ],
+      airflow: "Kitelab's own key.",
+    },
     exposeReads: {
       key: "expose_reads",
       kind: booleanKind,

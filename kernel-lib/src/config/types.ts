@@ -78,6 +78,8 @@ export interface WebserverConfig {
   readonly statusDagId: string;
   /** GET routes need no token. */
   readonly exposeReads: boolean;
+  /** Host names besides the loopback ones the status pages answer to, comma-separated. */
+  readonly allowedHosts: string;
 }
 
 /** `[smtp]` */

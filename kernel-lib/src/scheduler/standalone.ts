@@ -96,6 +96,7 @@ export async function startStandalone(
       baseUrl: base,
       token,
       exposeReads: config.webserver.exposeReads,
+      allowedHosts: config.webserver.allowedHosts.split(",").map((host) => host.trim()).filter((host) => host !== ""),
       healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
       logFolder: config.logging.baseLogFolder,
       statusDagId: config.webserver.statusDagId || undefined,

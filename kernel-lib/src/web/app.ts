@@ -12,6 +12,8 @@ import { explainApiRouter } from "./explainApi.js";
 import { workersRouter } from "./workers.js";
 import { HttpError, problemOf } from "./problems.js";
 import { createGuard } from "./security.js";
+import { checkJsonBody, checkPathSegments, withoutServerPaths } from "./edgeChecks.js";
+import { hostCheck } from "./hostCheck.js";
 import { assetFolder, loadViews, type PageModel, type Views } from "./views.js";
 
 /** One message in the mail outbox, as the Outbox page lists it. */
@@ -48,6 +50,8 @@ export interface WebDeps {
   token: string;
   /** GET routes (pages and API) need no token. */
   exposeReads: boolean;
+  /** Host names besides the loopback ones the app answers to (`[webserver] allowed_hosts`). @default [] */
+  allowedHosts?: readonly string[];
   /** Seconds after which a silent scheduler is unhealthy (`scheduler_health_check_threshold`). */
   healthThresholdSeconds: number;
   /** `base_log_folder`: task logs are read below it and nowhere else. */
@@ -105,7 +109,7 @@ export function createApp(deps: WebDeps): express.Express {
       title,
       base,
       nonce: String(res.locals.nonce),
-      csrf: guard.csrfToken,
+      csrf: guard.csrfFor(res.req),
       nav,
       hasOutbox: deps.outbox !== undefined,
       clock: deps.clock?.info(),
@@ -123,8 +127,11 @@ export function createApp(deps: WebDeps): express.Express {
   app.set("etag", false);
   app.use(stripBase(base));
   app.use(securityHeaders);
+  app.use(hostCheck(guard, deps.allowedHosts ?? []));
+  app.use(checkPathSegments);
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES }));
+  app.use(checkJsonBody);
 
   const staticFiles = loadStatic();
   app.get("/static/:file", (req, res) => {
@@ -216,7 +223,9 @@ export function wantsJson(req: Request): boolean {
 
 function errorHandler(context: AppContext) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const { status, detail, title } = describe(error);
+    const described = describe(error);
+    const { status, title } = described;
+    const detail = withoutServerPaths(described.detail);
     if (status >= 500) (context.deps.onError ?? console.error)(error);
     if (res.headersSent) {
       res.end();
@@ -245,6 +254,8 @@ function errorHandler(context: AppContext) {
 
 function describe(error: unknown): { status: number; detail: string; title?: string } {
   if (error instanceof HttpError) return { status: error.status, detail: error.detail, title: error.title };
+  // Input a lower layer refused (recognised by name, as errors crossing modules are): the caller's mistake.
+  if (error instanceof Error && error.name === "ValidationError") return { status: 400, detail: error.message };
   const candidate = error as { type?: unknown; status?: unknown; statusCode?: unknown } | undefined;
   const status = typeof candidate?.status === "number" ? candidate.status : typeof candidate?.statusCode === "number" ? candidate.statusCode : 500;
   switch (candidate?.type) {

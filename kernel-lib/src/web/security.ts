@@ -13,11 +13,14 @@ import { HttpError } from "./problems.js";
  * - Reads (pages and GET API) are open when `exposeReads`, else need authentication.
  * - API writes need the token in a header: browsers cannot add one cross-site, so the
  *   API cannot be driven by a forged form.
- * - The page's own buttons are HTML form posts. They are accepted when the viewer may read
- *   the pages, the form carries the app's CSRF token (an HMAC of the secret, printed only
- *   into pages, which another site cannot read), the browser says the request is
- *   same-origin (`Sec-Fetch-Site`, else `Origin` against the host), and — for viewers
- *   without a token or cookie — the host is a loopback name, which defeats DNS rebinding.
+ * - The page's own buttons are HTML form posts. They are accepted only from a session bound
+ *   to the API token (the cookie `/login` sets, a fresh random id per sign-in, or the
+ *   JupyterLab proxy's token header), with that session's CSRF token (an HMAC of a per-server
+ *   secret and the session, printed only into that session's pages), and when the browser
+ *   says the request is same-origin (`Sec-Fetch-Site`, else `Origin`; saying nothing is
+ *   not same-origin). Reading the pages is never enough to change state.
+ * - Every request's Host must be a loopback name or one of `[webserver] allowed_hosts`
+ *   (`hostCheck.ts`), unless it carries the token: DNS rebinding reads nothing.
  */
 export interface Guard {
   /** How a request proved itself. */
@@ -27,37 +30,51 @@ export interface Guard {
   requireRead(req: Request): void;
   /** Throws unless the request carries the token in a header (API writes). */
   requireTokenHeader(req: Request): void;
-  /** Throws 403 unless a page form post is legitimate (see above). */
+  /** Throws 401/403 unless a page form post is legitimate (see above). */
   requireFormPost(req: Request): void;
-  readonly csrfToken: string;
+  /** The CSRF token for this request's session; empty without one (the page's buttons then ask to sign in). */
+  csrfFor(req: Request): string;
   readonly authEnabled: boolean;
-  /** `name=value` pieces of the session cookie, when `candidate` is the right token. */
+  /** A new session's `name=value; …` cookie, when `candidate` is the right token. */
   sessionCookieFor(candidate: string): string | undefined;
   readonly cookieName: string;
 }
 
+/** Sessions kept at once; the oldest is dropped (it signs in again). */
+const MAX_SESSIONS = 1000;
+
 export function createGuard(options: { token: string; exposeReads: boolean; cookiePath: string }): Guard {
   const authEnabled = options.token !== "";
-  const secret = authEnabled ? options.token : randomBytes(32).toString("hex");
+  // A fresh secret per server: nothing derived from it (CSRF tokens) is the same across installs or restarts.
+  const secret = randomBytes(32).toString("hex");
   const derive = (purpose: string) => createHmac("sha256", secret).update(`kitelab-web:${purpose}`).digest("base64url");
-  const csrfToken = derive("csrf");
-  const sessionValue = derive("session");
+  const sessions = new Set<string>();
   // Cookies ignore ports: two Kitelabs on one host must not read each other's cookie.
-  const cookieName = `kitelab_session_${derive("cookie-name").slice(0, 8).replace(/[^A-Za-z0-9]/g, "x")}`;
+  const cookieName = `kitelab_session_${createHmac("sha256", options.token || secret).update("cookie-name").digest("base64url").slice(0, 8).replace(/[^A-Za-z0-9]/g, "x")}`;
+
+  const sessionOf = (req: Request): string | undefined => {
+    const cookie = cookiesOf(req).get(cookieName);
+    return cookie !== undefined && sessions.has(cookie) ? cookie : undefined;
+  };
 
   const authOf = (req: Request): "token" | "cookie" | "none" | "wrong" => {
     if (!authEnabled) return "token";
     const presented = tokenInHeaders(req);
     if (presented !== undefined) return safeEqual(presented, options.token) ? "token" : "wrong";
-    const cookie = cookiesOf(req).get(cookieName);
-    if (cookie !== undefined && safeEqual(cookie, sessionValue)) return "cookie";
-    return "none";
+    return sessionOf(req) !== undefined ? "cookie" : "none";
   };
 
   const readAllowed = (req: Request) => {
     const auth = authOf(req);
     if (auth === "wrong") return false;
     return options.exposeReads || auth !== "none";
+  };
+
+  const csrfFor = (req: Request): string => {
+    const auth = authOf(req);
+    if (auth === "token") return derive("csrf:token-header");
+    if (auth === "cookie") return derive(`csrf:session:${sessionOf(req)}`);
+    return "";
   };
 
   return {
@@ -80,23 +97,25 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
     },
     requireFormPost(req) {
       const auth = authOf(req);
-      if (!readAllowed(req)) throwAuthFailure(auth);
+      if (auth === "wrong") throwAuthFailure(auth);
+      // Reading the pages is not enough to change state: a session bound to the API token is.
+      if (auth === "none") throw new HttpError(401, "Sign in with the API token (see `kitelab info`) to use the buttons.");
       const body = req.body as Record<string, unknown> | undefined;
       const sent = typeof body?._csrf === "string" ? body._csrf : "";
-      if (!safeEqual(sent, csrfToken)) {
+      if (!safeEqual(sent, csrfFor(req))) {
         throw new HttpError(403, "This form is out of date or did not come from a Kitelab page. Reload the page and try again.");
       }
-      if (!isSameOriginOrNotBrowser(req)) throw new HttpError(403, "Cross-site form posts are refused.");
-      if (auth === "none" && !isLoopbackHost(req)) {
-        throw new HttpError(403, "Sign in with the API token to use the buttons when Kitelab is reached by a non-local address.");
-      }
+      if (!isSameOrigin(req)) throw new HttpError(403, "Cross-site form posts are refused (the browser did not say the form came from this site).");
     },
-    csrfToken,
+    csrfFor,
     authEnabled,
     cookieName,
     sessionCookieFor(candidate) {
       if (!authEnabled || !safeEqual(candidate, options.token)) return undefined;
-      return `${cookieName}=${sessionValue}; Path=${options.cookiePath}; HttpOnly; SameSite=Strict`;
+      const session = randomBytes(24).toString("base64url");
+      sessions.add(session);
+      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.values().next().value!);
+      return `${cookieName}=${session}; Path=${options.cookiePath}; HttpOnly; SameSite=Strict`;
     },
   };
 }
@@ -136,6 +155,13 @@ function cookiesOf(req: Request): Map<string, string> {
     if (index > 0) cookies.set(part.slice(0, index).trim(), part.slice(index + 1).trim());
   }
   return cookies;
+}
+
+/** True when the browser says the request came from this site; a request that says nothing is not. */
+export function isSameOrigin(req: Request): boolean {
+  const site = req.get("sec-fetch-site");
+  if (site !== undefined) return site === "same-origin";
+  return req.get("origin") !== undefined && isSameOriginOrNotBrowser(req);
 }
 
 /**

@@ -326,3 +326,14 @@ export async function startWebApp(options: Partial<WebDeps> & { world?: FakeKite
     },
   };
 }
+
+/**
+ * Signs in like a browser (`/login?token=`) and returns the headers a same-origin page's
+ * form post carries: the session cookie and the Origin.
+ */
+export async function signedInHeaders(app: { url: string }, token = "s3cret-token"): Promise<Record<string, string>> {
+  const login = await fetch(`${app.url}/login?token=${encodeURIComponent(token)}`, { redirect: "manual" });
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+  if (cookie === "") throw new Error(`signing in failed with ${login.status}`);
+  return { Cookie: cookie, Origin: app.url };
+}

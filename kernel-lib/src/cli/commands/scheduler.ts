@@ -70,6 +70,7 @@ export function registerSchedulerCommands(program: Command): void {
         baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/",
         token: ensureApiToken(config),
         exposeReads: config.webserver.exposeReads,
+      allowedHosts: config.webserver.allowedHosts.split(",").map((host) => host.trim()).filter((host) => host !== ""),
         healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
         logFolder: config.logging.baseLogFolder,
         statusDagId: config.webserver.statusDagId || undefined,
