@@ -35,6 +35,8 @@ describe("the pages in a real browser", { skip: existsSync(CHROMIUM) ? false : `
       if (message.type() === "error") consoleErrors.push(message.text());
     });
     page.on("pageerror", (error) => consoleErrors.push(error.message));
+    // The buttons need a session bound to the API token, as a student gets by signing in.
+    await page.goto(`${app.url}/login?token=s3cret-token`);
   });
 
   after(async () => {
