@@ -116,6 +116,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     // A notebook beside the repository's packages, so that `import ... from "kitelab"` resolves as in notebooks/.
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(dirs.root!, "node_modules"));
     fs.writeFileSync(path.join(dirs.root!, "first-dag.ipynb"), JSON.stringify(firstDagNotebook(), null, 1));
+    fs.copyFileSync(path.join(repo, "notebooks", "00-tour.ipynb"), path.join(dirs.root!, "00-tour.ipynb"));
     const port = await freePort();
     base = `http://127.0.0.1:${port}/`;
     labLog = path.join(work, "jupyter-lab.log");
@@ -333,6 +334,48 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await page.locator(".kl-StatusItem").click();
     await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "Kitelab Status" }).waitFor();
     await shoot("final");
+  });
+
+  step("Run All on the tour goes past the cell that teaches a cycle error and reaches the last cell", async () => {
+    await page.evaluate(() => {
+      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } }).jupyterapp.commands.execute("docmanager:open", { path: "00-tour.ipynb" });
+    });
+    await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "00-tour.ipynb" }).waitFor({ timeout: 30_000 });
+    await page.locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" }).first().waitFor({ timeout: 90_000 });
+    await page.evaluate(() => {
+      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute("notebook:run-all-cells");
+    });
+    // Each code cell as the notebook's model holds it: its execution count (null until it ran) and its outputs' text.
+    const cells = () => page.evaluate(() => {
+      interface Model { type: string; executionCount?: number | null; outputs?: { toJSON(): { text?: string | string[]; data?: Record<string, unknown> }[] } }
+      const app = (globalThis as unknown as { jupyterapp: { shell: { currentWidget: { content: { widgets: { model: Model }[] } } } } }).jupyterapp;
+      return app.shell.currentWidget.content.widgets.map((cell, index) => ({
+        index,
+        code: cell.model.type === "code",
+        count: cell.model.executionCount ?? null,
+        text: (cell.model.outputs?.toJSON() ?? []).map((output) => [output.text, output.data?.["text/plain"], output.data?.["text/html"]].flat().join("")).join(""),
+      }));
+    });
+    const notebook = await cells();
+    const lastCode = notebook.filter((cell) => cell.code).at(-1)!.index;
+    const ran = await waitFor("Run All to reach the tour's last code cell", async () => {
+      const now = await cells();
+      // The count appears when the cell starts (execute_input); its output once it has run.
+      return now[lastCode]!.count !== null && now[lastCode]!.text !== "" ? now : undefined;
+    }, 300_000);
+    assert.deepEqual(ran.filter((cell) => cell.code && cell.count === null).map((cell) => cell.index), [], "every code cell ran");
+    const cycleCell = ran.find((cell) => cell.text.includes("cycle"));
+    assert.ok(cycleCell, "the cycle cell shows its error");
+    const triggerCell = ran.find((cell) => /manual__.*: success/s.test(cell.text));
+    assert.ok(triggerCell, `the triggered run succeeded: ${ran.map((cell) => cell.text.slice(0, 80)).join(" | ")}`);
+    assert.match(ran[lastCode]!.text, /scheduler/i, "the last cell says what happened to the scheduler");
+    const cellAt = (index: number) => page.locator(".jp-Notebook .jp-Cell").nth(index);
+    await cellAt(cycleCell.index).scrollIntoViewIfNeeded();
+    await shoot("tour-cycle-error");
+    await cellAt(triggerCell.index).scrollIntoViewIfNeeded();
+    await shoot("tour-run-all-trigger");
+    await cellAt(lastCode).scrollIntoViewIfNeeded();
+    await shoot("tour-run-all-last-cell");
   });
 });
 

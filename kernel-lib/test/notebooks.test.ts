@@ -1,11 +1,14 @@
 // Every notebook under notebooks/ runs top to bottom in the real tslab kernel, and each cell
-// shows what its `kitelab` metadata promises (see test/notebooks/expectations.ts).
+// shows what its `kitelab` metadata promises (see test/notebooks/expectations.ts): once with
+// every cell sent back to back as JupyterLab's Run All sends them, once with
+// `jupyter nbconvert --execute`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { checkNotebookRun } from "./notebooks/expectations.js";
+import { checkExecutedNotebook, checkNotebookRun, type ExecutedNotebook } from "./notebooks/expectations.js";
 import { repoRoot, runNotebook } from "./notebooks/runNotebook.js";
 import { runningScheduler } from "../src/cli/schedulerClient.js";
 
@@ -37,17 +40,48 @@ for (const name of notebooks) {
     assert.deepEqual(untagged, [], `add the tag "raises-exception" to cells ${untagged.join(", ")} (JupyterLab's Run All stops at an untagged error)`);
   });
 
-  test(`notebooks/${name} runs top to bottom in the tslab kernel as its cells expect`, { timeout: 15 * 60_000 }, async () => {
+  test(`notebooks/${name}: Run All (every cell sent at once) shows what every cell expects`, { timeout: 15 * 60_000 }, async () => {
     const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
     let summary;
     try {
       summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
     } finally {
-      // A notebook that failed before its last cell leaves the scheduler it started running.
-      const left = runningScheduler(home);
-      if (left) process.kill(left.pid, "SIGTERM");
+      stopSchedulerLeftIn(home);
     }
     const problems = checkNotebookRun(summary);
     assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
+  });
+
+  test(`notebooks/${name}: \`jupyter nbconvert --execute\` runs every cell`, { timeout: 15 * 60_000 }, async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
+    const out = await mkdtemp(path.join(tmpdir(), "kitelab-nbconvert-"));
+    let result;
+    try {
+      result = await nbconvertExecute(file, out, { KITELAB_HOME: home });
+    } finally {
+      stopSchedulerLeftIn(home);
+    }
+    assert.equal(result.code, 0, `jupyter nbconvert --execute ${name} failed:\n${result.stderr.slice(-4000)}`);
+    const executed = path.join(out, name);
+    const problems = checkExecutedNotebook(JSON.parse(await readFile(executed, "utf8")) as ExecutedNotebook);
+    assert.deepEqual(problems, [], `${name} (executed copy: ${executed}):\n${problems.join("\n")}`);
+    await rm(out, { recursive: true, force: true });
+  });
+}
+
+/** A notebook that failed before its last cell leaves the scheduler it started running. */
+function stopSchedulerLeftIn(home: string): void {
+  const left = runningScheduler(home);
+  if (left) process.kill(left.pid, "SIGTERM");
+}
+
+/** Runs the repository's `.venv/bin/jupyter nbconvert --execute`, as a student or CI would. */
+function nbconvertExecute(file: string, outDir: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const jupyter = path.join(repoRoot, ".venv", "bin", "jupyter");
+  const args = ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output-dir", outDir, file];
+  return new Promise((resolve) => {
+    execFile(jupyter, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr });
+    });
   });
 }

@@ -2,12 +2,14 @@
 import { paths, repoRoot } from "./paths.mjs";
 
 /**
- * kernel.json for `.venv/share/jupyter/kernels/tslab`. The kernel runs this checkout's tslab with
- * the Node that ran setup, and finds `kitelab` (the shim) and the workspace's bins on its PATH.
+ * kernel.json for `.venv/share/jupyter/kernels/tslab`. The kernel runs this checkout's tslab,
+ * through scripts/tslab-kernel.cjs (which makes it honour `stop_on_error: false`, so Run All goes
+ * past cells tagged `raises-exception`), with the Node that ran setup, and finds `kitelab` (the
+ * shim) and the workspace's bins on its PATH.
  */
 export function kernelJson() {
   const spec = {
-    argv: [process.execPath, paths.tslabBin, "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, paths.tslabKernel, "kernel", "--config-path", "{connection_file}"],
     display_name: "TypeScript (Kitelab)",
     language: "typescript",
     env: {

@@ -17,6 +17,7 @@ export const paths = {
   kernelspecDir: inRepo(".venv", "share", "jupyter", "kernels", "tslab"),
   kitelabShim: inRepo(".venv", "bin", "kitelab"),
   tslabBin: inRepo("node_modules", "tslab", "bin", "tslab"),
+  tslabKernel: inRepo("scripts", "tslab-kernel.cjs"),
   kitelabBin: inRepo("kernel-lib", "bin", "kitelab.mjs"),
   libSrc: inRepo("kernel-lib", "src"),
   libDist: inRepo("kernel-lib", "dist"),

@@ -111,3 +111,54 @@ function indent(text: string): string {
   const shown = text.length > 2000 ? `${text.slice(0, 2000)}\n[... ${text.length - 2000} more characters]` : text;
   return shown.replace(/^/gm, "    ");
 }
+
+/** A notebook file as `jupyter nbconvert --execute` writes it (the parts checked here). */
+export interface ExecutedNotebook {
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    execution_count?: number | null;
+    metadata?: { kitelab?: unknown };
+    outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]>; ename?: string; evalue?: string }[];
+  }[];
+}
+
+/**
+ * Checks a notebook executed by another client (nbconvert): every non-blank code cell ran, and
+ * its outputs hold what its `kitelab` metadata expects. The file keeps no reply status, so a
+ * cell's failure is judged by its expected error text alone.
+ */
+export function checkExecutedNotebook(nb: ExecutedNotebook): string[] {
+  const problems: string[] = [];
+  nb.cells.forEach((cell, index) => {
+    const source = joined(cell.source);
+    if (cell.cell_type !== "code" || source.trim() === "") return;
+    const where = `cell ${index} (${firstLine(source)})`;
+    if ((cell.execution_count ?? null) === null) {
+      problems.push(`${where} was not run`);
+      return;
+    }
+    let declared: CellExpectations;
+    try {
+      declared = parseCellExpectations(cell.metadata?.kitelab, where);
+    } catch (error) {
+      problems.push((error as Error).message);
+      return;
+    }
+    const text = (cell.outputs ?? []).map(outputText).join("");
+    for (const expected of [...(declared.expect ?? []), ...(declared.expectError !== undefined ? [declared.expectError] : [])]) {
+      if (!text.includes(expected)) problems.push(`${where} output lacks ${JSON.stringify(expected)}; it was:\n${indent(text)}`);
+    }
+  });
+  return problems;
+}
+
+function outputText(output: NonNullable<ExecutedNotebook["cells"][number]["outputs"]>[number]): string {
+  if (output.output_type === "stream") return joined(output.text ?? "");
+  if (output.output_type === "error") return `${output.ename}: ${output.evalue}\n`;
+  return ["text/plain", "text/html"].map((mime) => joined(output.data?.[mime] ?? "")).join("");
+}
+
+function joined(text: string | string[]): string {
+  return Array.isArray(text) ? text.join("") : text;
+}

@@ -1,17 +1,23 @@
-"""Run one notebook top to bottom in the tslab kernel and print a JSON summary of every cell.
+"""Run one notebook in the tslab kernel as JupyterLab's Run All does; print a JSON summary.
 
 Usage: .venv/bin/python kernel-lib/test/notebooks/run_notebook.py NOTEBOOK
            [--timeout SECONDS] [--cwd DIR] [--out DIR]
 
+Every code cell is sent at once, back to back, before any reply arrives, exactly as
+JupyterLab's Run > Run All Cells does: each execute_request carries `stop_on_error: false`
+when the cell is tagged `raises-exception`, and true otherwise, so an untagged error aborts the
+cells after it as it would for a student. Blank cells are not sent (JupyterLab skips them).
 The kernel starts in the notebook's own folder, as in JupyterLab, unless --cwd says otherwise.
-Every cell runs even after an error, so one run reports every cell; the executed notebook is
-written to --out (a new temporary folder by default). The summary on stdout is one JSON object:
+The executed notebook is written to --out (a new temporary folder by default). The summary on
+stdout is one JSON object:
 
-  {"notebook", "executed", "declaredKernel", "kernelDir", "cwd",
+  {"notebook", "executed", "declaredKernel", "kernelDir", "cwd", "stopped",
    "cells": [{"index", "cellType", "source", "kitelab", "status", "outputs", "text"}]}
 
-status is "ok", "error", "abort", "timeout" or "not-run"; outputs keep text/plain, text/html,
-stream text and errors; text is all of them joined, for substring checks.
+status is "ok", "error", "abort" (the kernel dropped it after an earlier error), "timeout"
+or "not-run"; outputs keep text/plain, text/html, stream text and errors; text is all of them
+joined, for substring checks. "timeout" means no reply came within --timeout seconds of the
+previous cell's reply (cells run one after the other in the kernel).
 Exits 0 whenever the summary could be written (cell errors included), 1 otherwise.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
 import sys
 import tempfile
@@ -27,11 +34,9 @@ import time
 from pathlib import Path
 
 KERNEL_NAME = "tslab"
-# tslab rejects requests for 200 ms after a failed cell (it drops the rest of a "run all"),
-# so the next cell waits a little longer than that.
-TSLAB_ERROR_COOLDOWN_SECONDS = 0.4
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 KEPT_MIME_TYPES = ("text/plain", "text/html")
+OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "error")
 
 
 def main(argv: list[str]) -> int:
@@ -48,59 +53,29 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("JUPYTER_RUNTIME_DIR", str(venv_share / "runtime"))
 
     import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from jupyter_client.kernelspec import NoSuchKernel
+    from jupyter_client.manager import KernelManager
 
     notebook_path = Path(args.notebook).resolve()
-    try:
-        kernel_dir = KernelSpecManager().get_kernel_spec(KERNEL_NAME).resource_dir
-    except NoSuchKernel:
-        return fail(
-            f"No Jupyter kernel named {KERNEL_NAME!r} in {venv_share}. Run `npm run setup` to register it."
-        )
     nb = nbformat.read(notebook_path, as_version=4)
     cwd = Path(args.cwd).resolve() if args.cwd else notebook_path.parent
     out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="kitelab-notebook-"))
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    statuses: dict[int, str] = {}
-
-    def on_cell_executed(cell, cell_index, execute_reply):  # nbclient calls this with keywords
-        statuses[cell_index] = execute_reply["content"]["status"]
-
-    client = NotebookClient(
-        nb,
-        kernel_name=KERNEL_NAME,
-        timeout=args.timeout,
-        startup_timeout=args.timeout,
-        allow_errors=True,
-        resources={"metadata": {"path": str(cwd)}},
-        on_cell_executed=on_cell_executed,
-    )
-    stopped = None
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if stopped:
-                statuses[index] = "not-run"
-                continue
-            try:
-                client.execute_cell(cell, index)
-                if statuses.get(index) == "abort":
-                    # A request that arrived inside tslab's cooldown was dropped: run it again.
-                    time.sleep(TSLAB_ERROR_COOLDOWN_SECONDS)
-                    cell.outputs = []
-                    client.execute_cell(cell, index)
-            except CellTimeoutError:
-                statuses[index] = "timeout"
-                stopped = f"cell {index} ran longer than {args.timeout} s"
-            except DeadKernelError:
-                statuses[index] = "error"
-                stopped = f"the kernel died while running cell {index}"
-            if statuses.get(index) != "ok":
-                time.sleep(TSLAB_ERROR_COOLDOWN_SECONDS)
+    manager = KernelManager(kernel_name=KERNEL_NAME)
+    try:
+        kernel_dir = manager.kernel_spec.resource_dir
+    except NoSuchKernel:
+        return fail(f"No Jupyter kernel named {KERNEL_NAME!r} in {venv_share}. Run `npm run setup` to register it.")
+    manager.start_kernel(cwd=str(cwd))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=args.timeout)
+        statuses, stopped = run_all(client, nb, args.timeout)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
 
     executed = out_dir / notebook_path.name
     nbformat.write(nb, executed)
@@ -117,6 +92,74 @@ def main(argv: list[str]) -> int:
     summary_out.write("\n")
     summary_out.flush()
     return 0
+
+
+def run_all(client, nb, timeout: float) -> tuple[dict[int, str], str | None]:
+    """Sends every code cell at once and records each cell's outputs and reply status."""
+    from nbformat.v4 import output_from_msg
+
+    statuses: dict[int, str] = {}
+    cell_of: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = []
+        cell.execution_count = None
+        if not cell.source.strip():
+            statuses[index] = "ok"
+            continue
+        raises = "raises-exception" in cell.metadata.get("tags", [])
+        cell_of[client.execute(cell.source, stop_on_error=not raises)] = index
+
+    waiting_reply = set(cell_of)
+    waiting_idle = set(cell_of)
+    displays: dict[str, list] = {}
+    last_progress = time.monotonic()
+    while waiting_reply or waiting_idle:
+        if time.monotonic() - last_progress > timeout:
+            late = min(cell_of[msg_id] for msg_id in waiting_reply | waiting_idle)
+            statuses[late] = "timeout"
+            for msg_id in waiting_reply:
+                statuses.setdefault(cell_of[msg_id], "not-run")
+            return statuses, f"cell {late} ran longer than {timeout} s"
+        try:
+            reply = client.get_shell_msg(timeout=0.05)
+        except queue.Empty:
+            pass
+        else:
+            msg_id = reply["parent_header"].get("msg_id")
+            if msg_id in waiting_reply:
+                waiting_reply.discard(msg_id)
+                last_progress = time.monotonic()
+                cell = nb.cells[cell_of[msg_id]]
+                statuses[cell_of[msg_id]] = reply["content"].get("status", "error")
+                cell.execution_count = reply["content"].get("execution_count")
+        while True:
+            try:
+                msg = client.get_iopub_msg(timeout=0.05)
+            except queue.Empty:
+                break
+            msg_id = msg["parent_header"].get("msg_id")
+            if msg_id not in cell_of:
+                continue
+            kind = msg["header"]["msg_type"]
+            content = msg["content"]
+            cell = nb.cells[cell_of[msg_id]]
+            if kind == "status" and content.get("execution_state") == "idle":
+                waiting_idle.discard(msg_id)
+            elif kind == "clear_output":
+                cell.outputs = []
+            elif kind == "update_display_data":
+                for output in displays.get(content.get("transient", {}).get("display_id"), []):
+                    output.data = content.get("data", {})
+                    output.metadata = content.get("metadata", {})
+            elif kind in OUTPUT_MESSAGES:
+                output = output_from_msg(msg)
+                cell.outputs.append(output)
+                display_id = content.get("transient", {}).get("display_id")
+                if display_id:
+                    displays.setdefault(display_id, []).append(output)
+    return statuses, None
 
 
 def summarize_cell(index: int, cell, statuses: dict[int, str]) -> dict:
