@@ -122,7 +122,7 @@ describe("kitelab schedule preview", () => {
     assertOneLineError(await preview("--schedule", "@daly", "--start-date", "2021-01-01"), /--schedule: .*Did you mean "@daily"\?/);
     assertOneLineError(
       await preview("--schedule", "@daily", "--start-date", "2021-01-01", "--timezone", "Europe/Pari"),
-      /--timezone "Europe\/Pari" is not an IANA time zone name/,
+      /--timezone: Invalid timezone "Europe\/Pari": expected an IANA time zone name .*Did you mean "Europe\/Paris"\?/,
     );
     assertOneLineError(await preview("--schedule", "@daily", "--start-date", "2021-01-01", "--semantics", "airflow4"), /--semantics must be airflow2 or airflow3/);
     assertOneLineError(await preview("--schedule", "@daily", "--start-date", "2021-01-01", "--limit", "0"), /--limit must be a whole number from 1 to 1000/);

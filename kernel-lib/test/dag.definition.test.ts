@@ -47,6 +47,15 @@ describe("defining a DAG", () => {
     assert.deepEqual([...dag.upstreamOf("a")], [], "the refused edge is not kept");
   });
 
+  it("refuses a misspelled time zone, naming the DAG and the closest IANA name", () => {
+    const error = definitionError(() => new DAG({ dagId: "paris_daily", schedule: "@daily", startDate: "2024-01-01", timezone: "Europe/Pariss" }));
+    assert.match(error.message, /DAG 'paris_daily'/);
+    assert.match(error.message, /timezone: Invalid timezone "Europe\/Pariss": expected an IANA time zone name .*Did you mean "Europe\/Paris"\?/);
+    assert.ok(error.message.includes(thisFile), error.message);
+    assert.match(definitionError(() => new DAG({ dagId: "far_off", timezone: "Mars/Olympus_Mons" })).message, /Invalid timezone "Mars\/Olympus_Mons"(?!.*Did you mean)/);
+    assert.equal(new DAG({ dagId: "in_utc", timezone: "UTC" }).timezone, "UTC");
+  });
+
   it("refuses a duplicate task id", () => {
     const dag = new DAG({ dagId: "dupes" });
     dag.task("extract", () => 1);

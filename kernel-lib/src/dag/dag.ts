@@ -1,7 +1,7 @@
 import { DagDefinitionError, describeValue } from "../errors.js";
 import { compileEngineDag, type EngineDag } from "../engine/runEngine.js";
 import { serializeDag } from "./serialize.js";
-import { parseSchedule, firstRunWarning } from "../timetable/index.js";
+import { parseSchedule, firstRunWarning, timezoneProblem } from "../timetable/index.js";
 import type { TaskContext } from "./context.js";
 import { BaseOperator, isTask, type BaseOperatorOptions } from "./baseOperator.js";
 import { findCycle } from "./graph.js";
@@ -122,6 +122,9 @@ export class DAG {
     this.description = options.description;
     this.schedule = options.schedule === undefined ? null : options.schedule;
     this.timezone = options.timezone ?? "UTC";
+    // A misspelled zone would otherwise load, test fine and never be scheduled.
+    const timezoneError = timezoneProblem(this.timezone);
+    if (timezoneError) throw new DagDefinitionError(`timezone: ${timezoneError}`, where);
     this.startDate = toDate(options.startDate, "startDate", where);
     this.endDate = toDate(options.endDate, "endDate", where);
     this.catchup = options.catchup;

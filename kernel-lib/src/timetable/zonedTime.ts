@@ -1,4 +1,5 @@
 /** Wall-clock time in an IANA time zone, with nothing but `Intl`. */
+import { closestMatch } from "../util/editDistance.js";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -31,10 +32,28 @@ export function isValidTimezone(timezone: string): boolean {
   }
 }
 
-/** The problem with a time zone name, or undefined when it is valid. */
+/**
+ * The problem with a time zone name, or undefined when it is valid; a near miss names the
+ * closest IANA name.
+ * @example timezoneProblem("Europe/Pariss") // 'Invalid timezone "Europe/Pariss": ... Did you mean "Europe/Paris"?'
+ */
 export function timezoneProblem(timezone: unknown): string | undefined {
   if (typeof timezone === "string" && isValidTimezone(timezone)) return undefined;
-  return `Invalid timezone ${JSON.stringify(timezone)}: expected an IANA time zone name such as "UTC", "Europe/Paris" or "America/New_York"`;
+  const close = typeof timezone === "string" ? closestMatch(timezone, knownTimezones()) : undefined;
+  return (
+    `Invalid timezone ${JSON.stringify(timezone)}: expected an IANA time zone name such as "UTC", "Europe/Paris" or "America/New_York"` +
+    (close ? `. Did you mean "${close}"?` : "")
+  );
+}
+
+let timezoneNames: readonly string[] | undefined;
+
+/** Every IANA name this Node knows (its canonical names, and UTC, which it lists under Etc). */
+function knownTimezones(): readonly string[] {
+  // Node 18+ has Intl.supportedValuesOf; this TypeScript's ES2023 lib does not declare it.
+  const intl = Intl as unknown as { supportedValuesOf?: (key: "timeZone") => string[] };
+  timezoneNames ??= ["UTC", ...(intl.supportedValuesOf?.("timeZone") ?? [])];
+  return timezoneNames;
 }
 
 /** The wall-clock fields of `instant` in `timezone`. */

@@ -56,9 +56,8 @@ export function registerScheduleCommands(program: Command): void {
 }
 
 function readFlags(flags: PreviewFlags): { options: TimetableOptions; now: Date; limit: number } {
-  if (flags.timezone !== undefined && timezoneProblem(flags.timezone)) {
-    throw new CliError(`--timezone ${JSON.stringify(flags.timezone)} is not an IANA time zone name; use one such as UTC, Europe/Paris or America/New_York`);
-  }
+  const timezoneError = flags.timezone === undefined ? undefined : timezoneProblem(flags.timezone);
+  if (timezoneError) throw new CliError(`--timezone: ${timezoneError}`);
   const timezone = flags.timezone ?? "UTC";
   const scheduleText = flags.schedule.trim();
   const schedule = /^(none|null)$/i.test(scheduleText) ? null : scheduleText;
