@@ -173,7 +173,8 @@ export class Scheduler {
 
   /**
    * Creates a backfill run for every interval whose logical date lies in [start, end]
-   * (Airflow's `dags backfill`). Runs start as maxActiveRuns allows; existing runs are kept.
+   * (Airflow's `dags backfill`). Runs start as maxActiveRuns allows, whether or not the DAG is
+   * paused (its paused state is left as it is); existing runs are kept.
    */
   backfill(dagId: string, start: Date, end: Date, conf: Record<string, unknown> = {}): Promise<DagRunRecord[]> {
     return this.enqueue(async () => {
@@ -473,8 +474,10 @@ export class Scheduler {
     if (!entry) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
     const { dag, engine } = entry;
     if (run.state === "queued") {
-      // As in Airflow, a queued run of a paused DAG (a manual trigger included) waits until the DAG is unpaused.
-      if (this.store.dagStatuses().find((status) => status.dagId === run.dagId)?.isPaused) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
+      // As in Airflow, a queued run of a paused DAG (a manual trigger included) waits until the DAG is
+      // unpaused; a backfill runs regardless, as `airflow dags backfill` does, and leaves the pause alone.
+      const paused = this.store.dagStatuses().find((status) => status.dagId === run.dagId)?.isPaused;
+      if (paused && run.runType !== "backfill") return { ready: [], nextWake: Number.POSITIVE_INFINITY };
       const runningRuns = this.store.activeRuns().filter((other) => other.dagId === run.dagId && other.state === "running").length;
       if (runningRuns >= (dag.maxActiveRuns ?? this.settings.maxActiveRunsPerDag)) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
       void this.store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });

@@ -160,6 +160,8 @@ export function registerDagStateCommands(dags: Command): void {
         const created = await context.api<{ dag_runs: Array<{ dag_run_id: string }> }>("POST", `/dags/${enc(dagId)}/backfill`, { start_date: start.toISOString(), end_date: end.toISOString(), conf });
         const runIds = created.dag_runs.map((run) => run.dag_run_id);
         process.stdout.write(`Backfill of ${dagId}: ${runIds.length} run(s) handed to the running scheduler (pid ${context.scheduler.pid})\n`);
+        context.store.refresh();
+        process.stdout.write(pausedBackfillNote(dagId, context.store.dagStatuses()));
         await followRuns(() => (context.store.refresh(), runIds.map((runId) => context.store.getRun(dagId, runId)!)), dagId);
         return;
       }
@@ -168,8 +170,8 @@ export function registerDagStateCommands(dags: Command): void {
       const { startStandalone } = await import("../../scheduler/standalone.js");
       const running = await startStandalone(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: false }, openSchedulerStore);
       try {
-        await running.scheduler.setPaused(dagId, false).catch(() => undefined);
         const runs = await running.scheduler.backfill(dagId, start, end, conf);
+        process.stdout.write(pausedBackfillNote(dagId, running.store.dagStatuses()));
         await followRuns(() => runs.map((run) => running.store.getRun(dagId, run.runId)!), dagId);
       } finally {
         await running.stop(5000);
@@ -203,6 +205,12 @@ async function withWriter<T>(command: Command, work: (store: FileStore) => Promi
   } finally {
     await store.close();
   }
+}
+
+/** A backfill runs whether or not its DAG is paused (as in Airflow); say so, since a trigger would wait. */
+function pausedBackfillNote(dagId: string, statuses: readonly { dagId: string; isPaused: boolean }[]): string {
+  if (!statuses.find((status) => status.dagId === dagId)?.isPaused) return "";
+  return `Note: ${dagId} is paused; a backfill runs anyway, as in Airflow, and the DAG stays paused (kitelab dags unpause ${dagId} lets the scheduler run it too)\n`;
 }
 
 /** Prints a line whenever the backfill's progress changes, then a summary; exit code 1 if a run failed. */
