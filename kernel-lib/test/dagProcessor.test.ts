@@ -25,11 +25,16 @@ describe("parsing DAG files in an isolated child", () => {
     assert.equal(results.get(good)!.ok, true);
   });
 
-  it("reports a syntax error with its line", async () => {
+  it("reports a syntax error as file:line:column and esbuild's message, on its first line", async () => {
     const broken = home.writeDag("syntax.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "syntax" );\n`);
     const result = (await parseFiles([broken], 10_000)).get(broken)!;
     assert.equal(result.ok, false);
-    if (!result.ok) assert.equal(result.error.line, 2, result.error.message);
+    if (!result.ok) {
+      assert.equal(result.error.line, 2, result.error.message);
+      assert.equal(result.error.name, "SyntaxError");
+      assert.equal(result.error.message.split("\n")[0], 'syntax.ts:2:46: Expected "}" but found ")"');
+      assert.equal(result.error.stack?.split("\n")[0], 'SyntaxError: syntax.ts:2:46: Expected "}" but found ")"', "the side panel shows the stack's first line");
+    }
   });
 
   it("stops a file that hangs at import after dagbag_import_timeout, and one that exits", async () => {

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DagDefinitionError, serializeError } from "../errors.js";
 import { isDag, type DAG } from "../dag/dag.js";
@@ -63,5 +63,27 @@ export function describeImportError(error: unknown, file: string): ImportProblem
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const match = new RegExp(`${escaped}(?:\\?v=[\\d.]+)?:(\\d+)(?::\\d+)?`).exec(text);
   const message = serialized.message.replace(/\?v=[\d.]+/g, "");
+  const syntax = syntaxErrorOf(serialized.name, message, file);
+  // esbuild's own frames would tell the student nothing: the stack is the message.
+  if (syntax) return { name: "SyntaxError", message: syntax, line: match ? Number(match[1]) : undefined, stack: `SyntaxError: ${syntax}` };
   return { name: serialized.name, message, line: match ? Number(match[1]) : undefined, stack: serialized.stack };
+}
+
+const TRANSFORM_FAILED = /^Transform failed with \d+ errors?:\n/;
+
+/**
+ * esbuild (through tsx) reports a syntax error as "Transform failed with 1 error:" and puts
+ * what matters on the next line, which one-line views cut off. Returns that line as
+ * `file.ts:4:79: Expected ")" but found ";"` (one line per error, columns from 1), or undefined for other errors.
+ */
+export function syntaxErrorOf(name: string, message: string, file: string): string | undefined {
+  if (name !== "TransformError" || !TRANSFORM_FAILED.test(message)) return undefined;
+  const lines = message
+    .replace(TRANSFORM_FAILED, "")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    // esbuild counts columns from 0; editors and the student count from 1.
+    .map((line) => line.replace(/^(.*?):(\d+):(\d+): ERROR: /, (_all, where: string, row: string, column: string) =>
+      `${where === file ? basename(file) : where}:${row}:${Number(column) + 1}: `));
+  return lines.length > 0 ? lines.join("\n") : undefined;
 }
