@@ -27,6 +27,15 @@ interface Result {
   stderr: string;
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function envFor(home: string): NodeJS.ProcessEnv {
   // Port 0: the README's default 5555 may be taken on a shared machine.
   return { ...process.env, KITELAB_HOME: home, KITELAB__WEBSERVER__WEB_SERVER_PORT: "0" };
@@ -66,10 +75,10 @@ describe("the README's five-minute tour, verbatim", () => {
 
   after(async () => {
     for (const child of children) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
+      if (!groupAlive(child.pid!)) continue;
       process.kill(-child.pid!, "SIGTERM");
-      await exited;
+      // sh exits at once; the standalone and its workers finish writing the home before they go.
+      await waitFor("the standalone's processes to exit", () => (groupAlive(child.pid!) ? undefined : true), 60_000, 100);
     }
     for (const home of homes) home.cleanup();
   });
