@@ -1,0 +1,75 @@
+/**
+ * The conformance goldens: Airflow's answers to the seeded cases, committed with the Airflow
+ * version and the seed, and checked against Kitelab without Airflow installed.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { manualDifference, scheduleDifference, type ManualAnswer, type ScheduleAnswer } from "./compareSchedules.js";
+import type { ManualCase, ScheduleCase } from "./scheduleCases.js";
+
+export const SEED = 13;
+export const SCHEDULE_CASES = 1000;
+export const MANUAL_CASES = 200;
+export const GOLDEN_FILE = fileURLToPath(new URL("./golden/schedules.json", import.meta.url));
+
+/** Which Airflow answers which semantics: Airflow 2's data intervals, Airflow 3's trigger timetables. */
+export const AIRFLOW_FOR = { airflow2: "2.10.5", airflow3: "3.1.3" } as const;
+
+type Answer<T> = T | { error: string };
+
+export interface Golden {
+  seed: number;
+  airflow: typeof AIRFLOW_FOR;
+  schedules: Array<ScheduleCase & { airflow: Answer<ScheduleAnswer> }>;
+  manual: Array<ManualCase & { airflow: Answer<ManualAnswer> }>;
+}
+
+export interface AreaResult {
+  area: string;
+  cases: number;
+  agreeing: number;
+  differing: number;
+  /** Cases Airflow itself failed on (croniter asserts at some DST edges): not counted. */
+  airflowErrors: number;
+  differences: string[];
+}
+
+export function readGolden(path = GOLDEN_FILE): Golden {
+  return JSON.parse(readFileSync(path, "utf8")) as Golden;
+}
+
+function area<C extends { id: string; airflow: Answer<A> }, A>(name: string, cases: C[], differenceOf: (c: C, answer: A) => string | undefined): AreaResult {
+  const result: AreaResult = { area: name, cases: 0, agreeing: 0, differing: 0, airflowErrors: 0, differences: [] };
+  for (const c of cases) {
+    const answer = c.airflow;
+    if (answer && typeof answer === "object" && "error" in answer) {
+      result.airflowErrors += 1;
+      continue;
+    }
+    result.cases += 1;
+    const difference = differenceOf(c, answer as A);
+    if (difference) {
+      result.differing += 1;
+      result.differences.push(`${c.id} ${JSON.stringify({ ...c, airflow: undefined })}: ${difference}`);
+    } else {
+      result.agreeing += 1;
+    }
+  }
+  return result;
+}
+
+/** Kitelab against every golden answer, one row per area. */
+export function checkGolden(golden: Golden): AreaResult[] {
+  return [
+    area("schedules (Airflow 2 semantics)", golden.schedules.filter((c) => c.semantics === "airflow2"), scheduleDifference),
+    area("schedules (Airflow 3 semantics)", golden.schedules.filter((c) => c.semantics === "airflow3"), scheduleDifference),
+    area("manual-run data interval", golden.manual, manualDifference),
+  ];
+}
+
+export function formatTable(rows: AreaResult[]): string {
+  const header = ["area", "cases", "agreeing", "differing", "Airflow errors (not counted)"];
+  const lines = [header, ...rows.map((row) => [row.area, String(row.cases), String(row.agreeing), String(row.differing), String(row.airflowErrors)])];
+  const widths = header.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
+  return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")).join("\n");
+}
