@@ -25,6 +25,10 @@ const print = dag.task("print", async ({ log, variables, connections }) => {
   console.log("console token:", variables.get("lab_api_token"), "team:", variables.get("team"));
 });
 print.then(new BashOperator({ dag, taskId: "echo", bashCommand: "echo shell {{ var.value.lab_api_token }}" }));
+export const leaks = new DAG({ dagId: "leaks_out", schedule: null });
+leaks.task("returns", async ({ variables }) => ({ upper: variables.get("lab_api_token")!.toUpperCase(), b64: Buffer.from(variables.get("lab_api_token")!).toString("base64") }));
+leaks.task("throws", async ({ connections }) => { throw new Error("cannot log in with " + connections.get("db")?.password); });
+leaks.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.lab_api_token }}; exit 3" }));
 `,
     );
     const executor = new LocalExecutor({ parallelism: 1, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
@@ -62,5 +66,13 @@ print.then(new BashOperator({ dag, taskId: "echo", bashCommand: "echo shell {{ v
     for (const log of [printed, logOf("echo")]) {
       assert.doesNotMatch(log, /tok-very-secret|pg-pass-123/);
     }
+  });
+
+  it("mask secrets in what leaves a task: errors, a failed command's text, XComs, also upper-cased or base64", async () => {
+    const run = await scheduler.trigger("leaks_out", {});
+    assert.equal((await scheduler.waitForRun("leaks_out", run.runId)).state, "failed");
+    const recorded = JSON.stringify({ tis: store.taskInstances("leaks_out", run.runId), xcoms: store.xcoms("leaks_out", run.runId) });
+    assert.doesNotMatch(recorded, /tok-very-secret|TOK-VERY-SECRET|dG9rLXZlcnktc2VjcmV0|pg-pass-123/);
+    assert.match(recorded, /cannot log in with \*\*\*/);
   });
 });

@@ -124,7 +124,8 @@ async function run(job: TaskJob): Promise<void> {
   current = undefined;
   killAttemptLeftovers({ ...ownershipEnv(), [ATTEMPT_ENV]: id });
   delete process.env[ATTEMPT_ENV];
-  send({ type: "finished", attemptId: id, result: wireSafe(result), retire: retire || undefined });
+  const mask = secretsMasker(job.request.variables, job.request.connections);
+  send({ type: "finished", attemptId: id, result: maskedResult(wireSafe(result), mask), retire: retire || undefined });
 }
 
 async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
@@ -164,6 +165,21 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
     closeSync(fd);
   }
   return result;
+}
+
+/** Secrets never leave the attempt: its error (message, stack) and XComs are masked like its log. */
+function maskedResult(result: AttemptResult, mask: (text: string) => string): AttemptResult {
+  const deep = (value: unknown): unknown => {
+    if (typeof value === "string") return mask(value);
+    if (Array.isArray(value)) return value.map(deep);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, deep(inner)]));
+    return value;
+  };
+  return {
+    ...result,
+    xcoms: result.xcoms.map((xcom) => ({ key: xcom.key, value: deep(xcom.value) })),
+    error: result.error ? (deep(result.error) as AttemptResult["error"]) : undefined,
+  };
 }
 
 /** A result that survives JSON: a value that cannot (a BigInt, a cycle) becomes a clear failure. */

@@ -13,9 +13,16 @@ export function isSensitiveName(name: string): boolean {
  * Values shorter than 3 characters are ignored, or everything would be masked.
  */
 export function createMasker(secrets: Iterable<string>): (text: string) => string {
-  const values = [...new Set([...secrets].filter((secret) => typeof secret === "string" && secret.length >= 3))].sort((a, b) => b.length - a.length);
+  const plain = [...secrets].filter((secret) => typeof secret === "string" && secret.length >= 3);
+  // Encoded forms leak as surely as the value: base64 (with and without padding) too.
+  const encoded = plain.flatMap((secret) => {
+    const base64 = Buffer.from(secret, "utf8").toString("base64");
+    return [base64, base64.replace(/=+$/, "")];
+  });
+  const values = [...new Set([...plain, ...encoded].filter((value) => value.length >= 3))].sort((a, b) => b.length - a.length);
   if (values.length === 0) return (text) => text;
-  const pattern = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  // Case-insensitive: an upper-cased secret (`${TOKEN^^}` in a shell) is still the secret.
+  const pattern = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi");
   return (text) => text.replace(pattern, MASK);
 }
 
