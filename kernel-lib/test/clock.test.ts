@@ -1,29 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LocalExecutor } from "../src/executor/localExecutor.js";
-import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js";
+import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { acceleratedClock, manualClock, parseClockSpec, type Clock } from "../src/clock/clock.js";
 import { previewSchedule } from "../src/timetable/index.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
-
-function settings(dags: string, logs: string): SchedulerSettings {
-  return {
-    dagFolders: [dags],
-    listIntervalMs: 60_000,
-    importTimeoutMs: 10_000,
-    parallelism: 2,
-    maxActiveTasksPerDag: 16,
-    maxActiveRunsPerDag: 16,
-    catchupByDefault: true,
-    pausedAtCreation: false,
-    heartbeatMs: 1000,
-    semantics: "airflow2",
-    baseLogFolder: logs,
-    xcomMaxBytes: 48 * 1024,
-  };
-}
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
 describe("--clock: what it accepts", () => {
   it("reads real, accelerated:FACTOR and manual, each with an optional @START", () => {
@@ -112,7 +96,7 @@ dag.task("report", async ({ ds, data_interval_end }) => \`\${ds} until \${data_i
 `,
       );
       const executor = new LocalExecutor({ parallelism: 2, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-      scheduler = new Scheduler(store, executor, settings(home.dags, home.logs), clock);
+      scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs), clock);
       await executor.start();
       await scheduler.start();
     });

@@ -8,23 +8,13 @@ import { fileURLToPath } from "node:url";
 import { previewSchedule } from "../src/timetable/index.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
+import { standaloneEnv } from "./helpers/standaloneEnv.js";
 
 /**
  * The path a student takes: `kitelab standalone --clock manual@…`, then `kitelab dags
  * explain`, the DAG page's "Why isn't it running?", and `kitelab clock advance`.
  */
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
-
-function envFor(home: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    KITELAB_HOME: home,
-    KITELAB__CORE__LOAD_EXAMPLES: "False",
-    KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False",
-    KITELAB__SCHEDULER__SCHEDULER_HEARTBEAT_SEC: "1",
-    KITELAB__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD: "3",
-  };
-}
 
 /**
  * HTTP on a fresh connection each time: the CLI calls in between leave a kept-alive socket
@@ -51,7 +41,7 @@ async function get(target: string): Promise<string> {
 }
 
 function cli(home: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: envFor(home), encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: standaloneEnv(home), encoding: "utf8", timeout: 120_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -67,7 +57,7 @@ describe("kitelab standalone --clock manual, dags explain and clock advance", ()
     home.writeDag("daily.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "daily", schedule: "@daily", startDate: "2024-01-10", timezone: "America/New_York" });\ndag.task("report", async ({ ds }) => ds);\n`);
     home.writeDag("sensing.ts", `import { DAG, FileSensor } from "kitelab";\nexport const dag = new DAG({ dagId: "sensing", schedule: null });\nconst wait = new FileSensor({ dag, taskId: "wait_for_drop", filepath: ${JSON.stringify(join(home.home, "never-there.csv"))}, pokeInterval: "1s", timeout: "10m" });\nwait.then(dag.task("load", async () => 1));\n`);
     home.writeDag("idle.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "idle", schedule: null, isPausedUponCreation: true });\ndag.task("t", async () => 1);\n`);
-    child = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--clock", "manual@2024-01-10T12:00:00Z"], { env: envFor(home.home), stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--clock", "manual@2024-01-10T12:00:00Z"], { env: standaloneEnv(home.home), stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
     url = await waitFor("the status page URL", () => /Status page:\s+(\S+)/.exec(output)?.[1], 120_000);

@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../src/executor/localExecutor.js";
-import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js";
+import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { manualClock } from "../src/clock/clock.js";
 import { explainFromStore, formatExplanation, REASON_CODES, type Explanation, type ReasonCode } from "../src/explain/index.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
 /**
  * "Why isn't my DAG running?": every reason code, each produced by a real scheduler (worker
@@ -17,23 +18,6 @@ import { waitFor } from "./helpers/waitFor.js";
  */
 const START = new Date("2024-01-10T00:00:00Z");
 const HEARTBEAT_THRESHOLD_MS = 3000;
-
-function settings(dags: string, logs: string): SchedulerSettings {
-  return {
-    dagFolders: [dags],
-    listIntervalMs: 60_000,
-    importTimeoutMs: 10_000,
-    parallelism: 4,
-    maxActiveTasksPerDag: 16,
-    maxActiveRunsPerDag: 16,
-    catchupByDefault: true,
-    pausedAtCreation: false,
-    heartbeatMs: 200,
-    semantics: "airflow2",
-    baseLogFolder: logs,
-    xcomMaxBytes: 48 * 1024,
-  };
-}
 
 describe("dags explain: every reason, from a real scheduler state", () => {
   const home = tempHome("kitelab-explain-");
@@ -45,7 +29,7 @@ describe("dags explain: every reason, from a real scheduler state", () => {
 
   const explain = (dagId: string): Explanation => {
     const explanation = explainFromStore(store, dagId, {
-      settings: settings(home.dags, home.logs),
+      settings: testSchedulerSettings(home.dags, home.logs, { parallelism: 4, heartbeatMs: 200 }),
       heartbeatThresholdMs: HEARTBEAT_THRESHOLD_MS,
       now: clock.now(),
     });
@@ -95,7 +79,7 @@ a.then(after); b.then(after);
     home.writeDag("wide.ts", `${header}export const dag = new DAG({ dagId: "wide", schedule: null });\n${holding("left")};\n${holding("right")};\n`);
     store.pools.set("tiny", 1);
     const executor = new LocalExecutor({ parallelism: 4, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-    scheduler = new Scheduler(store, executor, settings(home.dags, home.logs), clock);
+    scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs, { parallelism: 4, heartbeatMs: 200 }), clock);
     await executor.start();
     await scheduler.start();
   });

@@ -2,28 +2,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { LocalExecutor } from "../src/executor/localExecutor.js";
-import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js";
+import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { FileStore } from "../src/persistence/index.js";
 import { runIdFor } from "../src/runtime/runIds.js";
-
-function settings(dags: string, logs: string): SchedulerSettings {
-  return {
-    dagFolders: [dags],
-    listIntervalMs: 60_000,
-    importTimeoutMs: 5_000,
-    parallelism: 2,
-    maxActiveTasksPerDag: 16,
-    maxActiveRunsPerDag: 16,
-    catchupByDefault: true,
-    pausedAtCreation: false,
-    heartbeatMs: 1000,
-    semantics: "airflow2",
-    baseLogFolder: logs,
-    xcomMaxBytes: 48 * 1024,
-  };
-}
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
 for (const kind of ["memory", "file"] as const) describe(`the scheduler with real worker processes (${kind} store)`, () => {
   const home = tempHome();
@@ -56,7 +40,7 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
     );
     home.writeDag("broken.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "broken", schedule: "0 25 * * *", startDate: "2024-01-01" });\n`);
     const executor = new LocalExecutor({ parallelism: 2, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-    scheduler = new Scheduler(store, executor, settings(home.dags, home.logs));
+    scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs, { importTimeoutMs: 5_000 }));
     await executor.start();
     await scheduler.start();
   });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
+import { standaloneEnv } from "./helpers/standaloneEnv.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 
@@ -15,21 +16,9 @@ interface Started {
   output: () => string;
 }
 
-function envFor(home: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    KITELAB_HOME: home,
-    KITELAB__CORE__LOAD_EXAMPLES: "False",
-    KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False",
-    KITELAB__SCHEDULER__SCHEDULER_HEARTBEAT_SEC: "1",
-    KITELAB__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD: "3",
-  };
-}
-
-
 async function startStandalone(home: string, extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
   let output = "";
-  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0", ...extraArgs], { env: { ...envFor(home), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0", ...extraArgs], { env: { ...standaloneEnv(home), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const url = await waitFor("the status page URL", () => /Status page:\s+(\S+)/.exec(output)?.[1]);
@@ -117,7 +106,7 @@ describe("kitelab standalone over HTTP", () => {
 
   it("the read-only webserver reports the stopped scheduler as unhealthy (503)", async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [BIN, "webserver", "--port", String(port)], { env: envFor(home.home), stdio: "ignore" });
+    const child = spawn(process.execPath, [BIN, "webserver", "--port", String(port)], { env: standaloneEnv(home.home), stdio: "ignore" });
     try {
       const status = await waitFor("a 503 from /health", async () => {
         try {
@@ -209,7 +198,7 @@ describe("the JupyterLab Launcher's scheduler and one a notebook started, on the
     try {
       const terminal = await startStandalone(home.home);
       try {
-        const refused = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--take-over-notebook-scheduler"], { env: envFor(home.home), stdio: ["ignore", "pipe", "pipe"] });
+        const refused = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--take-over-notebook-scheduler"], { env: standaloneEnv(home.home), stdio: ["ignore", "pipe", "pipe"] });
         let output = "";
         refused.stderr!.on("data", (chunk) => (output += chunk));
         assert.equal(await exited(refused), 1);
