@@ -135,7 +135,6 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
     failLate = (error) => resolve(failedResult(error));
   });
   current = { id, controller, failLate };
-  process.env[ATTEMPT_ENV] = id;
   rememberLog(id, job.logPath);
   mkdirSync(dirname(job.logPath), { recursive: true, mode: 0o700 });
   const fd = openSync(job.logPath, "a", 0o600);
@@ -147,6 +146,9 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
   try {
     log.info(`Starting attempt ${job.key.tryNumber} of ${job.request.maxTries} (pid ${process.pid})`);
     const imported = await loadDagFile(job.dagFile);
+    // Marked only after the import: the TypeScript loader's esbuild service, started by the
+    // first import, serves every later attempt of this worker and must not end with this one.
+    process.env[ATTEMPT_ENV] = id;
     if (!imported.ok) throw new Error(`cannot import ${job.dagFile}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`);
     const dag = imported.dags.find((candidate) => candidate.dagId === job.key.dagId);
     if (!dag) throw new Error(`${job.dagFile} no longer defines DAG '${job.key.dagId}'`);
