@@ -76,6 +76,7 @@ describe("defaults", () => {
       baseUrl: "",
       authToken: "",
       statusDagId: "",
+      allowedHosts: "",
       exposeReads: true,
     });
     assert.equal(config.smtp.smtpHost, "");
