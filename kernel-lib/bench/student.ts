@@ -8,28 +8,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BIN, until } from "./standaloneProcess.js";
 
-const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../examples/example_bash_pipeline.ts", import.meta.url));
 
 export interface StudentFigures {
   standaloneReadyMs: number;
   triggeredRunDoneMs: number;
   dagsTestMs: number;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not answering yet
-    }
-    if (Date.now() > deadline) throw new Error(`bench: gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 export async function benchStudentSteps(): Promise<StudentFigures> {
@@ -40,7 +26,7 @@ export async function benchStudentSteps(): Promise<StudentFigures> {
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   try {
-    const url = await until("the status page URL", async () => /Status page:\s+(\S+)/.exec(output)?.[1]);
+    const url = await until("the status page URL", async () => /Status page:\s+(\S+)/.exec(output)?.[1], 60_000);
     const token = readFileSync(join(home, "api_token"), "utf8").trim();
     const call = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${url}api/v1${path}`, {
@@ -50,13 +36,13 @@ export async function benchStudentSteps(): Promise<StudentFigures> {
       });
       return (await response.json()) as Record<string, unknown>;
     };
-    await until("the example DAGs to be listed", async () => ((await call("GET", "/dags")).total_entries as number) >= 5 ? true : undefined);
+    await until("the example DAGs to be listed", async () => ((await call("GET", "/dags")).total_entries as number) >= 5 ? true : undefined, 60_000);
     const standaloneReadyMs = Date.now() - started;
 
     const triggered = Date.now();
     const run = await call("POST", "/dags/example_bash_pipeline/dagRuns", {});
     const runId = encodeURIComponent(String(run.dag_run_id));
-    await until("the triggered run to succeed", async () => ((await call("GET", `/dags/example_bash_pipeline/dagRuns/${runId}`)).state === "success" ? true : undefined));
+    await until("the triggered run to succeed", async () => ((await call("GET", `/dags/example_bash_pipeline/dagRuns/${runId}`)).state === "success" ? true : undefined), 60_000);
     const triggeredRunDoneMs = Date.now() - triggered;
 
     const testStarted = Date.now();

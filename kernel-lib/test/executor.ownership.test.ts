@@ -13,22 +13,10 @@ import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { isProcessAlive } from "../src/util/processes.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
 function settings(home: ReturnType<typeof tempHome>, baseLogFolder = home.logs): SchedulerSettings {
-  return {
-    dagFolders: [home.dags],
-    listIntervalMs: 60_000,
-    importTimeoutMs: 10_000,
-    parallelism: 1,
-    maxActiveTasksPerDag: 16,
-    maxActiveRunsPerDag: 16,
-    catchupByDefault: false,
-    pausedAtCreation: false,
-    heartbeatMs: 1000,
-    semantics: "airflow2",
-    baseLogFolder,
-    xcomMaxBytes: 48 * 1024,
-  };
+  return testSchedulerSettings(home.dags, baseLogFolder, { parallelism: 1, catchupByDefault: false });
 }
 
 async function startScheduler(home: ReturnType<typeof tempHome>, options: { baseLogFolder?: string; processOwner?: string } = {}) {

@@ -7,6 +7,7 @@ import { LocalExecutor } from "../src/executor/localExecutor.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { tempHome } from "./helpers/tempHome.js";
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
 describe("task logs written by workers", () => {
   const home = tempHome();
@@ -32,20 +33,7 @@ leaks.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.la
 `,
     );
     const executor = new LocalExecutor({ parallelism: 1, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-    scheduler = new Scheduler(store, executor, {
-      dagFolders: [home.dags],
-      listIntervalMs: 60_000,
-      importTimeoutMs: 5_000,
-      parallelism: 1,
-      maxActiveTasksPerDag: 16,
-      maxActiveRunsPerDag: 16,
-      catchupByDefault: false,
-      pausedAtCreation: false,
-      heartbeatMs: 1000,
-      semantics: "airflow2",
-      baseLogFolder: home.logs,
-      xcomMaxBytes: 48 * 1024,
-    });
+    scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs, { importTimeoutMs: 5_000, parallelism: 1, catchupByDefault: false }));
     await executor.start();
     await scheduler.start();
   });
