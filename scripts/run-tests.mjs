@@ -29,9 +29,8 @@ if (files.length === 0) {
   console.error("run-tests: no *.test.ts files found");
   process.exit(2);
 }
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...flags, ...files],
-  { cwd: libDir, stdio: "inherit" },
-);
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...flags, ...files], {
+  cwd: libDir,
+  stdio: "inherit",
+});
 process.exitCode = result.status ?? 1;

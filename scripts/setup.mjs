@@ -31,7 +31,12 @@ function checkNode() {
 
 function npmPackages() {
   const name = "npm packages";
-  const inputs = [inRepo("package-lock.json"), inRepo("package.json"), inRepo("kernel-lib", "package.json"), inRepo("labs", "package.json")];
+  const inputs = [
+    inRepo("package-lock.json"),
+    inRepo("package.json"),
+    inRepo("kernel-lib", "package.json"),
+    inRepo("labs", "package.json"),
+  ];
   const hash = hashInputs(inputs);
   const hasNodeModules = fs.existsSync(paths.nodeModules);
   if (hasNodeModules && readStamp(paths.npmStamp) === hash) {
@@ -43,7 +48,10 @@ function npmPackages() {
   const args = hasNodeModules ? ["install"] : ["ci"];
   step(name, `${hasNodeModules ? "package files changed" : "node_modules missing"}: running npm ${args[0]}`);
   const status = run(npm, [...args, "--include=dev", "--no-audit", "--no-fund"], { cwd: repoRoot });
-  if (status !== 0) throw new SetupError(`npm ${args[0]} failed (exit ${status}); fix the error above and run \`npm run setup\` again.`);
+  if (status !== 0)
+    throw new SetupError(
+      `npm ${args[0]} failed (exit ${status}); fix the error above and run \`npm run setup\` again.`,
+    );
   writeStamp(paths.npmStamp, hash);
 }
 
@@ -59,10 +67,16 @@ function buildLibrary() {
   fs.rmSync(paths.libDist, { recursive: true, force: true });
   const status = run(process.execPath, [paths.tsc, "-p", paths.buildTsconfig], { cwd: repoRoot });
   if (status !== 0) {
-    warn(name, `tsc reported type errors (exit ${status}); JavaScript was still emitted. \`npm run typecheck\` shows them.`);
+    warn(
+      name,
+      `tsc reported type errors (exit ${status}); JavaScript was still emitted. \`npm run typecheck\` shows them.`,
+    );
   }
   if (!fs.existsSync(path.join(paths.libDist, "index.js"))) {
-    warn(name, "kernel-lib/dist/index.js was not produced (is kernel-lib/src/index.ts there?): notebooks cannot import kitelab yet.");
+    warn(
+      name,
+      "kernel-lib/dist/index.js was not produced (is kernel-lib/src/index.ts there?): notebooks cannot import kitelab yet.",
+    );
     return;
   }
   writeStamp(paths.buildStamp, hash);
@@ -83,8 +97,11 @@ function pythonVenv() {
   if (!venvPythonWorks()) {
     const python = findPython();
     if (python.command === null) {
-      warn(name, `no usable Python found (${python.seen.join("; ")}).\n${PYTHON_INSTALL_HINT}\n` +
-        "Continuing without JupyterLab: `npm start` falls back to the CLI and the notebook tests will fail.");
+      warn(
+        name,
+        `no usable Python found (${python.seen.join("; ")}).\n${PYTHON_INSTALL_HINT}\n` +
+          "Continuing without JupyterLab: `npm start` falls back to the CLI and the notebook tests will fail.",
+      );
       return false;
     }
     step(name, `creating .venv with ${python.command} ${python.version}`);
@@ -96,8 +113,19 @@ function pythonVenv() {
   // Node would otherwise read the repo's "type": "module" for the .js files Jupyter ships in .venv.
   fs.writeFileSync(path.join(paths.venv, "package.json"), '{ "type": "commonjs" }\n');
   step(name, "installing scripts/requirements.txt into .venv (JupyterLab, jupyter-server-proxy, nbclient)");
-  const status = run(paths.venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", paths.requirements]);
-  if (status !== 0) throw new SetupError(`pip install -r scripts/requirements.txt failed (exit ${status}); fix the error above and run \`npm run setup\` again.`);
+  const status = run(paths.venvPython, [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "-q",
+    "-r",
+    paths.requirements,
+  ]);
+  if (status !== 0)
+    throw new SetupError(
+      `pip install -r scripts/requirements.txt failed (exit ${status}); fix the error above and run \`npm run setup\` again.`,
+    );
   writeStamp(paths.venvStamp, hash);
   return true;
 }
@@ -105,7 +133,9 @@ function pythonVenv() {
 function kernelspec() {
   const name = "tslab kernel";
   if (!fs.existsSync(paths.tslabBin)) {
-    throw new SetupError("node_modules/tslab is missing although npm finished: delete node_modules and run `npm run setup` again.");
+    throw new SetupError(
+      "node_modules/tslab is missing although npm finished: delete node_modules and run `npm run setup` again.",
+    );
   }
   const wanted = kernelJson();
   const file = path.join(paths.kernelspecDir, "kernel.json");
@@ -117,7 +147,16 @@ function kernelspec() {
     fs.mkdirSync(specDir);
     fs.writeFileSync(path.join(specDir, "kernel.json"), wanted);
     step(name, "registering kernelspec `tslab` in .venv/share/jupyter/kernels (not in your user Jupyter)");
-    const status = run(paths.venvJupyter, ["kernelspec", "install", "--prefix", paths.venv, "--name", "tslab", "--replace", specDir]);
+    const status = run(paths.venvJupyter, [
+      "kernelspec",
+      "install",
+      "--prefix",
+      paths.venv,
+      "--name",
+      "tslab",
+      "--replace",
+      specDir,
+    ]);
     fs.rmSync(staging, { recursive: true, force: true });
     if (status !== 0) throw new SetupError(`jupyter kernelspec install failed (exit ${status}).`);
   }
@@ -142,7 +181,13 @@ function readFile(file) {
  * package skip with that same message.
  */
 const DEBIAN_PACKAGES = [
-  { name: "chromium", packages: ["chromium"], present: ["/usr/bin/chromium"], skipEnv: "KITELAB_SKIP_BROWSER", need: "browser tests" },
+  {
+    name: "chromium",
+    packages: ["chromium"],
+    present: ["/usr/bin/chromium"],
+    skipEnv: "KITELAB_SKIP_BROWSER",
+    need: "browser tests",
+  },
   {
     name: "postgresql",
     packages: ["postgresql"],
@@ -177,7 +222,10 @@ function debianPackage({ name, packages, present, skipEnv, need }) {
   }
   const command = `apt-get install -y --no-install-recommends ${packages.join(" ")}`;
   if (process.platform !== "linux" || capture("sh", ["-c", "command -v apt-get"]) === null) {
-    warn(name, `not found and this is not a Debian-like system: ${need} need Debian's ${packages.join(" ")} (or skip them with ${skipEnv}=1).`);
+    warn(
+      name,
+      `not found and this is not a Debian-like system: ${need} need Debian's ${packages.join(" ")} (or skip them with ${skipEnv}=1).`,
+    );
     return;
   }
   if (process.getuid?.() !== 0) {
@@ -204,7 +252,10 @@ function debianPackage({ name, packages, present, skipEnv, need }) {
     status = apt(install);
   }
   if (status !== 0 || !present.every((file) => fs.existsSync(file))) {
-    warn(name, `apt-get could not install ${packages.join(" ")} (exit ${status}, see ${log}); ${need} will be skipped until \`${command}\` works.`);
+    warn(
+      name,
+      `apt-get could not install ${packages.join(" ")} (exit ${status}, see ${log}); ${need} will be skipped until \`${command}\` works.`,
+    );
   }
 }
 

@@ -12,9 +12,11 @@ const jupyterReady = fs.existsSync(paths.venvJupyter) && fs.existsSync(path.join
 if (jupyterReady && process.env.KITELAB_START !== "cli") {
   startJupyterLab();
 } else {
-  console.log(jupyterReady
-    ? "[kitelab start] KITELAB_START=cli: starting kitelab standalone with the example DAGs."
-    : "[kitelab start] JupyterLab is not set up (see `npm run setup` above); starting kitelab standalone with the example DAGs instead.");
+  console.log(
+    jupyterReady
+      ? "[kitelab start] KITELAB_START=cli: starting kitelab standalone with the example DAGs."
+      : "[kitelab start] JupyterLab is not set up (see `npm run setup` above); starting kitelab standalone with the example DAGs instead.",
+  );
   const child = spawn(process.execPath, [paths.kitelabBin, "standalone"], { cwd: repoRoot, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => (process.exitCode = code ?? 0));
@@ -56,4 +58,3 @@ function startJupyterLab() {
     process.exitCode = code ?? (signal ? 1 : 0);
   });
 }
-

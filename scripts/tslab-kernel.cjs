@@ -24,7 +24,12 @@ const TSLAB_VERSION = "1.0.22";
  */
 function patchStopOnError(JupyterHandlerImpl, TaskCanceledError, ZmqServer) {
   const proto = JupyterHandlerImpl && JupyterHandlerImpl.prototype;
-  if (!proto || typeof proto.handleExecute !== "function" || typeof proto.handleExecuteImpl !== "function" || typeof TaskCanceledError !== "function") {
+  if (
+    !proto ||
+    typeof proto.handleExecute !== "function" ||
+    typeof proto.handleExecuteImpl !== "function" ||
+    typeof TaskCanceledError !== "function"
+  ) {
     return "tslab's JupyterHandlerImpl.handleExecute/handleExecuteImpl or TaskCanceledError is missing";
   }
   if (ZmqServer !== undefined && typeof ZmqServer.prototype.handleExecute !== "function") {
@@ -77,7 +82,12 @@ function patchStopOnError(JupyterHandlerImpl, TaskCanceledError, ZmqServer) {
 }
 
 function isExecutionCount(value) {
-  return value !== null && typeof value === "object" && typeof value.count === "number" && value.constructor?.name === "ExecutionCount";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof value.count === "number" &&
+    value.constructor?.name === "ExecutionCount"
+  );
 }
 
 function main() {

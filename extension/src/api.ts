@@ -17,7 +17,7 @@ export interface IDag {
 }
 
 /** DAG run states, with Airflow's names. */
-export type DagRunState = 'queued' | 'running' | 'success' | 'failed';
+export type DagRunState = "queued" | "running" | "success" | "failed";
 
 /** `GET /api/v1/dags/{dag_id}/dagRuns`, one entry. */
 export interface IDagRun {
@@ -45,38 +45,38 @@ export interface IImportError {
 /** `GET <base>kitelab/health` (200 when healthy, 503 otherwise: both carry this body). */
 export interface IHealth {
   metadatabase: { status: string };
-  scheduler: { status: 'healthy' | 'unhealthy'; latest_scheduler_heartbeat: string | null };
+  scheduler: { status: "healthy" | "unhealthy"; latest_scheduler_heartbeat: string | null };
 }
 
 /** `GET <base>api/kitelab/scheduler`: the process jupyter-server-proxy started, if any. */
 export interface ISchedulerProcess {
-  state: 'not-started' | 'starting' | 'running' | 'exited';
+  state: "not-started" | "starting" | "running" | "exited";
   started_at: number | null;
 }
 
-const RUN_STATES: ReadonlySet<string> = new Set(['queued', 'running', 'success', 'failed']);
-const PROCESS_STATES: ReadonlySet<string> = new Set(['not-started', 'starting', 'running', 'exited']);
+const RUN_STATES: ReadonlySet<string> = new Set(["queued", "running", "success", "failed"]);
+const PROCESS_STATES: ReadonlySet<string> = new Set(["not-started", "starting", "running", "exited"]);
 
 /** An answer from the scheduler that is not what this extension was built against. */
 export class KitelabApiError extends Error {
-  override name = 'KitelabApiError';
+  override name = "KitelabApiError";
 }
 
 function describe(value: unknown): string {
   if (value === null) {
-    return 'null';
+    return "null";
   }
   if (Array.isArray(value)) {
     return `an array of ${value.length}`;
   }
-  if (typeof value === 'string') {
+  if (typeof value === "string") {
     return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} (string)`;
   }
-  return typeof value === 'object' ? 'an object' : `${String(value)} (${typeof value})`;
+  return typeof value === "object" ? "an object" : `${String(value)} (${typeof value})`;
 }
 
 function record(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new KitelabApiError(`Expected ${where} to be a JSON object, got ${describe(value)}`);
   }
   return value as Record<string, unknown>;
@@ -92,7 +92,7 @@ function list(body: Record<string, unknown>, key: string, where: string): unknow
 
 function text(item: Record<string, unknown>, key: string, where: string): string {
   const value = item[key];
-  if (typeof value !== 'string' || value.length === 0) {
+  if (typeof value !== "string" || value.length === 0) {
     throw new KitelabApiError(`Expected \`${key}\` in ${where} to be a non-empty string, got ${describe(value)}`);
   }
   return value;
@@ -100,14 +100,14 @@ function text(item: Record<string, unknown>, key: string, where: string): string
 
 function optionalText(item: Record<string, unknown>, key: string): string | null {
   const value = item[key];
-  return typeof value === 'string' ? value : null;
+  return typeof value === "string" ? value : null;
 }
 
 function dagRunState(item: Record<string, unknown>, where: string): DagRunState {
   const value = item.state;
-  if (typeof value !== 'string' || !RUN_STATES.has(value)) {
+  if (typeof value !== "string" || !RUN_STATES.has(value)) {
     throw new KitelabApiError(
-      `Expected \`state\` in ${where} to be one of queued, running, success, failed, got ${describe(value)}`
+      `Expected \`state\` in ${where} to be one of queued, running, success, failed, got ${describe(value)}`,
     );
   }
   return value as DagRunState;
@@ -118,104 +118,104 @@ function tagNames(value: unknown): string[] {
   if (!Array.isArray(value)) {
     return [];
   }
-  return value.flatMap(tag => {
-    if (typeof tag === 'string') {
+  return value.flatMap((tag) => {
+    if (typeof tag === "string") {
       return [tag];
     }
     const name = (tag as { name?: unknown } | null)?.name;
-    return typeof name === 'string' ? [name] : [];
+    return typeof name === "string" ? [name] : [];
   });
 }
 
 /** Parses the body of `GET /api/v1/dags`. */
 export function parseDags(body: unknown): IDag[] {
-  const where = 'GET /api/v1/dags';
-  return list(record(body, where), 'dags', where).map((entry, index) => {
+  const where = "GET /api/v1/dags";
+  return list(record(body, where), "dags", where).map((entry, index) => {
     const item = record(entry, `${where} dags[${index}]`);
     return {
-      dag_id: text(item, 'dag_id', `${where} dags[${index}]`),
+      dag_id: text(item, "dag_id", `${where} dags[${index}]`),
       is_paused: item.is_paused === true,
       is_active: item.is_active !== false,
-      description: optionalText(item, 'description'),
+      description: optionalText(item, "description"),
       schedule_interval: item.schedule_interval ?? null,
       tags: tagNames(item.tags),
-      next_dagrun: optionalText(item, 'next_dagrun'),
-      fileloc: optionalText(item, 'fileloc') ?? ''
+      next_dagrun: optionalText(item, "next_dagrun"),
+      fileloc: optionalText(item, "fileloc") ?? "",
     };
   });
 }
 
 /** Parses one DAG run (an entry of `dag_runs`, or the answer to a trigger). */
-export function parseDagRun(entry: unknown, where = 'a DAG run'): IDagRun {
+export function parseDagRun(entry: unknown, where = "a DAG run"): IDagRun {
   const item = record(entry, where);
-  const logicalDate = optionalText(item, 'logical_date') ?? optionalText(item, 'execution_date');
+  const logicalDate = optionalText(item, "logical_date") ?? optionalText(item, "execution_date");
   return {
-    dag_id: text(item, 'dag_id', where),
-    dag_run_id: text(item, 'dag_run_id', where),
+    dag_id: text(item, "dag_id", where),
+    dag_run_id: text(item, "dag_run_id", where),
     state: dagRunState(item, where),
     logical_date: logicalDate,
-    execution_date: optionalText(item, 'execution_date') ?? logicalDate,
-    start_date: optionalText(item, 'start_date'),
-    end_date: optionalText(item, 'end_date'),
-    data_interval_start: optionalText(item, 'data_interval_start'),
-    data_interval_end: optionalText(item, 'data_interval_end'),
-    run_type: optionalText(item, 'run_type') ?? 'manual',
-    conf: item.conf ?? {}
+    execution_date: optionalText(item, "execution_date") ?? logicalDate,
+    start_date: optionalText(item, "start_date"),
+    end_date: optionalText(item, "end_date"),
+    data_interval_start: optionalText(item, "data_interval_start"),
+    data_interval_end: optionalText(item, "data_interval_end"),
+    run_type: optionalText(item, "run_type") ?? "manual",
+    conf: item.conf ?? {},
   };
 }
 
 /** Parses the body of `GET /api/v1/dags/{dag_id}/dagRuns`. */
 export function parseDagRuns(body: unknown, dagId: string): IDagRun[] {
   const where = `GET /api/v1/dags/${dagId}/dagRuns`;
-  return list(record(body, where), 'dag_runs', where).map((entry, index) =>
-    parseDagRun(entry, `${where} dag_runs[${index}]`)
+  return list(record(body, where), "dag_runs", where).map((entry, index) =>
+    parseDagRun(entry, `${where} dag_runs[${index}]`),
   );
 }
 
 /** Parses the body of `GET /api/v1/importErrors`. */
 export function parseImportErrors(body: unknown): IImportError[] {
-  const where = 'GET /api/v1/importErrors';
-  return list(record(body, where), 'import_errors', where).map((entry, index) => {
+  const where = "GET /api/v1/importErrors";
+  return list(record(body, where), "import_errors", where).map((entry, index) => {
     const item = record(entry, `${where} import_errors[${index}]`);
     const id = item.import_error_id;
     return {
-      import_error_id: typeof id === 'number' || typeof id === 'string' ? id : index,
-      filename: text(item, 'filename', `${where} import_errors[${index}]`),
-      stack_trace: typeof item.stack_trace === 'string' ? item.stack_trace : '',
-      timestamp: optionalText(item, 'timestamp')
+      import_error_id: typeof id === "number" || typeof id === "string" ? id : index,
+      filename: text(item, "filename", `${where} import_errors[${index}]`),
+      stack_trace: typeof item.stack_trace === "string" ? item.stack_trace : "",
+      timestamp: optionalText(item, "timestamp"),
     };
   });
 }
 
 /** Parses the body of `GET <base>kitelab/health`. */
 export function parseHealth(body: unknown): IHealth {
-  const where = 'GET /health';
+  const where = "GET /health";
   const top = record(body, where);
   const scheduler = record(top.scheduler, `\`scheduler\` in ${where}`);
   const metadatabase = top.metadatabase;
   const status = scheduler.status;
-  if (status !== 'healthy' && status !== 'unhealthy') {
+  if (status !== "healthy" && status !== "unhealthy") {
     throw new KitelabApiError(
-      `Expected \`scheduler.status\` in ${where} to be "healthy" or "unhealthy", got ${describe(status)}`
+      `Expected \`scheduler.status\` in ${where} to be "healthy" or "unhealthy", got ${describe(status)}`,
     );
   }
   return {
-    metadatabase: { status: String((metadatabase as { status?: unknown } | undefined)?.status ?? 'unknown') },
-    scheduler: { status, latest_scheduler_heartbeat: optionalText(scheduler, 'latest_scheduler_heartbeat') }
+    metadatabase: { status: String((metadatabase as { status?: unknown } | undefined)?.status ?? "unknown") },
+    scheduler: { status, latest_scheduler_heartbeat: optionalText(scheduler, "latest_scheduler_heartbeat") },
   };
 }
 
 /** Parses the body of `GET <base>api/kitelab/scheduler` (this package's server extension). */
 export function parseSchedulerProcess(body: unknown): ISchedulerProcess {
-  const where = 'GET api/kitelab/scheduler';
+  const where = "GET api/kitelab/scheduler";
   const item = record(body, where);
-  if (typeof item.state !== 'string' || !PROCESS_STATES.has(item.state)) {
+  if (typeof item.state !== "string" || !PROCESS_STATES.has(item.state)) {
     throw new KitelabApiError(
-      `Expected \`state\` in ${where} to be one of not-started, starting, running, exited, got ${describe(item.state)}`
+      `Expected \`state\` in ${where} to be one of not-started, starting, running, exited, got ${describe(item.state)}`,
     );
   }
   return {
-    state: item.state as ISchedulerProcess['state'],
-    started_at: typeof item.started_at === 'number' ? item.started_at : null
+    state: item.state as ISchedulerProcess["state"],
+    started_at: typeof item.started_at === "number" ? item.started_at : null,
   };
 }

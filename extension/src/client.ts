@@ -10,27 +10,27 @@ import {
   parseDags,
   parseHealth,
   parseImportErrors,
-  parseSchedulerProcess
-} from './api.js';
-import type { IKitelabUrls } from './urls.js';
+  parseSchedulerProcess,
+} from "./api.js";
+import type { IKitelabUrls } from "./urls.js";
 
 /** What the client needs from an HTTP stack: `ServerConnection.makeRequest` in JupyterLab. */
-export interface ITransport {
-  (url: string, init: { method: 'GET' | 'POST' | 'PATCH'; body?: string }): Promise<{
+export type ITransport = (
+    url: string,
+    init: { method: "GET" | "POST" | "PATCH"; body?: string },) => Promise<{
     status: number;
     text(): Promise<string>;
-  }>;
-}
+  }>
 
 /** The scheduler answered with an HTTP error; `status` says which. */
 export class KitelabHttpError extends Error {
-  override name = 'KitelabHttpError';
+  override name = "KitelabHttpError";
   constructor(
     readonly status: number,
     readonly url: string,
-    detail: string
+    detail: string,
   ) {
-    super(`${url} answered ${status}${detail ? `: ${detail}` : ''}`);
+    super(`${url} answered ${status}${detail ? `: ${detail}` : ""}`);
   }
 }
 
@@ -41,52 +41,52 @@ export const RUNS_PER_DAG = 5;
 export class KitelabClient {
   constructor(
     readonly urls: IKitelabUrls,
-    private readonly transport: ITransport
+    private readonly transport: ITransport,
   ) {}
 
   /** Whether jupyter-server-proxy started the scheduler: never starts it. */
   async schedulerProcess(): Promise<ISchedulerProcess> {
-    return parseSchedulerProcess(await this.json('GET', this.urls.schedulerProcess));
+    return parseSchedulerProcess(await this.json("GET", this.urls.schedulerProcess));
   }
 
   /** `/health`: a 503 still carries the body that says what is unhealthy. */
   async health(): Promise<IHealth> {
-    return parseHealth(await this.json('GET', this.urls.health, undefined, [503]));
+    return parseHealth(await this.json("GET", this.urls.health, undefined, [503]));
   }
 
   async dags(): Promise<IDag[]> {
-    return parseDags(await this.json('GET', this.urls.api('dags?limit=1000')));
+    return parseDags(await this.json("GET", this.urls.api("dags?limit=1000")));
   }
 
   /** The DAG's latest runs, newest first. */
   async latestRuns(dagId: string, limit = RUNS_PER_DAG): Promise<IDagRun[]> {
     const path = `dags/${encodeURIComponent(dagId)}/dagRuns?order_by=-execution_date&limit=${limit}`;
-    return parseDagRuns(await this.json('GET', this.urls.api(path)), dagId);
+    return parseDagRuns(await this.json("GET", this.urls.api(path)), dagId);
   }
 
   async importErrors(): Promise<IImportError[]> {
-    return parseImportErrors(await this.json('GET', this.urls.api('importErrors')));
+    return parseImportErrors(await this.json("GET", this.urls.api("importErrors")));
   }
 
   /** Creates a manual run, as Airflow's "Trigger DAG" does. */
   async triggerDag(dagId: string, conf: Record<string, unknown> = {}): Promise<IDagRun> {
     const url = this.urls.api(`dags/${encodeURIComponent(dagId)}/dagRuns`);
-    return parseDagRun(await this.json('POST', url, { conf }), `POST ${url}`);
+    return parseDagRun(await this.json("POST", url, { conf }), `POST ${url}`);
   }
 
   async setPaused(dagId: string, isPaused: boolean): Promise<void> {
-    await this.json('PATCH', this.urls.api(`dags/${encodeURIComponent(dagId)}`), { is_paused: isPaused });
+    await this.json("PATCH", this.urls.api(`dags/${encodeURIComponent(dagId)}`), { is_paused: isPaused });
   }
 
   private async json(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: "GET" | "POST" | "PATCH",
     url: string,
     body?: unknown,
-    acceptedErrors: readonly number[] = []
+    acceptedErrors: readonly number[] = [],
   ): Promise<unknown> {
     const response = await this.transport(url, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const raw = await response.text();
     const ok = (response.status >= 200 && response.status < 300) || acceptedErrors.includes(response.status);
@@ -106,11 +106,11 @@ function errorDetail(raw: string): string {
   try {
     const body = JSON.parse(raw) as { detail?: unknown; message?: unknown; title?: unknown };
     const detail = body.detail ?? body.message ?? body.title;
-    if (typeof detail === 'string') {
+    if (typeof detail === "string") {
       return detail;
     }
   } catch {
     // not JSON: fall through to the text itself
   }
-  return raw.replace(/\s+/g, ' ').trim().slice(0, 120);
+  return raw.replace(/\s+/g, " ").trim().slice(0, 120);
 }

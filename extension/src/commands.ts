@@ -1,14 +1,14 @@
-import type { CommandRegistry } from '@lumino/commands';
-import type { IDisposable } from '@lumino/disposable';
-import type { LabIcon } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from "@lumino/commands";
+import type { IDisposable } from "@lumino/disposable";
+import type { LabIcon } from "@jupyterlab/ui-components";
 
 /** Every command the extension adds, by id. */
 export namespace CommandIDs {
-  export const openScheduler = 'kitelab:open-scheduler';
-  export const openStatus = 'kitelab:open-status';
-  export const triggerDag = 'kitelab:trigger-dag';
-  export const togglePause = 'kitelab:toggle-pause';
-  export const refresh = 'kitelab:refresh';
+  export const openScheduler = "kitelab:open-scheduler";
+  export const openStatus = "kitelab:open-status";
+  export const triggerDag = "kitelab:trigger-dag";
+  export const togglePause = "kitelab:toggle-pause";
+  export const refresh = "kitelab:refresh";
 }
 
 /** Command ids in the order the palette lists them. */
@@ -16,11 +16,11 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIDs.openScheduler,
   CommandIDs.openStatus,
   CommandIDs.triggerDag,
-  CommandIDs.refresh
+  CommandIDs.refresh,
 ];
 
 /** The palette category, and the Launcher's section. */
-export const CATEGORY = 'Kitelab';
+export const CATEGORY = "Kitelab";
 
 /** What the commands do; see `actions.ts`. */
 export interface IKitelabActions {
@@ -40,7 +40,7 @@ export interface ICommandIcons {
 }
 
 function dagIdOf(args: Record<string, unknown>): string | undefined {
-  return typeof args.dagId === 'string' && args.dagId.length > 0 ? args.dagId : undefined;
+  return typeof args.dagId === "string" && args.dagId.length > 0 ? args.dagId : undefined;
 }
 
 /**
@@ -48,45 +48,45 @@ function dagIdOf(args: Record<string, unknown>): string | undefined {
  * titles; elsewhere they read as actions.
  */
 export function registerCommands(
-  commands: Pick<CommandRegistry, 'addCommand'>,
+  commands: Pick<CommandRegistry, "addCommand">,
   actions: IKitelabActions,
-  icons: ICommandIcons
+  icons: ICommandIcons,
 ): IDisposable[] {
   return [
     commands.addCommand(CommandIDs.openScheduler, {
-      label: args => (args.launcher === true ? 'Kitelab Scheduler' : 'Open Kitelab Scheduler'),
-      caption: 'Start the Kitelab scheduler (if it is not running) and show its DAGs in a tab',
+      label: (args) => (args.launcher === true ? "Kitelab Scheduler" : "Open Kitelab Scheduler"),
+      caption: "Start the Kitelab scheduler (if it is not running) and show its DAGs in a tab",
       icon: icons.scheduler,
-      execute: () => actions.openScheduler()
+      execute: () => actions.openScheduler(),
     }),
     commands.addCommand(CommandIDs.openStatus, {
-      label: args => (args.launcher === true ? 'Kitelab Status' : 'Open Kitelab Status Page'),
-      caption: 'Show whether the last run succeeded or failed',
+      label: (args) => (args.launcher === true ? "Kitelab Status" : "Open Kitelab Status Page"),
+      caption: "Show whether the last run succeeded or failed",
       icon: icons.status,
-      execute: () => actions.openStatus()
+      execute: () => actions.openStatus(),
     }),
     commands.addCommand(CommandIDs.triggerDag, {
-      label: args => {
+      label: (args) => {
         const dagId = dagIdOf(args);
-        return dagId === undefined ? 'Trigger a Kitelab DAG…' : `Trigger ${dagId}`;
+        return dagId === undefined ? "Trigger a Kitelab DAG…" : `Trigger ${dagId}`;
       },
       caption: 'Create a manual run of a DAG, as Airflow\u2019s "Trigger DAG" does',
       icon: icons.trigger,
-      execute: args => actions.triggerDag(dagIdOf(args))
+      execute: (args) => actions.triggerDag(dagIdOf(args)),
     }),
     commands.addCommand(CommandIDs.togglePause, {
-      label: args => `Pause or Unpause ${dagIdOf(args) ?? 'a DAG'}`,
-      isVisible: args => dagIdOf(args) !== undefined,
-      execute: args => {
+      label: (args) => `Pause or Unpause ${dagIdOf(args) ?? "a DAG"}`,
+      isVisible: (args) => dagIdOf(args) !== undefined,
+      execute: (args) => {
         const dagId = dagIdOf(args);
         return dagId === undefined ? undefined : actions.togglePause(dagId);
-      }
+      },
     }),
     commands.addCommand(CommandIDs.refresh, {
-      label: 'Refresh Kitelab Status',
-      caption: 'Ask the scheduler for its health, DAGs and runs now',
+      label: "Refresh Kitelab Status",
+      caption: "Ask the scheduler for its health, DAGs and runs now",
       icon: icons.refresh,
-      execute: () => actions.refresh()
-    })
+      execute: () => actions.refresh(),
+    }),
   ];
 }

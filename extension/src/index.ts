@@ -1,25 +1,25 @@
-import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
-import { ILauncher } from '@jupyterlab/launcher';
-import { IStatusBar } from '@jupyterlab/statusbar';
-import { refreshIcon, runIcon } from '@jupyterlab/ui-components';
-import { createActions } from './actions.js';
-import { KitelabClient } from './client.js';
-import { CATEGORY, CommandIDs, PALETTE_COMMANDS, registerCommands } from './commands.js';
-import { kitelabIcon, kitelabStatusIcon } from './icons.js';
-import { KitelabModel } from './kitelabModel.js';
-import { notifyFinishedRuns } from './notifications.js';
-import { KitelabPanel } from './panel.js';
-import { KitelabStatusItem } from './statusbar.js';
-import { IKitelab } from './tokens.js';
-import { jupyterTransport } from './transport.js';
-import { kitelabUrls } from './urls.js';
+import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { ICommandPalette } from "@jupyterlab/apputils";
+import { PageConfig } from "@jupyterlab/coreutils";
+import { ILauncher } from "@jupyterlab/launcher";
+import { IStatusBar } from "@jupyterlab/statusbar";
+import { refreshIcon, runIcon } from "@jupyterlab/ui-components";
+import { createActions } from "./actions.js";
+import { KitelabClient } from "./client.js";
+import { CATEGORY, CommandIDs, PALETTE_COMMANDS, registerCommands } from "./commands.js";
+import { kitelabIcon, kitelabStatusIcon } from "./icons.js";
+import { KitelabModel } from "./kitelabModel.js";
+import { notifyFinishedRuns } from "./notifications.js";
+import { KitelabPanel } from "./panel.js";
+import { KitelabStatusItem } from "./statusbar.js";
+import { IKitelab } from "./tokens.js";
+import { jupyterTransport } from "./transport.js";
+import { kitelabUrls } from "./urls.js";
 
 /** The client, the polling model, the commands, the Launcher cards and the notifications. */
 const corePlugin: JupyterFrontEndPlugin<IKitelab> = {
-  id: 'kitelab-jupyterlab:core',
-  description: 'Starts and watches the Kitelab scheduler behind jupyter-server-proxy.',
+  id: "kitelab-jupyterlab:core",
+  description: "Starts and watches the Kitelab scheduler behind jupyter-server-proxy.",
   autoStart: true,
   provides: IKitelab,
   optional: [ICommandPalette, ILauncher],
@@ -31,33 +31,33 @@ const corePlugin: JupyterFrontEndPlugin<IKitelab> = {
       scheduler: kitelabIcon,
       status: kitelabStatusIcon,
       trigger: runIcon,
-      refresh: refreshIcon
+      refresh: refreshIcon,
     });
-    PALETTE_COMMANDS.forEach(command => palette?.addItem({ command, category: CATEGORY }));
+    PALETTE_COMMANDS.forEach((command) => palette?.addItem({ command, category: CATEGORY }));
     launcher?.add({ command: CommandIDs.openScheduler, category: CATEGORY, rank: 1, args: { launcher: true } });
     launcher?.add({ command: CommandIDs.openStatus, category: CATEGORY, rank: 2, args: { launcher: true } });
     notifyFinishedRuns(model, () => void app.commands.execute(CommandIDs.openStatus));
     model.start();
     return { client, model };
-  }
+  },
 };
 
 /** The status bar item: scheduler state and the latest run. */
 const statusBarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'kitelab-jupyterlab:status-bar',
-  description: 'Shows the Kitelab scheduler state and the latest run in the status bar.',
+  id: "kitelab-jupyterlab:status-bar",
+  description: "Shows the Kitelab scheduler state and the latest run in the status bar.",
   autoStart: true,
   requires: [IKitelab, IStatusBar],
   activate: (app: JupyterFrontEnd, kitelab: IKitelab, statusBar: IStatusBar): void => {
     const item = new KitelabStatusItem(kitelab.model, () => void app.commands.execute(CommandIDs.openStatus));
-    statusBar.registerStatusItem('kitelab-jupyterlab:status', { item, align: 'left', rank: 50 });
-  }
+    statusBar.registerStatusItem("kitelab-jupyterlab:status", { item, align: "left", rank: 50 });
+  },
 };
 
 /** The left side panel listing DAGs, their latest runs and import errors. */
 const sidebarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'kitelab-jupyterlab:sidebar',
-  description: 'Lists Kitelab DAGs with their latest runs in the left sidebar.',
+  id: "kitelab-jupyterlab:sidebar",
+  description: "Lists Kitelab DAGs with their latest runs in the left sidebar.",
   autoStart: true,
   requires: [IKitelab],
   optional: [ILayoutRestorer],
@@ -66,12 +66,12 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       openScheduler: () => app.commands.execute(CommandIDs.openScheduler),
       openStatus: () => app.commands.execute(CommandIDs.openStatus),
       refresh: () => app.commands.execute(CommandIDs.refresh),
-      triggerDag: dagId => app.commands.execute(CommandIDs.triggerDag, dagId === undefined ? {} : { dagId }),
-      togglePause: dagId => app.commands.execute(CommandIDs.togglePause, { dagId })
+      triggerDag: (dagId) => app.commands.execute(CommandIDs.triggerDag, dagId === undefined ? {} : { dagId }),
+      togglePause: (dagId) => app.commands.execute(CommandIDs.togglePause, { dagId }),
     });
-    app.shell.add(panel, 'left', { rank: 600 });
+    app.shell.add(panel, "left", { rank: 600 });
     restorer?.add(panel, panel.id);
-  }
+  },
 };
 
 export default [corePlugin, statusBarPlugin, sidebarPlugin];

@@ -1,16 +1,16 @@
-import { type ISignal, Signal } from '@lumino/signaling';
-import type { IDagRun } from './api.js';
-import type { KitelabClient } from './client.js';
+import { type ISignal, Signal } from "@lumino/signaling";
+import type { IDagRun } from "./api.js";
+import type { KitelabClient } from "./client.js";
 import {
   type IDagSummary,
   type IKitelabSnapshot,
   INITIAL_SNAPSHOT,
   newlyFinishedRuns,
-  schedulerState
-} from './model.js';
+  schedulerState,
+} from "./model.js";
 
 export interface IKitelabModelOptions {
-  readonly client: Pick<KitelabClient, 'schedulerProcess' | 'health' | 'dags' | 'latestRuns' | 'importErrors'>;
+  readonly client: Pick<KitelabClient, "schedulerProcess" | "health" | "dags" | "latestRuns" | "importErrors">;
   /**
    * Milliseconds between polls.
    * @default 5000
@@ -128,32 +128,32 @@ export class KitelabModel {
     } catch (error) {
       return { ...previous, error: `Cannot ask Jupyter whether the scheduler runs: ${message(error)}` };
     }
-    if (process.state !== 'running') {
+    if (process.state !== "running") {
       return { ...INITIAL_SNAPSHOT, scheduler: schedulerState(process, null) };
     }
     let health;
     try {
       health = await client.health();
     } catch (error) {
-      return { ...previous, scheduler: 'unreachable', error: `The scheduler's /health failed: ${message(error)}` };
+      return { ...previous, scheduler: "unreachable", error: `The scheduler's /health failed: ${message(error)}` };
     }
     try {
       const [dags, importErrors] = await Promise.all([client.dags(), client.importErrors()]);
-      const runs = await Promise.all(dags.map(dag => client.latestRuns(dag.dag_id)));
+      const runs = await Promise.all(dags.map((dag) => client.latestRuns(dag.dag_id)));
       const summaries: IDagSummary[] = dags.map((dag, index) => ({ dag, runs: runs[index] ?? [] }));
       return {
         scheduler: schedulerState(process, health),
         heartbeat: health.scheduler.latest_scheduler_heartbeat,
         dags: summaries,
         importErrors,
-        error: null
+        error: null,
       };
     } catch (error) {
       return {
         ...previous,
         scheduler: schedulerState(process, health),
         heartbeat: health.scheduler.latest_scheduler_heartbeat,
-        error: `The scheduler's API failed: ${message(error)}`
+        error: `The scheduler's API failed: ${message(error)}`,
       };
     }
   }

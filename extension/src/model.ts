@@ -3,22 +3,22 @@
  * it: the scheduler's state, the latest run across DAGs, which runs finished since the last
  * poll (each one becomes a notification) and what the status bar says.
  */
-import type { DagRunState, IDag, IDagRun, IHealth, IImportError, ISchedulerProcess } from './api.js';
+import type { DagRunState, IDag, IDagRun, IHealth, IImportError, ISchedulerProcess } from "./api.js";
 
 /** The scheduler as the student sees it. */
 export type SchedulerState =
   /** jupyter-server-proxy has not started it in this Jupyter server's life. */
-  | 'not-started'
+  | "not-started"
   /** Started, not listening yet. */
-  | 'starting'
+  | "starting"
   /** Listening and its heartbeat is recent. */
-  | 'healthy'
+  | "healthy"
   /** Listening, but its loop has not beaten lately. */
-  | 'unhealthy'
+  | "unhealthy"
   /** Started once, no longer listening. */
-  | 'exited'
+  | "exited"
   /** Listening, but its answers could not be read. */
-  | 'unreachable';
+  | "unreachable";
 
 /** One DAG with its latest runs, newest first. */
 export interface IDagSummary {
@@ -37,14 +37,14 @@ export interface IKitelabSnapshot {
 
 /** Before the first poll. */
 export const INITIAL_SNAPSHOT: IKitelabSnapshot = {
-  scheduler: 'not-started',
+  scheduler: "not-started",
   heartbeat: null,
   dags: [],
   importErrors: [],
-  error: null
+  error: null,
 };
 
-const FINISHED: ReadonlySet<DagRunState> = new Set<DagRunState>(['success', 'failed']);
+const FINISHED: ReadonlySet<DagRunState> = new Set<DagRunState>(["success", "failed"]);
 
 /** A run in `success` or `failed` never changes again on its own. */
 export function isFinished(state: DagRunState): boolean {
@@ -54,15 +54,15 @@ export function isFinished(state: DagRunState): boolean {
 /** The scheduler's state from the process report and, when it listens, its `/health` (null: unreadable). */
 export function schedulerState(process: ISchedulerProcess, health: IHealth | null): SchedulerState {
   switch (process.state) {
-    case 'not-started':
-    case 'starting':
-    case 'exited':
+    case "not-started":
+    case "starting":
+    case "exited":
       return process.state;
-    case 'running':
+    case "running":
       if (health === null) {
-        return 'unreachable';
+        return "unreachable";
       }
-      return health.scheduler.status === 'healthy' ? 'healthy' : 'unhealthy';
+      return health.scheduler.status === "healthy" ? "healthy" : "unhealthy";
   }
 }
 
@@ -94,14 +94,14 @@ export function newlyFinishedRuns(previous: IKitelabSnapshot | null, current: IK
   if (previous === null) {
     return [];
   }
-  const before = new Map(previous.dags.map(summary => [summary.dag.dag_id, summary.runs]));
+  const before = new Map(previous.dags.map((summary) => [summary.dag.dag_id, summary.runs]));
   const finished: IDagRun[] = [];
   for (const summary of current.dags) {
     const known = before.get(summary.dag.dag_id);
     if (known === undefined) {
       continue;
     }
-    const stateBefore = new Map(known.map(run => [run.dag_run_id, run.state]));
+    const stateBefore = new Map(known.map((run) => [run.dag_run_id, run.state]));
     for (const run of summary.runs) {
       const was = stateBefore.get(run.dag_run_id);
       if (isFinished(run.state) && (was === undefined || !isFinished(was))) {
@@ -113,7 +113,7 @@ export function newlyFinishedRuns(previous: IKitelabSnapshot | null, current: IK
 }
 
 /** How a status is coloured: the status bar's dots and the panel's badges. */
-export type Tone = 'success' | 'failed' | 'running' | 'idle' | 'down';
+export type Tone = "success" | "failed" | "running" | "idle" | "down";
 
 export interface IStatusPart {
   readonly tone: Tone;
@@ -129,59 +129,59 @@ export interface IStatusView {
 }
 
 const SCHEDULER_PARTS: Record<SchedulerState, IStatusPart & { sentence: string }> = {
-  'not-started': {
-    tone: 'idle',
-    text: 'Kitelab: not started',
-    sentence: 'The scheduler is not running: open it from the Launcher (Kitelab Scheduler) to start it.'
+  "not-started": {
+    tone: "idle",
+    text: "Kitelab: not started",
+    sentence: "The scheduler is not running: open it from the Launcher (Kitelab Scheduler) to start it.",
   },
-  starting: { tone: 'running', text: 'Kitelab: starting…', sentence: 'The scheduler is starting.' },
-  healthy: { tone: 'success', text: 'Kitelab', sentence: 'The scheduler is running and healthy.' },
+  starting: { tone: "running", text: "Kitelab: starting…", sentence: "The scheduler is starting." },
+  healthy: { tone: "success", text: "Kitelab", sentence: "The scheduler is running and healthy." },
   unhealthy: {
-    tone: 'failed',
-    text: 'Kitelab: unhealthy',
-    sentence: 'The scheduler answers, but its loop has not reported a heartbeat lately.'
+    tone: "failed",
+    text: "Kitelab: unhealthy",
+    sentence: "The scheduler answers, but its loop has not reported a heartbeat lately.",
   },
   exited: {
-    tone: 'down',
-    text: 'Kitelab: stopped',
-    sentence: 'The scheduler process has stopped: see the Jupyter server log for why.'
+    tone: "down",
+    text: "Kitelab: stopped",
+    sentence: "The scheduler process has stopped: see the Jupyter server log for why.",
   },
   unreachable: {
-    tone: 'down',
-    text: 'Kitelab: not answering',
-    sentence: 'The scheduler process runs but its API did not answer.'
-  }
+    tone: "down",
+    text: "Kitelab: not answering",
+    sentence: "The scheduler process runs but its API did not answer.",
+  },
 };
 
 /** How a run's state is said in the status bar and the notifications. */
 export function runStateWord(state: DagRunState): string {
-  return { queued: 'queued', running: 'running', success: 'succeeded', failed: 'failed' }[state];
+  return { queued: "queued", running: "running", success: "succeeded", failed: "failed" }[state];
 }
 
 export function runTone(state: DagRunState): Tone {
-  return state === 'success' ? 'success' : state === 'failed' ? 'failed' : 'running';
+  return state === "success" ? "success" : state === "failed" ? "failed" : "running";
 }
 
 /** What the status bar item shows for a snapshot. */
 export function statusView(snapshot: IKitelabSnapshot): IStatusView {
   const { sentence, ...scheduler } = SCHEDULER_PARTS[snapshot.scheduler];
-  const reachable = snapshot.scheduler === 'healthy' || snapshot.scheduler === 'unhealthy';
+  const reachable = snapshot.scheduler === "healthy" || snapshot.scheduler === "unhealthy";
   const run = reachable ? latestRun(snapshot.dags) : null;
   const lastRun: IStatusPart | null =
     run === null
       ? reachable
-        ? { tone: 'idle', text: 'no runs yet' }
+        ? { tone: "idle", text: "no runs yet" }
         : null
       : { tone: runTone(run.state), text: `${run.dag_id} ${runStateWord(run.state)}` };
-  const runSentence = run === null ? '' : ` Last run: ${run.dag_id} ${run.dag_run_id} ${runStateWord(run.state)}.`;
+  const runSentence = run === null ? "" : ` Last run: ${run.dag_id} ${run.dag_run_id} ${runStateWord(run.state)}.`;
   const errors = snapshot.importErrors.length;
-  const errorSentence = errors === 0 ? '' : ` ${errors} DAG file${errors === 1 ? '' : 's'} failed to import.`;
+  const errorSentence = errors === 0 ? "" : ` ${errors} DAG file${errors === 1 ? "" : "s"} failed to import.`;
   return { scheduler, lastRun, title: `${sentence}${runSentence}${errorSentence} Click to open the status page.` };
 }
 
 /** One notification about finished runs. */
 export interface IRunNotice {
-  readonly type: 'success' | 'error';
+  readonly type: "success" | "error";
   readonly message: string;
 }
 
@@ -191,18 +191,18 @@ export const MAX_RUN_NOTICES = 3;
 /** The notifications to show for runs that just finished, oldest first. */
 export function finishedRunNotices(runs: readonly IDagRun[]): IRunNotice[] {
   if (runs.length <= MAX_RUN_NOTICES) {
-    return runs.map(run => ({
-      type: run.state === 'failed' ? 'error' : 'success',
-      message: `DAG ${run.dag_id}: run ${run.dag_run_id} ${runStateWord(run.state)}.`
+    return runs.map((run) => ({
+      type: run.state === "failed" ? "error" : "success",
+      message: `DAG ${run.dag_id}: run ${run.dag_run_id} ${runStateWord(run.state)}.`,
     }));
   }
-  const failed = runs.filter(run => run.state === 'failed').length;
-  const dagIds = [...new Set(runs.map(run => run.dag_id))];
-  const which = dagIds.length === 1 ? `of ${dagIds[0]} ` : '';
+  const failed = runs.filter((run) => run.state === "failed").length;
+  const dagIds = [...new Set(runs.map((run) => run.dag_id))];
+  const which = dagIds.length === 1 ? `of ${dagIds[0]} ` : "";
   return [
     {
-      type: failed > 0 ? 'error' : 'success',
-      message: `${runs.length} runs ${which}finished: ${runs.length - failed} succeeded, ${failed} failed.`
-    }
+      type: failed > 0 ? "error" : "success",
+      message: `${runs.length} runs ${which}finished: ${runs.length - failed} succeeded, ${failed} failed.`,
+    },
   ];
 }

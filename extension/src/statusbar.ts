@@ -1,12 +1,12 @@
-import { h, VirtualDOM, type VirtualElement } from '@lumino/virtualdom';
-import { Widget } from '@lumino/widgets';
-import type { KitelabModel } from './kitelabModel.js';
-import { type IStatusPart, statusView } from './model.js';
+import { h, VirtualDOM, type VirtualElement } from "@lumino/virtualdom";
+import { Widget } from "@lumino/widgets";
+import type { KitelabModel } from "./kitelabModel.js";
+import { type IStatusPart, statusView } from "./model.js";
 
 function part(status: IStatusPart, className: string): VirtualElement[] {
   return [
     h.span({ className: `kl-Dot kl-tone-${status.tone}`, dataset: { tone: status.tone } }),
-    h.span({ className }, status.text)
+    h.span({ className }, status.text),
   ];
 }
 
@@ -17,16 +17,16 @@ function part(status: IStatusPart, className: string): VirtualElement[] {
 export class KitelabStatusItem extends Widget {
   constructor(
     private readonly model: KitelabModel,
-    private readonly onOpen: () => void
+    private readonly onOpen: () => void,
   ) {
     super();
-    this.addClass('kl-StatusItem');
-    this.addClass('jp-StatusBar-TextItem');
-    this.node.setAttribute('role', 'button');
+    this.addClass("kl-StatusItem");
+    this.addClass("jp-StatusBar-TextItem");
+    this.node.setAttribute("role", "button");
     this.node.tabIndex = 0;
-    this.node.addEventListener('click', this.onOpen);
-    this.node.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
+    this.node.addEventListener("click", this.onOpen);
+    this.node.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
         this.onOpen();
       }
     });
@@ -44,8 +44,11 @@ export class KitelabStatusItem extends Widget {
     this.node.title = view.title;
     this.node.dataset.scheduler = this.model.snapshot.scheduler;
     VirtualDOM.render(
-      [...part(view.scheduler, 'kl-StatusItem-scheduler'), ...(view.lastRun ? part(view.lastRun, 'kl-StatusItem-run') : [])],
-      this.node
+      [
+        ...part(view.scheduler, "kl-StatusItem-scheduler"),
+        ...(view.lastRun ? part(view.lastRun, "kl-StatusItem-run") : []),
+      ],
+      this.node,
     );
   }
 }

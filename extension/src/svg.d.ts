@@ -1,4 +1,4 @@
-declare module '*.svg' {
+declare module "*.svg" {
   const svg: string;
   export default svg;
 }

@@ -1,6 +1,6 @@
-import { Token } from '@lumino/coreutils';
-import type { KitelabClient } from './client.js';
-import type { KitelabModel } from './kitelabModel.js';
+import { Token } from "@lumino/coreutils";
+import type { KitelabClient } from "./client.js";
+import type { KitelabModel } from "./kitelabModel.js";
 
 /** What the Kitelab plugins share: the API client and the polling model. */
 export interface IKitelab {
@@ -8,4 +8,7 @@ export interface IKitelab {
   readonly model: KitelabModel;
 }
 
-export const IKitelab = new Token<IKitelab>('kitelab-jupyterlab:IKitelab', 'The Kitelab scheduler client and status model');
+export const IKitelab = new Token<IKitelab>(
+  "kitelab-jupyterlab:IKitelab",
+  "The Kitelab scheduler client and status model",
+);

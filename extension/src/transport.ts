@@ -1,5 +1,5 @@
-import { ServerConnection } from '@jupyterlab/services';
-import type { ITransport } from './client.js';
+import { ServerConnection } from "@jupyterlab/services";
+import type { ITransport } from "./client.js";
 
 /**
  * Requests through `ServerConnection.makeRequest`, so Jupyter's XSRF cookie and token go along;
@@ -11,8 +11,8 @@ export function jupyterTransport(settings: ServerConnection.ISettings = ServerCo
       url,
       {
         method: init.method,
-        ...(init.body === undefined ? {} : { body: init.body, headers: { 'Content-Type': 'application/json' } })
+        ...(init.body === undefined ? {} : { body: init.body, headers: { "Content-Type": "application/json" } }),
       },
-      settings
+      settings,
     );
 }

@@ -1,5 +1,5 @@
 /** The name jupyter-server-proxy serves the scheduler under: `<base_url>kitelab/`. */
-export const PROXY_NAME = 'kitelab';
+export const PROXY_NAME = "kitelab";
 
 /** Every URL the extension requests or opens, derived from the Jupyter server's base URL. */
 export interface IKitelabUrls {
@@ -21,18 +21,18 @@ export interface IKitelabUrls {
  *   // 'http://localhost:8888/user/ada/kitelab/health'
  */
 export function kitelabUrls(baseUrl: string): IKitelabUrls {
-  if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
+  if (typeof baseUrl !== "string" || baseUrl.length === 0) {
     throw new TypeError(
-      `Expected \`baseUrl\` to be a non-empty string such as "http://localhost:8888/", got ${JSON.stringify(baseUrl)}`
+      `Expected \`baseUrl\` to be a non-empty string such as "http://localhost:8888/", got ${JSON.stringify(baseUrl)}`,
     );
   }
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
   const proxied = `${base}${PROXY_NAME}/`;
   return {
     status: proxied,
     dagsPage: `${proxied}dags`,
     health: `${proxied}health`,
     schedulerProcess: `${base}api/kitelab/scheduler`,
-    api: (path: string) => `${proxied}api/v1/${path.replace(/^\/+/, '')}`
+    api: (path: string) => `${proxied}api/v1/${path.replace(/^\/+/, "")}`,
   };
 }

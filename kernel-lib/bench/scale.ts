@@ -25,7 +25,11 @@ for (let index = 1; index < ${length}; index += 1) { const task = dag.task(\`t\$
 `;
 }
 
-async function runToEnd(standalone: Standalone, dagId: string, limitMs: number): Promise<{ ms: number; state: string }> {
+async function runToEnd(
+  standalone: Standalone,
+  dagId: string,
+  limitMs: number,
+): Promise<{ ms: number; state: string }> {
   const triggered = Date.now();
   const run = await standalone.call("POST", `/dags/${dagId}/dagRuns`, {});
   const runId = encodeURIComponent(String(run.dag_run_id));
@@ -42,10 +46,17 @@ async function runToEnd(standalone: Standalone, dagId: string, limitMs: number):
 }
 
 async function waitForDags(standalone: Standalone, dagIds: readonly string[]): Promise<void> {
-  await until(`the DAGs ${dagIds.join(", ")} to be listed`, async () => {
-    const listed = ((await standalone.call("GET", "/dags?limit=100")).dags as Array<{ dag_id: string }>).map((dag) => dag.dag_id);
-    return dagIds.every((dagId) => listed.includes(dagId)) ? true : undefined;
-  }, 300_000, 100);
+  await until(
+    `the DAGs ${dagIds.join(", ")} to be listed`,
+    async () => {
+      const listed = ((await standalone.call("GET", "/dags?limit=100")).dags as Array<{ dag_id: string }>).map(
+        (dag) => dag.dag_id,
+      );
+      return dagIds.every((dagId) => listed.includes(dagId)) ? true : undefined;
+    },
+    300_000,
+    100,
+  );
 }
 
 export interface ScaleFigures {
@@ -76,11 +87,15 @@ export async function benchScale(): Promise<ScaleFigures> {
     const fanOut = await runToEnd(standalone, "fan_out_1000", 600_000);
     if (fanOut.state !== "success") throw new Error(`bench: the fan-out run ended ${fanOut.state}`);
     const test = Date.now();
-    const result = spawnSync(process.execPath, [BIN, "dags", "test", join(standalone.dags, "fan_out_1000.ts"), "2024-01-01"], {
-      env: { ...process.env, KITELAB_HOME: join(standalone.home, "dags-test") },
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [BIN, "dags", "test", join(standalone.dags, "fan_out_1000.ts"), "2024-01-01"],
+      {
+        env: { ...process.env, KITELAB_HOME: join(standalone.home, "dags-test") },
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     if (result.status !== 0) throw new Error(`bench: kitelab dags test failed:\n${result.stderr}`);
     const fanOutDagsTestMs = Date.now() - test;
 
@@ -97,12 +112,17 @@ export async function benchScale(): Promise<ScaleFigures> {
     })();
     const began = Date.now();
     const runIds: string[] = [];
-    for (let index = 0; index < 50; index += 1) runIds.push(String((await standalone.call("POST", "/dags/chain_40_x50/dagRuns", {})).dag_run_id));
+    for (let index = 0; index < 50; index += 1)
+      runIds.push(String((await standalone.call("POST", "/dags/chain_40_x50/dagRuns", {})).dag_run_id));
     const states = await until(
       "the 50 runs to end",
       async () => {
-        const runs = (await standalone.call("GET", "/dags/chain_40_x50/dagRuns?limit=100")).dag_runs as Array<{ state: string }>;
-        return runs.length >= 50 && runs.every((run) => run.state === "success" || run.state === "failed") ? runs : undefined;
+        const runs = (await standalone.call("GET", "/dags/chain_40_x50/dagRuns?limit=100")).dag_runs as Array<{
+          state: string;
+        }>;
+        return runs.length >= 50 && runs.every((run) => run.state === "success" || run.state === "failed")
+          ? runs
+          : undefined;
       },
       900_000,
       200,

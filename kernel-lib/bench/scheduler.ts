@@ -37,7 +37,9 @@ export interface SchedulerFigures {
  * task finished (timestamps taken inside the tasks, so IPC and durable writes count), and
  * how soon a DAG file dropped into the folder is listed.
  */
-export async function benchScheduler(makeStore: (home: string) => Promise<SchedulerStore> = async () => new MemorySchedulerStore()): Promise<SchedulerFigures> {
+export async function benchScheduler(
+  makeStore: (home: string) => Promise<SchedulerStore> = async () => new MemorySchedulerStore(),
+): Promise<SchedulerFigures> {
   const home = mkdtempSync(join(tmpdir(), "kitelab-bench-"));
   const dags = join(home, "dags");
   mkdirSync(dags);
@@ -58,7 +60,10 @@ export async function benchScheduler(makeStore: (home: string) => Promise<Schedu
     xcomMaxBytes: 48 * 1024,
   };
   let scheduler: Scheduler | undefined;
-  const executor = new LocalExecutor({ parallelism: 2, serviceHandler: (...args) => scheduler!.serviceHandler(...args) });
+  const executor = new LocalExecutor({
+    parallelism: 2,
+    serviceHandler: (...args) => scheduler!.serviceHandler(...args),
+  });
   scheduler = new Scheduler(store, executor, settings);
   try {
     await executor.start();
@@ -79,7 +84,10 @@ export async function benchScheduler(makeStore: (home: string) => Promise<Schedu
     const pick = (fraction: number) => gaps[Math.min(gaps.length - 1, Math.floor(fraction * gaps.length))]!;
 
     const dropped = Date.now();
-    writeFileSync(join(dags, "dropped.ts"), `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "dropped_in" });\ndag.task("only", async () => 1);\n`);
+    writeFileSync(
+      join(dags, "dropped.ts"),
+      `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "dropped_in" });\ndag.task("only", async () => 1);\n`,
+    );
     while (!store.getDag("dropped_in")) {
       if (Date.now() - dropped > 30_000) throw new Error("the dropped DAG file was not listed within 30 s");
       await new Promise((resolve) => setTimeout(resolve, 5));

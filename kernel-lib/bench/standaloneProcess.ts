@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 120_000, everyMs = 10): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  limitMs = 120_000,
+  everyMs = 10,
+): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     try {
@@ -35,14 +40,23 @@ export interface Standalone {
 }
 
 /** Starts `kitelab standalone --port 0` with the given DAG files in its dags folder, unpaused at creation. */
-export async function startStandalone(dagFiles: Record<string, string> = {}, env: Record<string, string> = {}): Promise<Standalone> {
+export async function startStandalone(
+  dagFiles: Record<string, string> = {},
+  env: Record<string, string> = {},
+): Promise<Standalone> {
   const home = mkdtempSync(join(tmpdir(), "kitelab-bench-"));
   const dags = join(home, "dags");
   mkdirSync(dags);
   for (const [name, source] of Object.entries(dagFiles)) writeFileSync(join(dags, name), source);
   const started = Date.now();
   const child: ChildProcess = spawn(process.execPath, [BIN, "standalone", "--port", "0"], {
-    env: { ...process.env, KITELAB_HOME: home, KITELAB__CORE__DAGS_FOLDER: dags, KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False", ...env },
+    env: {
+      ...process.env,
+      KITELAB_HOME: home,
+      KITELAB__CORE__DAGS_FOLDER: dags,
+      KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -66,13 +80,20 @@ export async function startStandalone(dagFiles: Record<string, string> = {}, env
       pid: child.pid!,
       startedMs,
       async call(method, path, body) {
-        const response = await fetch(`${url}api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const response = await fetch(`${url}api/v1${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         const json = (await response.json()) as Record<string, unknown>;
-        if (!response.ok) throw new Error(`bench: ${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+        if (!response.ok)
+          throw new Error(`bench: ${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
         return json;
       },
       async page(path) {
-        const response = await fetch(`${url}${path.replace(/^\//, "")}`, { headers: { authorization: headers.authorization, accept: "text/html" } });
+        const response = await fetch(`${url}${path.replace(/^\//, "")}`, {
+          headers: { authorization: headers.authorization, accept: "text/html" },
+        });
         const text = await response.text();
         if (!response.ok) throw new Error(`bench: GET ${path} answered ${response.status}`);
         return text.length;
@@ -100,7 +121,7 @@ export function treeRss(rootPid: number): { mb: number; processes: number } {
   const tree = new Set([rootPid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, parent] of parents) if (tree.has(parent) && !tree.has(pid)) (tree.add(pid), (grew = true));
+    for (const [pid, parent] of parents) if (tree.has(parent) && !tree.has(pid)) tree.add(pid), (grew = true);
   }
   let kb = 0;
   for (const pid of tree) {

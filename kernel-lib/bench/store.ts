@@ -22,15 +22,41 @@ export async function benchStore(runs = 1000, tasksPerRun = 10): Promise<StoreFi
       const logicalDate = new Date(start + index * 86_400_000).toISOString();
       const runId = `scheduled__${logicalDate}`;
       const instances: TaskInstanceRecord[] = Array.from({ length: tasksPerRun }, (_, task) => ({
-        dagId: "bench", runId, taskId: `task_${task}`, state: "success", tryNumber: 1, maxTries: 1, startDate: logicalDate, endDate: logicalDate, durationMs: 12, pool: "default_pool",
+        dagId: "bench",
+        runId,
+        taskId: `task_${task}`,
+        state: "success",
+        tryNumber: 1,
+        maxTries: 1,
+        startDate: logicalDate,
+        endDate: logicalDate,
+        durationMs: 12,
+        pool: "default_pool",
       }));
-      await store.createRun({ dagId: "bench", runId, runType: "scheduled", state: "success", logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate, runAfter: logicalDate, queuedAt: logicalDate, conf: {}, externalTrigger: false }, instances);
+      await store.createRun(
+        {
+          dagId: "bench",
+          runId,
+          runType: "scheduled",
+          state: "success",
+          logicalDate,
+          dataIntervalStart: logicalDate,
+          dataIntervalEnd: logicalDate,
+          runAfter: logicalDate,
+          queuedAt: logicalDate,
+          conf: {},
+          externalTrigger: false,
+        },
+        instances,
+      );
     }
     const lastRun = `scheduled__${new Date(start + (runs - 1) * 86_400_000).toISOString()}`;
     const timings: number[] = [];
     for (let write = 0; write < 200; write += 1) {
       const began = performance.now();
-      await store.updateTaskInstances("bench", lastRun, [{ taskId: `task_${write % tasksPerRun}`, state: write % 2 ? "running" : "success", tryNumber: 1 + (write % 3) }]);
+      await store.updateTaskInstances("bench", lastRun, [
+        { taskId: `task_${write % tasksPerRun}`, state: write % 2 ? "running" : "success", tryNumber: 1 + (write % 3) },
+      ]);
       timings.push(performance.now() - began);
     }
     await store.close();
@@ -38,7 +64,9 @@ export async function benchStore(runs = 1000, tasksPerRun = 10): Promise<StoreFi
     const began = performance.now();
     const reopened = FileStore.open(dir, { writer: true, home });
     const openMs = performance.now() - began;
-    const stored = reopened.allRuns().reduce((count, run) => count + reopened.taskInstances(run.dagId, run.runId).length, 0);
+    const stored = reopened
+      .allRuns()
+      .reduce((count, run) => count + reopened.taskInstances(run.dagId, run.runId).length, 0);
     await reopened.close();
     return {
       taskInstancesStored: stored,

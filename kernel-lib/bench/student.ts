@@ -22,7 +22,10 @@ export async function benchStudentSteps(): Promise<StudentFigures> {
   const home = mkdtempSync(join(tmpdir(), "kitelab-bench-student-"));
   const env = { ...process.env, KITELAB_HOME: home, KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False" };
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0"], { env, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0"], {
+    env,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   try {
@@ -36,17 +39,29 @@ export async function benchStudentSteps(): Promise<StudentFigures> {
       });
       return (await response.json()) as Record<string, unknown>;
     };
-    await until("the example DAGs to be listed", async () => ((await call("GET", "/dags")).total_entries as number) >= 5 ? true : undefined, 60_000);
+    await until(
+      "the example DAGs to be listed",
+      async () => (((await call("GET", "/dags")).total_entries as number) >= 5 ? true : undefined),
+      60_000,
+    );
     const standaloneReadyMs = Date.now() - started;
 
     const triggered = Date.now();
     const run = await call("POST", "/dags/example_bash_pipeline/dagRuns", {});
     const runId = encodeURIComponent(String(run.dag_run_id));
-    await until("the triggered run to succeed", async () => ((await call("GET", `/dags/example_bash_pipeline/dagRuns/${runId}`)).state === "success" ? true : undefined), 60_000);
+    await until(
+      "the triggered run to succeed",
+      async () =>
+        (await call("GET", `/dags/example_bash_pipeline/dagRuns/${runId}`)).state === "success" ? true : undefined,
+      60_000,
+    );
     const triggeredRunDoneMs = Date.now() - triggered;
 
     const testStarted = Date.now();
-    const test = spawnSync(process.execPath, [BIN, "dags", "test", EXAMPLE, "2024-01-01"], { env: { ...env, KITELAB_HOME: join(home, "dags-test") }, encoding: "utf8" });
+    const test = spawnSync(process.execPath, [BIN, "dags", "test", EXAMPLE, "2024-01-01"], {
+      env: { ...env, KITELAB_HOME: join(home, "dags-test") },
+      encoding: "utf8",
+    });
     if (test.status !== 0) throw new Error(`bench: kitelab dags test failed:\n${test.stdout}${test.stderr}`);
     const dagsTestMs = Date.now() - testStarted;
     return { standaloneReadyMs, triggeredRunDoneMs, dagsTestMs };

@@ -17,7 +17,7 @@ export const dag = new DAG({
 const printDate = new BashOperator({
   dag,
   taskId: "print_date",
-  bashCommand: "echo \"Processing data for {{ ds }} (run {{ run_id }})\" && date -u +%H:%M:%S",
+  bashCommand: 'echo "Processing data for {{ ds }} (run {{ run_id }})" && date -u +%H:%M:%S',
 });
 
 const countWords = dag.task("count_words", async ({ ds, log }) => {

@@ -97,7 +97,11 @@ export interface SerializedError {
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     // Task code may put anything in these fields (a BigInt message); they must stay strings.
-    return { name: String(error.name), message: String(error.message), stack: typeof error.stack === "string" ? error.stack : undefined };
+    return {
+      name: String(error.name),
+      message: String(error.message),
+      stack: typeof error.stack === "string" ? error.stack : undefined,
+    };
   }
   return { name: "Error", message: String(error) };
 }

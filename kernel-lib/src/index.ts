@@ -18,7 +18,15 @@ export {
 } from "./dag/baseOperator.js";
 export { FunctionTask, type FunctionTaskOptions } from "./dag/functionTask.js";
 export type { TaskSettings, ResolvedTaskSettings } from "./dag/taskOptions.js";
-export type { TaskContext, TaskLogger, TaskInstanceHandle, DagRunHandle, TaskServices, OutgoingEmail, TriggeredRun } from "./dag/context.js";
+export type {
+  TaskContext,
+  TaskLogger,
+  TaskInstanceHandle,
+  DagRunHandle,
+  TaskServices,
+  OutgoingEmail,
+  TriggeredRun,
+} from "./dag/context.js";
 export * from "./operators/index.js";
 export {
   KitelabError,
@@ -32,7 +40,12 @@ export {
 export { TRIGGER_RULES, type TriggerRule } from "./engine/triggerRules.js";
 export type { TaskInstanceState, DagRunState, DagRunType } from "./states.js";
 export type { DagRunRecord, TaskInstanceRecord, XComRecord, ConnectionRecord, VariableRecord } from "./records.js";
-export { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "./runtime/inProcessRun.js";
+export {
+  DagTestResult,
+  type DagTestOptions,
+  type TaskTestOptions,
+  type TaskTestSummary,
+} from "./runtime/inProcessRun.js";
 export type { Duration } from "./util/duration.js";
 export type { Explanation, Reason, ReasonCode, RunJson } from "./explain/explain.js";
 export type { ClockInfo, ClockMode } from "./clock/clock.js";

@@ -54,7 +54,10 @@ interface Proc {
 
 function launch(args: string[], env: NodeJS.ProcessEnv): Proc {
   let output = "";
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -92,14 +95,24 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     const home = mkdtempSync(join(tmpdir(), `kitelab-worker-${name}-`));
     workerHomes.push(home);
     cpSync(scheduler.dags, join(home, "dags"), { recursive: true });
-    const worker = launch(["worker", "--hostname", name, "--concurrency", "2", ...extra], { ...bullmqEnv(), KITELAB_HOME: home });
+    const worker = launch(["worker", "--hostname", name, "--concurrency", "2", ...extra], {
+      ...bullmqEnv(),
+      KITELAB_HOME: home,
+    });
     workers.set(name, worker);
-    await waitFor(`worker ${name} to be ready`, () => (/ready: queues/.test(worker.output()) ? true : undefined), 60_000);
+    await waitFor(
+      `worker ${name} to be ready`,
+      () => (/ready: queues/.test(worker.output()) ? true : undefined),
+      60_000,
+    );
     return worker;
   }
 
   async function api(path: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
-    const response = await fetch(`${url}api/v1${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${token}` } });
+    const response = await fetch(`${url}api/v1${path}`, {
+      ...init,
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    });
     return (await response.json()) as Record<string, unknown>;
   }
 
@@ -110,13 +123,21 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
   }
 
   async function finished(dagId: string, runId: string): Promise<string> {
-    return waitFor(`run ${runId} of ${dagId} to finish`, async () => {
-      const run = await api(`/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`);
-      return run.state === "success" || run.state === "failed" ? String(run.state) : undefined;
-    }, 90_000, 100);
+    return waitFor(
+      `run ${runId} of ${dagId} to finish`,
+      async () => {
+        const run = await api(`/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`);
+        return run.state === "success" || run.state === "failed" ? String(run.state) : undefined;
+      },
+      90_000,
+      100,
+    );
   }
 
-  async function taskInstances(dagId: string, runId: string): Promise<Array<{ task_id: string; hostname: string; state: string; try_number: number }>> {
+  async function taskInstances(
+    dagId: string,
+    runId: string,
+  ): Promise<Array<{ task_id: string; hostname: string; state: string; try_number: number }>> {
     const body = await api(`/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}/taskInstances`);
     return body.task_instances as Array<{ task_id: string; hostname: string; state: string; try_number: number }>;
   }
@@ -128,7 +149,9 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     url = await waitFor("the status page URL", () => /Status page:\s+(\S+)/.exec(standalone.output())?.[1], 60_000);
     token = readFileSync(join(scheduler.home, "api_token"), "utf8").trim();
     await Promise.all([startWorker("alpha"), startWorker("beta")]);
-    await waitFor("the DAGs to be listed", async () => ((await api("/dags")).total_entries === Object.keys(DAGS).length ? true : undefined));
+    await waitFor("the DAGs to be listed", async () =>
+      (await api("/dags")).total_entries === Object.keys(DAGS).length ? true : undefined,
+    );
   });
 
   after(async () => {
@@ -151,7 +174,10 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     const log = join(scheduler.logs, "dag_id=fanout", `run_id=${runId}`, "task_id=part_3", "attempt=1.log");
     assert.ok(existsSync(log), `${log} is missing`);
     assert.match(readFileSync(log, "utf8"), /Taken from queue default by kitelab worker (alpha|beta)/);
-    const served = await fetch(`${url}api/v1/dags/fanout/dagRuns/${encodeURIComponent(runId)}/taskInstances/part_3/logs/1`, { headers: { authorization: `Bearer ${token}` } });
+    const served = await fetch(
+      `${url}api/v1/dags/fanout/dagRuns/${encodeURIComponent(runId)}/taskInstances/part_3/logs/1`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
     assert.match(await served.text(), /Attempt ended: success/);
   });
 
@@ -171,12 +197,17 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
       const ti = (await taskInstances("fragile", runId))[0];
       return ti?.state === "running" && ti.hostname === "victim" ? true : undefined;
     });
-    type View = { workers: Array<{ hostname: string; state: string; running: Array<{ task_id: string; href: string }> }> };
+    type View = {
+      workers: Array<{ hostname: string; state: string; running: Array<{ task_id: string; href: string }> }>;
+    };
     const running = await waitFor("the worker view to list the task the victim runs", async () => {
       const view = (await api("/workers")) as View;
       return view.workers.find((worker) => worker.hostname === "victim" && worker.running.length > 0)?.running;
     });
-    assert.deepEqual(running.map((attempt) => attempt.task_id), ["slow"]);
+    assert.deepEqual(
+      running.map((attempt) => attempt.task_id),
+      ["slow"],
+    );
     assert.match(running[0]!.href, /^\/dags\/fragile\?run_id=/);
     victim.child.kill("SIGKILL");
     await exited(victim.child);
@@ -189,17 +220,24 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     const [ti] = await taskInstances("fragile", runId);
     assert.equal(ti!.try_number, 2);
     assert.equal(ti!.hostname, "rescuer");
-    const firstLog = readFileSync(join(scheduler.logs, "dag_id=fragile", `run_id=${runId}`, "task_id=slow", "attempt=1.log"), "utf8");
+    const firstLog = readFileSync(
+      join(scheduler.logs, "dag_id=fragile", `run_id=${runId}`, "task_id=slow", "attempt=1.log"),
+      "utf8",
+    );
     assert.match(firstLog, /worker victim#\w+ stopped sending heartbeats/);
   });
 
   it("Redis stopped and restarted mid-run: scheduler and workers reconnect and the run completes", async () => {
     const runId = await trigger("chain");
-    await waitFor("task a to run", async () => ((await taskInstances("chain", runId)).find((ti) => ti.task_id === "a")?.state === "running" ? true : undefined));
+    await waitFor("task a to run", async () =>
+      (await taskInstances("chain", runId)).find((ti) => ti.task_id === "a")?.state === "running" ? true : undefined,
+    );
     await redis.stop();
     await redis.restart();
     assert.equal(await finished("chain", runId), "success");
-    const states = (await taskInstances("chain", runId)).map((ti) => `${ti.task_id}:${ti.state}:${ti.try_number}`).sort();
+    const states = (await taskInstances("chain", runId))
+      .map((ti) => `${ti.task_id}:${ti.state}:${ti.try_number}`)
+      .sort();
     assert.deepEqual(states, ["a:success:1", "b:success:1", "c:success:1"]);
   });
 
@@ -207,14 +245,23 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     const marker = join(scheduler.home, "counted.txt");
     const runId = await trigger("counted", { marker });
     assert.equal(await finished("counted", runId), "success");
-    const queue = new Queue(taskQueueName("default"), { connection: { host: "127.0.0.1", port: redis.port }, prefix: "kitelab" });
+    const queue = new Queue(taskQueueName("default"), {
+      connection: { host: "127.0.0.1", port: redis.port },
+      prefix: "kitelab",
+    });
     try {
       const key = { dagId: "counted", runId, taskId: "count", tryNumber: 1 };
       const original = await queue.getJob(jobIdOf(key));
       assert.ok(original, "the attempt's job is kept in Redis after it completed");
       const again = await queue.add("attempt", original.data, { jobId: `${jobIdOf(key)}.redelivered` });
-      await waitFor("the redelivered job to be handled", async () => ((await again.getState()) === "completed" ? true : undefined));
-      assert.match(String((await queue.getJob(again.id!))!.returnvalue.duplicate), /^(alpha|beta)#/, "answered as a duplicate of the worker that ran it");
+      await waitFor("the redelivered job to be handled", async () =>
+        (await again.getState()) === "completed" ? true : undefined,
+      );
+      assert.match(
+        String((await queue.getJob(again.id!))!.returnvalue.duplicate),
+        /^(alpha|beta)#/,
+        "answered as a duplicate of the worker that ran it",
+      );
     } finally {
       await queue.close();
     }
@@ -232,13 +279,19 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     await exited(beta.child);
     assert.equal(beta.child.exitCode, 0, beta.output());
     assert.match(beta.output(), /Worker stopped\./);
-    const view = await api("/workers") as { workers: Array<{ hostname: string; state: string; queues: string[]; tasks_done: number }>; queues: Array<{ name: string }> };
+    const view = (await api("/workers")) as {
+      workers: Array<{ hostname: string; state: string; queues: string[]; tasks_done: number }>;
+      queues: Array<{ name: string }>;
+    };
     const byName = new Map(view.workers.map((worker) => [worker.hostname, worker]));
     assert.equal(byName.get("beta")?.state, "offline");
     assert.equal(byName.get("alpha")?.state, "online");
     assert.deepEqual(byName.get("gamma")?.queues, ["special"]);
     assert.ok((byName.get("alpha")?.tasks_done ?? 0) > 0);
-    assert.deepEqual(view.queues.map((queue) => queue.name), ["default", "fragile", "special"]);
+    assert.deepEqual(
+      view.queues.map((queue) => queue.name),
+      ["default", "fragile", "special"],
+    );
   });
 });
 

@@ -9,7 +9,12 @@ import type { TaskJob } from "../src/executor/protocol.js";
 
 const key = { dagId: "etl.daily", runId: "manual__2026-12-03T09:00:00.123+00:00", taskId: "load", tryNumber: 2 };
 const folders = { dags: "/srv/scheduler/dags", examples: "/opt/kitelab/examples" };
-const job: TaskJob = { key, dagFile: "/srv/scheduler/dags/etl/daily.ts", logPath: "/srv/scheduler/logs/x.log", request: {} as TaskJob["request"] };
+const job: TaskJob = {
+  key,
+  dagFile: "/srv/scheduler/dags/etl/daily.ts",
+  logPath: "/srv/scheduler/logs/x.log",
+  request: {} as TaskJob["request"],
+};
 
 describe("BullMQ job ids", () => {
   it("hold the try number, so a retry is a new job and the same try is the same job", () => {
@@ -31,32 +36,53 @@ describe("attempt messages", () => {
     assert.equal(remote.ok && remote.value.queue, "default");
     const routed = toRemoteJob({ ...job, queue: "gpu" }, folders, "default");
     assert.equal(routed.ok && routed.value.queue, "gpu");
-    assert.equal("logPath" in (remote.ok ? remote.value : {}), false, "the scheduler's log path stays on the scheduler");
+    assert.equal(
+      "logPath" in (remote.ok ? remote.value : {}),
+      false,
+      "the scheduler's log path stays on the scheduler",
+    );
   });
 
   it("become a job in the worker's own folders, with the log in its own log folder", () => {
     const remote = toRemoteJob(job, folders, "default");
     assert.ok(remote.ok);
-    const local = toLocalJob(remote.value, { dags: "/home/w/dags", examples: "/usr/lib/kitelab/examples" }, "/home/w/logs");
+    const local = toLocalJob(
+      remote.value,
+      { dags: "/home/w/dags", examples: "/usr/lib/kitelab/examples" },
+      "/home/w/logs",
+    );
     assert.ok(local.ok);
     assert.equal(local.value.dagFile, join("/home/w/dags", "etl", "daily.ts"));
-    assert.equal(local.value.logPath, join("/home/w/logs", `dag_id=${key.dagId}`, `run_id=${key.runId}`, "task_id=load", "attempt=2.log"));
+    assert.equal(
+      local.value.logPath,
+      join("/home/w/logs", `dag_id=${key.dagId}`, `run_id=${key.runId}`, "task_id=load", "attempt=2.log"),
+    );
   });
 
   it("a DAG file outside the dags folder and the examples is an error that says why", () => {
     const remote = toRemoteJob({ ...job, dagFile: "/tmp/elsewhere.ts" }, folders, "default");
     assert.equal(remote.ok, false);
-    assert.match(!remote.ok ? remote.error : "", /neither in dags_folder \(\/srv\/scheduler\/dags\) nor among the examples/);
+    assert.match(
+      !remote.ok ? remote.error : "",
+      /neither in dags_folder \(\/srv\/scheduler\/dags\) nor among the examples/,
+    );
   });
 
   it("a message whose path leaves the folder is refused", () => {
-    const local = toLocalJob({ key, queue: "default", request: job.request, dagFile: { folder: "dags", path: "../../etc/x.ts" } }, folders, "/logs");
+    const local = toLocalJob(
+      { key, queue: "default", request: job.request, dagFile: { folder: "dags", path: "../../etc/x.ts" } },
+      folders,
+      "/logs",
+    );
     assert.equal(local.ok, false);
   });
 
   it("a malformed message is refused with what is missing", () => {
     const parsed = parseRemoteJob({ key: { dagId: "x" } });
-    assert.deepEqual(parsed, { ok: false, error: "the message has no valid attempt key (dagId, runId, taskId, tryNumber)" });
+    assert.deepEqual(parsed, {
+      ok: false,
+      error: "the message has no valid attempt key (dagId, runId, taskId, tryNumber)",
+    });
   });
 
   it("long logs keep their end, with a note", () => {
@@ -102,7 +128,10 @@ describe("redis_url", () => {
   it("refuses what is not a redis URL, naming the key", () => {
     const options = redisOptionsOf("http://localhost:6379");
     assert.equal(options.ok, false);
-    assert.match(!options.ok ? options.error : "", /\[bullmq\] redis_url "http:\/\/localhost:6379" is not a redis:\/\/ or rediss:\/\/ URL/);
+    assert.match(
+      !options.ok ? options.error : "",
+      /\[bullmq\] redis_url "http:\/\/localhost:6379" is not a redis:\/\/ or rediss:\/\/ URL/,
+    );
   });
 
   it("hides the password in messages", () => {

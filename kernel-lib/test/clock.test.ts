@@ -65,11 +65,21 @@ function scheduledRuns(store: MemorySchedulerStore, dagId: string) {
     .allRuns(dagId)
     .filter((run) => run.runType === "scheduled")
     .sort((a, b) => a.logicalDate.localeCompare(b.logicalDate))
-    .map((run) => ({ logicalDate: run.logicalDate, dataIntervalStart: run.dataIntervalStart, dataIntervalEnd: run.dataIntervalEnd, runAfter: run.runAfter }));
+    .map((run) => ({
+      logicalDate: run.logicalDate,
+      dataIntervalStart: run.dataIntervalStart,
+      dataIntervalEnd: run.dataIntervalEnd,
+      runAfter: run.runAfter,
+    }));
 }
 
 function preview(now: string) {
-  const result = previewSchedule({ schedule: "@daily", startDate: new Date("2024-01-01T00:00:00Z"), catchup: true, now: new Date(now) });
+  const result = previewSchedule({
+    schedule: "@daily",
+    startDate: new Date("2024-01-01T00:00:00Z"),
+    catchup: true,
+    now: new Date(now),
+  });
   assert.ok(result.ok);
   return result.value.due.map((run) => ({
     logicalDate: run.logicalDate.toISOString(),
@@ -84,7 +94,10 @@ for (const mode of ["manual", "accelerated"] as const) {
     const home = tempHome("kitelab-clock-");
     const store = new MemorySchedulerStore();
     // Accelerated: one real second is 12 hours, so the week takes about 14 seconds.
-    const clock: Clock = mode === "manual" ? manualClock(new Date("2024-01-01T00:00:00Z")) : acceleratedClock(43_200, new Date("2024-01-01T00:00:00Z"));
+    const clock: Clock =
+      mode === "manual"
+        ? manualClock(new Date("2024-01-01T00:00:00Z"))
+        : acceleratedClock(43_200, new Date("2024-01-01T00:00:00Z"));
     let scheduler: Scheduler;
 
     before(async () => {
@@ -95,7 +108,11 @@ export const dag = new DAG({ dagId: "daily", schedule: "@daily", startDate: "202
 dag.task("report", async ({ ds, data_interval_end }) => \`\${ds} until \${data_interval_end.toISOString()}\`);
 `,
       );
-      const executor = new LocalExecutor({ parallelism: 2, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
+      const executor = new LocalExecutor({
+        parallelism: 2,
+        serviceHandler: (...args) => scheduler.serviceHandler(...args),
+        cancelGraceMs: 300,
+      });
       scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs), clock);
       await executor.start();
       await scheduler.start();
@@ -111,12 +128,18 @@ dag.task("report", async ({ ds, data_interval_end }) => \`\${ds} until \${data_i
         assert.deepEqual(scheduledRuns(store, "daily"), [], "nothing is due on the first day");
         for (let day = 0; day < 7; day += 1) (clock as ReturnType<typeof manualClock>).advance(86_400_000);
       }
-      const runs = await waitFor("seven daily runs", () => (scheduledRuns(store, "daily").length >= 7 ? scheduledRuns(store, "daily") : undefined), 60_000);
+      const runs = await waitFor(
+        "seven daily runs",
+        () => (scheduledRuns(store, "daily").length >= 7 ? scheduledRuns(store, "daily") : undefined),
+        60_000,
+      );
       // Each run was created when the clock passed its runAfter: they are the preview at the last one's runAfter.
       assert.deepEqual(runs, preview(runs[runs.length - 1]!.runAfter));
       assert.equal(runs[0]!.logicalDate, "2024-01-01T00:00:00.000Z");
       if (clock.mode === "manual") assert.equal(runs.length, 7);
-      const first = await waitFor("the first run to finish", () => store.allRuns("daily").find((run) => run.logicalDate === runs[0]!.logicalDate && run.state === "success"));
+      const first = await waitFor("the first run to finish", () =>
+        store.allRuns("daily").find((run) => run.logicalDate === runs[0]!.logicalDate && run.state === "success"),
+      );
       assert.equal(store.xcoms("daily", first.runId)[0]?.value, "2024-01-01 until 2024-01-02T00:00:00.000Z");
       // Real time elsewhere: the run started now, not in 2024.
       assert.ok(Date.parse(first.startDate!) > Date.now() - 600_000);

@@ -16,7 +16,9 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The caller's environment without any KITELAB__/AIRFLOW__ overrides that would change the answers. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KITELAB|AIRFLOW)(__|_HOME$|_CONFIG$)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(KITELAB|AIRFLOW)(__|_HOME$|_CONFIG$)/.test(name)),
+  );
   return { ...env, ...extra };
 }
 
@@ -46,7 +48,11 @@ describe("kitelab config get-value", () => {
     const result = kitelab(["config", "get-value", "core", "foo"], { home: homeWith() });
     assert.deepEqual(result, { code: 1, stdout: "", stderr: "The option [core/foo] is not found in config.\n" });
     const typo = kitelab(["config", "get-value", "core", "dag_folder"], { home: homeWith() });
-    assert.deepEqual(typo, { code: 1, stdout: "", stderr: "The option [core/dag_folder] is not found in config. Did you mean [core/dags_folder]?\n" });
+    assert.deepEqual(typo, {
+      code: 1,
+      stdout: "",
+      stderr: "The option [core/dag_folder] is not found in config. Did you mean [core/dags_folder]?\n",
+    });
   });
 
   test("prints secrets as they are, and values of keys Kitelab does not read", () => {
@@ -71,7 +77,10 @@ describe("kitelab config get-value", () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /The configuration has 5 problems:/);
-    assert.match(result.stderr, /broken\.cfg line 3: \[core\] load_examples = maybe is not a boolean; use True or False/);
+    assert.match(
+      result.stderr,
+      /broken\.cfg line 3: \[core\] load_examples = maybe is not a boolean; use True or False/,
+    );
     assert.match(result.stderr, /broken\.cfg line 12: \[webserver\] web_server_port = 70000 is not a valid port/);
   });
 });
@@ -82,7 +91,10 @@ describe("kitelab config list", () => {
     const result = kitelab(["config", "list"], { home, env: { KITELAB__CORE__PARALLELISM: "2" } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`# Config file: ${join(home, "airflow.cfg")}\n`));
-    assert.match(result.stdout, /\[core\]\n# source: default\ndags_folder = .*\/dags\n# source: line 2\nload_examples = False\n/);
+    assert.match(
+      result.stdout,
+      /\[core\]\n# source: default\ndags_folder = .*\/dags\n# source: line 2\nload_examples = False\n/,
+    );
     assert.match(result.stdout, /# source: env KITELAB__CORE__PARALLELISM\nparallelism = 2\n/);
     assert.match(result.stdout, /smtp_password = \*\*\*\n/);
     assert.doesNotMatch(result.stdout, /hunter2/);
@@ -93,15 +105,26 @@ describe("kitelab config list", () => {
     const smtp = kitelab(["config", "list", "--section", "smtp", "--output", "json"], { home });
     const rows = JSON.parse(smtp.stdout) as { section: string; key: string; value: string; source: string }[];
     assert.ok(rows.length > 0 && rows.every((row) => row.section === "smtp"));
-    assert.deepEqual(rows.find((row) => row.key === "smtp_port"), { section: "smtp", key: "smtp_port", value: "25", source: "default" });
+    assert.deepEqual(
+      rows.find((row) => row.key === "smtp_port"),
+      { section: "smtp", key: "smtp_port", value: "25", source: "default" },
+    );
     const unknown = kitelab(["config", "list", "--section", "nope"], { home });
     assert.deepEqual(unknown, { code: 1, stdout: "", stderr: "The section [nope] is not found in config.\n" });
   });
 
   test("--unused lists the keys of a real Airflow 2 airflow.cfg that Kitelab ignores, with their lines", () => {
-    const result = kitelab(["--config", AIRFLOW_2, "config", "list", "--unused", "--output", "json"], { home: homeWith() });
+    const result = kitelab(["--config", AIRFLOW_2, "config", "list", "--unused", "--output", "json"], {
+      home: homeWith(),
+    });
     assert.equal(result.code, 0, result.stderr);
-    const rows = JSON.parse(result.stdout) as { section: string; key: string; value: string; source: string; note?: string }[];
+    const rows = JSON.parse(result.stdout) as {
+      section: string;
+      key: string;
+      value: string;
+      source: string;
+      note?: string;
+    }[];
     assert.ok(rows.length > 200);
     const conn = rows.find((row) => row.key === "sql_alchemy_conn");
     assert.equal(conn?.value, "***", "credential-looking values are masked");

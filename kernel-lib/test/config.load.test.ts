@@ -114,13 +114,16 @@ describe("defaults", () => {
     }
     const fromText = load({ text });
     const fromDefaults = load({});
-    assert.deepEqual({ ...fromText.core, ...fromText.scheduler, ...fromText.webserver, ...fromText.smtp, ...fromText.email }, {
-      ...fromDefaults.core,
-      ...fromDefaults.scheduler,
-      ...fromDefaults.webserver,
-      ...fromDefaults.smtp,
-      ...fromDefaults.email,
-    });
+    assert.deepEqual(
+      { ...fromText.core, ...fromText.scheduler, ...fromText.webserver, ...fromText.smtp, ...fromText.email },
+      {
+        ...fromDefaults.core,
+        ...fromDefaults.scheduler,
+        ...fromDefaults.webserver,
+        ...fromDefaults.smtp,
+        ...fromDefaults.email,
+      },
+    );
     assert.equal(fromText.sources["core.parallelism"]?.kind, "file");
   });
 });
@@ -141,7 +144,13 @@ describe("the Kitelab home and its config file", () => {
     assert.equal(config.home, home);
     assert.equal(config.path, join(home, "airflow.cfg"));
     assert.equal(config.core.parallelism, 2);
-    assert.deepEqual(config.sources["core.parallelism"], { kind: "file", file: join(home, "airflow.cfg"), line: 2, section: "core", key: "parallelism" });
+    assert.deepEqual(config.sources["core.parallelism"], {
+      kind: "file",
+      file: join(home, "airflow.cfg"),
+      line: 2,
+      section: "core",
+      key: "parallelism",
+    });
   });
 
   test("ensureConfigFile writes the defaults once, creating the home, and never overwrites", () => {
@@ -159,19 +168,25 @@ describe("the Kitelab home and its config file", () => {
     const missing = join(scratch, "nope.cfg");
     const loaded = loadConfig({ path: missing, home: "/h", env: {} });
     assert.equal(loaded.ok, false);
-    if (!loaded.ok) assert.match(loaded.error.message, /nope\.cfg: no such file; check the --config path \(or \$KITELAB_CONFIG\)/);
+    if (!loaded.ok)
+      assert.match(loaded.error.message, /nope\.cfg: no such file; check the --config path \(or \$KITELAB_CONFIG\)/);
     assert.equal(existsSync(missing), false);
   });
 
   test("KITELAB_CONFIG names the file when no path is given; a path given wins over it", () => {
     const file = writeTemp("[core]\nparallelism = 5\n");
     assert.equal(loadConfigOrThrow({ home: "/h", env: { KITELAB_CONFIG: file } }).core.parallelism, 5);
-    assert.equal(loadConfigOrThrow({ home: "/h", env: { KITELAB_CONFIG: file }, path: writeTemp("") }).core.parallelism, 4);
+    assert.equal(
+      loadConfigOrThrow({ home: "/h", env: { KITELAB_CONFIG: file }, path: writeTemp("") }).core.parallelism,
+      4,
+    );
     assert.equal(loadConfig({ home: "/h", env: { KITELAB_CONFIG: join(scratch, "gone.cfg") } }).ok, false);
   });
 
   test("loadConfigOrThrow throws the ConfigError", () => {
-    assert.throws(() => loadConfigOrThrow({ path: writeTemp("[core]\nparallelism = 0\n"), env: {} }), { name: "ConfigError" });
+    assert.throws(() => loadConfigOrThrow({ path: writeTemp("[core]\nparallelism = 0\n"), env: {} }), {
+      name: "ConfigError",
+    });
   });
 });
 
@@ -185,14 +200,22 @@ describe("dag_dir_list_interval under its three names", () => {
     for (const [section, key] of spellings) {
       const config = load({ text: `[${section}]\n${key} = 42\n` });
       assert.equal(config.scheduler.dagDirListInterval, 42, `[${section}] ${key}`);
-      assert.deepEqual(config.sources["scheduler.dag_dir_list_interval"], { kind: "file", file: config.path, line: 2, section, key });
+      assert.deepEqual(config.sources["scheduler.dag_dir_list_interval"], {
+        kind: "file",
+        file: config.path,
+        line: 2,
+        section,
+        key,
+      });
       assert.deepEqual(config.unused, [], `[${section}] ${key} is a key Kitelab reads`);
       assert.equal(getConfigValue(config, section, key), "42");
     }
   });
 
   test("in the file, [core] wins over [dag_processor], which wins over [scheduler]; the loser is noted", () => {
-    const all = load({ text: "[scheduler]\ndag_dir_list_interval = 300\n[dag_processor]\nrefresh_interval = 60\n[core]\ndag_dir_list_interval = 30\n" });
+    const all = load({
+      text: "[scheduler]\ndag_dir_list_interval = 300\n[dag_processor]\nrefresh_interval = 60\n[core]\ndag_dir_list_interval = 30\n",
+    });
     assert.equal(all.scheduler.dagDirListInterval, 30);
     assert.deepEqual(all.notes, [
       "[dag_processor] refresh_interval on line 4 is not used: [core] dag_dir_list_interval on line 6 takes precedence",
@@ -208,13 +231,20 @@ describe("dag_dir_list_interval under its three names", () => {
       env: { AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL: "10" },
     });
     assert.equal(config.scheduler.dagDirListInterval, 10);
-    assert.deepEqual(config.sources["scheduler.dag_dir_list_interval"], { kind: "env", envVar: "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL" });
+    assert.deepEqual(config.sources["scheduler.dag_dir_list_interval"], {
+      kind: "env",
+      envVar: "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL",
+    });
   });
 
   test("an invalid value is reported under the name it was written with", () => {
     const loaded = loadConfig({ home: "/h", env: {}, path: writeTemp("[dag_processor]\nrefresh_interval = soon\n") });
     assert.equal(loaded.ok, false);
-    if (!loaded.ok) assert.match(loaded.error.message, /line 2: \[dag_processor\] refresh_interval = soon is not a whole number of seconds/);
+    if (!loaded.ok)
+      assert.match(
+        loaded.error.message,
+        /line 2: \[dag_processor\] refresh_interval = soon is not a whole number of seconds/,
+      );
   });
 });
 
@@ -248,7 +278,9 @@ describe("environment overrides", () => {
   });
 
   test("KITELAB__/AIRFLOW__ variables for keys Kitelab does not read are listed as unused", () => {
-    const config = load({ env: { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: "sqlite:///x.db", KITELAB__CORE__NOPE: "1", PATH: "/bin" } });
+    const config = load({
+      env: { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: "sqlite:///x.db", KITELAB__CORE__NOPE: "1", PATH: "/bin" },
+    });
     assert.deepEqual(
       config.unused.map((unused) => [unused.section, unused.key, unused.envVar]),
       [
@@ -271,15 +303,25 @@ describe("real-world files", () => {
     assert.equal(config.webserver.webServerPort, 8080);
     assert.equal(config.smtp.smtpHost, "localhost");
     assert.equal(config.smtp.smtpMailFrom, "airflow@example.com");
-    assert.deepEqual(config.sources["core.xcom_max_size_bytes"], { kind: "default" }, "a Kitelab-only key keeps its default");
+    assert.deepEqual(
+      config.sources["core.xcom_max_size_bytes"],
+      { kind: "default" },
+      "a Kitelab-only key keeps its default",
+    );
     assert.deepEqual(config.notes, []);
   });
 
   test("its hundreds of other keys are listed as unused, with their lines", () => {
     const config = load({ path: AIRFLOW_2 });
-    const activeLines = readFileSync(AIRFLOW_2, "utf8").split("\n").filter((line) => /^[a-z0-9_.]+ =/.test(line)).length;
+    const activeLines = readFileSync(AIRFLOW_2, "utf8")
+      .split("\n")
+      .filter((line) => /^[a-z0-9_.]+ =/.test(line)).length;
     assert.ok(config.unused.length > 200, `${config.unused.length} unused keys`);
-    assert.equal(config.unused.length, activeLines - usedFromFile(config), "every active line is either read or listed");
+    assert.equal(
+      config.unused.length,
+      activeLines - usedFromFile(config),
+      "every active line is either read or listed",
+    );
     const conn = config.unused.find((unused) => unused.key === "sql_alchemy_conn");
     assert.deepEqual(
       { section: conn?.section, line: conn?.line, value: conn?.value },
@@ -287,7 +329,10 @@ describe("real-world files", () => {
     );
     assert.match(conn?.note ?? "", /store_path/);
     const logFormat = config.unused.find((unused) => unused.key === "log_format");
-    assert.equal(getConfigValue(config, "logging", "log_format"), "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s");
+    assert.equal(
+      getConfigValue(config, "logging", "log_format"),
+      "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s",
+    );
     assert.equal(logFormat?.value.includes("%%"), true, "kept as written");
   });
 

@@ -11,7 +11,10 @@ function entries(text: string): Record<string, Record<string, string>> {
   const document = parseIni(text);
   assert.deepEqual(document.problems, []);
   return Object.fromEntries(
-    [...document.sections.values()].map((section) => [section.name, Object.fromEntries([...section.entries.values()].map((entry) => [entry.key, entry.value]))]),
+    [...document.sections.values()].map((section) => [
+      section.name,
+      Object.fromEntries([...section.entries.values()].map((entry) => [entry.key, entry.value])),
+    ]),
   );
 }
 
@@ -101,7 +104,9 @@ describe("the INI reader follows configparser", () => {
 describe("round trip", () => {
   test("any one-line value written as `key = value` with % doubled reads back unchanged", () => {
     const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/);
-    const value = fc.string({ unit: fc.constantFrom("a", "Z", "0", " ", "%", "(", ")", "=", ":", "#", ";", "[", "]", "{", "}", "~", "é") });
+    const value = fc.string({
+      unit: fc.constantFrom("a", "Z", "0", " ", "%", "(", ")", "=", ":", "#", ";", "[", "]", "{", "}", "~", "é"),
+    });
     fc.assert(
       fc.property(fc.uniqueArray(fc.tuple(key, value), { selector: ([k]) => k, maxLength: 8 }), (pairs) => {
         const text = `[s]\n${pairs.map(([k, v]) => `${k} = ${escapePercent(v)}`).join("\n")}\n`;
@@ -117,35 +122,59 @@ describe("round trip", () => {
 
 describe("values read from the file", () => {
   test("%% is a literal percent sign and %(name)s refers to a key of the same section", () => {
-    const config = loadText("[email]\nfrom_email = 100%% <me@example.com>\n[core]\nbase = /data\ndags_folder = %(base)s/dags\n");
+    const config = loadText(
+      "[email]\nfrom_email = 100%% <me@example.com>\n[core]\nbase = /data\ndags_folder = %(base)s/dags\n",
+    );
     assert.equal(config.email.fromEmail, "100% <me@example.com>");
     assert.equal(config.core.dagsFolder, "/data/dags");
   });
 
   test("a lone % in a key Kitelab reads is an error; in an unused key it is not", () => {
-    const loaded = loadConfig({ home: "/h", path: writeTemp("[core]\nlog_format = 50% off\ndags_folder = /a%b\n"), env: {} });
+    const loaded = loadConfig({
+      home: "/h",
+      path: writeTemp("[core]\nlog_format = 50% off\ndags_folder = /a%b\n"),
+      env: {},
+    });
     assert.equal(loaded.ok, false);
     if (loaded.ok) return;
     assert.equal(loaded.error.problems.length, 1);
-    assert.match(loaded.error.message, /line 3: \[core\] dags_folder = \/a%b has a % that is not followed by % or \(name\)s; write %% for a literal percent sign/);
+    assert.match(
+      loaded.error.message,
+      /line 3: \[core\] dags_folder = \/a%b has a % that is not followed by % or \(name\)s; write %% for a literal percent sign/,
+    );
   });
 
   test("{KITELAB_HOME} and {AIRFLOW_HOME} both stand for the Kitelab home", () => {
-    const config = loadText("[core]\ndags_folder = {AIRFLOW_HOME}/dags\n[logging]\nbase_log_folder = {KITELAB_HOME}/logs\n");
+    const config = loadText(
+      "[core]\ndags_folder = {AIRFLOW_HOME}/dags\n[logging]\nbase_log_folder = {KITELAB_HOME}/logs\n",
+    );
     assert.equal(config.core.dagsFolder, "/h/dags");
     assert.equal(config.logging.baseLogFolder, "/h/logs");
   });
 
   test("a relative path is taken from the Kitelab home and ~ from the user's home", () => {
-    const config = loadText("[core]\ndags_folder = labs/lab1/dags\n[logging]\nbase_log_folder = ~/kitelab-logs\n", { HOME: "/users/ada" });
+    const config = loadText("[core]\ndags_folder = labs/lab1/dags\n[logging]\nbase_log_folder = ~/kitelab-logs\n", {
+      HOME: "/users/ada",
+    });
     assert.equal(config.core.dagsFolder, "/h/labs/lab1/dags");
     assert.equal(config.logging.baseLogFolder, "/users/ada/kitelab-logs");
   });
 
   test("booleans accept Airflow's spellings in any case", () => {
     const spellings: [string, boolean][] = [
-      ["True", true], ["true", true], ["TRUE", true], ["1", true], ["yes", true], ["On", true], ["t", true],
-      ["False", false], ["false", false], ["0", false], ["no", false], ["OFF", false], ["f", false],
+      ["True", true],
+      ["true", true],
+      ["TRUE", true],
+      ["1", true],
+      ["yes", true],
+      ["On", true],
+      ["t", true],
+      ["False", false],
+      ["false", false],
+      ["0", false],
+      ["no", false],
+      ["OFF", false],
+      ["f", false],
       ["False # as Airflow's getboolean, a trailing comment is dropped", false],
     ];
     for (const [text, expected] of spellings) {
@@ -162,7 +191,10 @@ describe("setting one value in a file (the scheduler's Fernet key)", () => {
   const text = "# my notes\n[core]\n# the key\nfernet_key =\nparallelism = 4\n\n[smtp]\nsmtp_host = mail\n";
 
   test("replaces the key's line and keeps every other line", () => {
-    assert.equal(setConfigValueInText(text, "core", "fernet_key", "abc"), text.replace("fernet_key =", "fernet_key = abc"));
+    assert.equal(
+      setConfigValueInText(text, "core", "fernet_key", "abc"),
+      text.replace("fernet_key =", "fernet_key = abc"),
+    );
   });
 
   test("replaces a value's continuation lines with it", () => {

@@ -48,11 +48,19 @@ describe("defining a DAG", () => {
   });
 
   it("refuses a misspelled time zone, naming the DAG and the closest IANA name", () => {
-    const error = definitionError(() => new DAG({ dagId: "paris_daily", schedule: "@daily", startDate: "2024-01-01", timezone: "Europe/Pariss" }));
+    const error = definitionError(
+      () => new DAG({ dagId: "paris_daily", schedule: "@daily", startDate: "2024-01-01", timezone: "Europe/Pariss" }),
+    );
     assert.match(error.message, /DAG 'paris_daily'/);
-    assert.match(error.message, /timezone: Invalid timezone "Europe\/Pariss": expected an IANA time zone name .*Did you mean "Europe\/Paris"\?/);
+    assert.match(
+      error.message,
+      /timezone: Invalid timezone "Europe\/Pariss": expected an IANA time zone name .*Did you mean "Europe\/Paris"\?/,
+    );
     assert.ok(error.message.includes(thisFile), error.message);
-    assert.match(definitionError(() => new DAG({ dagId: "far_off", timezone: "Mars/Olympus_Mons" })).message, /Invalid timezone "Mars\/Olympus_Mons"(?!.*Did you mean)/);
+    assert.match(
+      definitionError(() => new DAG({ dagId: "far_off", timezone: "Mars/Olympus_Mons" })).message,
+      /Invalid timezone "Mars\/Olympus_Mons"(?!.*Did you mean)/,
+    );
     assert.equal(new DAG({ dagId: "in_utc", timezone: "UTC" }).timezone, "UTC");
   });
 
@@ -66,7 +74,10 @@ describe("defining a DAG", () => {
 
   it("refuses ids too long for the log folder they name, at definition", () => {
     assert.doesNotThrow(() => new DAG({ dagId: "d".repeat(248) }));
-    assert.match(definitionError(() => new DAG({ dagId: "d".repeat(249) })).message, /is 249 characters long; the limit is 248 \(it names a log folder/);
+    assert.match(
+      definitionError(() => new DAG({ dagId: "d".repeat(249) })).message,
+      /is 249 characters long; the limit is 248 \(it names a log folder/,
+    );
     const dag = new DAG({ dagId: "long_tasks" });
     assert.doesNotThrow(() => dag.task("t".repeat(247), () => 1));
     assert.match(definitionError(() => dag.task("t".repeat(248), () => 1)).message, /the limit is 247/);
@@ -120,13 +131,22 @@ describe("defining a DAG", () => {
 
   it("checks task settings where they are written", () => {
     const dag = new DAG({ dagId: "settings" });
-    assert.match(definitionError(() => dag.task("t", { retries: -1 }, () => 1)).message, /Expected `retries` to be a non-negative integer, got -1 \(number\)/);
+    assert.match(
+      definitionError(() => dag.task("t", { retries: -1 }, () => 1)).message,
+      /Expected `retries` to be a non-negative integer, got -1 \(number\)/,
+    );
     assert.match(definitionError(() => dag.task("u", { retryDelay: "5 minutes" }, () => 1)).message, /retryDelay/);
-    assert.match(definitionError(() => new DAG({ dagId: "defaults", defaultArgs: { retries: 1.5 } })).message, /retries/);
+    assert.match(
+      definitionError(() => new DAG({ dagId: "defaults", defaultArgs: { retries: 1.5 } })).message,
+      /retries/,
+    );
   });
 
   it("applies defaultArgs to tasks that do not set their own", () => {
-    const dag = new DAG({ dagId: "defaults_ok", defaultArgs: { retries: 3, retryDelay: "10s", email: "team@example.com" } });
+    const dag = new DAG({
+      dagId: "defaults_ok",
+      defaultArgs: { retries: 3, retryDelay: "10s", email: "team@example.com" },
+    });
     const inherits = dag.task("inherits", () => 1);
     const own = dag.task("own", { retries: 0 }, () => 1);
     assert.equal(inherits.settings.retries, 3);

@@ -6,7 +6,8 @@ import { DagProcessor, parseFiles } from "../src/dagbag/dagProcessor.js";
 import type { DagBagView } from "../src/dagbag/dagBag.js";
 import { tempHome } from "./helpers/tempHome.js";
 
-const GOOD = (id: string) => `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "${id}" });\ndag.task("only", async () => 1);\n`;
+const GOOD = (id: string) =>
+  `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "${id}" });\ndag.task("only", async () => 1);\n`;
 
 describe("parsing DAG files in an isolated child", () => {
   const home = tempHome();
@@ -14,7 +15,10 @@ describe("parsing DAG files in an isolated child", () => {
 
   it("reports a file that throws, with its line, and still parses the others", async () => {
     const good = home.writeDag("good.ts", GOOD("good"));
-    const bad = home.writeDag("bad.ts", `import { DAG } from "kitelab";\n\nexport const dag = new DAG({ dagId: "bad" });\nthrow new Error("the CSV path is wrong");\n`);
+    const bad = home.writeDag(
+      "bad.ts",
+      `import { DAG } from "kitelab";\n\nexport const dag = new DAG({ dagId: "bad" });\nthrow new Error("the CSV path is wrong");\n`,
+    );
     const results = await parseFiles([bad, good], 10_000);
     const badResult = results.get(bad)!;
     assert.equal(badResult.ok, false);
@@ -26,14 +30,21 @@ describe("parsing DAG files in an isolated child", () => {
   });
 
   it("reports a syntax error as file:line:column and esbuild's message, on its first line", async () => {
-    const broken = home.writeDag("syntax.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "syntax" );\n`);
+    const broken = home.writeDag(
+      "syntax.ts",
+      `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "syntax" );\n`,
+    );
     const result = (await parseFiles([broken], 10_000)).get(broken)!;
     assert.equal(result.ok, false);
     if (!result.ok) {
       assert.equal(result.error.line, 2, result.error.message);
       assert.equal(result.error.name, "SyntaxError");
       assert.equal(result.error.message.split("\n")[0], 'syntax.ts:2:46: Expected "}" but found ")"');
-      assert.equal(result.error.stack?.split("\n")[0], 'SyntaxError: syntax.ts:2:46: Expected "}" but found ")"', "the side panel shows the stack's first line");
+      assert.equal(
+        result.error.stack?.split("\n")[0],
+        'SyntaxError: syntax.ts:2:46: Expected "}" but found ")"',
+        "the side panel shows the stack's first line",
+      );
     }
   });
 
@@ -44,8 +55,14 @@ describe("parsing DAG files in an isolated child", () => {
     const results = await parseFiles([hang, exits, good], 1500);
     const hangResult = results.get(hang)!;
     const exitResult = results.get(exits)!;
-    assert.ok(!hangResult.ok && hangResult.error.name === "ImportTimeout" && /dagbag_import_timeout/.test(hangResult.error.message));
-    assert.ok(!exitResult.ok && exitResult.error.name === "ImportCrashed" && /exit code 7/.test(exitResult.error.message));
+    assert.ok(
+      !hangResult.ok &&
+        hangResult.error.name === "ImportTimeout" &&
+        /dagbag_import_timeout/.test(hangResult.error.message),
+    );
+    assert.ok(
+      !exitResult.ok && exitResult.error.name === "ImportCrashed" && /exit code 7/.test(exitResult.error.message),
+    );
     assert.equal(results.get(good)!.ok, true);
   });
 });
@@ -61,7 +78,12 @@ describe("watching the dags folder", () => {
   it("lists a new file, drops a deleted one, and refuses a DAG id defined in two files", async () => {
     const views: DagBagView[] = [];
     home.writeDag("first.ts", GOOD("first"));
-    processor = new DagProcessor({ folders: [home.dags], listIntervalMs: 300_000, importTimeoutMs: 10_000, onChange: (view) => views.push(view) });
+    processor = new DagProcessor({
+      folders: [home.dags],
+      listIntervalMs: 300_000,
+      importTimeoutMs: 10_000,
+      onChange: (view) => views.push(view),
+    });
     await processor.start();
     assert.deepEqual([...views.at(-1)!.dags.keys()], ["first"]);
 
@@ -80,7 +102,8 @@ describe("watching the dags folder", () => {
     writeFileSync(join(home.dags, "copy.ts"), GOOD("first"));
     const duplicated = await waitForView((view) => view.importErrors.size === 2);
     assert.equal(duplicated.dags.has("first"), false, "no silent winner");
-    for (const problem of duplicated.importErrors.values()) assert.match(problem.message, /DAG id 'first' is also defined in .*(first|copy)\.ts/);
+    for (const problem of duplicated.importErrors.values())
+      assert.match(problem.message, /DAG id 'first' is also defined in .*(first|copy)\.ts/);
 
     rmSync(join(home.dags, "copy.ts"));
     rmSync(join(home.dags, "second.ts"));

@@ -13,10 +13,20 @@ export const dag = new DAG({ dagId: "interval", schedule: "@daily", startDate: "
 new BashOperator({ dag, taskId: "show", bashCommand: "echo interval: {{ data_interval_start }} .. {{ data_interval_end }}" });
 `;
 
-function dagsTest(home: { home: string; dags: string }, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KITELAB|AIRFLOW)(__|_HOME$|_CONFIG$)/.test(name)));
+function dagsTest(
+  home: { home: string; dags: string },
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(KITELAB|AIRFLOW)(__|_HOME$|_CONFIG$)/.test(name)),
+  );
   const child = spawn(process.execPath, [BIN, "dags", "test", ...args], {
-    env: { ...env, KITELAB_HOME: home.home, KITELAB__CORE__LOAD_EXAMPLES: "false", KITELAB__CORE__DAGS_FOLDER: home.dags },
+    env: {
+      ...env,
+      KITELAB_HOME: home.home,
+      KITELAB__CORE__LOAD_EXAMPLES: "false",
+      KITELAB__CORE__DAGS_FOLDER: home.dags,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { applyAttemptOutcome, compileEngineDag, decideRun, type EngineTask, type TaskInstanceSnapshot } from "../src/engine/runEngine.js";
+import {
+  applyAttemptOutcome,
+  compileEngineDag,
+  decideRun,
+  type EngineTask,
+  type TaskInstanceSnapshot,
+} from "../src/engine/runEngine.js";
 import { TRIGGER_RULES, type TriggerRule } from "../src/engine/triggerRules.js";
 import { isFinished, type TaskInstanceState } from "../src/states.js";
 
@@ -22,19 +28,22 @@ const MAY_START: Record<TriggerRule, (states: TaskInstanceState[]) => boolean> =
   always: () => true,
 };
 
-const WAITS_FOR_ALL = new Set<TriggerRule>(TRIGGER_RULES.filter((rule) => !rule.startsWith("one_") && rule !== "always"));
+const WAITS_FOR_ALL = new Set<TriggerRule>(
+  TRIGGER_RULES.filter((rule) => !rule.startsWith("one_") && rule !== "always"),
+);
 
-const dagArbitrary = fc
-  .integer({ min: 1, max: 12 })
-  .chain((size) =>
-    fc.record({
-      rules: fc.array(fc.constantFrom(...TRIGGER_RULES), { minLength: size, maxLength: size }),
-      retries: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: size, maxLength: size }),
-      edges: fc.array(fc.tuple(fc.nat(size - 1), fc.nat(size - 1)), { maxLength: size * 2 }),
-      outcomes: fc.array(fc.constantFrom("success", "success", "failed", "skipped", "branch"), { minLength: 200, maxLength: 200 }),
-      picks: fc.array(fc.nat(100), { minLength: 200, maxLength: 200 }),
+const dagArbitrary = fc.integer({ min: 1, max: 12 }).chain((size) =>
+  fc.record({
+    rules: fc.array(fc.constantFrom(...TRIGGER_RULES), { minLength: size, maxLength: size }),
+    retries: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: size, maxLength: size }),
+    edges: fc.array(fc.tuple(fc.nat(size - 1), fc.nat(size - 1)), { maxLength: size * 2 }),
+    outcomes: fc.array(fc.constantFrom("success", "success", "failed", "skipped", "branch"), {
+      minLength: 200,
+      maxLength: 200,
     }),
-  );
+    picks: fc.array(fc.nat(100), { minLength: 200, maxLength: 200 }),
+  }),
+);
 
 describe("the run engine on random DAGs and random outcomes", () => {
   it("drives every run to an end that honours trigger rules and the leaf rule", () => {
@@ -57,9 +66,11 @@ describe("the run engine on random DAGs and random outcomes", () => {
         for (let guard = 0; guard < 500; guard += 1) {
           const now = new Date(clock);
           const decision = decideRun(dag, snapshot, now);
-          for (const change of decision.changes) snapshot[change.taskId] = { ...snapshot[change.taskId]!, state: change.state };
+          for (const change of decision.changes)
+            snapshot[change.taskId] = { ...snapshot[change.taskId]!, state: change.state };
           if (decision.runState !== "running") {
-            for (const task of tasks) assert.ok(isFinished(snapshot[task.taskId]!.state), `${task.taskId} is ${snapshot[task.taskId]!.state}`);
+            for (const task of tasks)
+              assert.ok(isFinished(snapshot[task.taskId]!.state), `${task.taskId} is ${snapshot[task.taskId]!.state}`);
             const leavesOk = dag.leaves.every((id) => ["success", "skipped"].includes(snapshot[id]!.state));
             assert.equal(decision.runState, leavesOk ? "success" : "failed");
             return;
@@ -68,10 +79,17 @@ describe("the run engine on random DAGs and random outcomes", () => {
             const task = dag.tasks.get(taskId)!;
             const upstream = task.upstreamIds.map((id) => snapshot[id]!.state);
             if (snapshot[taskId]!.state !== "up_for_retry") {
-              assert.ok(MAY_START[task.triggerRule](upstream) || upstream.length === 0, `${taskId} (${task.triggerRule}) started with upstream [${upstream}]`);
+              assert.ok(
+                MAY_START[task.triggerRule](upstream) || upstream.length === 0,
+                `${taskId} (${task.triggerRule}) started with upstream [${upstream}]`,
+              );
               if (WAITS_FOR_ALL.has(task.triggerRule)) assert.ok(upstream.every(isFinished));
             }
-            snapshot[taskId] = { state: "running", tryNumber: snapshot[taskId]!.tryNumber + 1, startDate: now.toISOString() };
+            snapshot[taskId] = {
+              state: "running",
+              tryNumber: snapshot[taskId]!.tryNumber + 1,
+              startDate: now.toISOString(),
+            };
           }
           const running = Object.entries(snapshot).filter(([, instance]) => instance.state === "running");
           if (running.length > 0) {
@@ -88,7 +106,11 @@ describe("the run engine on random DAGs and random outcomes", () => {
                     ? { kind: "skipped" as const }
                     : { kind: "success" as const };
             for (const change of applyAttemptOutcome(dag, snapshot, taskId, outcome, now, now.toISOString())) {
-              snapshot[change.taskId] = { ...snapshot[change.taskId]!, state: change.state, nextRetryAt: change.nextRetryAt };
+              snapshot[change.taskId] = {
+                ...snapshot[change.taskId]!,
+                state: change.state,
+                nextRetryAt: change.nextRetryAt,
+              };
             }
           } else {
             clock += 1000;

@@ -1,10 +1,24 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { applyAttemptOutcome, compileEngineDag, decideRun, type EngineTask, type RunSnapshot } from "../src/engine/runEngine.js";
+import {
+  applyAttemptOutcome,
+  compileEngineDag,
+  decideRun,
+  type EngineTask,
+  type RunSnapshot,
+} from "../src/engine/runEngine.js";
 import { retryDelayMs } from "../src/engine/retry.js";
 
 function task(taskId: string, upstreamIds: string[] = [], extra: Partial<EngineTask> = {}): EngineTask {
-  return { taskId, upstreamIds, triggerRule: "all_success", retries: 0, retryDelayMs: 1000, retryExponentialBackoff: false, ...extra };
+  return {
+    taskId,
+    upstreamIds,
+    triggerRule: "all_success",
+    retries: 0,
+    retryDelayMs: 1000,
+    retryExponentialBackoff: false,
+    ...extra,
+  };
 }
 
 const NOW = new Date("2024-01-01T00:00:00Z");
@@ -32,7 +46,11 @@ describe("the run engine", () => {
     const decision = decideRun(dag, { a: { state: "failed", tryNumber: 1 } }, NOW);
     assert.deepEqual(
       decision.changes.map((change) => [change.taskId, change.state]),
-      [["b", "upstream_failed"], ["c", "upstream_failed"], ["d", "upstream_failed"]],
+      [
+        ["b", "upstream_failed"],
+        ["c", "upstream_failed"],
+        ["d", "upstream_failed"],
+      ],
     );
     assert.equal(decision.runState, "failed");
   });
@@ -57,21 +75,46 @@ describe("the run engine", () => {
 
   it("retries a failed attempt after retryDelay while retries are left", () => {
     const retrying = compileEngineDag("d", [task("a", [], { retries: 2, retryDelayMs: 30_000 })]);
-    const first = applyAttemptOutcome(retrying, { a: { state: "running", tryNumber: 1 } }, "a", { kind: "failed" }, NOW, NOW.toISOString());
-    assert.deepEqual(first, [{ taskId: "a", state: "up_for_retry", endDate: NOW.toISOString(), nextRetryAt: "2024-01-01T00:00:30.000Z" }]);
-    const third = applyAttemptOutcome(retrying, { a: { state: "running", tryNumber: 3 } }, "a", { kind: "failed" }, NOW, NOW.toISOString());
+    const first = applyAttemptOutcome(
+      retrying,
+      { a: { state: "running", tryNumber: 1 } },
+      "a",
+      { kind: "failed" },
+      NOW,
+      NOW.toISOString(),
+    );
+    assert.deepEqual(first, [
+      { taskId: "a", state: "up_for_retry", endDate: NOW.toISOString(), nextRetryAt: "2024-01-01T00:00:30.000Z" },
+    ]);
+    const third = applyAttemptOutcome(
+      retrying,
+      { a: { state: "running", tryNumber: 3 } },
+      "a",
+      { kind: "failed" },
+      NOW,
+      NOW.toISOString(),
+    );
     assert.equal(third[0]!.state, "failed");
   });
 
   it("does not retry an unrecoverable failure", () => {
     const retrying = compileEngineDag("d", [task("a", [], { retries: 5 })]);
-    const changes = applyAttemptOutcome(retrying, { a: { state: "running", tryNumber: 1 } }, "a", { kind: "failed", unrecoverable: true }, NOW, "x");
+    const changes = applyAttemptOutcome(
+      retrying,
+      { a: { state: "running", tryNumber: 1 } },
+      "a",
+      { kind: "failed", unrecoverable: true },
+      NOW,
+      "x",
+    );
     assert.equal(changes[0]!.state, "failed");
   });
 
   it("waits for the retry time and says when to wake up", () => {
     const retrying = compileEngineDag("d", [task("a", [], { retries: 1 })]);
-    const snapshot: RunSnapshot = { a: { state: "up_for_retry", tryNumber: 1, nextRetryAt: "2024-01-01T00:00:05.000Z" } };
+    const snapshot: RunSnapshot = {
+      a: { state: "up_for_retry", tryNumber: 1, nextRetryAt: "2024-01-01T00:00:05.000Z" },
+    };
     const early = decideRun(retrying, snapshot, NOW);
     assert.deepEqual(early.ready, []);
     assert.equal(early.nextWakeAt, "2024-01-01T00:00:05.000Z");
@@ -94,10 +137,30 @@ describe("the run engine", () => {
       task("after_right", ["right"]),
       task("join", ["left", "after_right"], { triggerRule: "none_failed_min_one_success" }),
     ]);
-    const changes = applyAttemptOutcome(branching, { branch: { state: "running", tryNumber: 1 } }, "branch", { kind: "success", skipTaskIds: ["right"] }, NOW, "x");
-    assert.deepEqual(changes.map((change) => [change.taskId, change.state]), [["branch", "success"], ["right", "skipped"]]);
-    const decision = decideRun(branching, { branch: { state: "success", tryNumber: 1 }, right: { state: "skipped", tryNumber: 0 } }, NOW);
-    assert.deepEqual(decision.changes.map((change) => [change.taskId, change.state]), [["after_right", "skipped"]]);
+    const changes = applyAttemptOutcome(
+      branching,
+      { branch: { state: "running", tryNumber: 1 } },
+      "branch",
+      { kind: "success", skipTaskIds: ["right"] },
+      NOW,
+      "x",
+    );
+    assert.deepEqual(
+      changes.map((change) => [change.taskId, change.state]),
+      [
+        ["branch", "success"],
+        ["right", "skipped"],
+      ],
+    );
+    const decision = decideRun(
+      branching,
+      { branch: { state: "success", tryNumber: 1 }, right: { state: "skipped", tryNumber: 0 } },
+      NOW,
+    );
+    assert.deepEqual(
+      decision.changes.map((change) => [change.taskId, change.state]),
+      [["after_right", "skipped"]],
+    );
     assert.deepEqual(decision.ready, ["left"]);
   });
 });
@@ -114,7 +177,10 @@ describe("retry delays", () => {
     for (const tryNumber of [1, 2, 3, 4]) {
       const minimum = 10_000 * 2 ** (tryNumber - 1);
       const delay = retryDelayMs(policy, { ...key, tryNumber });
-      assert.ok(delay >= minimum && delay < 2 * minimum, `try ${tryNumber}: ${delay} not in [${minimum}, ${2 * minimum})`);
+      assert.ok(
+        delay >= minimum && delay < 2 * minimum,
+        `try ${tryNumber}: ${delay} not in [${minimum}, ${2 * minimum})`,
+      );
       assert.equal(delay, retryDelayMs(policy, { ...key, tryNumber }));
     }
   });

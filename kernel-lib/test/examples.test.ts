@@ -11,7 +11,11 @@ const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 
 function kitelab(args: string[]) {
   const home = mkdtempSync(join(tmpdir(), "kitelab-examples-"));
-  const run = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, KITELAB_HOME: home }, timeout: 60_000 });
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, KITELAB_HOME: home },
+    timeout: 60_000,
+  });
   return { code: run.status, out: run.stdout, err: run.stderr, home };
 }
 
@@ -34,7 +38,13 @@ describe("the example DAGs run with kitelab dags test", () => {
     const ok = kitelab(["dags", "test", join(EXAMPLES, "example_retries_cleanup.ts")]);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /flaky\s+up_for_retry/);
-    const failing = kitelab(["dags", "test", join(EXAMPLES, "example_retries_cleanup.ts"), "--conf", '{"fail_permanently": true}']);
+    const failing = kitelab([
+      "dags",
+      "test",
+      join(EXAMPLES, "example_retries_cleanup.ts"),
+      "--conf",
+      '{"fail_permanently": true}',
+    ]);
     assert.equal(failing.code, 1);
     assert.match(failing.out, /cleanup\s+success/);
     assert.match(failing.out, /publish\s+upstream_failed/);
@@ -51,13 +61,17 @@ describe("the example DAGs run with kitelab dags test", () => {
     assert.equal(kitelab(["dags", "test", "example_branching", "2024-01-08"]).code, 0);
     const unknown = kitelab(["dags", "test", "no_such_dag"]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.err, /kitelab: error: "no_such_dag" is neither a DAG file nor the id of a DAG.*example_branching/);
+    assert.match(
+      unknown.err,
+      /kitelab: error: "no_such_dag" is neither a DAG file nor the id of a DAG.*example_branching/,
+    );
   });
 
   it("dags show draws the graph in the terminal and as SVG", () => {
     const ascii = kitelab(["dags", "show", join(EXAMPLES, "example_branching.ts")]);
     assert.equal(ascii.code, 0, ascii.err);
-    for (const task of ["weekday_or_weekend", "weekday_report", "weekend_report", "join"]) assert.match(ascii.out, new RegExp(task));
+    for (const task of ["weekday_or_weekend", "weekday_report", "weekend_report", "join"])
+      assert.match(ascii.out, new RegExp(task));
     const svg = kitelab(["dags", "show", join(EXAMPLES, "example_branching.ts"), "--svg"]);
     assert.match(svg.out, /^<svg/);
   });

@@ -19,24 +19,33 @@ function settings(home: ReturnType<typeof tempHome>, baseLogFolder = home.logs):
   return testSchedulerSettings(home.dags, baseLogFolder, { parallelism: 1, catchupByDefault: false });
 }
 
-async function startScheduler(home: ReturnType<typeof tempHome>, options: { baseLogFolder?: string; processOwner?: string } = {}) {
+async function startScheduler(
+  home: ReturnType<typeof tempHome>,
+  options: { baseLogFolder?: string; processOwner?: string } = {},
+) {
   const store = new MemorySchedulerStore();
   let scheduler: Scheduler | undefined;
-  const executor = new LocalExecutor({ parallelism: 1, serviceHandler: (...args) => scheduler!.serviceHandler(...args), cancelGraceMs: 2000, processOwner: options.processOwner });
+  const executor = new LocalExecutor({
+    parallelism: 1,
+    serviceHandler: (...args) => scheduler!.serviceHandler(...args),
+    cancelGraceMs: 2000,
+    processOwner: options.processOwner,
+  });
   scheduler = new Scheduler(store, executor, settings(home, options.baseLogFolder));
   await executor.start();
   await scheduler.start();
   return { store, scheduler };
 }
 
-const pidIn = (path: string) => waitFor(`a pid in ${path}`, () => {
-  try {
-    const text = readFileSync(path, "utf8").trim();
-    return text === "" ? undefined : Number(text);
-  } catch {
-    return undefined;
-  }
-});
+const pidIn = (path: string) =>
+  waitFor(`a pid in ${path}`, () => {
+    try {
+      const text = readFileSync(path, "utf8").trim();
+      return text === "" ? undefined : Number(text);
+    } catch {
+      return undefined;
+    }
+  });
 
 const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (isProcessAlive(pid) ? undefined : true), 10_000);
 
@@ -88,15 +97,31 @@ left.task("daemon", async () => {
 describe("a crashed scheduler's orphans", () => {
   it("are killed when the next executor of the same home starts, before any task runs", async () => {
     const home = tempHome();
-    const orphan = spawn("bash", ["-c", "sleep 60"], { env: { ...process.env, [OWNER_ENV]: home.home }, detached: true, stdio: "ignore" });
-    const stranger = spawn("bash", ["-c", "sleep 60"], { env: { ...process.env, [OWNER_ENV]: `${home.home}-other` }, detached: true, stdio: "ignore" });
+    const orphan = spawn("bash", ["-c", "sleep 60"], {
+      env: { ...process.env, [OWNER_ENV]: home.home },
+      detached: true,
+      stdio: "ignore",
+    });
+    const stranger = spawn("bash", ["-c", "sleep 60"], {
+      env: { ...process.env, [OWNER_ENV]: `${home.home}-other` },
+      detached: true,
+      stdio: "ignore",
+    });
     orphan.unref();
     try {
       await waitFor("the orphan to start", () => (isProcessAlive(orphan.pid!) ? true : undefined));
-      const executor = new LocalExecutor({ parallelism: 1, serviceHandler: async () => undefined, processOwner: home.home });
+      const executor = new LocalExecutor({
+        parallelism: 1,
+        serviceHandler: async () => undefined,
+        processOwner: home.home,
+      });
       await executor.start();
       try {
-        assert.equal(isProcessAlive(orphan.pid!) && readFileSync(`/proc/${orphan.pid}/stat`, "utf8").split(" ")[2] !== "Z", false, "the orphan is killed before start() resolves");
+        assert.equal(
+          isProcessAlive(orphan.pid!) && readFileSync(`/proc/${orphan.pid}/stat`, "utf8").split(" ")[2] !== "Z",
+          false,
+          "the orphan is killed before start() resolves",
+        );
         assert.equal(isProcessAlive(stranger.pid!), true, "another home's processes are left alone");
       } finally {
         await executor.stop(500);
@@ -150,9 +175,14 @@ thrower.then(late.task("innocent", async () => { await new Promise((resolve) => 
   it("blames a late throw on the task that threw, not on the next task in its worker", async () => {
     const run = await running.scheduler.trigger("late_throw");
     assert.equal((await running.scheduler.waitForRun("late_throw", run.runId)).state, "success");
-    const byTask = Object.fromEntries(running.store.taskInstances("late_throw", run.runId).map((ti) => [ti.taskId, ti]));
+    const byTask = Object.fromEntries(
+      running.store.taskInstances("late_throw", run.runId).map((ti) => [ti.taskId, ti]),
+    );
     assert.equal(byTask.innocent!.state, "success");
-    assert.match(readFileSync(byTask.thrower!.logPath!, "utf8"), /Uncaught exception in task code: thrown after returning \(after this attempt had ended/);
+    assert.match(
+      readFileSync(byTask.thrower!.logPath!, "utf8"),
+      /Uncaught exception in task code: thrown after returning \(after this attempt had ended/,
+    );
     assert.doesNotMatch(readFileSync(byTask.innocent!.logPath!, "utf8"), /thrown after returning/);
   });
 });
@@ -162,7 +192,10 @@ describe("a worker that cannot open the attempt's log", () => {
     const home = tempHome();
     const blocker = join(home.home, "not-a-folder");
     writeFileSync(blocker, "a file where the log folder should be");
-    home.writeDag("plain.ts", `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "plain", schedule: null });\ndag.task("t", async () => 1);\n`);
+    home.writeDag(
+      "plain.ts",
+      `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "plain", schedule: null });\ndag.task("t", async () => 1);\n`,
+    );
     const running = await startScheduler(home, { baseLogFolder: join(blocker, "logs") });
     try {
       for (let round = 0; round < 2; round += 1) {

@@ -6,7 +6,13 @@ import { LocalExecutor } from "../src/executor/localExecutor.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { manualClock } from "../src/clock/clock.js";
-import { explainFromStore, formatExplanation, REASON_CODES, type Explanation, type ReasonCode } from "../src/explain/index.js";
+import {
+  explainFromStore,
+  formatExplanation,
+  REASON_CODES,
+  type Explanation,
+  type ReasonCode,
+} from "../src/explain/index.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
 import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
@@ -49,14 +55,33 @@ describe("dags explain: every reason, from a real scheduler state", () => {
   };
 
   before(async () => {
-    const holding = (taskId: string, extra = "") => `dag.task("${taskId}", ${extra ? `${extra}, ` : ""}async () => { while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 50)); })`;
+    const holding = (taskId: string, extra = "") =>
+      `dag.task("${taskId}", ${extra ? `${extra}, ` : ""}async () => { while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 50)); })`;
     const header = `import { DAG, FileSensor } from "kitelab";\nimport { existsSync } from "node:fs";\n`;
-    home.writeDag("future.ts", `${header}export const dag = new DAG({ dagId: "future", schedule: "@daily", startDate: "2024-02-01", timezone: "Europe/Paris" });\ndag.task("t", async () => 1);\n`);
-    home.writeDag("ended.ts", `${header}export const dag = new DAG({ dagId: "ended", schedule: "@daily", startDate: "2024-01-01", endDate: "2024-01-03" });\ndag.task("t", async () => 1);\n`);
-    home.writeDag("manual.ts", `${header}export const dag = new DAG({ dagId: "manual", schedule: null });\ndag.task("t", async () => 1);\n`);
-    home.writeDag("later.ts", `${header}export const dag = new DAG({ dagId: "later", schedule: "@daily", startDate: "2024-01-01", catchup: false });\ndag.task("t", async () => 1);\n`);
-    home.writeDag("switched_off.ts", `${header}export const dag = new DAG({ dagId: "switched_off", schedule: null, isPausedUponCreation: true });\ndag.task("t", async () => 1);\n`);
-    home.writeDag("broken.ts", `${header}export const dag = new DAG({ dagId: "broken_dag", schedule: "0 25 * * *", startDate: "2024-01-01" });\n`);
+    home.writeDag(
+      "future.ts",
+      `${header}export const dag = new DAG({ dagId: "future", schedule: "@daily", startDate: "2024-02-01", timezone: "Europe/Paris" });\ndag.task("t", async () => 1);\n`,
+    );
+    home.writeDag(
+      "ended.ts",
+      `${header}export const dag = new DAG({ dagId: "ended", schedule: "@daily", startDate: "2024-01-01", endDate: "2024-01-03" });\ndag.task("t", async () => 1);\n`,
+    );
+    home.writeDag(
+      "manual.ts",
+      `${header}export const dag = new DAG({ dagId: "manual", schedule: null });\ndag.task("t", async () => 1);\n`,
+    );
+    home.writeDag(
+      "later.ts",
+      `${header}export const dag = new DAG({ dagId: "later", schedule: "@daily", startDate: "2024-01-01", catchup: false });\ndag.task("t", async () => 1);\n`,
+    );
+    home.writeDag(
+      "switched_off.ts",
+      `${header}export const dag = new DAG({ dagId: "switched_off", schedule: null, isPausedUponCreation: true });\ndag.task("t", async () => 1);\n`,
+    );
+    home.writeDag(
+      "broken.ts",
+      `${header}export const dag = new DAG({ dagId: "broken_dag", schedule: "0 25 * * *", startDate: "2024-01-01" });\n`,
+    );
     home.writeDag(
       "limits.ts",
       `${header}export const dag = new DAG({ dagId: "limits", schedule: null, maxActiveRuns: 1 });
@@ -75,11 +100,26 @@ const after = dag.task("after", async () => 1);
 a.then(after); b.then(after);
 `,
     );
-    home.writeDag("narrow.ts", `${header}export const dag = new DAG({ dagId: "narrow", schedule: null, maxActiveTasks: 1 });\n${holding("one")};\n${holding("two")};\n`);
-    home.writeDag("wide.ts", `${header}export const dag = new DAG({ dagId: "wide", schedule: null });\n${holding("left")};\n${holding("right")};\n`);
+    home.writeDag(
+      "narrow.ts",
+      `${header}export const dag = new DAG({ dagId: "narrow", schedule: null, maxActiveTasks: 1 });\n${holding("one")};\n${holding("two")};\n`,
+    );
+    home.writeDag(
+      "wide.ts",
+      `${header}export const dag = new DAG({ dagId: "wide", schedule: null });\n${holding("left")};\n${holding("right")};\n`,
+    );
     store.pools.set("tiny", 1);
-    const executor = new LocalExecutor({ parallelism: 4, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-    scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs, { parallelism: 4, heartbeatMs: 200 }), clock);
+    const executor = new LocalExecutor({
+      parallelism: 4,
+      serviceHandler: (...args) => scheduler.serviceHandler(...args),
+      cancelGraceMs: 300,
+    });
+    scheduler = new Scheduler(
+      store,
+      executor,
+      testSchedulerSettings(home.dags, home.logs, { parallelism: 4, heartbeatMs: 200 }),
+      clock,
+    );
     await executor.start();
     await scheduler.start();
   });
@@ -96,7 +136,12 @@ a.then(after); b.then(after);
     const found = expectReason(explanation, "start_date_in_future");
     assert.equal(found.startDate, "2024-02-01T00:00:00.000Z");
     // The first midnight in Paris after the start date begins the first interval; it runs when that day ends.
-    assert.deepEqual(found.firstRun, { logicalDate: "2024-02-01T23:00:00.000Z", dataIntervalStart: "2024-02-01T23:00:00.000Z", dataIntervalEnd: "2024-02-02T23:00:00.000Z", runAfter: "2024-02-02T23:00:00.000Z" });
+    assert.deepEqual(found.firstRun, {
+      logicalDate: "2024-02-01T23:00:00.000Z",
+      dataIntervalStart: "2024-02-01T23:00:00.000Z",
+      dataIntervalEnd: "2024-02-02T23:00:00.000Z",
+      runAfter: "2024-02-02T23:00:00.000Z",
+    });
     assert.equal(found.dueAtLocal, "2024-02-03 00:00 +01:00 Europe/Paris");
     assert.match(found.message, /2024-02-02 23:00 UTC \(2024-02-03 00:00 \+01:00 Europe\/Paris\)/);
     assert.deepEqual(explanation.nextRun, found.firstRun);
@@ -104,7 +149,11 @@ a.then(after); b.then(after);
   });
 
   it("an end date that has passed, once its last intervals ran", async () => {
-    await waitFor("both runs of 'ended'", () => (store.allRuns("ended").filter((run) => run.state === "success").length === 2 ? true : undefined), 90_000);
+    await waitFor(
+      "both runs of 'ended'",
+      () => (store.allRuns("ended").filter((run) => run.state === "success").length === 2 ? true : undefined),
+      90_000,
+    );
     const explanation = explain("ended");
     assert.equal(expectReason(explanation, "end_date_passed").endDate, "2024-01-03T00:00:00.000Z");
     assert.equal(explanation.nextRun, null);
@@ -132,8 +181,15 @@ a.then(after); b.then(after);
   });
 
   it("catchup off: the skipped intervals, and the next interval that has not ended yet", async () => {
-    await waitFor("the latest interval of 'later' to run", () => store.allRuns("later").find((run) => run.state === "success"), 90_000);
-    assert.deepEqual(store.allRuns("later").map((run) => run.logicalDate), ["2024-01-09T00:00:00.000Z"]);
+    await waitFor(
+      "the latest interval of 'later' to run",
+      () => store.allRuns("later").find((run) => run.state === "success"),
+      90_000,
+    );
+    assert.deepEqual(
+      store.allRuns("later").map((run) => run.logicalDate),
+      ["2024-01-09T00:00:00.000Z"],
+    );
     const explanation = explain("later");
     const skipped = expectReason(explanation, "catchup_skipped");
     assert.equal(skipped.skippedCount, 8);
@@ -142,16 +198,31 @@ a.then(after); b.then(after);
     assert.equal(notDue.runAfter, "2024-01-11T00:00:00.000Z");
     assert.equal(notDue.inSeconds, 86_400);
     assert.equal(explanation.blocked, true);
-    assert.deepEqual(explanation.nextRun, { logicalDate: "2024-01-10T00:00:00.000Z", dataIntervalStart: "2024-01-10T00:00:00.000Z", dataIntervalEnd: "2024-01-11T00:00:00.000Z", runAfter: "2024-01-11T00:00:00.000Z" });
+    assert.deepEqual(explanation.nextRun, {
+      logicalDate: "2024-01-10T00:00:00.000Z",
+      dataIntervalStart: "2024-01-10T00:00:00.000Z",
+      dataIntervalEnd: "2024-01-11T00:00:00.000Z",
+      runAfter: "2024-01-11T00:00:00.000Z",
+    });
   });
 
   it("a run that holds maxActiveRuns; in it a sensor poking, a retry waiting and a trigger rule not met", async () => {
     const first = await scheduler.trigger("limits");
     const second = await scheduler.trigger("limits");
-    await waitFor("boom to fail, flaky to wait for its retry and the sensor to run", () => {
-      const states = Object.fromEntries(store.taskInstances("limits", first.runId).map((ti) => [ti.taskId, ti.state]));
-      return states.after_boom === "upstream_failed" && states.flaky === "up_for_retry" && states.wait_for_file === "running" ? true : undefined;
-    }, 90_000);
+    await waitFor(
+      "boom to fail, flaky to wait for its retry and the sensor to run",
+      () => {
+        const states = Object.fromEntries(
+          store.taskInstances("limits", first.runId).map((ti) => [ti.taskId, ti.state]),
+        );
+        return states.after_boom === "upstream_failed" &&
+          states.flaky === "up_for_retry" &&
+          states.wait_for_file === "running"
+          ? true
+          : undefined;
+      },
+      90_000,
+    );
     const explanation = explain("limits");
     const limit = expectReason(explanation, "max_active_runs");
     assert.deepEqual(limit.holding, [first.runId]);
@@ -169,13 +240,20 @@ a.then(after); b.then(after);
 
   it("a full pool, naming who holds its slot; a task whose upstream is not done", async () => {
     const run = await scheduler.trigger("pooled");
-    await waitFor("one pooled task to run", () => (store.taskInstances("pooled", run.runId).some((ti) => ti.state === "running") ? true : undefined));
+    await waitFor("one pooled task to run", () =>
+      store.taskInstances("pooled", run.runId).some((ti) => ti.state === "running") ? true : undefined,
+    );
     const explanation = explain("pooled");
     const pool = expectReason(explanation, "pool_full");
     assert.equal(pool.pool, "tiny");
     assert.equal(pool.slots, 1);
-    const holder = store.taskInstances("pooled", run.runId).find((ti) => ti.state === "running" || ti.state === "queued")!;
-    assert.deepEqual((pool.holders as Array<{ taskId: string }>).map((h) => h.taskId), [holder.taskId]);
+    const holder = store
+      .taskInstances("pooled", run.runId)
+      .find((ti) => ti.state === "running" || ti.state === "queued")!;
+    assert.deepEqual(
+      (pool.holders as Array<{ taskId: string }>).map((h) => h.taskId),
+      [holder.taskId],
+    );
     assert.notEqual(pool.taskId, holder.taskId);
     const upstream = expectReason(explanation, "upstream_not_done");
     assert.equal(upstream.taskId, "after");
@@ -183,11 +261,15 @@ a.then(after); b.then(after);
 
   it("maxActiveTasks reached, then every executor slot busy (parallelism)", async () => {
     const narrow = await scheduler.trigger("narrow");
-    await waitFor("one narrow task to run", () => (store.taskInstances("narrow", narrow.runId).some((ti) => ti.state === "running") ? true : undefined));
+    await waitFor("one narrow task to run", () =>
+      store.taskInstances("narrow", narrow.runId).some((ti) => ti.state === "running") ? true : undefined,
+    );
     const tasksLimit = expectReason(explain("narrow"), "max_active_tasks");
     assert.equal(tasksLimit.maxActiveTasks, 1);
     const wide = await scheduler.trigger("wide");
-    await waitFor("one wide task to run", () => (store.taskInstances("wide", wide.runId).some((ti) => ti.state === "running") ? true : undefined));
+    await waitFor("one wide task to run", () =>
+      store.taskInstances("wide", wide.runId).some((ti) => ti.state === "running") ? true : undefined,
+    );
     const slots = expectReason(explain("wide"), "parallelism");
     assert.equal((slots.holders as unknown[]).length, 4);
   });
@@ -195,7 +277,9 @@ a.then(after); b.then(after);
   it("moving the clock past runAfter creates the run the explanation announced", async () => {
     const announced = explain("later").nextRun!;
     clock.advance(86_400_000);
-    const run = await waitFor("the announced run of 'later'", () => store.allRuns("later").find((candidate) => candidate.logicalDate === announced.logicalDate));
+    const run = await waitFor("the announced run of 'later'", () =>
+      store.allRuns("later").find((candidate) => candidate.logicalDate === announced.logicalDate),
+    );
     assert.equal(run.dataIntervalEnd, announced.dataIntervalEnd);
   });
 
@@ -211,6 +295,9 @@ a.then(after); b.then(after);
   });
 
   it("covered every reason code", () => {
-    assert.deepEqual([...REASON_CODES].filter((code) => !seen.has(code)), []);
+    assert.deepEqual(
+      [...REASON_CODES].filter((code) => !seen.has(code)),
+      [],
+    );
   });
 });

@@ -6,7 +6,10 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const unitDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "extension", "test", "unit");
-const files = fs.readdirSync(unitDir).filter((name) => name.endsWith(".test.ts")).sort();
+const files = fs
+  .readdirSync(unitDir)
+  .filter((name) => name.endsWith(".test.ts"))
+  .sort();
 if (files.length === 0) throw new Error(`No *.test.ts in ${unitDir}: the extension's unit tests are missing.`);
 for (const file of files) {
   await import(pathToFileURL(path.join(unitDir, file)).href);

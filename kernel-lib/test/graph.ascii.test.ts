@@ -18,7 +18,10 @@ function twentyTasks(): GraphInput {
     dagId: "twenty",
     tasks: Array.from({ length: 20 }, (_, index) => ({
       taskId: `step_${String(index).padStart(2, "0")}_${"x".repeat(index)}`,
-      upstreamIds: index === 0 ? [] : [`step_${String(Math.floor(index / 3)).padStart(2, "0")}_${"x".repeat(Math.floor(index / 3))}`],
+      upstreamIds:
+        index === 0
+          ? []
+          : [`step_${String(Math.floor(index / 3)).padStart(2, "0")}_${"x".repeat(Math.floor(index / 3))}`],
       operator: index % 2 === 0 ? "PythonOperator" : "BashOperator",
       state: "running" as const,
     })),
@@ -29,7 +32,9 @@ const longestLine = (text: string): number => Math.max(...text.split("\n").map((
 
 describe("renderAscii", () => {
   it("lists the tasks layer by layer with arrows to their downstream tasks", () => {
-    const lines = renderAscii({ ...diamond, tasks: diamond.tasks.map(({ state: _state, ...task }) => task) }).split("\n");
+    const lines = renderAscii({ ...diamond, tasks: diamond.tasks.map(({ state: _state, ...task }) => task) }).split(
+      "\n",
+    );
     assert.deepEqual(lines, [
       "DAG diamond · 4 tasks in 3 layers",
       "",
@@ -73,14 +78,20 @@ describe("renderAscii", () => {
 
   it("keeps to any width it is given, whatever the ids", () => {
     const arbitraryInput = fc
-      .array(fc.tuple(fc.string({ minLength: 1, maxLength: 120 }), fc.array(fc.nat(), { maxLength: 3 })), { minLength: 1, maxLength: 15 })
-      .map(([...rows]): GraphInput => ({
-        dagId: "any",
-        tasks: rows.map(([name, picks], index) => ({
-          taskId: `${index}:${name}`,
-          upstreamIds: index === 0 ? [] : [...new Set(picks.map((pick) => `${pick % index}:${rows[pick % index]![0]}`))],
-        })),
-      }));
+      .array(fc.tuple(fc.string({ minLength: 1, maxLength: 120 }), fc.array(fc.nat(), { maxLength: 3 })), {
+        minLength: 1,
+        maxLength: 15,
+      })
+      .map(
+        ([...rows]): GraphInput => ({
+          dagId: "any",
+          tasks: rows.map(([name, picks], index) => ({
+            taskId: `${index}:${name}`,
+            upstreamIds:
+              index === 0 ? [] : [...new Set(picks.map((pick) => `${pick % index}:${rows[pick % index]![0]}`))],
+          })),
+        }),
+      );
     fc.assert(
       fc.property(arbitraryInput, fc.integer({ min: 40, max: 120 }), (input, width) => {
         assert.ok(longestLine(renderAscii(input, { width })) <= width);
@@ -91,14 +102,26 @@ describe("renderAscii", () => {
 
   it("puts the arrows under a task when they do not fit beside it", () => {
     const long = "a_task_with_a_really_long_identifier_that_fills_most_of_the_line_by_itself_";
-    const text = renderAscii({ dagId: "wide", tasks: [{ taskId: long, upstreamIds: [] }, { taskId: `${long}2`, upstreamIds: [long] }] }, { width: 90 });
+    const text = renderAscii(
+      {
+        dagId: "wide",
+        tasks: [
+          { taskId: long, upstreamIds: [] },
+          { taskId: `${long}2`, upstreamIds: [long] },
+        ],
+      },
+      { width: 90 },
+    );
     assert.ok(text.split("\n").includes(`    └─▶ ${long}2`), text);
     assert.ok(longestLine(text) <= 90);
   });
 
   it("keeps to plain ASCII on request", () => {
     const text = renderAscii(diamond, { unicode: false });
-    assert.ok([...text].every((char) => char.charCodeAt(0) < 128), text);
+    assert.ok(
+      [...text].every((char) => char.charCodeAt(0) < 128),
+      text,
+    );
     assert.match(text, /^ {2}\+ start {2}-\+-> left$/m);
   });
 
@@ -113,6 +136,9 @@ describe("renderAscii", () => {
   });
 
   it("refuses a width too narrow to draw in", () => {
-    assert.throws(() => renderAscii(diamond, { width: 10 }), /Expected `width` to be an integer of at least 40 columns, got 10 \(number\)/);
+    assert.throws(
+      () => renderAscii(diamond, { width: 10 }),
+      /Expected `width` to be an integer of at least 40 columns, got 10 \(number\)/,
+    );
   });
 });

@@ -63,16 +63,20 @@ describe("renderDot", () => {
     assert.equal(tokens.filter((token) => token === "{").length, 1);
     assert.equal(tokens.filter((token) => token === "[").length, tokens.filter((token) => token === "]").length);
     assert.match(dot, /rankdir=LR/);
-    const edges = dot.split("\n").filter((line) => line.includes("->")).map((line) => line.trim());
+    const edges = dot
+      .split("\n")
+      .filter((line) => line.includes("->"))
+      .map((line) => line.trim());
     assert.deepEqual(edges, ['"start" -> "left";', '"start" -> "right";', '"left" -> "end";', '"right" -> "end";']);
-    for (const id of ["start", "left", "right", "end"]) assert.match(dot, new RegExp(`^  "${id}" \\[label=<${id}`, "m"));
+    for (const id of ["start", "left", "right", "end"])
+      assert.match(dot, new RegExp(`^  "${id}" \\[label=<${id}`, "m"));
   });
 
   it("fills tasks with their state's colour and shows the operator", () => {
     const dot = renderDot(diamond);
     assert.match(dot, /"start" \[label=<start<BR\/><FONT POINT-SIZE="9">EmptyOperator<\/FONT>>, fillcolor="#008000"/);
     assert.match(dot, /"right" \[label=<right>, fillcolor="#e02020"/);
-    assert.match(dot, /^  "left" \[label=<left>\];$/m);
+    assert.match(dot, /^ {2}"left" \[label=<left>\];$/m);
   });
 
   it("keeps hostile ids inside their strings and labels", () => {
@@ -86,9 +90,9 @@ describe("renderDot", () => {
     const tokens = tokenize(dot);
     assert.deepEqual(tokens.slice(0, 3), ["digraph", '"dag"', "{"]);
     assert.equal(tokens.filter((token) => token === "{").length, 1);
-    assert.match(dot, /^  "#0" \[label=<a&quot;\];b\[>\];$/m);
-    assert.match(dot, /^  "#1" \[label=<&lt;c&gt;&amp;>\];$/m);
-    assert.match(dot, /^  "#0" -> "#1";$/m);
+    assert.match(dot, /^ {2}"#0" \[label=<a&quot;\];b\[>\];$/m);
+    assert.match(dot, /^ {2}"#1" \[label=<&lt;c&gt;&amp;>\];$/m);
+    assert.match(dot, /^ {2}"#0" -> "#1";$/m);
     assert.match(dot, /label=<<B>x&quot; \{ evil \} &quot;<\/B>>/);
   });
 });

@@ -43,13 +43,23 @@ function crossings(layout: Layout): number {
 /** Checks what every layout must satisfy, whatever the DAG. */
 function assertWellFormed(input: GraphInput, layout: Layout): void {
   assert.equal(layout.nodes.length, input.tasks.length);
-  assert.deepEqual(layout.nodes.map((box) => box.taskId), input.tasks.map((task) => task.taskId));
+  assert.deepEqual(
+    layout.nodes.map((box) => box.taskId),
+    input.tasks.map((task) => task.taskId),
+  );
   assert.deepEqual(new Set(layout.layers.flat()), new Set(input.tasks.map((task) => task.taskId)));
   for (const task of input.tasks) {
     const box = node(layout, task.taskId);
     const parents = task.upstreamIds.map((id) => node(layout, id).layer);
-    assert.equal(box.layer, parents.length === 0 ? 0 : Math.max(...parents) + 1, `layer of ${task.taskId} is its longest path`);
-    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= layout.width && box.y + box.height <= layout.height, `${task.taskId} inside the drawing`);
+    assert.equal(
+      box.layer,
+      parents.length === 0 ? 0 : Math.max(...parents) + 1,
+      `layer of ${task.taskId} is its longest path`,
+    );
+    assert.ok(
+      box.x >= 0 && box.y >= 0 && box.x + box.width <= layout.width && box.y + box.height <= layout.height,
+      `${task.taskId} inside the drawing`,
+    );
   }
   for (let i = 0; i < layout.nodes.length; i += 1) {
     for (let j = i + 1; j < layout.nodes.length; j += 1) {
@@ -58,7 +68,10 @@ function assertWellFormed(input: GraphInput, layout: Layout): void {
       assert.ok(!overlaps(a, b), `${a.taskId} and ${b.taskId} overlap`);
     }
   }
-  assert.equal(layout.edges.length, input.tasks.reduce((sum, task) => sum + new Set(task.upstreamIds).size, 0));
+  assert.equal(
+    layout.edges.length,
+    input.tasks.reduce((sum, task) => sum + new Set(task.upstreamIds).size, 0),
+  );
   for (const edge of layout.edges) {
     const from = node(layout, edge.from);
     const to = node(layout, edge.to);
@@ -73,15 +86,15 @@ function assertWellFormed(input: GraphInput, layout: Layout): void {
 }
 
 /** Random DAGs: each task may depend on any earlier one. */
-const arbitraryDag = fc
-  .array(fc.array(fc.nat(), { maxLength: 4 }), { minLength: 1, maxLength: 30 })
-  .map((parents): GraphInput => ({
+const arbitraryDag = fc.array(fc.array(fc.nat(), { maxLength: 4 }), { minLength: 1, maxLength: 30 }).map(
+  (parents): GraphInput => ({
     dagId: "random",
     tasks: parents.map((picks, index) => ({
       taskId: `t${index}`,
       upstreamIds: index === 0 ? [] : [...new Set(picks.map((pick) => `t${pick % index}`))],
     })),
-  }));
+  }),
+);
 
 describe("layoutGraph", () => {
   it("draws a single task as one box in one layer", () => {
@@ -98,12 +111,22 @@ describe("layoutGraph", () => {
     assertWellFormed(input, layout);
     assert.deepEqual(layout.layers, [["a"], ["b"], ["c"], ["d"]]);
     const ys = layout.nodes.map(centerY);
-    assert.ok(ys.every((y) => y === ys[0]), `centres ${ys.join(", ")}`);
+    assert.ok(
+      ys.every((y) => y === ys[0]),
+      `centres ${ys.join(", ")}`,
+    );
     assert.ok(layout.nodes.every((box, index) => index === 0 || box.x > layout.nodes[index - 1]!.x));
   });
 
   it("centres a fan-out's source and a fan-in's target on their neighbours", () => {
-    const input = dag({ source: [], a: ["source"], b: ["source"], c: ["source"], d: ["source"], sink: ["a", "b", "c", "d"] });
+    const input = dag({
+      source: [],
+      a: ["source"],
+      b: ["source"],
+      c: ["source"],
+      d: ["source"],
+      sink: ["a", "b", "c", "d"],
+    });
     const layout = layoutGraph(input);
     assertWellFormed(input, layout);
     assert.deepEqual(layout.layers, [["source"], ["a", "b", "c", "d"], ["sink"]]);
@@ -130,7 +153,8 @@ describe("layoutGraph", () => {
     for (const box of layout.nodes) {
       for (let index = 1; index < long.points.length - 1; index += 2) {
         const [start, end] = [long.points[index]!, long.points[index + 1]!];
-        const crossesBox = start.y > box.y && start.y < box.y + box.height && start.x < box.x + box.width && end.x > box.x;
+        const crossesBox =
+          start.y > box.y && start.y < box.y + box.height && start.x < box.x + box.width && end.x > box.x;
         assert.ok(!crossesBox, `the long edge runs through ${box.taskId}`);
       }
     }
@@ -178,7 +202,8 @@ describe("layoutGraph", () => {
   it("lays out 60 tasks cleanly", () => {
     const tasks = Array.from({ length: 60 }, (_, index) => ({
       taskId: `task_${index}`,
-      upstreamIds: index === 0 ? [] : [`task_${Math.floor((index - 1) / 3)}`, ...(index % 7 === 0 ? [`task_${index - 5}`] : [])],
+      upstreamIds:
+        index === 0 ? [] : [`task_${Math.floor((index - 1) / 3)}`, ...(index % 7 === 0 ? [`task_${index - 5}`] : [])],
     }));
     const input = { dagId: "big", tasks };
     assertWellFormed(input, layoutGraph(input));
@@ -191,7 +216,10 @@ describe("layoutGraph", () => {
   });
 
   it("is well formed for any DAG", () => {
-    fc.assert(fc.property(arbitraryDag, (input) => assertWellFormed(input, layoutGraph(input))), { numRuns: 150 });
+    fc.assert(
+      fc.property(arbitraryDag, (input) => assertWellFormed(input, layoutGraph(input))),
+      { numRuns: 150 },
+    );
   });
 
   it("is deterministic", () => {
@@ -207,20 +235,36 @@ describe("layoutGraph", () => {
     const arbitraryTree = fc.array(fc.nat(), { minLength: 1, maxLength: 25 }).map(
       (parents): GraphInput => ({
         dagId: "tree",
-        tasks: parents.map((pick, index) => ({ taskId: `t${index}`, upstreamIds: index === 0 ? [] : [`t${pick % index}`] })),
+        tasks: parents.map((pick, index) => ({
+          taskId: `t${index}`,
+          upstreamIds: index === 0 ? [] : [`t${pick % index}`],
+        })),
       }),
     );
-    fc.assert(fc.property(arbitraryTree, (input) => crossings(layoutGraph(input)) === 0), { numRuns: 100 });
+    fc.assert(
+      fc.property(arbitraryTree, (input) => crossings(layoutGraph(input)) === 0),
+      { numRuns: 100 },
+    );
   });
 
   it("refuses malformed graphs with a message that names the problem", () => {
-    assert.throws(() => layoutGraph(dag({ a: ["ghost"] })), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
-      assert.match(error.message, /Task "a" names upstream task "ghost", which is not in the graph/);
-      return true;
-    });
     assert.throws(
-      () => layoutGraph({ dagId: "d", tasks: [{ taskId: "a", upstreamIds: [] }, { taskId: "a", upstreamIds: [] }] }),
+      () => layoutGraph(dag({ a: ["ghost"] })),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.match(error.message, /Task "a" names upstream task "ghost", which is not in the graph/);
+        return true;
+      },
+    );
+    assert.throws(
+      () =>
+        layoutGraph({
+          dagId: "d",
+          tasks: [
+            { taskId: "a", upstreamIds: [] },
+            { taskId: "a", upstreamIds: [] },
+          ],
+        }),
       /Task id "a" appears twice/,
     );
     assert.throws(() => layoutGraph(dag({ a: ["b"], b: ["a"], c: [] })), /The tasks a, b form or follow a cycle/);
@@ -228,6 +272,9 @@ describe("layoutGraph", () => {
       () => layoutGraph({ dagId: "d", tasks: [{ taskId: "a", upstreamIds: [], state: "exploded" as never }] }),
       /Expected the state of task "a" to be one of none, scheduled/,
     );
-    assert.throws(() => layoutGraph({ dagId: "d", tasks: "a,b" as never }), /Expected `tasks` to be an array, got "a,b" \(string\)/);
+    assert.throws(
+      () => layoutGraph({ dagId: "d", tasks: "a,b" as never }),
+      /Expected `tasks` to be an array, got "a,b" \(string\)/,
+    );
   });
 });

@@ -34,7 +34,8 @@ function parseXml(source: string): XmlElement {
       const end = raw.indexOf(";", index);
       if (end === -1) fail("unterminated entity");
       const name = raw.slice(index + 1, end);
-      if (name.startsWith("#")) out += String.fromCodePoint(Number(name.startsWith("#x") ? `0x${name.slice(2)}` : name.slice(1)));
+      if (name.startsWith("#"))
+        out += String.fromCodePoint(Number(name.startsWith("#x") ? `0x${name.slice(2)}` : name.slice(1)));
       else if (name in ENTITIES) out += ENTITIES[name];
       else fail(`unknown entity &${name};`);
       index = end;
@@ -42,7 +43,14 @@ function parseXml(source: string): XmlElement {
     return out;
   };
   const isNameChar = (char: string | undefined): boolean =>
-    char !== undefined && (char === "-" || char === "_" || char === ":" || char === "." || (char >= "a" && char <= "z") || (char >= "A" && char <= "Z") || (char >= "0" && char <= "9"));
+    char !== undefined &&
+    (char === "-" ||
+      char === "_" ||
+      char === ":" ||
+      char === "." ||
+      (char >= "a" && char <= "z") ||
+      (char >= "A" && char <= "Z") ||
+      (char >= "0" && char <= "9"));
   const readName = (): string => {
     const start = at;
     while (isNameChar(source[at])) at += 1;
@@ -82,7 +90,7 @@ function parseXml(source: string): XmlElement {
       if (source.startsWith("/>", at) || source[at] === ">") break;
       const name = readName();
       if (name in element.attributes) fail(`duplicate attribute ${name}`);
-      if (source[at] !== "=" || source[at + 1] !== '"') fail("expected =\"");
+      if (source[at] !== "=" || source[at + 1] !== '"') fail('expected ="');
       const end = source.indexOf('"', at + 2);
       if (end === -1) fail("unterminated attribute");
       element.attributes[name] = decode(source.slice(at + 2, end));
@@ -131,7 +139,10 @@ describe("renderSvg", () => {
     assert.equal(root.name, "svg");
     assert.equal(root.attributes.xmlns, "http://www.w3.org/2000/svg");
     const nodes = all(root, (element) => classes(element).includes("kl-node"));
-    assert.deepEqual(nodes.map((node) => node.attributes["data-task-id"]), pipeline.tasks.map((task) => task.taskId));
+    assert.deepEqual(
+      nodes.map((node) => node.attributes["data-task-id"]),
+      pipeline.tasks.map((task) => task.taskId),
+    );
     for (const node of nodes) {
       const taskId = node.attributes["data-task-id"]!;
       assert.equal(node.attributes.id, `task-${taskId}`);
@@ -146,7 +157,9 @@ describe("renderSvg", () => {
   it("marks each task with its state as a class, so a page can recolour it in place", () => {
     const root = parseXml(renderSvg(pipeline));
     const stateOf = (taskId: string): string[] =>
-      classes(all(root, (element) => element.attributes["data-task-id"] === taskId)[0]!).filter((name) => name.startsWith("state-"));
+      classes(all(root, (element) => element.attributes["data-task-id"] === taskId)[0]!).filter((name) =>
+        name.startsWith("state-"),
+      );
     assert.deepEqual(stateOf("load"), ["state-success"]);
     assert.deepEqual(stateOf("train"), ["state-failed"]);
     assert.deepEqual(stateOf("report"), ["state-none"], "a task without a state is drawn as none");
@@ -160,7 +173,10 @@ describe("renderSvg", () => {
     }
     assert.equal(STATE_STYLES.success.fill, "#008000");
     assert.equal(STATE_STYLES.none.fill, "#ffffff");
-    assert.ok(css.split("\n").every((line) => line.startsWith(".kitelab-graph")), "every rule is scoped to the drawing");
+    assert.ok(
+      css.split("\n").every((line) => line.startsWith(".kitelab-graph")),
+      "every rule is scoped to the drawing",
+    );
   });
 
   it("shows a legend of exactly the states that appear, and none for a bare DAG", () => {
@@ -196,7 +212,9 @@ describe("renderSvg", () => {
     const title = all(root, (element) => classes(element).includes("kl-title"))[0]!;
     assert.equal(title.text, dagId);
     assert.equal(root.attributes["data-dag-id"], dagId);
-    const ids = all(root, (element) => classes(element).includes("kl-node")).map((node) => node.attributes["data-task-id"]);
+    const ids = all(root, (element) => classes(element).includes("kl-node")).map(
+      (node) => node.attributes["data-task-id"],
+    );
     assert.deepEqual(ids, [`a"><script>`, "b&c"]);
   });
 
@@ -238,11 +256,14 @@ describe("renderSvg", () => {
   });
 
   it("refuses bad options with a message that names the option", () => {
-    assert.throws(() => renderSvg(pipeline, { width: -5 }), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
-      assert.equal(error.message, "Expected `width` to be a positive number of pixels, got -5 (number)");
-      return true;
-    });
+    assert.throws(
+      () => renderSvg(pipeline, { width: -5 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.equal(error.message, "Expected `width` to be a positive number of pixels, got -5 (number)");
+        return true;
+      },
+    );
     assert.throws(() => renderSvg(pipeline, { title: "yes" as never }), /Expected `title` to be a boolean/);
   });
 });

@@ -39,20 +39,35 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
     await s3.loadString('{"trees": 50}', "models/2024-01-01/random_forest.json", "lab3");
     await s3.loadString("{}", "s3://lab3/models/2024-01-02/random_forest.json");
 
-    assert.deepEqual(await s3.listKeys("lab3"), ["datasets/petrol.csv", "models/2024-01-01/random_forest.json", "models/2024-01-02/random_forest.json"]);
-    assert.deepEqual(await s3.listKeys("lab3", { prefix: "models/" }), ["models/2024-01-01/random_forest.json", "models/2024-01-02/random_forest.json"]);
+    assert.deepEqual(await s3.listKeys("lab3"), [
+      "datasets/petrol.csv",
+      "models/2024-01-01/random_forest.json",
+      "models/2024-01-02/random_forest.json",
+    ]);
+    assert.deepEqual(await s3.listKeys("lab3", { prefix: "models/" }), [
+      "models/2024-01-01/random_forest.json",
+      "models/2024-01-02/random_forest.json",
+    ]);
     assert.equal(await s3.readKey("models/2024-01-01/random_forest.json", "lab3"), '{"trees": 50}');
 
     const downloaded = await s3.downloadFile("datasets/petrol.csv", "lab3", join(work, "copy", "petrol_20240101.csv"));
     assert.equal(downloaded, join(work, "copy", "petrol_20240101.csv"));
     assert.equal(readFileSync(downloaded, "utf8"), readFileSync(local, "utf8"));
-    assert.equal(await s3.downloadFile("datasets/petrol.csv", "lab3", work), join(work, "petrol.csv"), "a folder keeps the key's file name");
+    assert.equal(
+      await s3.downloadFile("datasets/petrol.csv", "lab3", work),
+      join(work, "petrol.csv"),
+      "a folder keeps the key's file name",
+    );
 
     assert.equal(await s3.checkForKey("datasets/petrol.csv", "lab3"), true);
     assert.equal(await s3.checkForKey("datasets/other.csv", "lab3"), false);
     assert.equal(await s3.checkForWildcardKey("models/*/random_forest.json", "lab3"), true);
 
-    await s3.deleteObjects("lab3", ["models/2024-01-01/random_forest.json", "models/2024-01-02/random_forest.json", "never/there.json"]);
+    await s3.deleteObjects("lab3", [
+      "models/2024-01-01/random_forest.json",
+      "models/2024-01-02/random_forest.json",
+      "never/there.json",
+    ]);
     assert.deepEqual(await s3.listKeys("lab3"), ["datasets/petrol.csv"]);
   });
 
@@ -60,7 +75,8 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
     const s3 = new S3Hook();
     await s3.createBucket("many");
     const keys = Array.from({ length: 1005 }, (_, i) => `k/${String(i).padStart(4, "0")}`);
-    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => s3.loadString("x", key, "many")));
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(keys.slice(i, i + 50).map((key) => s3.loadString("x", key, "many")));
     assert.deepEqual(await s3.listKeys("many", { prefix: "k/" }), keys);
     await s3.deleteObjects("many", keys);
     assert.deepEqual(await s3.listKeys("many"), []);
@@ -70,7 +86,10 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
     const s3 = new S3Hook();
     await s3.createBucket("replace");
     await s3.loadString("v1", "a.txt", "replace");
-    await assert.rejects(s3.loadString("v2", "a.txt", "replace"), /Cannot upload key 'a.txt' in bucket 'replace': the key already exists \(connection 'aws_default'\). Pass \{ replace: true \}/);
+    await assert.rejects(
+      s3.loadString("v2", "a.txt", "replace"),
+      /Cannot upload key 'a.txt' in bucket 'replace': the key already exists \(connection 'aws_default'\). Pass \{ replace: true \}/,
+    );
     await s3.loadString("v2", "a.txt", "replace", { replace: true });
     assert.equal(await s3.readKey("a.txt", "replace"), "v2");
   });
@@ -80,12 +99,21 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
     await assert.rejects(s3.readKey("datasets/petrol.csv", "no-such-bucket"), (error: Error & { problem?: string }) => {
       assert.equal(error.name, "S3HookError");
       assert.equal(error.problem, "no_such_bucket");
-      assert.match(error.message, /Cannot read key 'datasets\/petrol.csv' in bucket 'no-such-bucket': the bucket 'no-such-bucket' does not exist at http:\/\/127.0.0.1:\d+ \(connection 'aws_default'\)/);
+      assert.match(
+        error.message,
+        /Cannot read key 'datasets\/petrol.csv' in bucket 'no-such-bucket': the bucket 'no-such-bucket' does not exist at http:\/\/127.0.0.1:\d+ \(connection 'aws_default'\)/,
+      );
       return true;
     });
     await s3.createBucket("keys");
-    await assert.rejects(s3.downloadFile("missing.csv", "keys", join(work, "missing.csv")), /Cannot download key 'missing.csv' in bucket 'keys': no such key at .*connection 'aws_default'.*listKeys\("keys"\)/);
-    await assert.rejects(s3.listKeys("no-such-bucket"), /Cannot list the keys of bucket 'no-such-bucket': the bucket 'no-such-bucket' does not exist/);
+    await assert.rejects(
+      s3.downloadFile("missing.csv", "keys", join(work, "missing.csv")),
+      /Cannot download key 'missing.csv' in bucket 'keys': no such key at .*connection 'aws_default'.*listKeys\("keys"\)/,
+    );
+    await assert.rejects(
+      s3.listKeys("no-such-bucket"),
+      /Cannot list the keys of bucket 'no-such-bucket': the bucket 'no-such-bucket' does not exist/,
+    );
     await assert.rejects(s3.loadFile(join(work, "nope.csv"), "k", "keys"), /Cannot upload .*nope.csv: no such file/);
   });
 
@@ -93,25 +121,38 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
     const port = await freePort();
     process.env.AIRFLOW_CONN_S3_DOWN = `aws://key:secret@/?region_name=us-east-1&endpoint_url=http%3A%2F%2F127.0.0.1%3A${port}`;
     try {
-      await assert.rejects(new S3Hook({ awsConnId: "s3_down" }).readKey("a", "b"), (error: Error & { problem?: string }) => {
-        assert.equal(error.problem, "unreachable");
-        assert.match(error.message, new RegExp(`the S3 endpoint http://127.0.0.1:${port} of connection 's3_down' is unreachable \\(ECONNREFUSED\\). Is the server running\\? Check extra.endpoint_url`));
-        assert.doesNotMatch(error.message, /secret/);
-        return true;
-      });
+      await assert.rejects(
+        new S3Hook({ awsConnId: "s3_down" }).readKey("a", "b"),
+        (error: Error & { problem?: string }) => {
+          assert.equal(error.problem, "unreachable");
+          assert.match(
+            error.message,
+            new RegExp(
+              `the S3 endpoint http://127.0.0.1:${port} of connection 's3_down' is unreachable \\(ECONNREFUSED\\). Is the server running\\? Check extra.endpoint_url`,
+            ),
+          );
+          assert.doesNotMatch(error.message, /secret/);
+          return true;
+        },
+      );
     } finally {
       delete process.env.AIRFLOW_CONN_S3_DOWN;
     }
   });
 
   it("says how to define a missing connection", async () => {
-    await assert.rejects(new S3Hook({ awsConnId: "nowhere" }).listKeys("b"), /No connection 'nowhere'. Define it with `kitelab connections add nowhere --conn-type aws --conn-login <access key id>/);
+    await assert.rejects(
+      new S3Hook({ awsConnId: "nowhere" }).listKeys("b"),
+      /No connection 'nowhere'. Define it with `kitelab connections add nowhere --conn-type aws --conn-login <access key id>/,
+    );
   });
 
   it("an S3KeySensor waits for the key another task uploads, with the connection from the run's connections", async () => {
     delete process.env.AIRFLOW_CONN_AWS_DEFAULT; // this time the connection comes from the store, through the task's context
     try {
-      const connections: Record<string, ConnectionRecord> = { aws_default: { connId: "aws_default", ...JSON.parse(moto.connectionJson), connType: "aws" } };
+      const connections: Record<string, ConnectionRecord> = {
+        aws_default: { connId: "aws_default", ...JSON.parse(moto.connectionJson), connType: "aws" },
+      };
       const pokes: boolean[] = [];
       // The real sensor, observed: the uploader waits until it has looked once and not found the key.
       class ObservedSensor extends S3KeySensor {
@@ -123,7 +164,14 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
       }
       const dag = new DAG({ dagId: "s3_sensor_test", schedule: null });
       dag.task("create_bucket", async () => new S3Hook().createBucket("incoming"));
-      const sensor = new ObservedSensor({ dag, taskId: "wait_for_data", bucketName: "incoming", bucketKey: "data/{{ ds }}.csv", pokeInterval: "100ms", timeout: "60s" });
+      const sensor = new ObservedSensor({
+        dag,
+        taskId: "wait_for_data",
+        bucketName: "incoming",
+        bucketKey: "data/{{ ds }}.csv",
+        pokeInterval: "100ms",
+        timeout: "60s",
+      });
       const upload = dag.task("upload_data", async ({ ds }) => {
         await waitFor("the sensor's first poke", () => (pokes.length > 0 ? true : undefined));
         await new S3Hook().loadString("a,b\n1,2\n", `data/${ds}.csv`, "incoming");
@@ -134,7 +182,10 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
       assert.equal(pokes[0], false, "the first poke found nothing");
       assert.equal(pokes.at(-1), true);
       assert.equal(result.xcom("wait_for_data"), "s3://incoming/data/2024-01-01.csv");
-      assert.match(result.task("wait_for_data")!.logs.join("\n"), /Found s3:\/\/incoming\/data\/2024-01-01.csv after \d+ poke\(s\)/);
+      assert.match(
+        result.task("wait_for_data")!.logs.join("\n"),
+        /Found s3:\/\/incoming\/data\/2024-01-01.csv after \d+ poke\(s\)/,
+      );
     } finally {
       process.env.AIRFLOW_CONN_AWS_DEFAULT = moto.connectionJson;
     }

@@ -41,7 +41,11 @@ describe("dag.test(): one run in this process with the engine", () => {
 
   it("masks secret-named Variables and connection passwords in task logs, as Airflow's secrets masker does", async () => {
     const dag = new DAG({ dagId: "secrets" });
-    const shell = new BashOperator({ dag, taskId: "shell", bashCommand: "echo token={{ var.value.api_token }} team={{ var.value.team }}" });
+    const shell = new BashOperator({
+      dag,
+      taskId: "shell",
+      bashCommand: "echo token={{ var.value.api_token }} team={{ var.value.team }}",
+    });
     const fn = dag.task("fn", async ({ log, variables, connections }) => {
       log.info(`password=${connections.get("warehouse")?.password} token=${variables.get("api_token")}`);
     });
@@ -61,7 +65,11 @@ describe("dag.test(): one run in this process with the engine", () => {
   it("a templated shell command reads an upstream task's return value with ti.xcom_pull", async () => {
     const dag = new DAG({ dagId: "xcom_template" });
     const count = dag.task("count", async () => 1234);
-    const report = new BashOperator({ dag, taskId: "report", bashCommand: "echo \"rows: {{ ti.xcom_pull(task_ids='count') }}\"" });
+    const report = new BashOperator({
+      dag,
+      taskId: "report",
+      bashCommand: "echo \"rows: {{ ti.xcom_pull(task_ids='count') }}\"",
+    });
     count.then(report);
     const result = await dag.test(quiet);
     assert.equal(result.state, "success");
@@ -69,10 +77,29 @@ describe("dag.test(): one run in this process with the engine", () => {
   });
 
   it("gives tasks Airflow's context names for the logical date and params", async () => {
-    const dag = new DAG({ dagId: "context", schedule: "@daily", startDate: "2024-01-01", params: { who: "student", n: 1 } });
-    dag.task("look", async (ctx) => ({ ds: ctx.ds, nodash: ctx.ds_nodash, who: ctx.params.who, n: ctx.params.n, start: ctx.data_interval_start.toISOString(), end: ctx.data_interval_end.toISOString() }));
+    const dag = new DAG({
+      dagId: "context",
+      schedule: "@daily",
+      startDate: "2024-01-01",
+      params: { who: "student", n: 1 },
+    });
+    dag.task("look", async (ctx) => ({
+      ds: ctx.ds,
+      nodash: ctx.ds_nodash,
+      who: ctx.params.who,
+      n: ctx.params.n,
+      start: ctx.data_interval_start.toISOString(),
+      end: ctx.data_interval_end.toISOString(),
+    }));
     const result = await dag.test({ ...quiet, logicalDate: "2024-03-05T00:00:00Z", params: { n: 2 } });
-    assert.deepEqual(result.xcom("look"), { ds: "2024-03-05", nodash: "20240305", who: "student", n: 2, start: "2024-03-04T00:00:00.000Z", end: "2024-03-05T00:00:00.000Z" });
+    assert.deepEqual(result.xcom("look"), {
+      ds: "2024-03-05",
+      nodash: "20240305",
+      who: "student",
+      n: 2,
+      start: "2024-03-04T00:00:00.000Z",
+      end: "2024-03-05T00:00:00.000Z",
+    });
   });
 
   it("really retries with the retry delay, then succeeds", async () => {
@@ -102,7 +129,11 @@ describe("dag.test(): one run in this process with the engine", () => {
 
   it("fails a task past its execution timeout and still runs an all_done cleanup", async () => {
     const dag = new DAG({ dagId: "timeout" });
-    const slow = dag.task("slow", { executionTimeout: "100ms" }, () => new Promise((resolve) => setTimeout(resolve, 5000)));
+    const slow = dag.task(
+      "slow",
+      { executionTimeout: "100ms" },
+      () => new Promise((resolve) => setTimeout(resolve, 5000)),
+    );
     const cleanup = dag.task("cleanup", { triggerRule: "all_done" }, async () => "cleaned");
     slow.then(cleanup);
     const started = Date.now();
@@ -122,7 +153,10 @@ describe("dag.test(): one run in this process with the engine", () => {
     const second = dag.task("second", async () => 1);
     first.then(second);
     const result = await dag.test(quiet);
-    assert.deepEqual(result.tasks.map((task) => task.state), ["skipped", "skipped"]);
+    assert.deepEqual(
+      result.tasks.map((task) => task.state),
+      ["skipped", "skipped"],
+    );
     assert.equal(result.state, "success");
   });
 
@@ -135,7 +169,12 @@ describe("dag.test(): one run in this process with the engine", () => {
     branch.then([left, right]);
     join.after([left, right]);
     const result = await dag.test(quiet);
-    assert.deepEqual(Object.fromEntries(result.tasks.map((task) => [task.taskId, task.state])), { pick: "success", left: "success", right: "skipped", join: "success" });
+    assert.deepEqual(Object.fromEntries(result.tasks.map((task) => [task.taskId, task.state])), {
+      pick: "success",
+      left: "success",
+      right: "skipped",
+      join: "success",
+    });
   });
 
   it("fails a branch that picks a task that is not directly downstream, naming the choices", async () => {
@@ -162,7 +201,10 @@ describe("dag.test(): one run in this process with the engine", () => {
     dag.task("huge", async () => "x".repeat(1000));
     const result = await dag.test({ ...quiet, xcomMaxBytes: 100 });
     assert.equal(result.state, "failed");
-    assert.match(result.task("huge")?.error?.message ?? "", /1002 bytes; the limit is 100 bytes.*write the data to a file/);
+    assert.match(
+      result.task("huge")?.error?.message ?? "",
+      /1002 bytes; the limit is 100 bytes.*write the data to a file/,
+    );
   });
 
   it("prints a live view of task states", async () => {
@@ -182,10 +224,20 @@ describe("dag.test(): one run in this process with the engine", () => {
     const child = new DAG({ dagId: "child_for_trigger" });
     child.task("work", async ({ params }) => `got ${String(params.value)}`);
     const master = new DAG({ dagId: "master" });
-    new TriggerDagRunOperator({ dag: master, taskId: "trigger", triggerDagId: "child_for_trigger", conf: { value: 42 }, waitForCompletion: true });
+    new TriggerDagRunOperator({
+      dag: master,
+      taskId: "trigger",
+      triggerDagId: "child_for_trigger",
+      conf: { value: 42 },
+      waitForCompletion: true,
+    });
     const result = await master.test(quiet);
     assert.equal(result.state, "success");
-    assert.deepEqual(result.xcom("trigger"), { dagId: "child_for_trigger", runId: (result.xcom("trigger") as { runId: string }).runId, state: "success" });
+    assert.deepEqual(result.xcom("trigger"), {
+      dagId: "child_for_trigger",
+      runId: (result.xcom("trigger") as { runId: string }).runId,
+      state: "success",
+    });
   });
 });
 
@@ -205,7 +257,13 @@ describe("operators", () => {
     const dir = mkdtempSync(join(tmpdir(), "kitelab-bash-"));
     const marker = join(dir, "child-survived");
     const dag = new DAG({ dagId: "bash_timeout" });
-    new BashOperator({ dag, taskId: "sleepy", executionTimeout: "300ms", killGraceMs: 200, bashCommand: `(sleep 1.5 && touch ${marker}) & sleep 30` });
+    new BashOperator({
+      dag,
+      taskId: "sleepy",
+      executionTimeout: "300ms",
+      killGraceMs: 200,
+      bashCommand: `(sleep 1.5 && touch ${marker}) & sleep 30`,
+    });
     const result = await dag.test(quiet);
     assert.equal(result.task("sleepy")?.state, "failed");
     await new Promise((resolve) => setTimeout(resolve, 1800));
@@ -223,7 +281,14 @@ describe("operators", () => {
     const dir = mkdtempSync(join(tmpdir(), "kitelab-sensor-"));
     const dag = new DAG({ dagId: "sensor" });
     new FileSensor({ dag, taskId: "wait_csv", filepath: `${dir}/*.csv`, pokeInterval: "20ms", timeout: "3s" });
-    new FileSensor({ dag, taskId: "never", filepath: `${dir}/never.txt`, pokeInterval: "20ms", timeout: "100ms", softFail: true });
+    new FileSensor({
+      dag,
+      taskId: "never",
+      filepath: `${dir}/never.txt`,
+      pokeInterval: "20ms",
+      timeout: "100ms",
+      softFail: true,
+    });
     setTimeout(() => writeFileSync(join(dir, "data.csv"), "a\n1\n"), 100);
     const result = await dag.test(quiet);
     assert.equal(result.task("wait_csv")?.state, "success");
@@ -238,7 +303,10 @@ describe("operators", () => {
     dag.task(
       "double",
       withIO<CsvRow[], CsvRow[]>(
-        { input: "{{ params.dir }}/input.csv", output: ["{{ params.dir }}/out/{date}.csv", "{{ params.dir }}/out/latest.csv"] },
+        {
+          input: "{{ params.dir }}/input.csv",
+          output: ["{{ params.dir }}/out/{date}.csv", "{{ params.dir }}/out/latest.csv"],
+        },
         (rows) => rows.map((row) => ({ x: row.x ?? null, y: Number(row.y) * 2 })),
       ),
     );
@@ -246,14 +314,24 @@ describe("operators", () => {
     assert.equal(result.state, "success");
     assert.equal(readFileSync(join(dir, "out", "20240506-070809.csv"), "utf8"), "x,y\n1,4\n3,8\n");
     assert.equal(readFileSync(join(dir, "out", "latest.csv"), "utf8"), "x,y\n1,4\n3,8\n");
-    assert.deepEqual(result.xcom("double"), { input: join(dir, "input.csv"), outputs: [join(dir, "out", "20240506-070809.csv"), join(dir, "out", "latest.csv")], rows: 2 });
+    assert.deepEqual(result.xcom("double"), {
+      input: join(dir, "input.csv"),
+      outputs: [join(dir, "out", "20240506-070809.csv"), join(dir, "out", "latest.csv")],
+      rows: 2,
+    });
   });
 
   it("withIO says which input is missing", async () => {
     const dag = new DAG({ dagId: "io_missing" });
-    dag.task("read", withIO({ input: "/nonexistent/kitelab/input.csv", output: "/tmp/never.csv" }, (rows) => rows));
+    dag.task(
+      "read",
+      withIO({ input: "/nonexistent/kitelab/input.csv", output: "/tmp/never.csv" }, (rows) => rows),
+    );
     const result = await dag.test(quiet);
-    assert.match(result.task("read")?.error?.message ?? "", /input file \/nonexistent\/kitelab\/input.csv does not exist/);
+    assert.match(
+      result.task("read")?.error?.message ?? "",
+      /input file \/nonexistent\/kitelab\/input.csv does not exist/,
+    );
   });
 
   it("a template naming an unknown variable fails the task with the template and the name", async () => {

@@ -17,7 +17,15 @@ const venvBin = path.join(repo, ".venv", "bin");
 const jupyter = path.join(venvBin, "jupyter");
 const chromiumPath = "/usr/bin/chromium";
 const fakeBackend = path.join(repo, "extension", "test", "fake", "fake-kitelab.mjs");
-const installedExtension = path.join(repo, ".venv", "share", "jupyter", "labextensions", "kitelab-jupyterlab", "package.json");
+const installedExtension = path.join(
+  repo,
+  ".venv",
+  "share",
+  "jupyter",
+  "labextensions",
+  "kitelab-jupyterlab",
+  "package.json",
+);
 const artifacts = path.join(repo, "test-artifacts");
 // The real `kitelab standalone` by default; KITELAB_UI_BACKEND=fake uses the small fake for quick front-end work.
 const useRealBackend = process.env.KITELAB_UI_BACKEND !== "fake";
@@ -101,18 +109,26 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     });
 
   before(async () => {
-    assert.ok(fs.existsSync(installedExtension), `kitelab-jupyterlab is not installed in .venv (${installedExtension}): run \`npm run setup\``);
+    assert.ok(
+      fs.existsSync(installedExtension),
+      `kitelab-jupyterlab is not installed in .venv (${installedExtension}): run \`npm run setup\``,
+    );
     fs.mkdirSync(artifacts, { recursive: true });
     work = fs.mkdtempSync(path.join(os.tmpdir(), "kitelab-ui-"));
-    const dirs = Object.fromEntries(["home", "root", "config", "runtime", "settings", "workspaces"].map((name) => {
-      const dir = path.join(work, name);
-      fs.mkdirSync(dir);
-      return [name, dir];
-    }));
+    const dirs = Object.fromEntries(
+      ["home", "root", "config", "runtime", "settings", "workspaces"].map((name) => {
+        const dir = path.join(work, name);
+        fs.mkdirSync(dir);
+        return [name, dir];
+      }),
+    );
     // No "news" prompt over the notifications this test looks at.
     const notificationSettings = path.join(dirs.settings!, "@jupyterlab", "apputils-extension");
     fs.mkdirSync(notificationSettings, { recursive: true });
-    fs.writeFileSync(path.join(notificationSettings, "notification.jupyterlab-settings"), '{ "fetchNews": "false", "checkForUpdates": false }\n');
+    fs.writeFileSync(
+      path.join(notificationSettings, "notification.jupyterlab-settings"),
+      '{ "fetchNews": "false", "checkForUpdates": false }\n',
+    );
     // A notebook beside the repository's packages, so that `import ... from "kitelab"` resolves as in notebooks/.
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(dirs.root!, "node_modules"));
     fs.writeFileSync(path.join(dirs.root!, "first-dag.ipynb"), JSON.stringify(firstDagNotebook(), null, 1));
@@ -122,8 +138,14 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     labLog = path.join(work, "jupyter-lab.log");
     const log = fs.openSync(labLog, "w");
     const args = [
-      "lab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", "--ServerApp.port_retries=0",
-      `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${dirs.root}`, "--LabApp.expose_app_in_browser=True",
+      "lab",
+      "--no-browser",
+      `--port=${port}`,
+      "--ip=127.0.0.1",
+      "--ServerApp.port_retries=0",
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${dirs.root}`,
+      "--LabApp.expose_app_in_browser=True",
     ];
     if (process.getuid?.() === 0) args.push("--allow-root");
     lab = spawn(jupyter, args, {
@@ -135,7 +157,9 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
         PATH: `${venvBin}${path.delimiter}${process.env.PATH ?? ""}`,
         KITELAB_HOME: dirs.home,
         KITELAB_REPO: repo,
-        ...(useRealBackend ? { KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False" } : { KITELAB_COMMAND: `"${process.execPath}" "${fakeBackend}"`, FAKE_KITELAB_RUN_MS: "1500" }),
+        ...(useRealBackend
+          ? { KITELAB__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False" }
+          : { KITELAB_COMMAND: `"${process.execPath}" "${fakeBackend}"`, FAKE_KITELAB_RUN_MS: "1500" }),
         JUPYTER_CONFIG_DIR: dirs.config,
         JUPYTER_RUNTIME_DIR: dirs.runtime,
         JUPYTERLAB_SETTINGS_DIR: dirs.settings,
@@ -149,7 +173,13 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     });
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
     await page.goto(`${base}lab?token=${token}`);
@@ -160,7 +190,10 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     if (lab?.pid !== undefined && lab.exitCode === null) {
       const exited = new Promise((resolve) => lab!.once("exit", resolve));
       process.kill(-lab.pid, "SIGTERM");
-      const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 10_000)),
+      ]);
       if (!stopped) process.kill(-lab.pid, "SIGKILL");
     }
     if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -169,8 +202,15 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
   step("the Launcher shows the Kitelab cards in their own section, without starting the scheduler", async () => {
     const cards = page.locator('.jp-LauncherCard[data-category="Kitelab"]');
     await cards.first().waitFor({ timeout: 60_000 });
-    assert.deepEqual(await cards.locator(".jp-LauncherCard-label").allInnerTexts(), ["Kitelab Scheduler", "Kitelab Status"]);
-    assert.equal(await cards.first().locator('svg[data-icon="kitelab:kite"]').count(), 1, "the scheduler card has the kite icon");
+    assert.deepEqual(await cards.locator(".jp-LauncherCard-label").allInnerTexts(), [
+      "Kitelab Scheduler",
+      "Kitelab Status",
+    ]);
+    assert.equal(
+      await cards.first().locator('svg[data-icon="kitelab:kite"]').count(),
+      1,
+      "the scheduler card has the kite icon",
+    );
     const status = page.locator(".kl-StatusItem");
     await status.waitFor();
     assert.equal(await status.getAttribute("data-scheduler"), "not-started");
@@ -182,9 +222,20 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
   });
 
   step("the commands are registered and listed in the palette", async () => {
-    const ids = ["kitelab:open-scheduler", "kitelab:open-status", "kitelab:trigger-dag", "kitelab:refresh", "kitelab:toggle-pause"];
+    const ids = [
+      "kitelab:open-scheduler",
+      "kitelab:open-status",
+      "kitelab:trigger-dag",
+      "kitelab:refresh",
+      "kitelab:toggle-pause",
+    ];
     const registered = await page.evaluate(
-      (wanted) => wanted.filter((id) => (globalThis as unknown as { jupyterapp: { commands: { hasCommand(id: string): boolean } } }).jupyterapp.commands.hasCommand(id)),
+      (wanted) =>
+        wanted.filter((id) =>
+          (
+            globalThis as unknown as { jupyterapp: { commands: { hasCommand(id: string): boolean } } }
+          ).jupyterapp.commands.hasCommand(id),
+        ),
       ids,
     );
     assert.deepEqual(registered, ids);
@@ -193,9 +244,18 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await input.waitFor();
     await input.fill("kitelab");
     const items = page.locator(".lm-CommandPalette-item:visible .lm-CommandPalette-itemLabel");
-    await waitFor("the palette to list the Kitelab commands", async () => ((await items.count()) >= 4 ? true : undefined), 10_000);
+    await waitFor(
+      "the palette to list the Kitelab commands",
+      async () => ((await items.count()) >= 4 ? true : undefined),
+      10_000,
+    );
     const labels = await items.allInnerTexts();
-    for (const label of ["Open Kitelab Scheduler", "Open Kitelab Status Page", "Trigger a Kitelab DAG…", "Refresh Kitelab Status"]) {
+    for (const label of [
+      "Open Kitelab Scheduler",
+      "Open Kitelab Status Page",
+      "Trigger a Kitelab DAG…",
+      "Refresh Kitelab Status",
+    ]) {
       assert.ok(labels.includes(label), `palette lacks "${label}": ${labels.join(", ")}`);
     }
     await page.keyboard.press("Escape");
@@ -206,11 +266,19 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     const tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "Kitelab Scheduler" });
     await tab.waitFor();
     const iframe = page.locator(".kl-Frame iframe");
-    assert.deepEqual((await iframe.getAttribute("sandbox"))?.split(" ").sort(), ["allow-forms", "allow-same-origin", "allow-scripts"]);
+    assert.deepEqual((await iframe.getAttribute("sandbox"))?.split(" ").sort(), [
+      "allow-forms",
+      "allow-same-origin",
+      "allow-scripts",
+    ]);
     const dags = await api<{ dags: Dag[] }>("kitelab/api/v1/dags");
     const firstDag = dags.dags[0]?.dag_id;
     assert.ok(firstDag, "the scheduler lists at least one DAG");
-    await page.frameLocator(".kl-Frame iframe").getByText(firstDag, { exact: true }).first().waitFor({ timeout: 60_000 });
+    await page
+      .frameLocator(".kl-Frame iframe")
+      .getByText(firstDag, { exact: true })
+      .first()
+      .waitFor({ timeout: 60_000 });
     const status = page.locator('.kl-StatusItem[data-scheduler="healthy"]');
     await status.waitFor({ timeout: 30_000 });
     const latest = await latestRun(dags.dags);
@@ -225,7 +293,11 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
 
   async function latestRun(dags: Dag[]): Promise<DagRun | undefined> {
     const runs = await Promise.all(
-      dags.map((dag) => api<{ dag_runs: DagRun[] }>(`kitelab/api/v1/dags/${encodeURIComponent(dag.dag_id)}/dagRuns?order_by=-execution_date&limit=5`)),
+      dags.map((dag) =>
+        api<{ dag_runs: DagRun[] }>(
+          `kitelab/api/v1/dags/${encodeURIComponent(dag.dag_id)}/dagRuns?order_by=-execution_date&limit=5`,
+        ),
+      ),
     );
     const time = (run: DagRun) => Date.parse(run.start_date ?? run.logical_date ?? "") || -Infinity;
     return runs.flatMap((r) => r.dag_runs).sort((a, b) => time(b) - time(a))[0];
@@ -235,22 +307,36 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="kitelab-panel"]').click();
     const panel = page.locator("#kitelab-panel");
     const { dags } = await api<{ dags: Dag[] }>("kitelab/api/v1/dags");
-    await waitFor("the panel to list every DAG", async () => ((await panel.locator(".kl-Dag").count()) === dags.length ? true : undefined), 15_000);
-    assert.deepEqual(await panel.locator(".kl-Dag-id").allInnerTexts(), dags.map((dag) => dag.dag_id));
+    await waitFor(
+      "the panel to list every DAG",
+      async () => ((await panel.locator(".kl-Dag").count()) === dags.length ? true : undefined),
+      15_000,
+    );
+    assert.deepEqual(
+      await panel.locator(".kl-Dag-id").allInnerTexts(),
+      dags.map((dag) => dag.dag_id),
+    );
     for (const dag of dags) {
       const badge = panel.locator(`.kl-Dag[data-dag-id="${dag.dag_id}"] .kl-PauseBadge`);
       assert.equal(await badge.innerText(), dag.is_paused ? "paused" : "active");
     }
-    const { import_errors: importErrors } = await api<{ import_errors: { filename: string }[] }>("kitelab/api/v1/importErrors");
+    const { import_errors: importErrors } = await api<{ import_errors: { filename: string }[] }>(
+      "kitelab/api/v1/importErrors",
+    );
     assert.equal(await panel.locator(".kl-ImportError").count(), importErrors.length);
     if (importErrors.length > 0) {
       assert.ok(
-        (await panel.locator(".kl-ImportErrors").boundingBox())!.y < (await panel.locator(".kl-DagList").boundingBox())!.y,
+        (await panel.locator(".kl-ImportErrors").boundingBox())!.y <
+          (await panel.locator(".kl-DagList").boundingBox())!.y,
         "import errors come before the DAGs",
       );
     }
     if (!useRealBackend) {
-      assert.equal(await panel.locator('.kl-Dag[data-dag-id="first_dag"] .kl-Dot').count(), 3, "first_dag's three runs as dots");
+      assert.equal(
+        await panel.locator('.kl-Dag[data-dag-id="first_dag"] .kl-Dot').count(),
+        3,
+        "first_dag's three runs as dots",
+      );
       await panel.locator(".kl-ImportError summary").first().click();
     }
     await shoot("side-panel");
@@ -259,11 +345,16 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
   step("the trigger command asks which DAG, listing the DAG ids", async () => {
     const { dags } = await api<{ dags: Dag[] }>("kitelab/api/v1/dags");
     await page.evaluate(() => {
-      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute("kitelab:trigger-dag");
+      void (
+        globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("kitelab:trigger-dag");
     });
     const dialog = page.locator(".jp-Dialog");
     await dialog.waitFor();
-    assert.deepEqual(await dialog.locator("select option").allInnerTexts(), dags.map((dag) => dag.dag_id));
+    assert.deepEqual(
+      await dialog.locator("select option").allInnerTexts(),
+      dags.map((dag) => dag.dag_id),
+    );
     await shoot("trigger-dialog");
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "detached" });
@@ -274,22 +365,34 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     const target = dags.find((dag) => !dag.is_paused);
     assert.ok(target, "an unpaused DAG to trigger");
     await page.locator(`.kl-Dag[data-dag-id="${target.dag_id}"] .kl-TriggerButton`).click();
-    await page.getByText(new RegExp(`^Triggered ${target.dag_id}: run `)).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByText(new RegExp(`^Triggered ${target.dag_id}: run `))
+      .first()
+      .waitFor({ timeout: 15_000 });
     const finished = page.getByText(new RegExp(`^DAG ${target.dag_id}: run manual__.* (succeeded|failed)\\.$`)).first();
     await finished.waitFor({ timeout: useRealBackend ? 120_000 : 30_000 });
-    const { dag_runs: runs } = await api<{ dag_runs: DagRun[] }>(`kitelab/api/v1/dags/${target.dag_id}/dagRuns?order_by=-execution_date&limit=1`);
+    const { dag_runs: runs } = await api<{ dag_runs: DagRun[] }>(
+      `kitelab/api/v1/dags/${target.dag_id}/dagRuns?order_by=-execution_date&limit=1`,
+    );
     assert.match(await finished.innerText(), new RegExp(runs[0]!.dag_run_id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
     const action = page.getByRole("button", { name: "Open status page" }).first();
-    await waitFor("the notification to finish sliding in", async () => {
-      const box = await action.boundingBox();
-      return box && box.x + box.width <= 1360 ? true : undefined;
-    }, 10_000);
+    await waitFor(
+      "the notification to finish sliding in",
+      async () => {
+        const box = await action.boundingBox();
+        return box && box.x + box.width <= 1360 ? true : undefined;
+      },
+      10_000,
+    );
     await shoot("run-finished");
     await action.click();
     await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "Kitelab Status" }).waitFor();
     const outcome = runs[0]!.state === "failed" ? "failure" : "success";
-    await waitFor(`the status tab to be redirected to /kitelab/${outcome}`, async () =>
-      page.frames().some((frame) => frame.url().endsWith(`/kitelab/${outcome}`)) ? true : undefined, 30_000);
+    await waitFor(
+      `the status tab to be redirected to /kitelab/${outcome}`,
+      async () => (page.frames().some((frame) => frame.url().endsWith(`/kitelab/${outcome}`)) ? true : undefined),
+      30_000,
+    );
     await shoot("status-tab");
   });
 
@@ -299,32 +402,62 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     if (!paused) return;
     const badge = page.locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge`);
     await badge.click();
-    await page.locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge.kl-mod-active`).waitFor({ timeout: 15_000 });
+    await page
+      .locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge.kl-mod-active`)
+      .waitFor({ timeout: 15_000 });
     const after = await api<{ dags: Dag[] }>("kitelab/api/v1/dags");
     assert.equal(after.dags.find((dag) => dag.dag_id === paused.dag_id)?.is_paused, false);
     await page.locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge`).click();
-    await page.locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge.kl-mod-paused`).waitFor({ timeout: 15_000 });
+    await page
+      .locator(`.kl-Dag[data-dag-id="${paused.dag_id}"] .kl-PauseBadge.kl-mod-paused`)
+      .waitFor({ timeout: 15_000 });
   });
 
   step("a TypeScript (Kitelab) notebook imports kitelab, tests a DAG and draws it inline", async () => {
     const execute = (id: string, args: Record<string, unknown> = {}) =>
-      page.evaluate(([command, commandArgs]) => {
-        void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } }).jupyterapp.commands.execute(command, commandArgs);
-      }, [id, args] as const);
-    await page.waitForFunction(() => (globalThis as unknown as { jupyterapp?: { commands: { hasCommand(id: string): boolean } } }).jupyterapp?.commands.hasCommand("notebook:run-all-cells"), undefined, { timeout: 60_000 });
+      page.evaluate(
+        ([command, commandArgs]) => {
+          void (
+            globalThis as unknown as {
+              jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } };
+            }
+          ).jupyterapp.commands.execute(command, commandArgs);
+        },
+        [id, args] as const,
+      );
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { jupyterapp?: { commands: { hasCommand(id: string): boolean } } }
+        ).jupyterapp?.commands.hasCommand("notebook:run-all-cells"),
+      undefined,
+      { timeout: 60_000 },
+    );
     await execute("docmanager:open", { path: "first-dag.ipynb" });
-    await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "first-dag.ipynb" }).waitFor({ timeout: 30_000 });
+    await page
+      .locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "first-dag.ipynb" })
+      .waitFor({ timeout: 30_000 });
     await page.locator(".jp-Notebook .jp-Cell").first().waitFor();
     // The status bar names the kernel once the session is connected to it.
-    await page.locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" }).first().waitFor({ timeout: 90_000 });
+    await page
+      .locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" })
+      .first()
+      .waitFor({ timeout: 90_000 });
     await execute("notebook:run-all-cells");
     const outputs = page.locator(".jp-Notebook .jp-OutputArea-output");
-    await outputs.filter({ hasText: /^kitelab 0\./ }).first().waitFor({ timeout: 120_000 });
+    await outputs
+      .filter({ hasText: /^kitelab 0\./ })
+      .first()
+      .waitFor({ timeout: 120_000 });
     await outputs.filter({ hasText: "Run succeeded" }).first().waitFor({ timeout: 60_000 });
     const graph = page.locator(".jp-Notebook .jp-OutputArea-output svg.kitelab-graph");
     await graph.first().waitFor({ timeout: 30_000 });
     assert.ok((await graph.first().locator("text", { hasText: "greet" }).count()) > 0, "the graph names the task");
-    assert.equal(await page.locator(".jp-Notebook .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count(), 0, "no cell wrote an error");
+    assert.equal(
+      await page.locator(".jp-Notebook .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count(),
+      0,
+      "no cell wrote an error",
+    );
     await graph.first().scrollIntoViewIfNeeded();
     await shoot("notebook");
   });
@@ -338,32 +471,60 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
 
   step("Run All on the tour goes past the cell that teaches a cycle error and reaches the last cell", async () => {
     await page.evaluate(() => {
-      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } }).jupyterapp.commands.execute("docmanager:open", { path: "00-tour.ipynb" });
+      void (
+        globalThis as unknown as { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("docmanager:open", { path: "00-tour.ipynb" });
     });
-    await page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "00-tour.ipynb" }).waitFor({ timeout: 30_000 });
-    await page.locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" }).first().waitFor({ timeout: 90_000 });
+    await page
+      .locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "00-tour.ipynb" })
+      .waitFor({ timeout: 30_000 });
+    await page
+      .locator(".jp-StatusBar-Widget", { hasText: "TypeScript (Kitelab) | Idle" })
+      .first()
+      .waitFor({ timeout: 90_000 });
     await page.evaluate(() => {
-      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute("notebook:run-all-cells");
+      void (
+        globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      ).jupyterapp.commands.execute("notebook:run-all-cells");
     });
     // Each code cell as the notebook's model holds it: its execution count (null until it ran) and its outputs' text.
-    const cells = () => page.evaluate(() => {
-      interface Model { type: string; executionCount?: number | null; outputs?: { toJSON(): { text?: string | string[]; data?: Record<string, unknown> }[] } }
-      const app = (globalThis as unknown as { jupyterapp: { shell: { currentWidget: { content: { widgets: { model: Model }[] } } } } }).jupyterapp;
-      return app.shell.currentWidget.content.widgets.map((cell, index) => ({
-        index,
-        code: cell.model.type === "code",
-        count: cell.model.executionCount ?? null,
-        text: (cell.model.outputs?.toJSON() ?? []).map((output) => [output.text, output.data?.["text/plain"], output.data?.["text/html"]].flat().join("")).join(""),
-      }));
-    });
+    const cells = () =>
+      page.evaluate(() => {
+        interface Model {
+          type: string;
+          executionCount?: number | null;
+          outputs?: { toJSON(): { text?: string | string[]; data?: Record<string, unknown> }[] };
+        }
+        const app = (
+          globalThis as unknown as {
+            jupyterapp: { shell: { currentWidget: { content: { widgets: { model: Model }[] } } } };
+          }
+        ).jupyterapp;
+        return app.shell.currentWidget.content.widgets.map((cell, index) => ({
+          index,
+          code: cell.model.type === "code",
+          count: cell.model.executionCount ?? null,
+          text: (cell.model.outputs?.toJSON() ?? [])
+            .map((output) => [output.text, output.data?.["text/plain"], output.data?.["text/html"]].flat().join(""))
+            .join(""),
+        }));
+      });
     const notebook = await cells();
     const lastCode = notebook.filter((cell) => cell.code).at(-1)!.index;
-    const ran = await waitFor("Run All to reach the tour's last code cell", async () => {
-      const now = await cells();
-      // The count appears when the cell starts (execute_input); its output once it has run.
-      return now[lastCode]!.count !== null && now[lastCode]!.text !== "" ? now : undefined;
-    }, 300_000);
-    assert.deepEqual(ran.filter((cell) => cell.code && cell.count === null).map((cell) => cell.index), [], "every code cell ran");
+    const ran = await waitFor(
+      "Run All to reach the tour's last code cell",
+      async () => {
+        const now = await cells();
+        // The count appears when the cell starts (execute_input); its output once it has run.
+        return now[lastCode]!.count !== null && now[lastCode]!.text !== "" ? now : undefined;
+      },
+      300_000,
+    );
+    assert.deepEqual(
+      ran.filter((cell) => cell.code && cell.count === null).map((cell) => cell.index),
+      [],
+      "every code cell ran",
+    );
     const cycleCell = ran.find((cell) => cell.text.includes("cycle"));
     assert.ok(cycleCell, "the cycle cell shows its error");
     const triggerCell = ran.find((cell) => /manual__.*: success/s.test(cell.text));
@@ -385,7 +546,9 @@ function firstDagNotebook(): object {
   return {
     cells: [
       cell('import { DAG, version } from "kitelab";\nconsole.log(`kitelab ${version}`);'),
-      cell('const dag = new DAG({ dagId: "in_the_browser", schedule: null, startDate: "2024-01-01" });\nconst greet = dag.task("greet", async ({ log }) => log.info("hello from the browser"));\nconst done = dag.task("done", async () => 1);\ngreet.then(done);\nawait dag.test();'),
+      cell(
+        'const dag = new DAG({ dagId: "in_the_browser", schedule: null, startDate: "2024-01-01" });\nconst greet = dag.task("greet", async ({ log }) => log.info("hello from the browser"));\nconst done = dag.task("done", async () => 1);\ngreet.then(done);\nawait dag.test();',
+      ),
       cell("dag.show();"),
     ],
     metadata: { kernelspec: { display_name: "TypeScript (Kitelab)", language: "typescript", name: "tslab" } },

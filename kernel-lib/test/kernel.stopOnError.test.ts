@@ -9,12 +9,20 @@ import path from "node:path";
 import { repoRoot } from "./notebooks/runNotebook.js";
 
 const require = createRequire(path.join(repoRoot, "scripts", "tslab-kernel.cjs"));
-const { patchStopOnError } = require("./tslab-kernel.cjs") as { patchStopOnError: (handler: unknown, canceled: unknown) => string | null };
-const { JupyterHandlerImpl } = require("tslab/dist/jupyter.js") as { JupyterHandlerImpl: new (executor: unknown, isJs: boolean) => Handler };
+const { patchStopOnError } = require("./tslab-kernel.cjs") as {
+  patchStopOnError: (handler: unknown, canceled: unknown) => string | null;
+};
+const { JupyterHandlerImpl } = require("tslab/dist/jupyter.js") as {
+  JupyterHandlerImpl: new (executor: unknown, isJs: boolean) => Handler;
+};
 const { TaskCanceledError } = require("tslab/dist/util.js") as { TaskCanceledError: unknown };
 
 interface Handler {
-  handleExecute(req: { code: string; stop_on_error?: boolean }, writeStream: () => void, writeDisplay: () => void): Promise<{ status: string }>;
+  handleExecute(
+    req: { code: string; stop_on_error?: boolean },
+    writeStream: () => void,
+    writeDisplay: () => void,
+  ): Promise<{ status: string }>;
 }
 
 /** Every cell whose code is "fail" fails; the others succeed. Records what really ran. */
@@ -31,11 +39,21 @@ function handlerRunning(ran: string[]): Handler {
 
 /** Sends every cell at once, like Run All, and returns each reply's status. */
 async function runAll(handler: Handler, cells: { code: string; stop_on_error: boolean }[]): Promise<string[]> {
-  const replies = cells.map((cell) => handler.handleExecute(cell, () => {}, () => {}));
+  const replies = cells.map((cell) =>
+    handler.handleExecute(
+      cell,
+      () => {},
+      () => {},
+    ),
+  );
   return (await Promise.all(replies)).map((reply) => reply.status);
 }
 
-assert.equal(patchStopOnError(JupyterHandlerImpl, TaskCanceledError), null, "the wrapper no longer fits the installed tslab");
+assert.equal(
+  patchStopOnError(JupyterHandlerImpl, TaskCanceledError),
+  null,
+  "the wrapper no longer fits the installed tslab",
+);
 
 test("a failed cell sent with stop_on_error: false does not stop the cells queued after it", async () => {
   const ran: string[] = [];

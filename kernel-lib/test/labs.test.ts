@@ -27,7 +27,8 @@ function kitelab(args: string[], options: { home?: string; env?: Record<string, 
 
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
 /** The state column of a task in the summary table `dags test` prints last. */
-const taskState = (out: string, taskId: string) => new RegExp(`^${taskId}\\s+(\\S+)`, "m").exec(out.slice(out.lastIndexOf("task ")))?.[1];
+const taskState = (out: string, taskId: string) =>
+  new RegExp(`^${taskId}\\s+(\\S+)`, "m").exec(out.slice(out.lastIndexOf("task ")))?.[1];
 
 describe("lab 1: first DAGs and file IO", () => {
   it("lab1_hello runs its three tasks in order with {{ ds }} rendered", () => {
@@ -40,7 +41,11 @@ describe("lab 1: first DAGs and file IO", () => {
     const run = kitelab(["dags", "test", lab("lab1-first-dags/dags/lab1_train_predict.ts"), "2024-01-01T06:00:00Z"]);
     assert.equal(run.code, 0, run.err);
     const dir = join(run.home, "labs", "lab1");
-    assert.equal(json(join(dir, "model.json")).name, "multivariateLinearRegression", "ml.js's linear regression, saved as its toJSON() writes it");
+    assert.equal(
+      json(join(dir, "model.json")).name,
+      "multivariateLinearRegression",
+      "ml.js's linear regression, saved as its toJSON() writes it",
+    );
     const dated = readFileSync(join(dir, "predictions", "20240101-060000.csv"), "utf8");
     assert.equal(readFileSync(join(dir, "predictions", "latest.csv"), "utf8"), dated);
     const lines = dated.trim().split("\n");
@@ -54,24 +59,52 @@ describe("lab 1: first DAGs and file IO", () => {
 
 describe("lab 2: ML pipeline with email and status DAG", () => {
   it("runs the 7 steps, reaches about 90% accuracy, mails the report and records success", () => {
-    const run = kitelab(["dags", "test", lab("lab2-ml-pipeline/dags/lab2_ml_pipeline.ts"), "--dag-id", "lab2_ml_pipeline"]);
+    const run = kitelab([
+      "dags",
+      "test",
+      lab("lab2-ml-pipeline/dags/lab2_ml_pipeline.ts"),
+      "--dag-id",
+      "lab2_ml_pipeline",
+    ]);
     assert.equal(run.code, 0, run.err);
-    for (const task of ["load_data", "preprocess", "separate_outputs", "train_model", "evaluate_model", "send_success_email", "trigger_status_dag"]) {
+    for (const task of [
+      "load_data",
+      "preprocess",
+      "separate_outputs",
+      "train_model",
+      "evaluate_model",
+      "send_success_email",
+      "trigger_status_dag",
+    ]) {
       assert.equal(taskState(run.out, task), "success", task);
     }
     assert.equal(taskState(run.out, "report_failure"), "skipped");
     const dir = join(run.home, "labs", "lab2");
-    const report = json(join(dir, "report.json")) as { accuracy: number; precision: number; recall: number; support: number };
+    const report = json(join(dir, "report.json")) as {
+      accuracy: number;
+      precision: number;
+      recall: number;
+      support: number;
+    };
     assert.ok(report.accuracy >= 0.85 && report.accuracy <= 0.97, `accuracy ${report.accuracy}`);
     assert.equal(report.support, 300, "30% of 1000 rows are held out");
-    for (const file of ["X_train.csv", "y_train.csv", "X_test.csv", "y_test.csv", "model.json", "report.html"]) assert.ok(existsSync(join(dir, file)), file);
+    for (const file of ["X_train.csv", "y_train.csv", "X_test.csv", "y_test.csv", "model.json", "report.html"])
+      assert.ok(existsSync(join(dir, file)), file);
     assert.equal(readFileSync(join(dir, "X_train.csv"), "utf8").trim().split("\n").length, 701);
     assert.match(run.out, /send_success_email: .*Lab 2: the advertising model is trained/);
     assert.equal(json(join(dir, "status.json")).status, "success");
   });
 
   it("a failed quality gate triggers the status DAG with failure and the run fails", () => {
-    const run = kitelab(["dags", "test", lab("lab2-ml-pipeline/dags/lab2_ml_pipeline.ts"), "--dag-id", "lab2_ml_pipeline", "--conf", '{"min_accuracy": 0.99}']);
+    const run = kitelab([
+      "dags",
+      "test",
+      lab("lab2-ml-pipeline/dags/lab2_ml_pipeline.ts"),
+      "--dag-id",
+      "lab2_ml_pipeline",
+      "--conf",
+      '{"min_accuracy": 0.99}',
+    ]);
     assert.equal(run.code, 1);
     assert.equal(taskState(run.out, "evaluate_model"), "failed");
     assert.equal(taskState(run.out, "send_success_email"), "upstream_failed");
@@ -81,37 +114,57 @@ describe("lab 2: ML pipeline with email and status DAG", () => {
 });
 
 describe("lab 3: remote store and dated model folders", () => {
-  it("through a real S3 API (moto): publishes the dataset, downloads it, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files", { skip: motoMissing() }, async () => {
-    const moto = await startMoto();
-    try {
-      const home = mkdtempSync(join(tmpdir(), "kitelab-lab3-"));
-      const env = { AIRFLOW_CONN_AWS_DEFAULT: moto.connectionJson };
-      const seed = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_seed_store.ts")], { home, env });
-      assert.equal(seed.code, 0, seed.err);
-      assert.match(seed.out, /Created the bucket kitelab-lab3[\s\S]*Published s3:\/\/kitelab-lab3\/datasets\/petrol_consumption.csv/);
-      const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { home, env });
-      assert.equal(run.code, 0, run.err);
-      process.env.AIRFLOW_CONN_AWS_DEFAULT = moto.connectionJson;
+  it(
+    "through a real S3 API (moto): publishes the dataset, downloads it, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files",
+    { skip: motoMissing() },
+    async () => {
+      const moto = await startMoto();
       try {
-        const s3 = new S3Hook();
-        assert.deepEqual(await s3.listKeys("kitelab-lab3"), ["datasets/petrol_consumption.csv", "models/2024-01-01/random_forest.json"]);
-        const saved = JSON.parse(await s3.readKey("models/2024-01-01/random_forest.json", "kitelab-lab3")) as { metrics: { r2: number } };
-        assert.ok(saved.metrics.r2 > 0, `R² ${saved.metrics.r2}`);
+        const home = mkdtempSync(join(tmpdir(), "kitelab-lab3-"));
+        const env = { AIRFLOW_CONN_AWS_DEFAULT: moto.connectionJson };
+        const seed = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_seed_store.ts")], { home, env });
+        assert.equal(seed.code, 0, seed.err);
+        assert.match(
+          seed.out,
+          /Created the bucket kitelab-lab3[\s\S]*Published s3:\/\/kitelab-lab3\/datasets\/petrol_consumption.csv/,
+        );
+        const run = kitelab(
+          ["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"],
+          { home, env },
+        );
+        assert.equal(run.code, 0, run.err);
+        process.env.AIRFLOW_CONN_AWS_DEFAULT = moto.connectionJson;
+        try {
+          const s3 = new S3Hook();
+          assert.deepEqual(await s3.listKeys("kitelab-lab3"), [
+            "datasets/petrol_consumption.csv",
+            "models/2024-01-01/random_forest.json",
+          ]);
+          const saved = JSON.parse(await s3.readKey("models/2024-01-01/random_forest.json", "kitelab-lab3")) as {
+            metrics: { r2: number };
+          };
+          assert.ok(saved.metrics.r2 > 0, `R² ${saved.metrics.r2}`);
+        } finally {
+          delete process.env.AIRFLOW_CONN_AWS_DEFAULT;
+        }
+        assert.match(run.out, /removed '.*petrol_consumption_20240101\.csv'/);
+        assert.match(run.out, /removed '.*random_forest_2024-01-01\.json'/);
+        assert.deepEqual(readdirSync(join(home, "labs", "lab3", "work")), []);
       } finally {
-        delete process.env.AIRFLOW_CONN_AWS_DEFAULT;
+        await moto.stop();
       }
-      assert.match(run.out, /removed '.*petrol_consumption_20240101\.csv'/);
-      assert.match(run.out, /removed '.*random_forest_2024-01-01\.json'/);
-      assert.deepEqual(readdirSync(join(home, "labs", "lab3", "work")), []);
-    } finally {
-      await moto.stop();
-    }
-  });
+    },
+  );
 
   it("without the connection, the download fails with a message that says how to add it", () => {
-    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], { env: { AIRFLOW_CONN_AWS_DEFAULT: "" } });
+    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], {
+      env: { AIRFLOW_CONN_AWS_DEFAULT: "" },
+    });
     assert.equal(run.code, 1);
-    assert.match(run.err + run.out, /No connection 'aws_default'. Define it with `kitelab connections add aws_default --conn-type aws --conn-login <access key id>/);
+    assert.match(
+      run.err + run.out,
+      /No connection 'aws_default'. Define it with `kitelab connections add aws_default --conn-type aws --conn-login <access key id>/,
+    );
   });
 
   it("is scheduled at noon daily with one active run and a task concurrency limit", async () => {
@@ -129,9 +182,19 @@ describe("lab 4: database and master DAG", () => {
     const home = mkdtempSync(join(tmpdir(), "kitelab-lab4-"));
     const dbFile = join(home, "labs", "lab4", "penguins.db");
     const env = {
-      AIRFLOW_CONN_LAB4_DB: JSON.stringify({ conn_type: "sqlite", host: dbFile, schema: "main", login: "student", password: "change-me", port: 0 }),
+      AIRFLOW_CONN_LAB4_DB: JSON.stringify({
+        conn_type: "sqlite",
+        host: dbFile,
+        schema: "main",
+        login: "student",
+        password: "change-me",
+        port: 0,
+      }),
     };
-    const run = kitelab(["dags", "test", lab("lab4-database-master-dag/dags/lab4_penguins.ts"), "--dag-id", "lab4_master"], { home, env });
+    const run = kitelab(
+      ["dags", "test", lab("lab4-database-master-dag/dags/lab4_penguins.ts"), "--dag-id", "lab4_master"],
+      { home, env },
+    );
     assert.equal(run.code, 0, run.err);
     const order = [...run.out.matchAll(/Triggering DAG '(\w+)'/g)].map((match) => match[1]);
     assert.deepEqual(order, ["lab4_clear_db", "lab4_load_raw", "lab4_preprocess", "lab4_train"]);
@@ -141,10 +204,23 @@ describe("lab 4: database and master DAG", () => {
     process.env.AIRFLOW_CONN_LAB4_DB = env.AIRFLOW_CONN_LAB4_DB;
     try {
       const db = new SqliteHook({ sqliteConnId: "lab4_db" });
-      assert.deepEqual(await db.getRecords("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"), [["model_metrics"], ["penguins_raw"], ["penguins_test"], ["penguins_train"], ["scaler_stats"]]);
+      assert.deepEqual(await db.getRecords("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"), [
+        ["model_metrics"],
+        ["penguins_raw"],
+        ["penguins_test"],
+        ["penguins_train"],
+        ["scaler_stats"],
+      ]);
       assert.deepEqual(await db.getFirst("SELECT COUNT(*) FROM penguins_raw"), [344]);
-      assert.deepEqual(await db.getFirst("SELECT COUNT(*) FROM penguins_raw WHERE sex = 'NA'"), [11], "the raw table keeps the CSV's NA");
-      for (const [model, accuracy] of (await db.getRecords("SELECT model, test_accuracy FROM model_metrics")) as Array<[string, number]>) assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
+      assert.deepEqual(
+        await db.getFirst("SELECT COUNT(*) FROM penguins_raw WHERE sex = 'NA'"),
+        [11],
+        "the raw table keeps the CSV's NA",
+      );
+      for (const [model, accuracy] of (await db.getRecords("SELECT model, test_accuracy FROM model_metrics")) as Array<
+        [string, number]
+      >)
+        assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
     } finally {
       delete process.env.AIRFLOW_CONN_LAB4_DB;
     }
@@ -156,18 +232,49 @@ describe("lab 4: database and master DAG", () => {
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const models = (await (await fetch(`${base}/models`)).json()) as Array<{ name: string }>;
-      assert.deepEqual(models.map((model) => model.name), ["decision_tree", "softmax_regression"]);
-      const gentoo = { island: "Biscoe", sex: "male", bill_length_mm: 49, bill_depth_mm: 15.5, flipper_length_mm: 222, body_mass_g: 5500 };
-      const adelie = { island: "Torgersen", sex: "female", bill_length_mm: 37.5, bill_depth_mm: 18, flipper_length_mm: 188, body_mass_g: 3400 };
+      assert.deepEqual(
+        models.map((model) => model.name),
+        ["decision_tree", "softmax_regression"],
+      );
+      const gentoo = {
+        island: "Biscoe",
+        sex: "male",
+        bill_length_mm: 49,
+        bill_depth_mm: 15.5,
+        flipper_length_mm: 222,
+        body_mass_g: 5500,
+      };
+      const adelie = {
+        island: "Torgersen",
+        sex: "female",
+        bill_length_mm: 37.5,
+        bill_depth_mm: 18,
+        flipper_length_mm: 188,
+        body_mass_g: 3400,
+      };
       for (const model of ["decision_tree", "softmax_regression"]) {
         const ask = async (penguin: object) =>
-          (await (await fetch(`${base}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, penguin }) })).json()) as { species: string };
+          (await (
+            await fetch(`${base}/predict`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ model, penguin }),
+            })
+          ).json()) as { species: string };
         assert.equal((await ask(gentoo)).species, "Gentoo", model);
         assert.equal((await ask(adelie)).species, "Adelie", model);
       }
-      const unknown = await fetch(`${base}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "nope", penguin: gentoo }) });
+      const unknown = await fetch(`${base}/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "nope", penguin: gentoo }),
+      });
       assert.equal(unknown.status, 404);
-      const bad = await fetch(`${base}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "decision_tree", penguin: { ...gentoo, island: "Mars" } }) });
+      const bad = await fetch(`${base}/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "decision_tree", penguin: { ...gentoo, island: "Mars" } }),
+      });
       assert.equal(bad.status, 400);
       assert.match(((await bad.json()) as { error: string }).error, /`island` must be one of Biscoe, Dream, Torgersen/);
     } finally {
@@ -176,32 +283,55 @@ describe("lab 4: database and master DAG", () => {
   });
 
   const servers = {
-    postgres: { missing: postgresMissing, start: startPostgres, hook: () => new PostgresHook({ postgresConnId: "lab4_db" }) },
+    postgres: {
+      missing: postgresMissing,
+      start: startPostgres,
+      hook: () => new PostgresHook({ postgresConnId: "lab4_db" }),
+    },
     mysql: { missing: mariaDbMissing, start: startMariaDb, hook: () => new MySqlHook({ mysqlConnId: "lab4_db" }) },
   };
   for (const [connType, server] of Object.entries(servers)) {
-    it(`runs unchanged on ${connType === "mysql" ? "MariaDB (a mysql connection)" : "Postgres"}: only the connection lab4_db changes`, { skip: server.missing() }, async () => {
-      const database = await server.start();
-      try {
-        const uri = `${connType}://${database.login}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${database.schema}`;
-        const run = kitelab(["dags", "test", lab("lab4-database-master-dag/dags/lab4_penguins.ts"), "--dag-id", "lab4_master"], { env: { AIRFLOW_CONN_LAB4_DB: uri } });
-        assert.equal(run.code, 0, run.err + run.out);
-        assert.match(run.out, new RegExp(`Connected to lab4_db: ${connType} 127.0.0.1 .* with ${connType === "mysql" ? "MySqlHook" : "PostgresHook"}`));
-        assert.match(run.out, /344 raw rows, 11 dropped for missing values, 333 kept/);
-        assert.doesNotMatch(run.out + run.err, new RegExp(database.password), "the password never reaches a log");
-        process.env.AIRFLOW_CONN_LAB4_DB = uri;
+    it(
+      `runs unchanged on ${connType === "mysql" ? "MariaDB (a mysql connection)" : "Postgres"}: only the connection lab4_db changes`,
+      { skip: server.missing() },
+      async () => {
+        const database = await server.start();
         try {
-          const db = server.hook();
-          assert.equal(Number((await db.getFirst("SELECT COUNT(*) FROM penguins_raw"))![0]), 344);
-          assert.equal(Number((await db.getFirst("SELECT COUNT(*) FROM penguins_train"))![0]) + Number((await db.getFirst("SELECT COUNT(*) FROM penguins_test"))![0]), 333);
-          for (const [model, accuracy] of (await db.getRecords("SELECT model, test_accuracy FROM model_metrics")) as Array<[string, number]>) assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
+          const uri = `${connType}://${database.login}:${encodeURIComponent(database.password)}@${database.host}:${database.port}/${database.schema}`;
+          const run = kitelab(
+            ["dags", "test", lab("lab4-database-master-dag/dags/lab4_penguins.ts"), "--dag-id", "lab4_master"],
+            { env: { AIRFLOW_CONN_LAB4_DB: uri } },
+          );
+          assert.equal(run.code, 0, run.err + run.out);
+          assert.match(
+            run.out,
+            new RegExp(
+              `Connected to lab4_db: ${connType} 127.0.0.1 .* with ${connType === "mysql" ? "MySqlHook" : "PostgresHook"}`,
+            ),
+          );
+          assert.match(run.out, /344 raw rows, 11 dropped for missing values, 333 kept/);
+          assert.doesNotMatch(run.out + run.err, new RegExp(database.password), "the password never reaches a log");
+          process.env.AIRFLOW_CONN_LAB4_DB = uri;
+          try {
+            const db = server.hook();
+            assert.equal(Number((await db.getFirst("SELECT COUNT(*) FROM penguins_raw"))![0]), 344);
+            assert.equal(
+              Number((await db.getFirst("SELECT COUNT(*) FROM penguins_train"))![0]) +
+                Number((await db.getFirst("SELECT COUNT(*) FROM penguins_test"))![0]),
+              333,
+            );
+            for (const [model, accuracy] of (await db.getRecords(
+              "SELECT model, test_accuracy FROM model_metrics",
+            )) as Array<[string, number]>)
+              assert.ok(accuracy > 0.9, `${model}: ${accuracy}`);
+          } finally {
+            delete process.env.AIRFLOW_CONN_LAB4_DB;
+          }
         } finally {
-          delete process.env.AIRFLOW_CONN_LAB4_DB;
+          await database.stop();
         }
-      } finally {
-        await database.stop();
-      }
-    });
+      },
+    );
   }
 
   it("every step DAG is manual-only without catch-up", async () => {
@@ -220,7 +350,17 @@ describe("lab 5: drift, data intervals, cleanup", () => {
   };
 
   it("the run for the week starting 2021-01-04 covers [2021-01-04, 2021-01-11) and runs on 2021-01-11", () => {
-    const preview = kitelab(["schedule", "preview", "--schedule", "0 5 * * 1", "--start-date", "2021-01-04", "--now", "2021-01-12T00:00:00Z", "--json"]);
+    const preview = kitelab([
+      "schedule",
+      "preview",
+      "--schedule",
+      "0 5 * * 1",
+      "--start-date",
+      "2021-01-04",
+      "--now",
+      "2021-01-12T00:00:00Z",
+      "--json",
+    ]);
     assert.equal(preview.code, 0, preview.err);
     const first = (JSON.parse(preview.out) as { due: Array<Record<string, string>> }).due[0]!;
     assert.equal(first.logicalDate, "2021-01-04T05:00:00.000Z");
@@ -229,10 +369,15 @@ describe("lab 5: drift, data intervals, cleanup", () => {
   });
 
   it("evaluates the week's data, writes its metrics, never prints the token, and releases the machine", () => {
-    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z"], { env });
+    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z"], {
+      env,
+    });
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, /Data interval \[2021-01-04T05:00:00.000Z, 2021-01-11T05:00:00.000Z\): 280 applications/);
-    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-01-04.json")) as { retrainedAccuracy: number; week: number };
+    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-01-04.json")) as {
+      retrainedAccuracy: number;
+      week: number;
+    };
     assert.equal(metrics.week, 0);
     assert.ok(metrics.retrainedAccuracy > 0.75);
     assert.doesNotMatch(run.out + run.err, /tok-lab5-secret-value/);
@@ -240,15 +385,33 @@ describe("lab 5: drift, data intervals, cleanup", () => {
   });
 
   it("ten weeks later the stale model has drifted and the retrained one holds", () => {
-    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-03-15T05:00:00Z"], { env });
+    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-03-15T05:00:00Z"], {
+      env,
+    });
     assert.equal(run.code, 0, run.err);
-    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-03-08.json")) as { retrainedAccuracy: number; staleAccuracy: number; incomePsi: number };
+    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-03-08.json")) as {
+      retrainedAccuracy: number;
+      staleAccuracy: number;
+      incomePsi: number;
+    };
     assert.ok(metrics.retrainedAccuracy > metrics.staleAccuracy + 0.1, JSON.stringify(metrics));
     assert.ok(metrics.incomePsi > 0.25, "the income distribution moved");
   });
 
   it("when training fails, the all_done cleanup still runs and the run fails", () => {
-    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z", "--conf", '{"fail_training": true}', "--max-retry-delay", "0s"], { env });
+    const run = kitelab(
+      [
+        "dags",
+        "test",
+        lab("lab5-drift-backfill/dags/lab5_retrain.ts"),
+        "2021-01-11T05:00:00Z",
+        "--conf",
+        '{"fail_training": true}',
+        "--max-retry-delay",
+        "0s",
+      ],
+      { env },
+    );
     assert.equal(run.code, 1);
     assert.equal(taskState(run.out, "retrain"), "failed");
     assert.equal(taskState(run.out, "publish_metrics"), "upstream_failed");
@@ -268,7 +431,8 @@ describe("the labs' shipped files", () => {
   it("each shipped CSV is exactly what its seeded generator writes", async () => {
     for (const folder of ["lab1-first-dags", "lab2-ml-pipeline", "lab3-remote-store", "lab4-database-master-dag"]) {
       const { files } = (await import(lab(folder, "data", "generate.ts"))) as { files: () => Record<string, string> };
-      for (const [name, text] of Object.entries(files())) assert.equal(readFileSync(lab(folder, "data", name), "utf8"), text, `${folder}/data/${name}`);
+      for (const [name, text] of Object.entries(files()))
+        assert.equal(readFileSync(lab(folder, "data", name), "utf8"), text, `${folder}/data/${name}`);
     }
   });
 

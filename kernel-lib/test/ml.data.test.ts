@@ -43,10 +43,14 @@ describe("generated datasets", () => {
     const twoWeeks = generateDriftingLoans({ start: day("2021-01-04"), end: day("2021-01-18") });
     assert.deepEqual(twoWeeks.slice(twoWeeks.length / 2), week, "the second half of a two-week window is that week");
     assert.ok(week.every((row) => row.date >= "2021-01-11" && row.date < "2021-01-18"));
-    const mean = (rows: typeof week, pick: (row: (typeof week)[number]) => number) => rows.reduce((sum, row) => sum + pick(row), 0) / rows.length;
+    const mean = (rows: typeof week, pick: (row: (typeof week)[number]) => number) =>
+      rows.reduce((sum, row) => sum + pick(row), 0) / rows.length;
     const late = generateDriftingLoans({ start: day("2021-03-01"), end: day("2021-03-08") });
     assert.ok(mean(late, (row) => row.income_k) > mean(week, (row) => row.income_k) * 1.1, "data drift: incomes rise");
-    assert.ok(mean(late, (row) => row.defaulted) > mean(week, (row) => row.defaulted) + 0.1, "concept drift: more defaults at the same ratios");
+    assert.ok(
+      mean(late, (row) => row.defaulted) > mean(week, (row) => row.defaulted) + 0.1,
+      "concept drift: more defaults at the same ratios",
+    );
     assert.equal(weekIndex(day("2021-01-04")), 0);
     assert.equal(weekIndex(day("2021-01-17")), 1);
     assert.throws(() => generateDriftingLoans({ start: day("2021-01-08"), end: day("2021-01-04") }), /start < end/);
@@ -56,7 +60,10 @@ describe("generated datasets", () => {
 describe("toMatrix", () => {
   it("names the column and row of a value that is not a number, and lists the columns for a typo", () => {
     assert.deepEqual(toMatrix([{ a: 1, b: 2 }], ["b", "a"]), [[2, 1]]);
-    assert.throws(() => toMatrix([{ a: 1 }, { a: "NA" }], ["a"]), /column "a" of row 1 to be a number, got "NA" \(string\); clean or impute/);
+    assert.throws(
+      () => toMatrix([{ a: 1 }, { a: "NA" }], ["a"]),
+      /column "a" of row 1 to be a number, got "NA" \(string\); clean or impute/,
+    );
     assert.throws(() => toMatrix([{ Age: 1 }], ["age"]), /the row has columns "Age"/);
   });
 });

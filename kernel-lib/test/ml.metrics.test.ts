@@ -19,7 +19,12 @@ describe("classification metrics", () => {
   const predicted = [1, 1, 0, 0, 0, 1, 0, 1];
 
   it("count each outcome in the confusion matrix", () => {
-    assert.deepEqual(binaryConfusionMatrix(actual, predicted), { truePositive: 3, falsePositive: 1, trueNegative: 3, falseNegative: 1 });
+    assert.deepEqual(binaryConfusionMatrix(actual, predicted), {
+      truePositive: 3,
+      falsePositive: 1,
+      trueNegative: 3,
+      falseNegative: 1,
+    });
   });
 
   it("compute accuracy, precision, recall and F1 from those counts", () => {

@@ -37,8 +37,14 @@ describe("seeded randomness", () => {
     const b = createRandom(7);
     const c = createRandom(8);
     const first = Array.from({ length: 5 }, () => a.next());
-    assert.deepEqual(first, Array.from({ length: 5 }, () => b.next()));
-    assert.notDeepEqual(first, Array.from({ length: 5 }, () => c.next()));
+    assert.deepEqual(
+      first,
+      Array.from({ length: 5 }, () => b.next()),
+    );
+    assert.notDeepEqual(
+      first,
+      Array.from({ length: 5 }, () => c.next()),
+    );
     for (const value of first) assert.ok(value >= 0 && value < 1);
   });
 
@@ -54,21 +60,38 @@ describe("trainTestSplit", () => {
     assert.deepEqual(trainTestSplit(rows, { testSize: 0.3, seed: 1 }), first);
     assert.notDeepEqual(trainTestSplit(rows, { testSize: 0.3, seed: 2 }).test, first.test);
     assert.equal(first.test.length, 30);
-    assert.deepEqual([...first.train, ...first.test].sort((a, b) => a - b), rows);
-    assert.deepEqual(rows, Array.from({ length: 100 }, (_, index) => index), "the input is not shuffled in place");
+    assert.deepEqual(
+      [...first.train, ...first.test].sort((a, b) => a - b),
+      rows,
+    );
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 100 }, (_, index) => index),
+      "the input is not shuffled in place",
+    );
   });
 
   it("keeps at least one row on each side for any size and share", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 200 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (size, testSize) => {
-        const { train, test } = trainTestSplit(Array.from({ length: size }, (_, i) => i), { testSize });
-        return train.length >= 1 && test.length >= 1 && train.length + test.length === size;
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 200 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        (size, testSize) => {
+          const { train, test } = trainTestSplit(
+            Array.from({ length: size }, (_, i) => i),
+            { testSize },
+          );
+          return train.length >= 1 && test.length >= 1 && train.length + test.length === size;
+        },
+      ),
     );
   });
 
   it("names the option when testSize is out of range", () => {
-    assert.throws(() => trainTestSplit([1, 2, 3], { testSize: 1.5 }), /Expected `testSize` to be a number between 0 and 1 \(exclusive\), got 1.5 \(number\)/);
+    assert.throws(
+      () => trainTestSplit([1, 2, 3], { testSize: 1.5 }),
+      /Expected `testSize` to be a number between 0 and 1 \(exclusive\), got 1.5 \(number\)/,
+    );
   });
 });
 
@@ -116,7 +139,14 @@ describe("scalers", () => {
   });
 
   it("names the row and column of a missing value", () => {
-    assert.throws(() => new StandardScaler().fit([[1, 2], [3, Number.NaN]]), /`X\[1\]\[1\]` to be a finite number, got NaN/);
+    assert.throws(
+      () =>
+        new StandardScaler().fit([
+          [1, 2],
+          [3, Number.NaN],
+        ]),
+      /`X\[1\]\[1\]` to be a finite number, got NaN/,
+    );
   });
 });
 
@@ -132,9 +162,18 @@ describe("LogisticRegression", () => {
   });
 
   it("refuses labels other than 0 and 1, and a model of another kind", () => {
-    assert.throws(() => new LogisticRegression().fit([[1], [2]], [0, 2]), /Expected labels 0 or 1, got 2 \(number\) at row 1/);
-    assert.throws(() => LogisticRegression.fromJSON({ kind: "StandardScaler" }), /Expected a saved model of kind "LogisticRegression", got "StandardScaler"/);
-    assert.throws(() => new LogisticRegression({ epochs: 0 }), /Expected `epochs` to be a positive integer, got 0 \(number\)/);
+    assert.throws(
+      () => new LogisticRegression().fit([[1], [2]], [0, 2]),
+      /Expected labels 0 or 1, got 2 \(number\) at row 1/,
+    );
+    assert.throws(
+      () => LogisticRegression.fromJSON({ kind: "StandardScaler" }),
+      /Expected a saved model of kind "LogisticRegression", got "StandardScaler"/,
+    );
+    assert.throws(
+      () => new LogisticRegression({ epochs: 0 }),
+      /Expected `epochs` to be a positive integer, got 0 \(number\)/,
+    );
   });
 });
 
@@ -160,12 +199,20 @@ describe("SoftmaxRegression", () => {
 
 describe("LinearRegression", () => {
   it("recovers the coefficients of an exact linear function", () => {
-    const X = [[0, 1], [1, 0], [2, 3], [3, 5], [4, 1]];
+    const X = [
+      [0, 1],
+      [1, 0],
+      [2, 3],
+      [3, 5],
+      [4, 1],
+    ];
     const y = X.map(([a, b]) => 3 * a! - 2 * b! + 7);
     const model = new LinearRegression().fit(X, y);
     const { weights, bias } = model.coefficients;
     assert.ok(Math.abs(weights[0]! - 3) < 1e-6 && Math.abs(weights[1]! + 2) < 1e-6 && Math.abs(bias - 7) < 1e-6);
-    assert.ok(Math.abs(LinearRegression.fromJSON(JSON.parse(JSON.stringify(model))).predict([[10, 10]])[0]! - 17) < 1e-6);
+    assert.ok(
+      Math.abs(LinearRegression.fromJSON(JSON.parse(JSON.stringify(model))).predict([[10, 10]])[0]! - 17) < 1e-6,
+    );
   });
 });
 
@@ -176,12 +223,18 @@ describe("trees and forests", () => {
     const tree = new DecisionTreeRegressor({ maxDepth: 3 }).fit(X, y);
     assert.deepEqual(tree.predict(X), y);
     assert.ok(tree.depth <= 3);
-    assert.deepEqual(DecisionTreeRegressor.fromJSON(JSON.parse(JSON.stringify(tree))).predict([[3], [12], [30]]), [1, 5, 2]);
+    assert.deepEqual(
+      DecisionTreeRegressor.fromJSON(JSON.parse(JSON.stringify(tree))).predict([[3], [12], [30]]),
+      [1, 5, 2],
+    );
   });
 
   it("maxDepth bounds the tree, so a depth-1 tree is a single split", () => {
     const X = Array.from({ length: 40 }, (_, i) => [i]);
-    const tree = new DecisionTreeRegressor({ maxDepth: 1 }).fit(X, X.map(([x]) => x!));
+    const tree = new DecisionTreeRegressor({ maxDepth: 1 }).fit(
+      X,
+      X.map(([x]) => x!),
+    );
     assert.equal(tree.depth, 1);
     assert.equal(new Set(tree.predict(X)).size, 2);
   });
@@ -189,10 +242,11 @@ describe("trees and forests", () => {
   it("a classification tree learns an XOR pattern a linear model cannot", () => {
     const X: number[][] = [];
     const y: string[] = [];
-    for (let i = 0; i < 10; i += 1) for (let j = 0; j < 10; j += 1) {
-      X.push([i, j]);
-      y.push((i < 5) === (j < 5) ? "same" : "different");
-    }
+    for (let i = 0; i < 10; i += 1)
+      for (let j = 0; j < 10; j += 1) {
+        X.push([i, j]);
+        y.push(i < 5 === j < 5 ? "same" : "different");
+      }
     const tree = new DecisionTreeClassifier({ maxDepth: 3 }).fit(X, y);
     assert.equal(accuracy(y, tree.predict(X)), 1);
   });
@@ -204,13 +258,24 @@ describe("trees and forests", () => {
     const y = X.map(f);
     const { train, test } = trainTestSplit([...X.keys()], { testSize: 0.25, seed: 1 });
     const fit = (seed: number) =>
-      new RandomForestRegressor({ nEstimators: 20, maxDepth: 8, seed }).fit(train.map((i) => X[i]!), train.map((i) => y[i]!));
+      new RandomForestRegressor({ nEstimators: 20, maxDepth: 8, seed }).fit(
+        train.map((i) => X[i]!),
+        train.map((i) => y[i]!),
+      );
     const forest = fit(42);
     const predicted = forest.predict(test.map((i) => X[i]!));
-    assert.ok(r2Score(test.map((i) => y[i]!), predicted) > 0.9);
+    assert.ok(
+      r2Score(
+        test.map((i) => y[i]!),
+        predicted,
+      ) > 0.9,
+    );
     assert.deepEqual(fit(42).predict(test.map((i) => X[i]!)), predicted);
     assert.notDeepEqual(fit(43).predict(test.map((i) => X[i]!)), predicted);
     assert.equal(forest.size, 20);
-    assert.deepEqual(RandomForestRegressor.fromJSON(JSON.parse(JSON.stringify(forest))).predict(test.map((i) => X[i]!)), predicted);
+    assert.deepEqual(
+      RandomForestRegressor.fromJSON(JSON.parse(JSON.stringify(forest))).predict(test.map((i) => X[i]!)),
+      predicted,
+    );
   });
 });

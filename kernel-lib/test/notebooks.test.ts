@@ -23,34 +23,56 @@ for (const name of notebooks) {
   const file = path.join(notebooksDir, name);
 
   test(`notebooks/${name} is saved without outputs`, async () => {
-    const nb = JSON.parse(await readFile(file, "utf8")) as { cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[] };
+    const nb = JSON.parse(await readFile(file, "utf8")) as {
+      cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
+    };
     const withOutputs = nb.cells
       .map((cell, index) => ({ cell, index }))
-      .filter(({ cell }) => cell.cell_type === "code" && ((cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null))
+      .filter(
+        ({ cell }) =>
+          cell.cell_type === "code" && ((cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null),
+      )
       .map(({ index }) => index);
-    assert.deepEqual(withOutputs, [], `clear the outputs of cells ${withOutputs.join(", ")} before committing (Edit > Clear Outputs of All Cells)`);
+    assert.deepEqual(
+      withOutputs,
+      [],
+      `clear the outputs of cells ${withOutputs.join(", ")} before committing (Edit > Clear Outputs of All Cells)`,
+    );
   });
 
   test(`notebooks/${name}: cells that teach an error are tagged raises-exception, so Run All goes past them`, async () => {
-    const nb = JSON.parse(await readFile(file, "utf8")) as { cells: { metadata?: { tags?: string[]; kitelab?: { expectError?: string } } }[] };
+    const nb = JSON.parse(await readFile(file, "utf8")) as {
+      cells: { metadata?: { tags?: string[]; kitelab?: { expectError?: string } } }[];
+    };
     const untagged = nb.cells
       .map((cell, index) => ({ cell, index }))
-      .filter(({ cell }) => cell.metadata?.kitelab?.expectError !== undefined && !(cell.metadata.tags ?? []).includes("raises-exception"))
+      .filter(
+        ({ cell }) =>
+          cell.metadata?.kitelab?.expectError !== undefined && !(cell.metadata.tags ?? []).includes("raises-exception"),
+      )
       .map(({ index }) => index);
-    assert.deepEqual(untagged, [], `add the tag "raises-exception" to cells ${untagged.join(", ")} (JupyterLab's Run All stops at an untagged error)`);
+    assert.deepEqual(
+      untagged,
+      [],
+      `add the tag "raises-exception" to cells ${untagged.join(", ")} (JupyterLab's Run All stops at an untagged error)`,
+    );
   });
 
-  test(`notebooks/${name}: Run All (every cell sent at once) shows what every cell expects`, { timeout: 15 * 60_000 }, async () => {
-    const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
-    let summary;
-    try {
-      summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
-    } finally {
-      stopSchedulerLeftIn(home);
-    }
-    const problems = checkNotebookRun(summary);
-    assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
-  });
+  test(
+    `notebooks/${name}: Run All (every cell sent at once) shows what every cell expects`,
+    { timeout: 15 * 60_000 },
+    async () => {
+      const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
+      let summary;
+      try {
+        summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
+      } finally {
+        stopSchedulerLeftIn(home);
+      }
+      const problems = checkNotebookRun(summary);
+      assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
+    },
+  );
 
   test(`notebooks/${name}: \`jupyter nbconvert --execute\` runs every cell`, { timeout: 15 * 60_000 }, async () => {
     const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
@@ -76,12 +98,30 @@ function stopSchedulerLeftIn(home: string): void {
 }
 
 /** Runs the repository's `.venv/bin/jupyter nbconvert --execute`, as a student or CI would. */
-function nbconvertExecute(file: string, outDir: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function nbconvertExecute(
+  file: string,
+  outDir: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   const jupyter = path.join(repoRoot, ".venv", "bin", "jupyter");
-  const args = ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300", "--output-dir", outDir, file];
+  const args = [
+    "nbconvert",
+    "--to",
+    "notebook",
+    "--execute",
+    "--ExecutePreprocessor.timeout=300",
+    "--output-dir",
+    outDir,
+    file,
+  ];
   return new Promise((resolve) => {
-    execFile(jupyter, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr });
-    });
+    execFile(
+      jupyter,
+      args,
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stderr });
+      },
+    );
   });
 }

@@ -29,12 +29,34 @@ async function firstRun(params: Record<string, unknown>) {
   const { dag } = (await import(EXAMPLE)) as { dag: DAG };
   const result: DagTestResult = await dag.test({ logicalDate: "2024-01-01", params, quiet: true });
   const serialized = serializeDag(dag, EXAMPLE);
-  const runRecord = run(dag.dagId, { runId: result.runId, state: result.state, logicalDate: result.logicalDate, startDate: "2024-01-02T00:00:00.000Z", endDate: new Date(Date.parse("2024-01-02T00:00:00.000Z") + result.durationMs).toISOString() });
+  const runRecord = run(dag.dagId, {
+    runId: result.runId,
+    state: result.state,
+    logicalDate: result.logicalDate,
+    startDate: "2024-01-02T00:00:00.000Z",
+    endDate: new Date(Date.parse("2024-01-02T00:00:00.000Z") + result.durationMs).toISOString(),
+  });
   const instances: TaskInstanceRecord[] = result.tasks.map((summary) => {
-    const logPath = taskLogPath(join(home, "logs"), dag.dagId, result.runId, summary.taskId, Math.max(summary.tryNumber, 1));
+    const logPath = taskLogPath(
+      join(home, "logs"),
+      dag.dagId,
+      result.runId,
+      summary.taskId,
+      Math.max(summary.tryNumber, 1),
+    );
     mkdirSync(dirname(logPath), { recursive: true });
     writeFileSync(logPath, summary.logs.join("\n") + "\n");
-    return { dagId: dag.dagId, runId: result.runId, taskId: summary.taskId, state: summary.state, tryNumber: summary.tryNumber, maxTries: 1, durationMs: summary.durationMs, error: summary.error, logPath };
+    return {
+      dagId: dag.dagId,
+      runId: result.runId,
+      taskId: summary.taskId,
+      state: summary.state,
+      tryNumber: summary.tryNumber,
+      maxTries: 1,
+      durationMs: summary.durationMs,
+      error: summary.error,
+      logPath,
+    };
   });
   const notifier = new Notifier(outboxSettings(home), { log: recordingLog().log });
   const events = schedulerLikeEvents();
@@ -50,10 +72,14 @@ describe("examples/example_run_summary_email.ts", () => {
     assert.equal(result.state, "success");
     const entries = await listOutbox(home);
     assert.equal(entries.length, 1);
-    assert.deepEqual([entries[0]!.kind, entries[0]!.status, entries[0]!.to], ["run-summary", "written", ["student@example.com"]]);
+    assert.deepEqual(
+      [entries[0]!.kind, entries[0]!.status, entries[0]!.to],
+      ["run-summary", "written", ["student@example.com"]],
+    );
     const mail = parseMail((await readOutboxMessage(home, entries[0]!.id))!);
     assert.match(headerValue(mail, "subject") ?? "", /^Kitelab run succeeded: example_run_summary_email /);
-    for (const task of ["measure", "summarize", "report"]) assert.match(mail.html ?? "", new RegExp(`<tr><td>${task}</td><td>success</td>`));
+    for (const task of ["measure", "summarize", "report"])
+      assert.match(mail.html ?? "", new RegExp(`<tr><td>${task}</td><td>success</td>`));
   });
 
   it("with the param fail, the summary shows the failing task's last log lines", async () => {

@@ -15,7 +15,6 @@ import { waitFor } from "./helpers/waitFor.js";
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const LAB2_DAGS = fileURLToPath(new URL("../../labs/lab2-ml-pipeline/dags/", import.meta.url));
 
-
 describe("lab 2 over the wire: the real scheduler mails the pipeline's completion to an SMTP server", () => {
   const home = tempHome("kitelab-lab2-wire-");
   let server: TestServer;
@@ -55,57 +54,89 @@ describe("lab 2 over the wire: the real scheduler mails the pipeline's completio
     home.cleanup();
   });
 
-  it("a triggered run of lab2_ml_pipeline succeeds and its report mail and run summary arrive, once each", { timeout: 180_000 }, async () => {
-    const token = readFileSync(join(home.home, "api_token"), "utf8").trim();
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${url}api/v1${path}`, {
-        method,
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await response.json()) as Record<string, unknown>;
-    };
-    await waitFor("the scheduler to list lab2_ml_pipeline", async () => ((await call("GET", "/dags/lab2_ml_pipeline")).dag_id ? true : undefined), 30_000);
-    const triggered = await call("POST", "/dags/lab2_ml_pipeline/dagRuns", {});
-    const runId = triggered.dag_run_id as string;
-    assert.ok(runId, `the trigger answered ${JSON.stringify(triggered)}\n${output}`);
-    const finished = await waitFor(`run ${runId} to finish`, async () => {
-      const run = await call("GET", `/dags/lab2_ml_pipeline/dagRuns/${encodeURIComponent(runId)}`);
-      return run.state === "success" || run.state === "failed" ? run : undefined;
-    }, 90_000);
-    assert.equal(finished.state, "success", output);
+  it(
+    "a triggered run of lab2_ml_pipeline succeeds and its report mail and run summary arrive, once each",
+    { timeout: 180_000 },
+    async () => {
+      const token = readFileSync(join(home.home, "api_token"), "utf8").trim();
+      const call = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${url}api/v1${path}`, {
+          method,
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return (await response.json()) as Record<string, unknown>;
+      };
+      await waitFor(
+        "the scheduler to list lab2_ml_pipeline",
+        async () => ((await call("GET", "/dags/lab2_ml_pipeline")).dag_id ? true : undefined),
+        30_000,
+      );
+      const triggered = await call("POST", "/dags/lab2_ml_pipeline/dagRuns", {});
+      const runId = triggered.dag_run_id as string;
+      assert.ok(runId, `the trigger answered ${JSON.stringify(triggered)}\n${output}`);
+      const finished = await waitFor(
+        `run ${runId} to finish`,
+        async () => {
+          const run = await call("GET", `/dags/lab2_ml_pipeline/dagRuns/${encodeURIComponent(runId)}`);
+          return run.state === "success" || run.state === "failed" ? run : undefined;
+        },
+        90_000,
+      );
+      assert.equal(finished.state, "success", output);
 
-    const mails = await Promise.race([
-      server.waitForMessages(2),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`fewer than 2 messages arrived:\n${output}`)), 30_000)),
-    ]);
-    const subjects = mails.map((mail) => headerValue(mail.parsed, "subject") ?? "");
-    const report = mails.find((mail) => /^Lab 2: the advertising model is trained \(\d{4}-\d{2}-\d{2}\)$/.test(headerValue(mail.parsed, "subject") ?? ""));
-    assert.ok(report, `no report mail among: ${subjects.join(" | ")}`);
-    assert.deepEqual(report.rcptTo, ["student@example.com"]);
-    assert.equal(report.mailFrom, "kitelab@example.com");
-    assert.match(report.parsed.html ?? "", new RegExp(`Run ${runId.replace(/[+]/g, "\\+")} of lab2_ml_pipeline finished`));
-    assert.deepEqual(report.parsed.attachments.map((file) => file.filename), ["report.html"]);
-    assert.match(report.parsed.attachments[0]!.content.toString("utf8"), /[Aa]ccuracy/);
+      const mails = await Promise.race([
+        server.waitForMessages(2),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`fewer than 2 messages arrived:\n${output}`)), 30_000),
+        ),
+      ]);
+      const subjects = mails.map((mail) => headerValue(mail.parsed, "subject") ?? "");
+      const report = mails.find((mail) =>
+        /^Lab 2: the advertising model is trained \(\d{4}-\d{2}-\d{2}\)$/.test(
+          headerValue(mail.parsed, "subject") ?? "",
+        ),
+      );
+      assert.ok(report, `no report mail among: ${subjects.join(" | ")}`);
+      assert.deepEqual(report.rcptTo, ["student@example.com"]);
+      assert.equal(report.mailFrom, "kitelab@example.com");
+      assert.match(
+        report.parsed.html ?? "",
+        new RegExp(`Run ${runId.replace(/[+]/g, "\\+")} of lab2_ml_pipeline finished`),
+      );
+      assert.deepEqual(
+        report.parsed.attachments.map((file) => file.filename),
+        ["report.html"],
+      );
+      assert.match(report.parsed.attachments[0]!.content.toString("utf8"), /[Aa]ccuracy/);
 
-    const summary = mails.find((mail) => headerValue(mail.parsed, "subject") === `Kitelab run succeeded: lab2_ml_pipeline ${runId}`);
-    assert.ok(summary, `no run summary among: ${subjects.join(" | ")}`);
-    assert.deepEqual(addressesIn(headerValue(summary.parsed, "to")), ["student@example.com"]);
-    for (const task of ["load_data", "preprocess", "train_model", "evaluate_model", "send_success_email"]) {
-      assert.match(summary.parsed.html ?? "", new RegExp(`<td>${task}</td><td>success</td>`));
-    }
-    assert.match(summary.parsed.html ?? "", new RegExp(`href="${url.replace(/[.]/g, "\\.")}success"`));
-
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(server.received.length, 2, `one message per event, no duplicates: ${server.received.map((mail) => headerValue(mail.parsed, "subject")).join(" | ")}`);
-    const outbox = join(home.home, "outbox");
-    const kept = (() => {
-      try {
-        return readdirSync(outbox, { recursive: true }).map(String).filter((name) => name.endsWith(".eml"));
-      } catch {
-        return [];
+      const summary = mails.find(
+        (mail) => headerValue(mail.parsed, "subject") === `Kitelab run succeeded: lab2_ml_pipeline ${runId}`,
+      );
+      assert.ok(summary, `no run summary among: ${subjects.join(" | ")}`);
+      assert.deepEqual(addressesIn(headerValue(summary.parsed, "to")), ["student@example.com"]);
+      for (const task of ["load_data", "preprocess", "train_model", "evaluate_model", "send_success_email"]) {
+        assert.match(summary.parsed.html ?? "", new RegExp(`<td>${task}</td><td>success</td>`));
       }
-    })();
-    assert.deepEqual(kept, [], "sent mail is not also written to the outbox");
-  });
+      assert.match(summary.parsed.html ?? "", new RegExp(`href="${url.replace(/[.]/g, "\\.")}success"`));
+
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(
+        server.received.length,
+        2,
+        `one message per event, no duplicates: ${server.received.map((mail) => headerValue(mail.parsed, "subject")).join(" | ")}`,
+      );
+      const outbox = join(home.home, "outbox");
+      const kept = (() => {
+        try {
+          return readdirSync(outbox, { recursive: true })
+            .map(String)
+            .filter((name) => name.endsWith(".eml"));
+        } catch {
+          return [];
+        }
+      })();
+      assert.deepEqual(kept, [], "sent mail is not also written to the outbox");
+    },
+  );
 });

@@ -5,10 +5,35 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
-import { Notifier, createMailService, failedDir, headerValue, listOutbox, parseMail, readOutboxMessage, type MailSettings } from "../src/notify/index.js";
+import {
+  Notifier,
+  createMailService,
+  failedDir,
+  headerValue,
+  listOutbox,
+  parseMail,
+  readOutboxMessage,
+  type MailSettings,
+} from "../src/notify/index.js";
 import type { TaskFinishedEvent } from "../src/scheduler/scheduler.js";
-import { LAB2_TASKS, dagOf, outboxSettings, recordingLog, RUN_ID, runFinished, schedulerLikeEvents, task, taskFinished, taskInstance } from "./fixtures/notify/events.js";
-import { closedPort, selfSignedCertificate, startTestServer, type TestServer } from "./fixtures/notify/smtpTestServer.js";
+import {
+  LAB2_TASKS,
+  dagOf,
+  outboxSettings,
+  recordingLog,
+  RUN_ID,
+  runFinished,
+  schedulerLikeEvents,
+  task,
+  taskFinished,
+  taskInstance,
+} from "./fixtures/notify/events.js";
+import {
+  closedPort,
+  selfSignedCertificate,
+  startTestServer,
+  type TestServer,
+} from "./fixtures/notify/smtpTestServer.js";
 
 const TEMPLATES = fileURLToPath(new URL("./fixtures/notify/templates/", import.meta.url));
 const USER = "kitelab";
@@ -37,7 +62,14 @@ function home(): string {
 
 /** STARTTLS on a loopback port with AUTH, trusting the test certificate. */
 function smtpSettings(dir: string, port: number, overrides: Partial<MailSettings> = {}): MailSettings {
-  return outboxSettings(dir, { smtpHost: "127.0.0.1", smtpPort: port, smtpUser: USER, smtpPassword: PASSWORD, smtpTlsCa: certificate.cert, ...overrides });
+  return outboxSettings(dir, {
+    smtpHost: "127.0.0.1",
+    smtpPort: port,
+    smtpUser: USER,
+    smtpPassword: PASSWORD,
+    smtpTlsCa: certificate.cert,
+    ...overrides,
+  });
 }
 
 function notifierFor(settings: MailSettings) {
@@ -83,13 +115,29 @@ describe("task alerts over SMTP with STARTTLS and AUTH", () => {
     assert.deepEqual([...byRecipient.keys()].sort(), ["student@example.com", "ta@example.com", "teacher@example.com"]);
     const failure = byRecipient.get("teacher@example.com")!;
     assert.equal(failure.mailFrom, "kitelab@example.com");
-    assert.equal(headerValue(failure.parsed, "subject"), `Kitelab alert: <TaskInstance: etl.extract ${RUN_ID} [failed]>`);
+    assert.equal(
+      headerValue(failure.parsed, "subject"),
+      `Kitelab alert: <TaskInstance: etl.extract ${RUN_ID} [failed]>`,
+    );
     assert.match(failure.parsed.html ?? "", /Try 3 out of 3<br>/);
     assert.match(failure.parsed.html ?? "", /ValueError: the input file is empty/);
-    assert.match(failure.parsed.text ?? "", /Try 3 out of 3\r?\n/, "the plain-text alternative arrived over the wire too");
-    assert.match(failure.parsed.html ?? "", /http:\/\/localhost:8080\/dags\/etl\/runs\/manual__2024-03-01T10%3A00%3A00%2B00%3A00\/tasks\/extract\/logs\/3/);
-    assert.match(headerValue(byRecipient.get("ta@example.com")!.parsed, "subject") ?? "", /etl\.validate .*\[up_for_retry\]>$/);
-    assert.match(headerValue(byRecipient.get("student@example.com")!.parsed, "subject") ?? "", /etl\.report .*\[success\]>$/);
+    assert.match(
+      failure.parsed.text ?? "",
+      /Try 3 out of 3\r?\n/,
+      "the plain-text alternative arrived over the wire too",
+    );
+    assert.match(
+      failure.parsed.html ?? "",
+      /http:\/\/localhost:8080\/dags\/etl\/runs\/manual__2024-03-01T10%3A00%3A00%2B00%3A00\/tasks\/extract\/logs\/3/,
+    );
+    assert.match(
+      headerValue(byRecipient.get("ta@example.com")!.parsed, "subject") ?? "",
+      /etl\.validate .*\[up_for_retry\]>$/,
+    );
+    assert.match(
+      headerValue(byRecipient.get("student@example.com")!.parsed, "subject") ?? "",
+      /etl\.report .*\[success\]>$/,
+    );
     for (const mail of smtp.received) {
       assert.equal(mail.secure, true, "the connection was upgraded with STARTTLS");
       assert.equal(mail.user, USER);
@@ -99,7 +147,9 @@ describe("task alerts over SMTP with STARTTLS and AUTH", () => {
 
   it("a template that renders a param with a newline into the subject adds no header and no recipient", async () => {
     const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] } });
-    const { notifier } = notifierFor(smtpSettings(home(), smtp.port, { subjectTemplate: join(TEMPLATES, "subject.hbs") }));
+    const { notifier } = notifierFor(
+      smtpSettings(home(), smtp.port, { subjectTemplate: join(TEMPLATES, "subject.hbs") }),
+    );
     const dag = dagOf("etl", [task("extract", { email: ["teacher@example.com"] })]);
     const title = "Weekly\r\nBcc: attacker@evil.example\r\nX-Injected: yes";
     notifier.notifyTaskFinished(taskFinished(dag, "extract", "failed", { run: { conf: { title } } }));
@@ -108,16 +158,28 @@ describe("task alerts over SMTP with STARTTLS and AUTH", () => {
     const [mail] = smtp.received;
     assert.ok(mail);
     assert.deepEqual(mail.rcptTo, ["teacher@example.com"]);
-    assert.deepEqual(headerBlock(mail.raw).filter((line) => /^(bcc|x-injected):/i.test(line)), []);
-    assert.equal(headerValue(mail.parsed, "subject"), "[etl] extract failure (try 1): Weekly Bcc: attacker@evil.example X-Injected: yes");
+    assert.deepEqual(
+      headerBlock(mail.raw).filter((line) => /^(bcc|x-injected):/i.test(line)),
+      [],
+    );
+    assert.equal(
+      headerValue(mail.parsed, "subject"),
+      "[etl] extract failure (try 1): Weekly Bcc: attacker@evil.example X-Injected: yes",
+    );
   });
 });
 
 describe("EmailOperator messages (createMailService)", () => {
   it("over implicit TLS with AUTH LOGIN: to, cc, bcc, templated subject and body, and an attachment the DAG wrote", async () => {
-    const smtp = await server({ implicitTls: true, tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["LOGIN"] } });
+    const smtp = await server({
+      implicitTls: true,
+      tls: certificate,
+      auth: { user: USER, password: PASSWORD, methods: ["LOGIN"] },
+    });
     const dir = home();
-    const { notifier } = notifierFor(smtpSettings(dir, smtp.port, { smtpSsl: true, smtpStarttls: false, fromEmail: "lab2@example.com" }));
+    const { notifier } = notifierFor(
+      smtpSettings(dir, smtp.port, { smtpSsl: true, smtpStarttls: false, fromEmail: "lab2@example.com" }),
+    );
     const report = join(dir, "evaluation_report.html");
     writeFileSync(report, "<h1>Accuracy: 0.97</h1>\n");
     const sendEmail = createMailService(notifier);
@@ -130,7 +192,10 @@ describe("EmailOperator messages (createMailService)", () => {
       attachments: [{ filename: "evaluation_report.html", path: report }],
     });
     assert.equal(result.delivered, true, result.detail);
-    assert.match(result.detail, /^Sent "Pipeline lab2 finished for 2024-03-01" to student@example.com, ta@example.com, teacher@example.com via smtp:\/\/kitelab@127\.0\.0\.1:\d+ \(TLS\): 250/);
+    assert.match(
+      result.detail,
+      /^Sent "Pipeline lab2 finished for 2024-03-01" to student@example.com, ta@example.com, teacher@example.com via smtp:\/\/kitelab@127\.0\.0\.1:\d+ \(TLS\): 250/,
+    );
 
     const [mail] = smtp.received;
     assert.ok(mail);
@@ -142,24 +207,46 @@ describe("EmailOperator messages (createMailService)", () => {
     assert.equal(headerValue(mail.parsed, "bcc"), undefined, "Bcc recipients are not shown to the others");
     assert.equal(headerValue(mail.parsed, "subject"), "Pipeline lab2 finished for 2024-03-01");
     assert.equal(mail.parsed.html, "<p>The model is trained.</p>");
-    assert.deepEqual(mail.parsed.attachments.map((file) => [file.filename, file.content.toString()]), [["evaluation_report.html", "<h1>Accuracy: 0.97</h1>\n"]]);
+    assert.deepEqual(
+      mail.parsed.attachments.map((file) => [file.filename, file.content.toString()]),
+      [["evaluation_report.html", "<h1>Accuracy: 0.97</h1>\n"]],
+    );
   });
 
   it("a newline in the subject is collapsed: no header is added", async () => {
     const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] } });
     const { notifier } = notifierFor(smtpSettings(home(), smtp.port));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report\nBcc: attacker@evil.example", html: "", attachments: [] });
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report\nBcc: attacker@evil.example",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, true, result.detail);
     const [mail] = smtp.received;
     assert.deepEqual(mail!.rcptTo, ["student@example.com"]);
-    assert.deepEqual(headerBlock(mail!.raw).filter((line) => /^bcc:/i.test(line)), []);
+    assert.deepEqual(
+      headerBlock(mail!.raw).filter((line) => /^bcc:/i.test(line)),
+      [],
+    );
     assert.equal(headerValue(mail!.parsed, "subject"), "Report Bcc: attacker@evil.example");
   });
 
   it("a plain server without TLS or AUTH, with smtp_starttls = False", async () => {
     const smtp = await server({});
-    const { notifier } = notifierFor(smtpSettings(home(), smtp.port, { smtpStarttls: false, smtpUser: "", smtpPassword: "" }));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "hello", html: "<p>hi</p>", attachments: [] });
+    const { notifier } = notifierFor(
+      smtpSettings(home(), smtp.port, { smtpStarttls: false, smtpUser: "", smtpPassword: "" }),
+    );
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "hello",
+      html: "<p>hi</p>",
+      attachments: [],
+    });
     assert.equal(result.delivered, true, result.detail);
     assert.equal(smtp.received[0]!.secure, false);
   });
@@ -169,8 +256,19 @@ describe("bad addresses and refusals: a clear reason, nothing crashes", () => {
   it("an address that is not one is refused before any connection, naming it", async () => {
     const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] } });
     const { notifier } = notifierFor(smtpSettings(home(), smtp.port));
-    const result = await notifier.send({ to: ["student@example.com"], cc: ["not an address"], bcc: [], subject: "Report", html: "", attachments: [] });
-    assert.deepEqual(result, { delivered: false, detail: 'Cannot send "Report": "not an address" is not an email address such as "student@example.com" (in `cc`); fix the address, nothing was sent' });
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: ["not an address"],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
+    assert.deepEqual(result, {
+      delivered: false,
+      detail:
+        'Cannot send "Report": "not an address" is not an email address such as "student@example.com" (in `cc`); fix the address, nothing was sent',
+    });
     assert.equal(smtp.connections(), 0);
     assert.match(notifier.status().lastError?.message ?? "", /not an address/);
   });
@@ -178,20 +276,44 @@ describe("bad addresses and refusals: a clear reason, nothing crashes", () => {
   it("a run summary with one bad address still reaches the good one, and the bad one is reported", async () => {
     const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] } });
     const { notifier, lines } = notifierFor(smtpSettings(home(), smtp.port));
-    const dag = dagOf("lab2", [task("train")], { runSummaryEmail: { to: ["student@", "student@example.com"], when: "both" } });
+    const dag = dagOf("lab2", [task("train")], {
+      runSummaryEmail: { to: ["student@", "student@example.com"], when: "both" },
+    });
     notifier.notifyRunFinished(runFinished(dag, "success", [taskInstance("lab2", "train")]));
     await notifier.close();
-    assert.deepEqual(smtp.received.map((mail) => mail.rcptTo), [["student@example.com"]]);
-    assert.ok(lines.some((line) => /^warn: run summary of lab2 .*"student@" is not an email address.*no mail goes to it/.test(line)), lines.join("\n"));
+    assert.deepEqual(
+      smtp.received.map((mail) => mail.rcptTo),
+      [["student@example.com"]],
+    );
+    assert.ok(
+      lines.some((line) =>
+        /^warn: run summary of lab2 .*"student@" is not an email address.*no mail goes to it/.test(line),
+      ),
+      lines.join("\n"),
+    );
   });
 
   it("a recipient the server refuses (550) is not retried and the message is kept in outbox/failed with the reason", async () => {
-    const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] }, onRcptTo: async () => ({ code: 550, message: "No such user here" }) });
+    const smtp = await server({
+      tls: certificate,
+      auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] },
+      onRcptTo: async () => ({ code: 550, message: "No such user here" }),
+    });
     const dir = home();
     const { notifier } = notifierFor(smtpSettings(dir, smtp.port, { smtpRetryLimit: 3 }));
-    const result = await notifier.send({ to: ["nobody@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const result = await notifier.send({
+      to: ["nobody@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, false);
-    assert.match(result.detail, /^Could not send "Report" to nobody@example.com: not sent after 1 attempt: .*550 No such user here.*\. Kept in .*outbox\/failed\/.*\.eml$/);
+    assert.match(
+      result.detail,
+      /^Could not send "Report" to nobody@example.com: not sent after 1 attempt: .*550 No such user here.*\. Kept in .*outbox\/failed\/.*\.eml$/,
+    );
     assert.equal(smtp.connections(), 1);
     const [entry] = await listOutbox(dir);
     assert.equal(entry?.status, "failed");
@@ -199,22 +321,49 @@ describe("bad addresses and refusals: a clear reason, nothing crashes", () => {
   });
 
   it("a wrong password fails once, clearly, and the password appears in no detail, log line or status", async () => {
-    const smtp = await server({ tls: certificate, auth: { user: USER, password: "the-right-one", methods: ["PLAIN"] } });
+    const smtp = await server({
+      tls: certificate,
+      auth: { user: USER, password: "the-right-one", methods: ["PLAIN"] },
+    });
     const dir = home();
     const { notifier, lines } = notifierFor(smtpSettings(dir, smtp.port));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, false);
     assert.match(result.detail, /not sent after 1 attempt: .*535/);
-    const everything = [result.detail, ...lines, JSON.stringify(notifier.status()), ...(await Promise.all((await listOutbox(dir)).map((entry) => readOutboxMessage(dir, entry.id))))].join("\n");
+    const everything = [
+      result.detail,
+      ...lines,
+      JSON.stringify(notifier.status()),
+      ...(await Promise.all((await listOutbox(dir)).map((entry) => readOutboxMessage(dir, entry.id)))),
+    ].join("\n");
     assert.doesNotMatch(everything, new RegExp(PASSWORD));
-    assert.doesNotMatch(inspect(notifier, { depth: 10, showHidden: false }) + JSON.stringify(notifier), new RegExp(PASSWORD));
+    assert.doesNotMatch(
+      inspect(notifier, { depth: 10, showHidden: false }) + JSON.stringify(notifier),
+      new RegExp(PASSWORD),
+    );
     assert.doesNotMatch(everything, new RegExp(Buffer.from(`\0${USER}\0${PASSWORD}`).toString("base64").slice(0, 16)));
   });
 
   it("smtp_starttls = True against a server that offers no STARTTLS: nothing goes out in the clear", async () => {
     const smtp = await server({});
-    const { notifier } = notifierFor(smtpSettings(home(), smtp.port, { smtpUser: "", smtpPassword: "", smtpRetryLimit: 0 }));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const { notifier } = notifierFor(
+      smtpSettings(home(), smtp.port, { smtpUser: "", smtpPassword: "", smtpRetryLimit: 0 }),
+    );
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, false);
     assert.match(result.detail, /not sent after 1 attempt: .*(SSL|TLS)/);
     assert.equal(smtp.received.length, 0);
@@ -240,7 +389,11 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     const status = notifier.status();
     assert.equal(status.failed, 1);
     assert.match(status.lastError?.message ?? "", /ECONNREFUSED/);
-    assert.equal(lines.filter((line) => /attempt \d failed .*ECONNREFUSED.*; retrying$/.test(line)).length, 2, lines.join("\n"));
+    assert.equal(
+      lines.filter((line) => /attempt \d failed .*ECONNREFUSED.*; retrying$/.test(line)).length,
+      2,
+      lines.join("\n"),
+    );
     const kept = readdirSync(failedDir(dir));
     assert.equal(kept.length, 1);
     const mail = parseMail((await readOutboxMessage(dir, kept[0]!.slice(0, -4)))!);
@@ -257,9 +410,20 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
   });
 
   it("a server that refuses the first connection (421) gets the message on a retry, once", async () => {
-    const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] }, onConnect: (n) => (n === 1 ? { code: 421, message: "Too busy, try later" } : undefined) });
+    const smtp = await server({
+      tls: certificate,
+      auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] },
+      onConnect: (n) => (n === 1 ? { code: 421, message: "Too busy, try later" } : undefined),
+    });
     const { notifier } = notifierFor(smtpSettings(home(), smtp.port));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, true, result.detail);
     assert.equal(smtp.connections(), 2);
     assert.equal(smtp.received.length, 1);
@@ -269,11 +433,25 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     let release: () => void = () => {};
     const stalled = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
     cleanups.push(() => release());
-    const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] }, onRcptTo: (_address, connection) => (connection === 1 ? stalled : undefined) });
+    const smtp = await server({
+      tls: certificate,
+      auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] },
+      onRcptTo: (_address, connection) => (connection === 1 ? stalled : undefined),
+    });
     const { notifier, lines } = notifierFor(smtpSettings(home(), smtp.port, { smtpTimeout: 1 }));
-    const result = await notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const result = await notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     assert.equal(result.delivered, true, result.detail);
-    assert.ok(lines.some((line) => /attempt 1 failed \(.*(timeout|timed out).*\); retrying/i.test(line)), lines.join("\n"));
+    assert.ok(
+      lines.some((line) => /attempt 1 failed \(.*(timeout|timed out).*\); retrying/i.test(line)),
+      lines.join("\n"),
+    );
     assert.equal(smtp.received.length, 1);
   });
 
@@ -281,10 +459,21 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     let release: () => void = () => {};
     const stalled = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
     cleanups.push(() => release());
-    const smtp = await server({ tls: certificate, auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] }, onRcptTo: () => stalled });
+    const smtp = await server({
+      tls: certificate,
+      auth: { user: USER, password: PASSWORD, methods: ["PLAIN"] },
+      onRcptTo: () => stalled,
+    });
     const dir = home();
     const notifier = new Notifier(smtpSettings(dir, smtp.port, { smtpTimeout: 30 }), { log: recordingLog().log });
-    const pending = notifier.send({ to: ["student@example.com"], cc: [], bcc: [], subject: "Report", html: "", attachments: [] });
+    const pending = notifier.send({
+      to: ["student@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Report",
+      html: "",
+      attachments: [],
+    });
     await until(() => notifier.status().sending === 1);
     const dag = dagOf("etl", [task("extract", { email: ["teacher@example.com"] })]);
     notifier.notifyTaskFinished(taskFinished(dag, "extract", "failed"));
@@ -293,7 +482,10 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     assert.equal(result.delivered, false);
     assert.match(result.detail, /was not sent: Kitelab stopped before this email was sent/);
     const entries = await listOutbox(dir);
-    assert.deepEqual(entries.map((entry) => entry.status), ["unsent", "unsent"]);
+    assert.deepEqual(
+      entries.map((entry) => entry.status),
+      ["unsent", "unsent"],
+    );
     assert.equal(notifier.status().unsent, 2);
   });
 });
@@ -305,29 +497,52 @@ describe("lab 2: the ML pipeline's completion mail reaches the server", () => {
     const { notifier } = notifierFor(smtpSettings(dir, smtp.port));
     const events = schedulerLikeEvents();
     notifier.attach(events);
-    const dag = dagOf("lab2_ml_pipeline", LAB2_TASKS.map((id) => task(id, { operator: id === "send_success_email" ? "EmailOperator" : "FunctionTask" })), {
-      runSummaryEmail: { to: ["student@example.com"], when: "success" },
-    });
+    const dag = dagOf(
+      "lab2_ml_pipeline",
+      LAB2_TASKS.map((id) => task(id, { operator: id === "send_success_email" ? "EmailOperator" : "FunctionTask" })),
+      {
+        runSummaryEmail: { to: ["student@example.com"], when: "success" },
+      },
+    );
     const report = join(dir, "evaluation_report.txt");
     writeFileSync(report, "accuracy=0.96\n");
     const instances = LAB2_TASKS.map((id, index) => taskInstance(dag.dagId, id, { durationMs: 400 * (index + 1) }));
     for (const ti of instances) {
       if (ti.taskId === "send_success_email") {
-        const sent = await createMailService(notifier)({ to: ["student@example.com"], cc: [], bcc: [], subject: "Lab 2 pipeline succeeded", html: "<p>See the report.</p>", attachments: [{ filename: "evaluation_report.txt", path: report }] });
+        const sent = await createMailService(notifier)({
+          to: ["student@example.com"],
+          cc: [],
+          bcc: [],
+          subject: "Lab 2 pipeline succeeded",
+          html: "<p>See the report.</p>",
+          attachments: [{ filename: "evaluation_report.txt", path: report }],
+        });
         assert.equal(sent.delivered, true, sent.detail);
       }
-      events.emit("task-finished", { dag, run: { ...taskFinished(dag, ti.taskId, "success").run }, taskInstance: ti, state: "success" });
+      events.emit("task-finished", {
+        dag,
+        run: { ...taskFinished(dag, ti.taskId, "success").run },
+        taskInstance: ti,
+        state: "success",
+      });
     }
     events.emit("run-finished", runFinished(dag, "success", instances));
     await notifier.close();
 
     assert.equal(smtp.received.length, 2);
-    const summaries = smtp.received.filter((mail) => /^Kitelab run succeeded: lab2_ml_pipeline /.test(headerValue(mail.parsed, "subject") ?? ""));
+    const summaries = smtp.received.filter((mail) =>
+      /^Kitelab run succeeded: lab2_ml_pipeline /.test(headerValue(mail.parsed, "subject") ?? ""),
+    );
     assert.equal(summaries.length, 1);
     const html = summaries[0]!.parsed.html ?? "";
     for (const id of LAB2_TASKS) assert.match(html, new RegExp(`<tr><td>${id}</td><td>success</td>`));
     assert.match(html, /href="http:\/\/localhost:8080\/success"/);
-    const operatorMail = smtp.received.find((mail) => headerValue(mail.parsed, "subject") === "Lab 2 pipeline succeeded");
-    assert.deepEqual(operatorMail?.parsed.attachments.map((file) => file.content.toString()), ["accuracy=0.96\n"]);
+    const operatorMail = smtp.received.find(
+      (mail) => headerValue(mail.parsed, "subject") === "Lab 2 pipeline succeeded",
+    );
+    assert.deepEqual(
+      operatorMail?.parsed.attachments.map((file) => file.content.toString()),
+      ["accuracy=0.96\n"],
+    );
   });
 });

@@ -31,7 +31,19 @@ function sampleDag(dagId: string): SerializedDag {
 
 function sampleRun(dagId: string, runId: string): DagRunRecord {
   const at = "2024-01-02T00:00:00.000Z";
-  return { dagId, runId, runType: "manual", state: "running", logicalDate: at, dataIntervalStart: at, dataIntervalEnd: at, runAfter: at, queuedAt: at, conf: { size: 3 }, externalTrigger: true };
+  return {
+    dagId,
+    runId,
+    runType: "manual",
+    state: "running",
+    logicalDate: at,
+    dataIntervalStart: at,
+    dataIntervalEnd: at,
+    runAfter: at,
+    queuedAt: at,
+    conf: { size: 3 },
+    externalTrigger: true,
+  };
 }
 
 function sampleTaskInstances(dagId: string, runId: string): TaskInstanceRecord[] {
@@ -53,7 +65,9 @@ function snapshot(root: string): Record<string, string> {
 }
 
 function startChild(mode: "hold", dir: string, home: string): Promise<{ child: ChildProcess; pid: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, mode, dir, home], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, mode, dir, home], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk) => {
@@ -123,16 +137,26 @@ describe("temporary files of interrupted writes", () => {
     await first.close();
     const dead = spawn(process.execPath, ["-e", ""]);
     const deadPid = await new Promise<number>((resolve) => dead.once("exit", () => resolve(dead.pid!)));
-    const orphans = [join(dir, `meta.json.${deadPid}.tmp`), join(dir, "runs", "daily_sales", `manual__1.json.${deadPid}.tmp`)];
+    const orphans = [
+      join(dir, `meta.json.${deadPid}.tmp`),
+      join(dir, "runs", "daily_sales", `manual__1.json.${deadPid}.tmp`),
+    ];
     const live = join(dir, `shared.json.${process.pid}.tmp`);
     for (const path of [...orphans, live]) writeFileSync(path, '{"half": "a wri');
 
     const reader = FileStore.open(dir, { writer: false, home });
     assert.ok(reader.getRun("daily_sales", "manual__1"));
-    assert.ok(orphans.every((path) => existsSync(path)), "readers remove nothing");
+    assert.ok(
+      orphans.every((path) => existsSync(path)),
+      "readers remove nothing",
+    );
     const store = FileStore.open(dir, { writer: true, home });
     await store.close();
-    assert.deepEqual(orphans.filter((path) => existsSync(path)), [], "the dead writer's temporary files are gone");
+    assert.deepEqual(
+      orphans.filter((path) => existsSync(path)),
+      [],
+      "the dead writer's temporary files are gone",
+    );
     assert.ok(existsSync(live), "a live process's temporary file is left alone");
   });
 });
@@ -152,26 +176,56 @@ describe("schema versions", () => {
         dags: { daily_sales: daily, weekly_report: weekly, not_in_paused_map: orphan },
         paused: { daily_sales: false, weekly_report: true },
         active: { daily_sales: true, weekly_report: false },
-        importErrors: { "/dags/broken.ts": { name: "SyntaxError", message: "Unexpected token", line: 3, timestamp: "2024-01-01T00:00:00.000Z" } },
+        importErrors: {
+          "/dags/broken.ts": {
+            name: "SyntaxError",
+            message: "Unexpected token",
+            line: 3,
+            timestamp: "2024-01-01T00:00:00.000Z",
+          },
+        },
       }),
     );
-    writeFileSync(join(dir, "shared.json"), JSON.stringify({ variables: { region: { value: "eu" } }, connections: {}, pools: { etl: { name: "etl", slots: 2 } } }));
+    writeFileSync(
+      join(dir, "shared.json"),
+      JSON.stringify({
+        variables: { region: { value: "eu" } },
+        connections: {},
+        pools: { etl: { name: "etl", slots: 2 } },
+      }),
+    );
     const run = sampleRun("daily_sales", "manual__1");
-    writeFileSync(join(dir, "runs", "daily_sales", "manual__1.json"), JSON.stringify({ run, taskInstances: Object.fromEntries(sampleTaskInstances("daily_sales", "manual__1").map((ti) => [ti.taskId, ti])), xcoms: [] }));
+    writeFileSync(
+      join(dir, "runs", "daily_sales", "manual__1.json"),
+      JSON.stringify({
+        run,
+        taskInstances: Object.fromEntries(sampleTaskInstances("daily_sales", "manual__1").map((ti) => [ti.taskId, ti])),
+        xcoms: [],
+      }),
+    );
 
     const store = FileStore.open(dir, { writer: true, home });
     const statuses = Object.fromEntries(store.dagStatuses().map((status) => [status.dagId, status]));
     assert.deepEqual(statuses.daily_sales, { dagId: "daily_sales", isPaused: false, isActive: true });
     assert.deepEqual(statuses.weekly_report, { dagId: "weekly_report", isPaused: true, isActive: false });
-    assert.deepEqual(statuses.not_in_paused_map, { dagId: "not_in_paused_map", isPaused: true, isActive: true }, "a DAG missing from v1's paused map starts paused, as Airflow's default");
+    assert.deepEqual(
+      statuses.not_in_paused_map,
+      { dagId: "not_in_paused_map", isPaused: true, isActive: true },
+      "a DAG missing from v1's paused map starts paused, as Airflow's default",
+    );
     assert.deepEqual(store.getDag("daily_sales"), daily);
-    assert.deepEqual(store.importErrorList().map((error) => [error.file, error.line]), [["/dags/broken.ts", 3]]);
+    assert.deepEqual(
+      store.importErrorList().map((error) => [error.file, error.line]),
+      [["/dags/broken.ts", 3]],
+    );
     assert.deepEqual(store.getRun("daily_sales", "manual__1"), run);
     assert.equal(store.variables().region, "eu");
     assert.deepEqual(store.poolSizes().get("etl"), 2);
 
     await store.setPaused("weekly_report", false);
-    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "success", tryNumber: 1 }]);
+    await store.updateTaskInstances("daily_sales", "manual__1", [
+      { taskId: "extract", state: "success", tryNumber: 1 },
+    ]);
     await store.updateShared((shared) => {
       shared.variables.region = { value: "us" };
     });
@@ -182,24 +236,48 @@ describe("schema versions", () => {
     assert.equal(meta.paused, undefined, "version 2 has no separate paused map");
     assert.deepEqual((meta.statuses as Record<string, { isPaused: boolean }>).weekly_report!.isPaused, false);
     assert.equal(JSON.parse(readFileSync(join(dir, "shared.json"), "utf8")).schemaVersion, SCHEMA_VERSION);
-    assert.equal(JSON.parse(readFileSync(join(dir, "runs", "daily_sales", "manual__1.json"), "utf8")).schemaVersion, SCHEMA_VERSION);
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, "runs", "daily_sales", "manual__1.json"), "utf8")).schemaVersion,
+      SCHEMA_VERSION,
+    );
 
     const reopened = FileStore.open(dir, { writer: false, home });
-    assert.deepEqual(reopened.dagStatuses().map((status) => [status.dagId, status.isPaused]).sort(), [["daily_sales", false], ["not_in_paused_map", true], ["weekly_report", false]]);
-    assert.equal(reopened.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.state, "success");
+    assert.deepEqual(
+      reopened
+        .dagStatuses()
+        .map((status) => [status.dagId, status.isPaused])
+        .sort(),
+      [
+        ["daily_sales", false],
+        ["not_in_paused_map", true],
+        ["weekly_report", false],
+      ],
+    );
+    assert.equal(
+      reopened.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.state,
+      "success",
+    );
     assert.equal(reopened.variables().region, "us");
   });
 
   it("refuses a store written by a newer Kitelab, saying which file and version, and changes nothing", () => {
     const { home, dir } = freshStore();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "meta.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION + 7, dags: {}, statuses: {}, importErrors: {}, somethingNew: [] }));
+    writeFileSync(
+      join(dir, "meta.json"),
+      JSON.stringify({ schemaVersion: SCHEMA_VERSION + 7, dags: {}, statuses: {}, importErrors: {}, somethingNew: [] }),
+    );
     const before = snapshot(dir);
     assert.throws(
       () => FileStore.open(dir, { writer: true, home }),
       (error: Error) => {
         assert.ok(error.message.includes(join(dir, "meta.json")), error.message);
-        assert.match(error.message, new RegExp(`newer Kitelab \\(schema version ${SCHEMA_VERSION + 7}; this one reads up to ${SCHEMA_VERSION}\\)`));
+        assert.match(
+          error.message,
+          new RegExp(
+            `newer Kitelab \\(schema version ${SCHEMA_VERSION + 7}; this one reads up to ${SCHEMA_VERSION}\\)`,
+          ),
+        );
         assert.match(error.message, /Upgrade Kitelab/);
         return true;
       },
@@ -223,7 +301,11 @@ describe("a damaged store file", () => {
   }
 
   for (const [what, file, damage] of [
-    ["a run file cut short", ["runs", "daily_sales", "manual__2.json"], (text: string) => text.slice(0, Math.floor(text.length / 2))],
+    [
+      "a run file cut short",
+      ["runs", "daily_sales", "manual__2.json"],
+      (text: string) => text.slice(0, Math.floor(text.length / 2)),
+    ],
     ["meta.json edited by hand", ["meta.json"], (text: string) => text.replace(/}$/, ",}")],
     ["an empty shared.json", ["shared.json"], () => ""],
     ["a run file holding JSON that is not a record", ["runs", "daily_sales", "manual__1.json"], () => "[1, 2, 3]"],
@@ -249,11 +331,15 @@ describe("a damaged store file", () => {
       const { rmSync } = await import("node:fs");
       rmSync(damaged);
       const store = FileStore.open(dir, { writer: false, home });
-      const runs = store.allRuns("daily_sales").map((run) => run.runId).sort();
+      const runs = store
+        .allRuns("daily_sales")
+        .map((run) => run.runId)
+        .sort();
       const expectedRuns = ["manual__1", "manual__2"].filter((runId) => !damaged.endsWith(`${runId}.json`));
       assert.deepEqual(runs, expectedRuns, "every run in an undamaged file is still there");
       if (!damaged.endsWith("meta.json")) assert.ok(store.getDag("daily_sales"), "the DAGs are still there");
-      if (!damaged.endsWith("shared.json")) assert.equal(store.variables().region, "eu", "the variables are still there");
+      if (!damaged.endsWith("shared.json"))
+        assert.equal(store.variables().region, "eu", "the variables are still there");
     });
   }
 });
@@ -266,7 +352,14 @@ describe("secrets at rest", () => {
     const apiToken = "tok-0123456789abcdef";
     const store = FileStore.open(dir, { writer: true, home });
     await store.updateShared((shared, seal) => {
-      shared.connections.warehouse = { connId: "warehouse", connType: "postgres", host: "db.example", login: "alice", password: seal(password), port: 5432 };
+      shared.connections.warehouse = {
+        connId: "warehouse",
+        connType: "postgres",
+        host: "db.example",
+        login: "alice",
+        password: seal(password),
+        port: 5432,
+      };
       shared.variables.db_password = { value: dbPassword };
       shared.variables.API_TOKEN = { value: apiToken, description: "for the weather API" };
       shared.variables.region = { value: "eu-west-1" };
@@ -276,25 +369,46 @@ describe("secrets at rest", () => {
 
     const secrets = [password, dbPassword, apiToken];
     const files = allFiles(home);
-    assert.ok(files.some(([name]) => name.endsWith("shared.json")), "shared.json was written");
+    assert.ok(
+      files.some(([name]) => name.endsWith("shared.json")),
+      "shared.json was written",
+    );
     for (const [name, bytes] of files) {
       for (const secret of secrets) {
         assert.equal(bytes.includes(Buffer.from(secret)), false, `${name} holds "${secret}" in plaintext`);
-        assert.equal(bytes.includes(Buffer.from(Buffer.from(secret).toString("base64").slice(0, 16))), false, `${name} holds "${secret}" merely base64-encoded`);
+        assert.equal(
+          bytes.includes(Buffer.from(Buffer.from(secret).toString("base64").slice(0, 16))),
+          false,
+          `${name} holds "${secret}" merely base64-encoded`,
+        );
       }
     }
-    assert.ok(readFileSync(join(dir, "shared.json")).includes(Buffer.from("eu-west-1")), "ordinary variables stay readable in the file");
+    assert.ok(
+      readFileSync(join(dir, "shared.json")).includes(Buffer.from("eu-west-1")),
+      "ordinary variables stay readable in the file",
+    );
 
     const reader = FileStore.open(dir, { writer: false, home });
     assert.equal(reader.connections().warehouse?.password, password);
     assert.deepEqual(reader.variables(), { db_password: dbPassword, API_TOKEN: apiToken, region: "eu-west-1" });
-    assert.deepEqual(reader.variableRecords().find((variable) => variable.key === "API_TOKEN"), { key: "API_TOKEN", value: apiToken, description: "for the weather API" });
+    assert.deepEqual(
+      reader.variableRecords().find((variable) => variable.key === "API_TOKEN"),
+      { key: "API_TOKEN", value: apiToken, description: "for the weather API" },
+    );
   });
 
   it("a secret-named Variable stored in plaintext by an older Kitelab is still read, and sealed on the next write", async () => {
     const { home, dir } = freshStore();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "shared.json"), JSON.stringify({ schemaVersion: 2, variables: { smtp_password: { value: "old-plain-secret" } }, connections: {}, pools: {} }));
+    writeFileSync(
+      join(dir, "shared.json"),
+      JSON.stringify({
+        schemaVersion: 2,
+        variables: { smtp_password: { value: "old-plain-secret" } },
+        connections: {},
+        pools: {},
+      }),
+    );
     const store = FileStore.open(dir, { writer: true, home });
     assert.equal(store.variables().smtp_password, "old-plain-secret");
     await store.updateShared((shared) => {
@@ -312,16 +426,39 @@ describe("reopening the store", () => {
     const store = FileStore.open(dir, { writer: true, home });
     await store.saveDags([sampleDag("daily_sales"), sampleDag("odd.id-2")], (dag) => dag.dagId !== "daily_sales");
     await store.setPaused("odd.id-2", false);
-    await store.setImportErrors(new Map([["/dags/broken.ts", { name: "SyntaxError", message: "Unexpected token '}'", line: 12 }]]));
+    await store.setImportErrors(
+      new Map([["/dags/broken.ts", { name: "SyntaxError", message: "Unexpected token '}'", line: 12 }]]),
+    );
     await store.heartbeat({ pid: 4242, hostname: "laptop", at: "2024-01-02T03:04:05.000Z" });
-    await store.createRun({ ...sampleRun("daily_sales", "scheduled__2024-01-01T00:00:00+00:00"), runType: "scheduled" }, sampleTaskInstances("daily_sales", "scheduled__2024-01-01T00:00:00+00:00"));
+    await store.createRun(
+      { ...sampleRun("daily_sales", "scheduled__2024-01-01T00:00:00+00:00"), runType: "scheduled" },
+      sampleTaskInstances("daily_sales", "scheduled__2024-01-01T00:00:00+00:00"),
+    );
     await store.createRun(sampleRun("odd.id-2", "manual/1 ü"), sampleTaskInstances("odd.id-2", "manual/1 ü"));
     await store.updateTaskInstances("daily_sales", "scheduled__2024-01-01T00:00:00+00:00", [
-      { taskId: "extract", state: "success", tryNumber: 1, durationMs: 120, startDate: "2024-01-02T00:00:01.000Z", endDate: "2024-01-02T00:00:01.120Z" },
-      { taskId: "load", state: "up_for_retry", tryNumber: 1, nextRetryAt: "2024-01-02T00:05:00.000Z", error: { name: "Error", message: "disk full" } },
+      {
+        taskId: "extract",
+        state: "success",
+        tryNumber: 1,
+        durationMs: 120,
+        startDate: "2024-01-02T00:00:01.000Z",
+        endDate: "2024-01-02T00:00:01.120Z",
+      },
+      {
+        taskId: "load",
+        state: "up_for_retry",
+        tryNumber: 1,
+        nextRetryAt: "2024-01-02T00:05:00.000Z",
+        error: { name: "Error", message: "disk full" },
+      },
     ]);
-    await store.setXComs("daily_sales", "scheduled__2024-01-01T00:00:00+00:00", "extract", [{ key: "return_value", value: { rows: [1, 2, 3], nested: { ok: true } } }]);
-    await store.updateRun("daily_sales", "scheduled__2024-01-01T00:00:00+00:00", { state: "failed", endDate: "2024-01-02T00:10:00.000Z" });
+    await store.setXComs("daily_sales", "scheduled__2024-01-01T00:00:00+00:00", "extract", [
+      { key: "return_value", value: { rows: [1, 2, 3], nested: { ok: true } } },
+    ]);
+    await store.updateRun("daily_sales", "scheduled__2024-01-01T00:00:00+00:00", {
+      state: "failed",
+      endDate: "2024-01-02T00:10:00.000Z",
+    });
     await store.updateShared((shared, seal) => {
       shared.variables.region = { value: "eu", description: "where the data lives" };
       shared.variables.db_password = { value: "pw-1" };
@@ -337,7 +474,10 @@ describe("reopening the store", () => {
       heartbeat: target.latestHeartbeat(),
       runs: target.allRuns().sort((a, b) => a.runId.localeCompare(b.runId)),
       activeRuns: target.activeRuns(),
-      taskInstances: target.allRuns().map((run) => target.taskInstances(run.dagId, run.runId).sort((a, b) => a.taskId.localeCompare(b.taskId))).sort((a, b) => a[0]!.runId.localeCompare(b[0]!.runId)),
+      taskInstances: target
+        .allRuns()
+        .map((run) => target.taskInstances(run.dagId, run.runId).sort((a, b) => a.taskId.localeCompare(b.taskId)))
+        .sort((a, b) => a[0]!.runId.localeCompare(b[0]!.runId)),
       xcoms: target.xcoms("daily_sales", "scheduled__2024-01-01T00:00:00+00:00"),
       variables: target.variableRecords().sort((a, b) => a.key.localeCompare(b.key)),
       connections: target.connections(),
@@ -346,7 +486,10 @@ describe("reopening the store", () => {
     const written = expectState(store);
     await store.close();
 
-    assert.equal(written.statuses.find((status) => status.dagId === "daily_sales")?.lastAutomatedInterval?.end, "2024-01-02T00:00:00.000Z");
+    assert.equal(
+      written.statuses.find((status) => status.dagId === "daily_sales")?.lastAutomatedInterval?.end,
+      "2024-01-02T00:00:00.000Z",
+    );
     assert.equal(written.runs.length, 2);
     assert.deepEqual(written.xcoms[0]?.value, { rows: [1, 2, 3], nested: { ok: true } });
     assert.equal(written.connections.pg?.password, "pw-2");
@@ -386,7 +529,13 @@ describe("the journal beside each snapshot", () => {
     assert.equal(existsSync(`${runFile(dir)}l`), false, "nothing is written during the turn");
     await store.commit();
     await Promise.all(writes);
-    assert.deepEqual(readFileSync(`${runFile(dir)}l`, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { change: { kind: string } }).change.kind), ["task-instances", "xcoms", "task-instances"]);
+    assert.deepEqual(
+      readFileSync(`${runFile(dir)}l`, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { change: { kind: string } }).change.kind),
+      ["task-instances", "xcoms", "task-instances"],
+    );
     await store.close();
   });
 
@@ -398,20 +547,42 @@ describe("the journal beside each snapshot", () => {
     await store.close();
     // What a writer SIGKILLed halfway through its second append leaves: one whole line, then part of one.
     const seq = (JSON.parse(readFileSync(runFile(dir), "utf8")) as { journalSeq: number }).journalSeq;
-    const whole = JSON.stringify({ seq: seq + 1, change: { kind: "task-instances", patches: [{ taskId: "extract", set: { state: "running", tryNumber: 1 }, unset: [] }] } });
-    writeFileSync(`${runFile(dir)}l`, `${whole}\n{"seq":${seq + 2},"change":{"kind":"task-instances","patches":[{"taskId":"load","set":{"state":"fai`);
+    const whole = JSON.stringify({
+      seq: seq + 1,
+      change: {
+        kind: "task-instances",
+        patches: [{ taskId: "extract", set: { state: "running", tryNumber: 1 }, unset: [] }],
+      },
+    });
+    writeFileSync(
+      `${runFile(dir)}l`,
+      `${whole}\n{"seq":${seq + 2},"change":{"kind":"task-instances","patches":[{"taskId":"load","set":{"state":"fai`,
+    );
     writeFileSync(join(dir, "meta.jsonl"), `{"seq":99,"change":{"kind":"heartbeat","heartbeat":{"pid":2,"hostn`);
 
     const reader = FileStore.open(dir, { writer: false, home });
-    assert.equal(reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.state, "running");
-    assert.equal(reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "load")?.state, "scheduled", "the torn change is not applied");
+    assert.equal(
+      reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.state,
+      "running",
+    );
+    assert.equal(
+      reader.taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "load")?.state,
+      "scheduled",
+      "the torn change is not applied",
+    );
     assert.equal(reader.latestHeartbeat()?.at, "before");
 
     const writer = FileStore.open(dir, { writer: true, home });
     await writer.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "queued", tryNumber: 1 }]);
     await writer.heartbeat({ pid: 3, hostname: "h", at: "after" });
     const again = FileStore.open(dir, { writer: false, home });
-    assert.deepEqual(again.taskInstances("daily_sales", "manual__1").map((ti) => ti.state).sort(), ["queued", "running"]);
+    assert.deepEqual(
+      again
+        .taskInstances("daily_sales", "manual__1")
+        .map((ti) => ti.state)
+        .sort(),
+      ["queued", "running"],
+    );
     assert.equal(again.latestHeartbeat()?.at, "after");
     await writer.close();
   });
@@ -420,11 +591,17 @@ describe("the journal beside each snapshot", () => {
     const { home, dir } = freshStore();
     const store = FileStore.open(dir, { writer: true, home });
     await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
-    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "success", tryNumber: 1 }]);
+    await store.updateTaskInstances("daily_sales", "manual__1", [
+      { taskId: "extract", state: "success", tryNumber: 1 },
+    ]);
     assert.ok(existsSync(`${runFile(dir)}l`));
     await store.updateRun("daily_sales", "manual__1", { state: "success", endDate: "2024-01-02T00:10:00.000Z" });
     assert.equal(existsSync(`${runFile(dir)}l`), false, "the journal is gone");
-    const onDisk = JSON.parse(readFileSync(runFile(dir), "utf8")) as { schemaVersion: number; run: DagRunRecord; taskInstances: Record<string, TaskInstanceRecord> };
+    const onDisk = JSON.parse(readFileSync(runFile(dir), "utf8")) as {
+      schemaVersion: number;
+      run: DagRunRecord;
+      taskInstances: Record<string, TaskInstanceRecord>;
+    };
     assert.equal(onDisk.schemaVersion, SCHEMA_VERSION);
     assert.equal(onDisk.run.state, "success");
     assert.equal(onDisk.taskInstances.extract?.state, "success");
@@ -435,11 +612,25 @@ describe("the journal beside each snapshot", () => {
     const { home, dir } = freshStore();
     const store = FileStore.open(dir, { writer: true, home });
     await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
-    for (let write = 1; write <= 3000; write += 1) void store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: write }]);
+    for (let write = 1; write <= 3000; write += 1)
+      void store.updateTaskInstances("daily_sales", "manual__1", [
+        { taskId: "extract", state: "running", tryNumber: write },
+      ]);
     await store.commit();
-    for (let write = 3001; write <= 3300; write += 1) await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: write }]);
-    assert.ok(statSync(`${runFile(dir)}l`).size < 400 * 1024, `the journal holds ${statSync(`${runFile(dir)}l`).size} bytes`);
-    assert.equal(FileStore.open(dir, { writer: false, home }).taskInstances("daily_sales", "manual__1").find((ti) => ti.taskId === "extract")?.tryNumber, 3300);
+    for (let write = 3001; write <= 3300; write += 1)
+      await store.updateTaskInstances("daily_sales", "manual__1", [
+        { taskId: "extract", state: "running", tryNumber: write },
+      ]);
+    assert.ok(
+      statSync(`${runFile(dir)}l`).size < 400 * 1024,
+      `the journal holds ${statSync(`${runFile(dir)}l`).size} bytes`,
+    );
+    assert.equal(
+      FileStore.open(dir, { writer: false, home })
+        .taskInstances("daily_sales", "manual__1")
+        .find((ti) => ti.taskId === "extract")?.tryNumber,
+      3300,
+    );
     await store.close();
   });
 
@@ -447,11 +638,18 @@ describe("the journal beside each snapshot", () => {
     const { home, dir } = freshStore();
     const store = FileStore.open(dir, { writer: true, home });
     await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
-    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "extract", state: "running", tryNumber: 1 }]);
+    await store.updateTaskInstances("daily_sales", "manual__1", [
+      { taskId: "extract", state: "running", tryNumber: 1 },
+    ]);
     await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "running", tryNumber: 1 }]);
     const lines = readFileSync(`${runFile(dir)}l`, "utf8").split("\n");
     writeFileSync(`${runFile(dir)}l`, ["not json", ...lines.slice(1)].join("\n"));
-    assert.throws(() => FileStore.open(dir, { writer: false, home }), (error: Error) => error.message.includes("manual__1.jsonl: line 1 is not a Kitelab journal entry") && /restore it from a backup/.test(error.message));
+    assert.throws(
+      () => FileStore.open(dir, { writer: false, home }),
+      (error: Error) =>
+        error.message.includes("manual__1.jsonl: line 1 is not a Kitelab journal entry") &&
+        /restore it from a backup/.test(error.message),
+    );
     await store.close().catch(() => undefined);
   });
 });

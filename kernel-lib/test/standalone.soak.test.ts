@@ -95,17 +95,29 @@ for (let index = 0; index < ${TASKS}; index += 1) {
       current = started.child;
       const token = readFileSync(join(home.home, "api_token"), "utf8").trim();
       const api = async (path: string, init: RequestInit = {}) => {
-        const response = await fetch(`${started.url}api/v1${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${token}` } });
+        const response = await fetch(`${started.url}api/v1${path}`, {
+          ...init,
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        });
         return (await response.json()) as Record<string, unknown>;
       };
       await waitFor("the soak DAG", async () => ((await api("/dags/soak")).dag_id === "soak" ? true : undefined));
       if (round < KILLS) {
-        runIds.push(String((await api("/dags/soak/dagRuns", { method: "POST", body: JSON.stringify({ dag_run_id: `soak_${round}` }) })).dag_run_id));
+        runIds.push(
+          String(
+            (await api("/dags/soak/dagRuns", { method: "POST", body: JSON.stringify({ dag_run_id: `soak_${round}` }) }))
+              .dag_run_id,
+          ),
+        );
         await new Promise((done) => setTimeout(done, 300 + Math.floor(next() * 2500)));
         await killGroup(started.child);
         current = undefined;
         try {
-          await waitFor("every process of the killed scheduler to end", () => (processesMarked({ [OWNER_ENV]: owner }).length === 0 ? true : undefined), 5000);
+          await waitFor(
+            "every process of the killed scheduler to end",
+            () => (processesMarked({ [OWNER_ENV]: owner }).length === 0 ? true : undefined),
+            5000,
+          );
         } catch {
           survivors += processesMarked({ [OWNER_ENV]: owner }).length;
         }
@@ -115,30 +127,51 @@ for (let index = 0; index < ${TASKS}; index += 1) {
       }
       // The last start: every run must finish.
       for (const runId of runIds) {
-        await waitFor(`run ${runId} to finish (seed ${seed})`, async () => {
-          const state = (await api(`/dags/soak/dagRuns/${runId}`)).state;
-          return state === "success" || state === "failed" ? state : undefined;
-        }, 180_000, 250);
+        await waitFor(
+          `run ${runId} to finish (seed ${seed})`,
+          async () => {
+            const state = (await api(`/dags/soak/dagRuns/${runId}`)).state;
+            return state === "success" || state === "failed" ? state : undefined;
+          },
+          180_000,
+          250,
+        );
       }
       const states = await Promise.all(runIds.map(async (runId) => (await api(`/dags/soak/dagRuns/${runId}`)).state));
-      assert.deepEqual(states, runIds.map(() => "success"), `every run succeeds in the end (seed ${seed})`);
+      assert.deepEqual(
+        states,
+        runIds.map(() => "success"),
+        `every run succeeds in the end (seed ${seed})`,
+      );
     }
     assert.equal(survivors, 0, `no process of a killed scheduler survives (seed ${seed})`);
 
-    const lines: Mark[] = readFileSync(marks, "utf8").trim().split("\n").map((line) => {
-      const [at, kind, attempt] = line.split(" ");
-      return { at: BigInt(at!), kind: kind as Mark["kind"], attempt: attempt! };
-    });
+    const lines: Mark[] = readFileSync(marks, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [at, kind, attempt] = line.split(" ");
+        return { at: BigInt(at!), kind: kind as Mark["kind"], attempt: attempt! };
+      });
     const startsOf = new Map<string, number>();
-    for (const mark of lines) if (mark.kind === "start") startsOf.set(mark.attempt, (startsOf.get(mark.attempt) ?? 0) + 1);
+    for (const mark of lines)
+      if (mark.kind === "start") startsOf.set(mark.attempt, (startsOf.get(mark.attempt) ?? 0) + 1);
     const ranTwice = [...startsOf].filter(([, count]) => count > 1).map(([attempt]) => attempt);
     assert.deepEqual(ranTwice, [], `no attempt's command starts twice (seed ${seed})`);
     // A line written after a kill by an attempt that started before it: the command outlived its scheduler.
     const startAt = new Map(lines.filter((mark) => mark.kind === "start").map((mark) => [mark.attempt, mark.at]));
     const outlived = lines.filter((mark) => kills.some((kill) => startAt.get(mark.attempt)! < kill && kill < mark.at));
-    assert.deepEqual(outlived.map((mark) => `${mark.kind} ${mark.attempt}`), [], `no command writes after the kill of its scheduler (seed ${seed})`);
-    const completed = new Set(lines.filter((mark) => mark.kind === "end").map((mark) => mark.attempt.replace(/\/\d+$/, "")));
+    assert.deepEqual(
+      outlived.map((mark) => `${mark.kind} ${mark.attempt}`),
+      [],
+      `no command writes after the kill of its scheduler (seed ${seed})`,
+    );
+    const completed = new Set(
+      lines.filter((mark) => mark.kind === "end").map((mark) => mark.attempt.replace(/\/\d+$/, "")),
+    );
     assert.equal(completed.size, runIds.length * TASKS, "every task's command completed once");
-    process.stdout.write(`# soak: seed ${seed}, ${kills.length} kills, ${survivors} survivors, ${ranTwice.length} duplicate executions, ${outlived.length} writes after a kill, ${lines.filter((m) => m.kind === "start").length} command starts\n`);
+    process.stdout.write(
+      `# soak: seed ${seed}, ${kills.length} kills, ${survivors} survivors, ${ranTwice.length} duplicate executions, ${outlived.length} writes after a kill, ${lines.filter((m) => m.kind === "start").length} command starts\n`,
+    );
   });
 });

@@ -16,9 +16,16 @@ interface Started {
   output: () => string;
 }
 
-async function startStandalone(home: string, extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
+async function startStandalone(
+  home: string,
+  extraArgs: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Started> {
   let output = "";
-  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0", ...extraArgs], { env: { ...standaloneEnv(home), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "standalone", "--port", "0", ...extraArgs], {
+    env: { ...standaloneEnv(home), ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const url = await waitFor("the status page URL", () => /Status page:\s+(\S+)/.exec(output)?.[1]);
@@ -51,8 +58,14 @@ describe("kitelab standalone over HTTP", () => {
   let token: string;
 
   before(async () => {
-    home.writeDag("ok.ts", `import { DAG, BashOperator } from "kitelab";\nexport const dag = new DAG({ dagId: "ok_dag" });\nconst a = dag.task("extract", async () => [1, 2]);\na.then(new BashOperator({ dag, taskId: "report", bashCommand: "echo report {{ ds }}" }));\n`);
-    home.writeDag("fail.ts", `import { DAG, TaskError } from "kitelab";\nexport const dag = new DAG({ dagId: "fail_dag" });\ndag.task("boom", async () => { throw new TaskError("the source is down"); });\n`);
+    home.writeDag(
+      "ok.ts",
+      `import { DAG, BashOperator } from "kitelab";\nexport const dag = new DAG({ dagId: "ok_dag" });\nconst a = dag.task("extract", async () => [1, 2]);\na.then(new BashOperator({ dag, taskId: "report", bashCommand: "echo report {{ ds }}" }));\n`,
+    );
+    home.writeDag(
+      "fail.ts",
+      `import { DAG, TaskError } from "kitelab";\nexport const dag = new DAG({ dagId: "fail_dag" });\ndag.task("boom", async () => { throw new TaskError("the source is down"); });\n`,
+    );
     started = await startStandalone(home.home);
     token = readFileSync(join(home.home, "api_token"), "utf8").trim();
   });
@@ -67,12 +80,20 @@ describe("kitelab standalone over HTTP", () => {
     assert.equal(statSync(join(home.home, "api_token")).mode & 0o777, 0o600);
     const refused = await api(started.url, "/dags/ok_dag/dagRuns", { method: "POST", body: "{}" });
     assert.equal(refused.status, 401);
-    const wrong = await api(started.url, "/dags/ok_dag/dagRuns", { method: "POST", body: "{}", token: "not-the-token" });
+    const wrong = await api(started.url, "/dags/ok_dag/dagRuns", {
+      method: "POST",
+      body: "{}",
+      token: "not-the-token",
+    });
     assert.ok(wrong.status === 401 || wrong.status === 403);
   });
 
   it("runs a DAG triggered through the API, and / redirects to /success", async () => {
-    const created = await api(started.url, "/dags/ok_dag/dagRuns", { method: "POST", body: JSON.stringify({ conf: {} }), token });
+    const created = await api(started.url, "/dags/ok_dag/dagRuns", {
+      method: "POST",
+      body: JSON.stringify({ conf: {} }),
+      token,
+    });
     assert.equal(created.status, 200);
     const run = await runFinished(started.url, "ok_dag", String(created.body.dag_run_id));
     assert.equal(run.state, "success");
@@ -106,16 +127,23 @@ describe("kitelab standalone over HTTP", () => {
 
   it("the read-only webserver reports the stopped scheduler as unhealthy (503)", async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [BIN, "webserver", "--port", String(port)], { env: standaloneEnv(home.home), stdio: "ignore" });
+    const child = spawn(process.execPath, [BIN, "webserver", "--port", String(port)], {
+      env: standaloneEnv(home.home),
+      stdio: "ignore",
+    });
     try {
-      const status = await waitFor("a 503 from /health", async () => {
-        try {
-          const response = await fetch(`http://127.0.0.1:${port}/health`);
-          return response.status === 503 ? response.status : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 20_000);
+      const status = await waitFor(
+        "a 503 from /health",
+        async () => {
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/health`);
+            return response.status === 503 ? response.status : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        20_000,
+      );
       assert.equal(status, 503);
     } finally {
       child.kill("SIGTERM");
@@ -146,7 +174,9 @@ first.then(slow).then(last);
     const runId = encodeURIComponent(String(created.body.dag_run_id));
     await waitFor("the slow task to run", async () => {
       const { body } = await api(first.url, `/dags/slow_dag/dagRuns/${runId}/taskInstances`);
-      return (body.task_instances as Array<{ task_id: string; state: string }>).find((ti) => ti.task_id === "slow" && ti.state === "running");
+      return (body.task_instances as Array<{ task_id: string; state: string }>).find(
+        (ti) => ti.task_id === "slow" && ti.state === "running",
+      );
     });
     first.child.kill("SIGKILL");
     await exited(first.child);
@@ -157,7 +187,12 @@ first.then(slow).then(last);
       const run = await runFinished(second.url, "slow_dag", String(created.body.dag_run_id));
       assert.equal(run.state, "success");
       const { body } = await api(second.url, `/dags/slow_dag/dagRuns/${runId}/taskInstances`);
-      const byId = Object.fromEntries((body.task_instances as Array<{ task_id: string; state: string; try_number: number }>).map((ti) => [ti.task_id, ti]));
+      const byId = Object.fromEntries(
+        (body.task_instances as Array<{ task_id: string; state: string; try_number: number }>).map((ti) => [
+          ti.task_id,
+          ti,
+        ]),
+      );
       assert.equal(byId.first!.state, "success");
       assert.equal(byId.first!.try_number, 1, "the task finished before the crash was not run again");
       assert.equal(byId.slow!.state, "success");
@@ -171,45 +206,67 @@ first.then(slow).then(last);
 });
 
 describe("the JupyterLab Launcher's scheduler and one a notebook started, on the same home", () => {
-  it("--take-over-notebook-scheduler stops the notebook's scheduler and serves in its place; scheduler.json follows", { timeout: 90_000 }, async () => {
-    const home = tempHome();
-    try {
-      const notebook = await startStandalone(home.home, [], { KITELAB_STARTED_BY: "notebook" });
-      const endpoint = () => JSON.parse(readFileSync(join(home.home, "scheduler.json"), "utf8")) as { pid: number; url: string; startedBy?: string };
-      assert.equal(endpoint().startedBy, "notebook");
-      const launcher = await startStandalone(home.home, ["--take-over-notebook-scheduler"]);
+  it(
+    "--take-over-notebook-scheduler stops the notebook's scheduler and serves in its place; scheduler.json follows",
+    { timeout: 90_000 },
+    async () => {
+      const home = tempHome();
       try {
-        assert.equal(await exited(notebook.child), 0, "the notebook's scheduler stopped cleanly");
-        assert.match(launcher.output(), /Stopping the scheduler a notebook started .*\(pid \d+\), so that this one serves JupyterLab/);
-        const current = await waitFor("scheduler.json to name the new scheduler", () => (endpoint().pid === launcher.child.pid ? endpoint() : undefined));
-        assert.equal(current.url, launcher.url);
-        assert.equal(current.startedBy, undefined);
+        const notebook = await startStandalone(home.home, [], { KITELAB_STARTED_BY: "notebook" });
+        const endpoint = () =>
+          JSON.parse(readFileSync(join(home.home, "scheduler.json"), "utf8")) as {
+            pid: number;
+            url: string;
+            startedBy?: string;
+          };
+        assert.equal(endpoint().startedBy, "notebook");
+        const launcher = await startStandalone(home.home, ["--take-over-notebook-scheduler"]);
+        try {
+          assert.equal(await exited(notebook.child), 0, "the notebook's scheduler stopped cleanly");
+          assert.match(
+            launcher.output(),
+            /Stopping the scheduler a notebook started .*\(pid \d+\), so that this one serves JupyterLab/,
+          );
+          const current = await waitFor("scheduler.json to name the new scheduler", () =>
+            endpoint().pid === launcher.child.pid ? endpoint() : undefined,
+          );
+          assert.equal(current.url, launcher.url);
+          assert.equal(current.startedBy, undefined);
+        } finally {
+          launcher.child.kill("SIGTERM");
+          await exited(launcher.child);
+        }
       } finally {
-        launcher.child.kill("SIGTERM");
-        await exited(launcher.child);
+        home.cleanup();
       }
-    } finally {
-      home.cleanup();
-    }
-  });
+    },
+  );
 
-  it("a scheduler started any other way is left alone: the second one refuses the home, naming the first", { timeout: 60_000 }, async () => {
-    const home = tempHome();
-    try {
-      const terminal = await startStandalone(home.home);
+  it(
+    "a scheduler started any other way is left alone: the second one refuses the home, naming the first",
+    { timeout: 60_000 },
+    async () => {
+      const home = tempHome();
       try {
-        const refused = spawn(process.execPath, [BIN, "standalone", "--port", "0", "--take-over-notebook-scheduler"], { env: standaloneEnv(home.home), stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        refused.stderr!.on("data", (chunk) => (output += chunk));
-        assert.equal(await exited(refused), 1);
-        assert.match(output, new RegExp(`a Kitelab scheduler \\(pid ${terminal.child.pid}\\) already runs for`));
-        assert.equal(terminal.child.exitCode, null, "the first scheduler still runs");
+        const terminal = await startStandalone(home.home);
+        try {
+          const refused = spawn(
+            process.execPath,
+            [BIN, "standalone", "--port", "0", "--take-over-notebook-scheduler"],
+            { env: standaloneEnv(home.home), stdio: ["ignore", "pipe", "pipe"] },
+          );
+          let output = "";
+          refused.stderr!.on("data", (chunk) => (output += chunk));
+          assert.equal(await exited(refused), 1);
+          assert.match(output, new RegExp(`a Kitelab scheduler \\(pid ${terminal.child.pid}\\) already runs for`));
+          assert.equal(terminal.child.exitCode, null, "the first scheduler still runs");
+        } finally {
+          terminal.child.kill("SIGTERM");
+          await exited(terminal.child);
+        }
       } finally {
-        terminal.child.kill("SIGTERM");
-        await exited(terminal.child);
+        home.cleanup();
       }
-    } finally {
-      home.cleanup();
-    }
-  });
+    },
+  );
 });

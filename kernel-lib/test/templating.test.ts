@@ -1,6 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { buildTemplateContext, renderForDisplay, renderTemplate, renderTemplateFields } from "../src/templating/index.js";
+import {
+  buildTemplateContext,
+  renderForDisplay,
+  renderTemplate,
+  renderTemplateFields,
+} from "../src/templating/index.js";
 import { TemplateError } from "../src/errors.js";
 import { parseWithFormat, strftime } from "../src/util/strftime.js";
 import { createMasker, isSensitiveName, maskRecordValues } from "../src/util/secrets.js";
@@ -17,10 +22,22 @@ const context = buildTemplateContext({
   params: { table: "sales", limit: 10 },
   conf: { source: "api" },
   variables: { bucket: "raw-data", settings: '{"region": "eu", "retries": 3}', db_password: "hunter22" },
-  connections: { warehouse: { connId: "warehouse", connType: "postgres", host: "db.local", schema: "dw", login: "etl", password: "s3cret!", port: 5432, extra: { sslmode: "require" } } },
+  connections: {
+    warehouse: {
+      connId: "warehouse",
+      connType: "postgres",
+      host: "db.local",
+      schema: "dw",
+      login: "etl",
+      password: "s3cret!",
+      port: 5432,
+      extra: { sslmode: "require" },
+    },
+  },
 });
 
-const render = (template: string, html = false) => renderTemplate(template, context, { where: "task 'load', field 'bashCommand'", html });
+const render = (template: string, html = false) =>
+  renderTemplate(template, context, { where: "task 'load', field 'bashCommand'", html });
 
 function templateError(template: string): TemplateError {
   try {
@@ -34,19 +51,42 @@ function templateError(template: string): TemplateError {
 
 describe("templates with Airflow's context names", () => {
   it("renders the date names as Airflow does, spaces inside braces included", () => {
-    assert.equal(render("{{ ds }} {{ds_nodash}} {{ ts }} {{ ts_nodash }}"), "2024-03-05 20240305 2024-03-05T00:00:00+00:00 20240305T000000");
-    assert.equal(render("{{ next_ds }} {{ next_ds_nodash }} {{ prev_ds }} {{ prev_ds_nodash }}"), "2024-03-06 20240306 2024-03-04 20240304");
+    assert.equal(
+      render("{{ ds }} {{ds_nodash}} {{ ts }} {{ ts_nodash }}"),
+      "2024-03-05 20240305 2024-03-05T00:00:00+00:00 20240305T000000",
+    );
+    assert.equal(
+      render("{{ next_ds }} {{ next_ds_nodash }} {{ prev_ds }} {{ prev_ds_nodash }}"),
+      "2024-03-06 20240306 2024-03-04 20240304",
+    );
     // Dates print as Python's str() prints them in Airflow's Jinja: a space between date and time.
-    assert.equal(render("{{ logical_date }} | {{ execution_date }}"), "2024-03-05 00:00:00+00:00 | 2024-03-05 00:00:00+00:00");
-    assert.equal(render("[{{ data_interval_start }}, {{ data_interval_end }})"), "[2024-03-05 00:00:00+00:00, 2024-03-06 00:00:00+00:00)");
-    assert.equal(render("{{ prev_execution_date }} {{ next_execution_date }}"), "2024-03-04 00:00:00+00:00 2024-03-06 00:00:00+00:00");
+    assert.equal(
+      render("{{ logical_date }} | {{ execution_date }}"),
+      "2024-03-05 00:00:00+00:00 | 2024-03-05 00:00:00+00:00",
+    );
+    assert.equal(
+      render("[{{ data_interval_start }}, {{ data_interval_end }})"),
+      "[2024-03-05 00:00:00+00:00, 2024-03-06 00:00:00+00:00)",
+    );
+    assert.equal(
+      render("{{ prev_execution_date }} {{ next_execution_date }}"),
+      "2024-03-04 00:00:00+00:00 2024-03-06 00:00:00+00:00",
+    );
   });
 
   it("renders ids, try number, params, conf, variables and connections", () => {
-    assert.equal(render("{{ dag_id }}.{{ task_id }} {{ run_id }} try {{ try_number }} {{ ti.try_number }}"), "etl.load scheduled__2024-03-05T00:00:00+00:00 try 2 2");
+    assert.equal(
+      render("{{ dag_id }}.{{ task_id }} {{ run_id }} try {{ try_number }} {{ ti.try_number }}"),
+      "etl.load scheduled__2024-03-05T00:00:00+00:00 try 2 2",
+    );
     assert.equal(render("{{ params.table }} {{ params.limit }} {{ dag_run.conf.source }}"), "sales 10 api");
     assert.equal(render("{{ var.value.bucket }} {{ var.json.settings.region }}"), "raw-data eu");
-    assert.equal(render("{{ conn.warehouse.host }}:{{ conn.warehouse.port }}/{{ conn.warehouse.schema }} {{ conn.warehouse.extra_dejson.sslmode }}"), "db.local:5432/dw require");
+    assert.equal(
+      render(
+        "{{ conn.warehouse.host }}:{{ conn.warehouse.port }}/{{ conn.warehouse.schema }} {{ conn.warehouse.extra_dejson.sslmode }}",
+      ),
+      "db.local:5432/dw require",
+    );
   });
 
   it("offers ds_add and ds_format, in handlebars syntax and in Airflow's macros.fn(...) syntax", () => {
@@ -60,20 +100,41 @@ describe("templates with Airflow's context names", () => {
   it("fails on an unknown name, naming the template and the name, with a suggestion", () => {
     const typo = templateError("echo {{ dss }}");
     assert.match(typo.message, /task 'load', field 'bashCommand': unknown name "dss".*did you mean "ds"/);
-    assert.match(templateError("{{ params.tabel }}").message, /unknown name "params.tabel".*did you mean "params.table"/);
-    assert.match(templateError("{{ var.value.missing }}").message, /no Variable "missing".*kitelab variables set missing/);
+    assert.match(
+      templateError("{{ params.tabel }}").message,
+      /unknown name "params.tabel".*did you mean "params.table"/,
+    );
+    assert.match(
+      templateError("{{ var.value.missing }}").message,
+      /no Variable "missing".*kitelab variables set missing/,
+    );
     assert.match(templateError("{{ conn.nope.host }}").message, /no Connection "nope"/);
   });
 
   it("refuses Jinja-only syntax and shows the handlebars way", () => {
-    assert.match(templateError("{% if params.table %}x{% endif %}").message, /task 'load'.*Jinja syntax.*write \{\{#if params.table\}\} ... \{\{\/if\}\}/);
-    assert.match(templateError("{% for row in params.rows %}{{ row }}{% endfor %}").message, /\{\{#each params.rows as \|row\|\}\}/);
+    assert.match(
+      templateError("{% if params.table %}x{% endif %}").message,
+      /task 'load'.*Jinja syntax.*write \{\{#if params.table\}\} ... \{\{\/if\}\}/,
+    );
+    assert.match(
+      templateError("{% for row in params.rows %}{{ row }}{% endfor %}").message,
+      /\{\{#each params.rows as \|row\|\}\}/,
+    );
     assert.match(templateError("{{ ds | upper }}").message, /Jinja filter "\| upper"/);
     assert.match(templateError("{{ params.table | string }}").message, /write \{\{ params.table \}\}/);
     assert.match(templateError("{{ params['table'] }}").message, /write \{\{ params.table \}\}/);
-    assert.match(templateError("{{ logical_date.strftime('%Y') }}").message, /write \{\{ date_format logical_date "%Y" \}\}/);
-    assert.match(templateError("{{ macros.datetime_diff(ds) }}").message, /macro "datetime_diff", which Kitelab does not have/);
-    assert.match(templateError("{{ ti.xcom_pull(task_ids=['a', 'b']) }}").message, /write \{\{ ti.xcom_pull\(task_ids='extract'\) \}\} or \{\{ xcom_pull "extract" \}\}/);
+    assert.match(
+      templateError("{{ logical_date.strftime('%Y') }}").message,
+      /write \{\{ date_format logical_date "%Y" \}\}/,
+    );
+    assert.match(
+      templateError("{{ macros.datetime_diff(ds) }}").message,
+      /macro "datetime_diff", which Kitelab does not have/,
+    );
+    assert.match(
+      templateError("{{ ti.xcom_pull(task_ids=['a', 'b']) }}").message,
+      /write \{\{ ti.xcom_pull\(task_ids='extract'\) \}\} or \{\{ xcom_pull "extract" \}\}/,
+    );
     assert.match(templateError("{# note #}").message, /write \{\{!-- note --\}\}/);
   });
 
@@ -86,49 +147,79 @@ describe("templates with Airflow's context names", () => {
         { taskId: "name", key: "return_value", value: "sales" },
       ],
     });
-    const renderWith = (template: string) => renderTemplate(template, withXComs, { where: "task 'load', field 'bashCommand'" });
+    const renderWith = (template: string) =>
+      renderTemplate(template, withXComs, { where: "task 'load', field 'bashCommand'" });
     assert.equal(renderWith("echo {{ ti.xcom_pull(task_ids='extract') }}"), "echo 42");
     assert.equal(renderWith('{{ task_instance.xcom_pull("extract", key="rows") }}'), "[1,2]");
     assert.equal(renderWith("{{ ti.xcom_pull('name') }}.csv"), "sales.csv");
     assert.equal(renderWith('{{ xcom_pull "extract" "rows" }}'), "[1,2]");
     assert.throws(
       () => renderWith("{{ ti.xcom_pull(task_ids='load_data') }}"),
-      (error: unknown) => error instanceof TemplateError && /^task 'load', field 'bashCommand': no XCom "return_value" from task 'load_data' in this run.*XComs come from: extract, name/.test(error.message),
+      (error: unknown) =>
+        error instanceof TemplateError &&
+        /^task 'load', field 'bashCommand': no XCom "return_value" from task 'load_data' in this run.*XComs come from: extract, name/.test(
+          error.message,
+        ),
     );
   });
 
   it("refuses to read inside a Variable that is not JSON, and says how to read its text", () => {
     const broken = buildTemplateContext({ ...baseInput(), variables: { settings: "{not json" } });
     const read = () => renderTemplate("{{ var.json.settings.region }}", broken, { where: "task 'load'" });
-    assert.throws(read, (error: unknown) => error instanceof TemplateError && /Variable "settings" is not valid JSON.*\{\{ var.value.settings \}\}/.test(error.message));
+    assert.throws(
+      read,
+      (error: unknown) =>
+        error instanceof TemplateError &&
+        /Variable "settings" is not valid JSON.*\{\{ var.value.settings \}\}/.test(error.message),
+    );
     assert.equal(renderTemplate("{{ var.value.settings }}", broken, { where: "x" }), "{not json");
   });
 
   it("offers Airflow's other date names and reads fields of dates", () => {
-    assert.equal(render("{{ yesterday_ds }} {{ tomorrow_ds_nodash }} {{ logical_date.year }}-{{ logical_date.month }}"), "2024-03-04 20240306 2024-3");
+    assert.equal(
+      render("{{ yesterday_ds }} {{ tomorrow_ds_nodash }} {{ logical_date.year }}-{{ logical_date.month }}"),
+      "2024-03-04 20240306 2024-3",
+    );
     assert.equal(render("{{ dag_run.data_interval_start }}"), "2024-03-05 00:00:00+00:00");
   });
 
   it("escapes HTML only when asked (email bodies), never in shell commands", () => {
     const htmlContext = buildTemplateContext({ ...baseInput(), params: { name: "<b>Tom & Jerry</b>" } });
     assert.equal(renderTemplate("{{ params.name }}", htmlContext, { where: "x" }), "<b>Tom & Jerry</b>");
-    assert.equal(renderTemplate("{{ params.name }}", htmlContext, { where: "x", html: true }), "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;");
+    assert.equal(
+      renderTemplate("{{ params.name }}", htmlContext, { where: "x", html: true }),
+      "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;",
+    );
   });
 
   it("renders every string inside nested fields without touching the input", () => {
-    const input = { path: "/data/{{ ds }}.csv", env: { DAY: "{{ ds_nodash }}" }, list: ["{{ params.table }}", 3], when: new Date(0) };
+    const input = {
+      path: "/data/{{ ds }}.csv",
+      env: { DAY: "{{ ds_nodash }}" },
+      list: ["{{ params.table }}", 3],
+      when: new Date(0),
+    };
     const copy = structuredClone(input);
     const rendered = renderTemplateFields(input, context, "field");
-    assert.deepEqual(rendered, { path: "/data/2024-03-05.csv", env: { DAY: "20240305" }, list: ["sales", 3], when: new Date(0) });
+    assert.deepEqual(rendered, {
+      path: "/data/2024-03-05.csv",
+      env: { DAY: "20240305" },
+      list: ["sales", 3],
+      when: new Date(0),
+    });
     assert.deepEqual(input, copy);
   });
 
   it("masks secret-named variables and connection passwords when shown to people", () => {
-    const shown = renderForDisplay("{{ var.value.db_password }} {{ conn.warehouse.password }} {{ var.value.bucket }}", context, {
-      where: "x",
-      variables: { db_password: "hunter22", bucket: "raw-data" },
-      connections: { warehouse: { connId: "warehouse", connType: "postgres", password: "s3cret!" } },
-    });
+    const shown = renderForDisplay(
+      "{{ var.value.db_password }} {{ conn.warehouse.password }} {{ var.value.bucket }}",
+      context,
+      {
+        where: "x",
+        variables: { db_password: "hunter22", bucket: "raw-data" },
+        connections: { warehouse: { connId: "warehouse", connType: "postgres", password: "s3cret!" } },
+      },
+    );
     assert.equal(shown, "*** *** raw-data");
     assert.equal(render("{{ var.value.db_password }}"), "hunter22", "the task itself gets the real value");
   });
@@ -155,7 +246,10 @@ describe("strftime", () => {
 
   it("formats Python's directives", () => {
     assert.equal(strftime(date, "%Y%m%d-%H%M%S"), "20240704-090503");
-    assert.equal(strftime(date, "%y %j %a %A %b %B %p %I %f %z %Z %%"), "24 186 Thu Thursday Jul July AM 09 250000 +0000 UTC %");
+    assert.equal(
+      strftime(date, "%y %j %a %A %b %B %p %I %f %z %Z %%"),
+      "24 186 Thu Thursday Jul July AM 09 250000 +0000 UTC %",
+    );
   });
 
   it("formats in another time zone, with its offset", () => {
@@ -172,13 +266,26 @@ describe("strftime", () => {
 
 describe("secrets", () => {
   it("knows Airflow's sensitive names", () => {
-    for (const name of ["db_password", "API_KEY", "my_secret", "github_token", "Authorization", "ssh_private_key", "passphrase", "apikey"]) assert.ok(isSensitiveName(name), name);
+    for (const name of [
+      "db_password",
+      "API_KEY",
+      "my_secret",
+      "github_token",
+      "Authorization",
+      "ssh_private_key",
+      "passphrase",
+      "apikey",
+    ])
+      assert.ok(isSensitiveName(name), name);
     for (const name of ["bucket", "region", "table_name"]) assert.ok(!isSensitiveName(name), name);
   });
 
   it("masks every occurrence of the secret values, longest first", () => {
     const mask = createMasker(["hunter22", "hunter", "ab"]);
-    assert.equal(mask("pw=hunter22; again hunter22; prefix hunter; ab stays"), "pw=***; again ***; prefix ***; ab stays");
+    assert.equal(
+      mask("pw=hunter22; again hunter22; prefix hunter; ab stays"),
+      "pw=***; again ***; prefix ***; ab stays",
+    );
     assert.deepEqual(maskRecordValues({ password: "x1", host: "h" }), { password: "***", host: "h" });
   });
 });

@@ -21,7 +21,15 @@ describe("Airflow 3 semantics: a run fires at its scheduled time and is named af
     const weekly = timetable({ schedule: "0 5 * * 1", startDate: at("2021-01-04T05:00Z") });
     assert.deepEqual(weekly.dueRuns(null, at("2021-01-04T04:59Z"), 10).due, []);
     assert.deepEqual(weekly.dueRuns(null, at("2021-01-04T05:00Z"), 10).due, [fired("2021-01-04T05:00Z")]);
-    assert.deepEqual(weekly.nextRun(weekly.dueRuns(null, at("2021-01-04T05:00Z"), 10).due.map((r) => ({ start: r.dataIntervalStart, end: r.dataIntervalEnd }))[0]!, at("2021-01-04T05:00Z")), fired("2021-01-11T05:00Z"));
+    assert.deepEqual(
+      weekly.nextRun(
+        weekly
+          .dueRuns(null, at("2021-01-04T05:00Z"), 10)
+          .due.map((r) => ({ start: r.dataIntervalStart, end: r.dataIntervalEnd }))[0]!,
+        at("2021-01-04T05:00Z"),
+      ),
+      fired("2021-01-11T05:00Z"),
+    );
   });
 
   it("with catchup, one run per scheduled time since startDate", () => {
@@ -50,7 +58,11 @@ describe("Airflow 3 semantics: a run fires at its scheduled time and is named af
   });
 
   it("endDate: no run fires after it", () => {
-    const daily = timetable({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-03T00:00Z") });
+    const daily = timetable({
+      schedule: "@daily",
+      startDate: at("2024-01-01T00:00Z"),
+      endDate: at("2024-01-03T00:00Z"),
+    });
     assert.equal(daily.dueRuns(null, at("2024-02-01T00:00Z"), 10).due.length, 3);
   });
 

@@ -22,7 +22,15 @@ describe("parseSchedule: what a schedule can be", () => {
   });
 
   it("accepts lists, ranges, steps, month and weekday names, L and #", () => {
-    for (const expr of ["0 6,18 * * *", "30 1-5/2 * * *", "0 0 1 JAN,JUL *", "0 0 * * 7", "0 0 L * *", "0 9 * * MON#1", "0 0 1/5 * *"]) {
+    for (const expr of [
+      "0 6,18 * * *",
+      "30 1-5/2 * * *",
+      "0 0 1 JAN,JUL *",
+      "0 0 * * 7",
+      "0 0 L * *",
+      "0 9 * * MON#1",
+      "0 0 1/5 * *",
+    ]) {
       assert.equal(parseSchedule(expr).ok, true, expr);
     }
   });
@@ -45,10 +53,22 @@ describe("parseSchedule: what a schedule can be", () => {
   });
 
   it("a fixed interval, in milliseconds", () => {
-    assert.deepEqual(parseSchedule("30m"), { ok: true, value: { kind: "interval", milliseconds: 1_800_000, text: "30m" } });
-    assert.deepEqual(parseSchedule("2h"), { ok: true, value: { kind: "interval", milliseconds: 7_200_000, text: "2h" } });
-    assert.deepEqual(parseSchedule("1d"), { ok: true, value: { kind: "interval", milliseconds: 86_400_000, text: "1d" } });
-    assert.deepEqual(parseSchedule("1h30m"), { ok: true, value: { kind: "interval", milliseconds: 5_400_000, text: "1h30m" } });
+    assert.deepEqual(parseSchedule("30m"), {
+      ok: true,
+      value: { kind: "interval", milliseconds: 1_800_000, text: "30m" },
+    });
+    assert.deepEqual(parseSchedule("2h"), {
+      ok: true,
+      value: { kind: "interval", milliseconds: 7_200_000, text: "2h" },
+    });
+    assert.deepEqual(parseSchedule("1d"), {
+      ok: true,
+      value: { kind: "interval", milliseconds: 86_400_000, text: "1d" },
+    });
+    assert.deepEqual(parseSchedule("1h30m"), {
+      ok: true,
+      value: { kind: "interval", milliseconds: 5_400_000, text: "1h30m" },
+    });
   });
 });
 
@@ -58,15 +78,24 @@ describe("parseSchedule: mistakes are named", () => {
     assert.equal(errorOf("60 * * * *"), 'Invalid schedule "60 * * * *": the minute field is "60", expected 0-59');
     assert.equal(errorOf("0 0 32 * *"), 'Invalid schedule "0 0 32 * *": the day of month field is "32", expected 1-31');
     assert.equal(errorOf("0 0 0 * *"), 'Invalid schedule "0 0 0 * *": the day of month field is "0", expected 1-31');
-    assert.equal(errorOf("0 0 * 13 *"), 'Invalid schedule "0 0 * 13 *": the month field is "13", expected 1-12 or JAN-DEC');
-    assert.equal(errorOf("0 0 * * 8"), 'Invalid schedule "0 0 * * 8": the day of week field is "8", expected 0-7 or SUN-SAT');
+    assert.equal(
+      errorOf("0 0 * 13 *"),
+      'Invalid schedule "0 0 * 13 *": the month field is "13", expected 1-12 or JAN-DEC',
+    );
+    assert.equal(
+      errorOf("0 0 * * 8"),
+      'Invalid schedule "0 0 * * 8": the day of week field is "8", expected 0-7 or SUN-SAT',
+    );
   });
 
   it("names the bad item inside lists and ranges, and reversed ranges", () => {
     assert.match(errorOf("0 1,2,99 * * *"), /the hour field is "1,2,99", expected 0-23/);
     assert.match(errorOf("0 0 * * MON-FRY"), /the day of week field is "MON-FRY", expected 0-7 or SUN-SAT/);
     assert.match(errorOf("0 17-9 * * *"), /the hour field is "17-9", expected a range from low to high within 0-23/);
-    assert.match(errorOf("*/0 * * * *"), /the minute field is "\*\/0", expected a step after "\/" that is a positive whole number/);
+    assert.match(
+      errorOf("*/0 * * * *"),
+      /the minute field is "\*\/0", expected a step after "\/" that is a positive whole number/,
+    );
     assert.match(errorOf("x * * * *"), /the minute field is "x", expected 0-59/);
   });
 

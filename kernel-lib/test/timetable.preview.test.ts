@@ -7,16 +7,30 @@ const at = (iso: string) => new Date(iso);
 
 describe("previewSchedule", () => {
   it("lists the runs due at now, oldest first, and the first run not due yet", () => {
-    const preview = previewSchedule({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), catchup: true, now: at("2024-01-03T06:00Z") });
+    const preview = previewSchedule({
+      schedule: "@daily",
+      startDate: at("2024-01-01T00:00Z"),
+      catchup: true,
+      now: at("2024-01-03T06:00Z"),
+    });
     assert.ok(preview.ok);
-    assert.deepEqual(preview.value.due.map((run) => run.logicalDate.toISOString()), ["2024-01-01T00:00:00.000Z", "2024-01-02T00:00:00.000Z"]);
+    assert.deepEqual(
+      preview.value.due.map((run) => run.logicalDate.toISOString()),
+      ["2024-01-01T00:00:00.000Z", "2024-01-02T00:00:00.000Z"],
+    );
     assert.equal(preview.value.next?.logicalDate.toISOString(), "2024-01-03T00:00:00.000Z");
     assert.equal(preview.value.next?.runAfter.toISOString(), "2024-01-04T00:00:00.000Z");
     assert.equal(preview.value.truncated, false);
   });
 
   it("when truncated, next is still the first run not due at now", () => {
-    const preview = previewSchedule({ schedule: "* * * * *", startDate: at("2020-01-01T00:00Z"), catchup: true, now: at("2024-06-01T10:00:30Z"), limit: 1000 });
+    const preview = previewSchedule({
+      schedule: "* * * * *",
+      startDate: at("2020-01-01T00:00Z"),
+      catchup: true,
+      now: at("2024-06-01T10:00:30Z"),
+      limit: 1000,
+    });
     assert.ok(preview.ok);
     assert.equal(preview.value.due.length, 1000);
     assert.equal(preview.value.truncated, true);
@@ -39,7 +53,12 @@ describe("previewSchedule", () => {
   });
 
   it("next is null when the schedule has no more runs", () => {
-    const preview = previewSchedule({ schedule: "@once", startDate: at("2024-01-01T00:00Z"), catchup: true, now: at("2024-02-01T00:00Z") });
+    const preview = previewSchedule({
+      schedule: "@once",
+      startDate: at("2024-01-01T00:00Z"),
+      catchup: true,
+      now: at("2024-02-01T00:00Z"),
+    });
     assert.ok(preview.ok);
     assert.equal(preview.value.due.length, 1);
     assert.equal(preview.value.next, null);
@@ -48,7 +67,13 @@ describe("previewSchedule", () => {
   it("rejects bad input with a sentence", () => {
     const badNow = previewSchedule({ schedule: "@daily", startDate: at("2024-01-01"), catchup: true, now: at("nope") });
     assert.equal(badNow.ok, false);
-    const badLimit = previewSchedule({ schedule: "@daily", startDate: at("2024-01-01"), catchup: true, now: at("2024-02-01"), limit: 0 });
+    const badLimit = previewSchedule({
+      schedule: "@daily",
+      startDate: at("2024-01-01"),
+      catchup: true,
+      now: at("2024-02-01"),
+      limit: 0,
+    });
     assert.match(badLimit.ok ? "" : badLimit.error, /Expected `limit` to be a positive integer, got 0 \(number\)/);
     const badStart = createTimetable({ schedule: "@daily", startDate: at("nope"), catchup: true });
     assert.match(badStart.ok ? "" : badStart.error, /Expected `startDate` to be a valid Date, got Invalid Date/);
@@ -68,14 +93,32 @@ describe("firstRunWarning", () => {
   });
 
   it("says when a DAG can never run", () => {
-    const warning = firstRunWarning({ schedule: "@weekly", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-01-05T00:00Z"), catchup: true, now });
-    assert.match(warning ?? "", /will never run on its schedule: endDate 2024-01-05T00:00:00.000Z comes before its first data interval starts/);
+    const warning = firstRunWarning({
+      schedule: "@weekly",
+      startDate: at("2024-01-01T00:00Z"),
+      endDate: at("2024-01-05T00:00Z"),
+      catchup: true,
+      now,
+    });
+    assert.match(
+      warning ?? "",
+      /will never run on its schedule: endDate 2024-01-05T00:00:00.000Z comes before its first data interval starts/,
+    );
   });
 
   it("stays quiet for an ordinary DAG, a manual one, or an invalid schedule", () => {
-    assert.equal(firstRunWarning({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), catchup: true, now }), undefined);
-    assert.equal(firstRunWarning({ schedule: null, startDate: at("2030-01-01T00:00Z"), catchup: true, now }), undefined);
-    assert.equal(firstRunWarning({ schedule: "@daly", startDate: at("2030-01-01T00:00Z"), catchup: true, now }), undefined);
+    assert.equal(
+      firstRunWarning({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), catchup: true, now }),
+      undefined,
+    );
+    assert.equal(
+      firstRunWarning({ schedule: null, startDate: at("2030-01-01T00:00Z"), catchup: true, now }),
+      undefined,
+    );
+    assert.equal(
+      firstRunWarning({ schedule: "@daly", startDate: at("2030-01-01T00:00Z"), catchup: true, now }),
+      undefined,
+    );
   });
 });
 

@@ -4,13 +4,25 @@ import { createTimetable, wallTimeOf, type RunInfo } from "../src/timetable/inde
 
 const HOUR = 3_600_000;
 
-function dailyRuns(timezone: string, startDate: string, now: string, semantics: "airflow2" | "airflow3" = "airflow2"): RunInfo[] {
-  const timetable = createTimetable({ schedule: "@daily", startDate: new Date(startDate), catchup: true, timezone, semantics });
+function dailyRuns(
+  timezone: string,
+  startDate: string,
+  now: string,
+  semantics: "airflow2" | "airflow3" = "airflow2",
+): RunInfo[] {
+  const timetable = createTimetable({
+    schedule: "@daily",
+    startDate: new Date(startDate),
+    catchup: true,
+    timezone,
+    semantics,
+  });
   if (!timetable.ok) throw new Error(timetable.error);
   return timetable.value.dueRuns(null, new Date(now), 100).due;
 }
 
-const hoursOf = (runs: RunInfo[]) => runs.map((run) => (run.dataIntervalEnd.getTime() - run.dataIntervalStart.getTime()) / HOUR);
+const hoursOf = (runs: RunInfo[]) =>
+  runs.map((run) => (run.dataIntervalEnd.getTime() - run.dataIntervalStart.getTime()) / HOUR);
 
 function assertLocalMidnights(runs: RunInfo[], timezone: string) {
   for (const run of runs) {
@@ -52,7 +64,10 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
     assertLocalMidnights(fall, "America/New_York");
   });
 
-  for (const [timezone, fallBack] of [["Europe/Paris", "2024-10-27T00:00Z"], ["America/New_York", "2024-11-03T05:00Z"]] as const) {
+  for (const [timezone, fallBack] of [
+    ["Europe/Paris", "2024-10-27T00:00Z"],
+    ["America/New_York", "2024-11-03T05:00Z"],
+  ] as const) {
     for (const schedule of ["0 * * * *", "*/30 * * * *", "15 1,2,3 * * *"]) {
       it(`${timezone}, fall back: "${schedule}" keeps moving through the repeated hour (every interval starts where the last ended)`, () => {
         const start = new Date(new Date(fallBack).getTime() - 4 * HOUR);
@@ -62,15 +77,25 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
         const due = timetable.value.dueRuns(null, now, 500).due;
         assert.ok(due.length > 0);
         for (let index = 1; index < due.length; index += 1) {
-          assert.equal(due[index]!.dataIntervalStart.getTime(), due[index - 1]!.dataIntervalEnd.getTime(), `run ${index} starts where run ${index - 1} ended`);
+          assert.equal(
+            due[index]!.dataIntervalStart.getTime(),
+            due[index - 1]!.dataIntervalEnd.getTime(),
+            `run ${index} starts where run ${index - 1} ended`,
+          );
         }
         let last: { start: Date; end: Date } | null = null;
         for (const _ of due) {
           const next = timetable.value.nextRun(last, now);
-          assert.ok(next && (!last || next.dataIntervalStart >= last.end), `nextRun moves forward after ${last?.end.toISOString()}`);
+          assert.ok(
+            next && (!last || next.dataIntervalStart >= last.end),
+            `nextRun moves forward after ${last?.end.toISOString()}`,
+          );
           last = { start: next.dataIntervalStart, end: next.dataIntervalEnd };
         }
-        assert.ok(due.at(-1)!.dataIntervalEnd.getTime() > now.getTime() - 24 * HOUR, "the walk reached the day after the change");
+        assert.ok(
+          due.at(-1)!.dataIntervalEnd.getTime() > now.getTime() - 24 * HOUR,
+          "the walk reached the day after the change",
+        );
       });
     }
   }
@@ -81,21 +106,36 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
   ] as const) {
     for (const semantics of ["airflow2", "airflow3"] as const) {
       it(`${timezone}, ${month} (${semantics}): @hourly has one run per real hour, the repeated hour twice`, () => {
-        const timetable = createTimetable({ schedule: "@hourly", startDate: new Date(start), catchup: true, timezone, semantics });
+        const timetable = createTimetable({
+          schedule: "@hourly",
+          startDate: new Date(start),
+          catchup: true,
+          timezone,
+          semantics,
+        });
         if (!timetable.ok) throw new Error(timetable.error);
         const now = new Date(new Date(start).getTime() + 30 * 24 * HOUR);
         const due = timetable.value.dueRuns(null, now, 1000).due;
         // 30 days of real hours: the month has 721 wall-clock hours, one of them twice.
         assert.equal(due.length, semantics === "airflow2" ? 720 : 721);
         for (let index = 1; index < due.length; index += 1) {
-          assert.equal(due[index]!.logicalDate.getTime() - due[index - 1]!.logicalDate.getTime(), HOUR, `run ${index} is one hour after run ${index - 1}`);
+          assert.equal(
+            due[index]!.logicalDate.getTime() - due[index - 1]!.logicalDate.getTime(),
+            HOUR,
+            `run ${index} is one hour after run ${index - 1}`,
+          );
         }
       });
     }
   }
 
   it("the manual run's interval follows local midnight too", () => {
-    const timetable = createTimetable({ schedule: "@daily", startDate: new Date("2024-01-01"), catchup: true, timezone: "Europe/Paris" });
+    const timetable = createTimetable({
+      schedule: "@daily",
+      startDate: new Date("2024-01-01"),
+      catchup: true,
+      timezone: "Europe/Paris",
+    });
     assert.ok(timetable.ok);
     const manual = timetable.value.manualRun(new Date("2024-04-01T08:00Z"));
     assert.equal(manual.dataIntervalStart.toISOString(), "2024-03-30T23:00:00.000Z");
@@ -111,13 +151,23 @@ describe("cron in the DAG's time zone, across daylight saving time", () => {
   });
 
   it("an invalid time zone is an error naming it", () => {
-    const result = createTimetable({ schedule: "@daily", startDate: new Date("2024-01-01"), catchup: true, timezone: "Europe/Pari" });
+    const result = createTimetable({
+      schedule: "@daily",
+      startDate: new Date("2024-01-01"),
+      catchup: true,
+      timezone: "Europe/Pari",
+    });
     assert.equal(result.ok, false);
     assert.match(result.ok ? "" : result.error, /Invalid timezone "Europe\/Pari": expected an IANA time zone name/);
   });
 
   it("the description names the time zone", () => {
-    const result = createTimetable({ schedule: "@daily", startDate: new Date("2024-01-01"), catchup: true, timezone: "Europe/Paris" });
+    const result = createTimetable({
+      schedule: "@daily",
+      startDate: new Date("2024-01-01"),
+      catchup: true,
+      timezone: "Europe/Paris",
+    });
     assert.equal(result.ok && result.value.description, "every day at 00:00 Europe/Paris");
   });
 });

@@ -9,16 +9,30 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 function world(): FakeKitelab {
   const fake = new FakeKitelab();
   fake.heartbeat = { at: fake.clock.toISOString(), pid: 1, hostname: "h" };
-  fake.addDag(serializedDag("etl", [{ taskId: "extract" }, { taskId: "load", upstream: ["extract"] }], { tags: ["lab1"], description: "ETL" }), {
-    nextRunAfter: "2024-03-02T00:00:00.000Z",
-    nextLogicalDate: "2024-03-01T00:00:00.000Z",
-  });
+  fake.addDag(
+    serializedDag("etl", [{ taskId: "extract" }, { taskId: "load", upstream: ["extract"] }], {
+      tags: ["lab1"],
+      description: "ETL",
+    }),
+    {
+      nextRunAfter: "2024-03-02T00:00:00.000Z",
+      nextLogicalDate: "2024-03-01T00:00:00.000Z",
+    },
+  );
   fake.addDag(serializedDag("paused_one", [{ taskId: "t" }]), { isPaused: true });
   for (let day = 1; day <= 30; day += 1) {
     const logicalDate = `2024-01-${String(day).padStart(2, "0")}T00:00:00.000Z`;
-    fake.addRun("etl", { state: day % 10 === 0 ? "failed" : "success", logicalDate }, day % 10 === 0 ? { extract: "success", load: "failed" } : {});
+    fake.addRun(
+      "etl",
+      { state: day % 10 === 0 ? "failed" : "success", logicalDate },
+      day % 10 === 0 ? { extract: "success", load: "failed" } : {},
+    );
   }
-  fake.addRun("etl", { state: "running", logicalDate: "2024-02-01T00:00:00.000Z", startDate: "2024-02-02T00:00:00.000Z" }, { extract: "running", load: "none" });
+  fake.addRun(
+    "etl",
+    { state: "running", logicalDate: "2024-02-01T00:00:00.000Z", startDate: "2024-02-02T00:00:00.000Z" },
+    { extract: "running", load: "none" },
+  );
   return fake;
 }
 
@@ -26,7 +40,11 @@ describe("the Airflow-compatible JSON API", () => {
   let app: Awaited<ReturnType<typeof startWebApp>>;
   const get = (path: string, headers: Record<string, string> = {}) => fetch(app.url + path, { headers });
   const send = (method: string, path: string, body: unknown, headers: Record<string, string> = auth) =>
-    fetch(app.url + path, { method, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    fetch(app.url + path, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
 
   before(async () => {
     app = await startWebApp({ world: world() });
@@ -37,7 +55,7 @@ describe("the Airflow-compatible JSON API", () => {
     it("lists DAGs with Airflow's field names and total_entries", async () => {
       const response = await get("/api/v1/dags");
       assert.equal(response.status, 200);
-      const body = await response.json() as any;
+      const body = (await response.json()) as any;
       assert.equal(body.total_entries, 2);
       const etl = body.dags.find((dag: { dag_id: string }) => dag.dag_id === "etl");
       assert.equal(etl.is_paused, false);
@@ -48,22 +66,36 @@ describe("the Airflow-compatible JSON API", () => {
       assert.equal(etl.next_dagrun_create_after, "2024-03-02T00:00:00+00:00");
       assert.equal(etl.description, "ETL");
       assert.equal(etl.fileloc, "/dags/etl.ts");
-      for (const field of ["owners", "max_active_runs", "max_active_tasks", "has_import_errors", "default_view"]) assert.ok(field in etl, field);
+      for (const field of ["owners", "max_active_runs", "max_active_tasks", "has_import_errors", "default_view"])
+        assert.ok(field in etl, field);
     });
 
     it("filters by paused and dag_id_pattern and pages with limit and offset", async () => {
-      assert.deepEqual((await (await get("/api/v1/dags?paused=true")).json() as any).dags.map((dag: { dag_id: string }) => dag.dag_id), ["paused_one"]);
-      assert.deepEqual((await (await get("/api/v1/dags?dag_id_pattern=et")).json() as any).dags.map((dag: { dag_id: string }) => dag.dag_id), ["etl"]);
-      const page = await (await get("/api/v1/dags?limit=1&offset=1")).json() as any;
+      assert.deepEqual(
+        ((await (await get("/api/v1/dags?paused=true")).json()) as any).dags.map(
+          (dag: { dag_id: string }) => dag.dag_id,
+        ),
+        ["paused_one"],
+      );
+      assert.deepEqual(
+        ((await (await get("/api/v1/dags?dag_id_pattern=et")).json()) as any).dags.map(
+          (dag: { dag_id: string }) => dag.dag_id,
+        ),
+        ["etl"],
+      );
+      const page = (await (await get("/api/v1/dags?limit=1&offset=1")).json()) as any;
       assert.equal(page.total_entries, 2);
-      assert.deepEqual(page.dags.map((dag: { dag_id: string }) => dag.dag_id), ["paused_one"]);
+      assert.deepEqual(
+        page.dags.map((dag: { dag_id: string }) => dag.dag_id),
+        ["paused_one"],
+      );
     });
 
     it("refuses a limit that is not a positive integer with a 400 problem", async () => {
       const response = await get("/api/v1/dags?limit=-3");
       assert.equal(response.status, 400);
       assert.match(response.headers.get("content-type") ?? "", /application\/problem\+json/);
-      const problem = await response.json() as any;
+      const problem = (await response.json()) as any;
       assert.equal(problem.status, 400);
       assert.equal(problem.title, "Bad Request");
       assert.match(problem.detail, /limit/);
@@ -73,10 +105,10 @@ describe("the Airflow-compatible JSON API", () => {
 
   describe("GET and PATCH /api/v1/dags/{dag_id}", () => {
     it("returns one DAG, and a 404 problem for an unknown one", async () => {
-      assert.equal((await (await get("/api/v1/dags/etl")).json() as any).dag_id, "etl");
+      assert.equal(((await (await get("/api/v1/dags/etl")).json()) as any).dag_id, "etl");
       const missing = await get("/api/v1/dags/nope");
       assert.equal(missing.status, 404);
-      const problem = await missing.json() as any;
+      const problem = (await missing.json()) as any;
       assert.deepEqual(Object.keys(problem).sort(), ["detail", "status", "title", "type"]);
       assert.equal(problem.title, "DAG not found");
     });
@@ -84,7 +116,7 @@ describe("the Airflow-compatible JSON API", () => {
     it("pauses and unpauses with is_paused", async () => {
       const response = await send("PATCH", "/api/v1/dags/etl?update_mask=is_paused", { is_paused: true });
       assert.equal(response.status, 200);
-      assert.equal((await response.json() as any).is_paused, true);
+      assert.equal(((await response.json()) as any).is_paused, true);
       assert.deepEqual(app.world.calls.setPaused.at(-1), { dagId: "etl", paused: true });
       await send("PATCH", "/api/v1/dags/etl", { is_paused: false });
       assert.equal(app.world.dag("etl")?.isPaused, false);
@@ -93,43 +125,59 @@ describe("the Airflow-compatible JSON API", () => {
     it("refuses a body without a boolean is_paused", async () => {
       const response = await send("PATCH", "/api/v1/dags/etl", { is_paused: "yes" });
       assert.equal(response.status, 400);
-      assert.match((await response.json() as any).detail, /is_paused/);
+      assert.match(((await response.json()) as any).detail, /is_paused/);
     });
 
     it("serves details with doc_md and params, and the task list", async () => {
-      const details = await (await get("/api/v1/dags/etl/details")).json() as any;
+      const details = (await (await get("/api/v1/dags/etl/details")).json()) as any;
       assert.equal(details.timezone, "UTC");
       assert.deepEqual(details.params, {});
-      const tasks = await (await get("/api/v1/dags/etl/tasks")).json() as any;
-      assert.deepEqual(tasks.tasks.map((task: { task_id: string }) => task.task_id), ["extract", "load"]);
+      const tasks = (await (await get("/api/v1/dags/etl/tasks")).json()) as any;
+      assert.deepEqual(
+        tasks.tasks.map((task: { task_id: string }) => task.task_id),
+        ["extract", "load"],
+      );
       assert.deepEqual(tasks.tasks[0].downstream_task_ids, ["load"]);
     });
   });
 
   describe("GET /api/v1/dags/{dag_id}/dagRuns", () => {
     it("answers the status checker's query (order_by=-execution_date&limit=1) with the newest run", async () => {
-      const body = await (await get("/api/v1/dags/etl/dagRuns?order_by=-execution_date&limit=1")).json() as any;
+      const body = (await (await get("/api/v1/dags/etl/dagRuns?order_by=-execution_date&limit=1")).json()) as any;
       assert.equal(body.total_entries, 31);
       assert.equal(body.dag_runs.length, 1);
       const run = body.dag_runs[0];
       assert.equal(run.logical_date, "2024-02-01T00:00:00+00:00");
       assert.equal(run.execution_date, run.logical_date);
       assert.equal(run.state, "running");
-      for (const field of ["dag_run_id", "dag_id", "data_interval_start", "data_interval_end", "start_date", "end_date", "run_type", "conf", "external_trigger"]) {
+      for (const field of [
+        "dag_run_id",
+        "dag_id",
+        "data_interval_start",
+        "data_interval_end",
+        "start_date",
+        "end_date",
+        "run_type",
+        "conf",
+        "external_trigger",
+      ]) {
         assert.ok(field in run, field);
       }
     });
 
     it("orders oldest first by default, pages with offset, and filters by repeated state", async () => {
-      const first = await (await get("/api/v1/dags/etl/dagRuns?limit=2&offset=1")).json() as any;
-      assert.deepEqual(first.dag_runs.map((run: { logical_date: string }) => run.logical_date), ["2024-01-02T00:00:00+00:00", "2024-01-03T00:00:00+00:00"]);
-      const byState = await (await get("/api/v1/dags/etl/dagRuns?state=failed&state=running")).json() as any;
+      const first = (await (await get("/api/v1/dags/etl/dagRuns?limit=2&offset=1")).json()) as any;
+      assert.deepEqual(
+        first.dag_runs.map((run: { logical_date: string }) => run.logical_date),
+        ["2024-01-02T00:00:00+00:00", "2024-01-03T00:00:00+00:00"],
+      );
+      const byState = (await (await get("/api/v1/dags/etl/dagRuns?state=failed&state=running")).json()) as any;
       assert.equal(byState.total_entries, 4);
       assert.ok(byState.dag_runs.every((run: { state: string }) => run.state === "failed" || run.state === "running"));
     });
 
     it("caps limit at 100 as Airflow does", async () => {
-      const body = await (await get("/api/v1/dags/~/dagRuns?limit=5000")).json() as any;
+      const body = (await (await get("/api/v1/dags/~/dagRuns?limit=5000")).json()) as any;
       assert.ok(body.dag_runs.length <= 100);
     });
 
@@ -139,9 +187,9 @@ describe("the Airflow-compatible JSON API", () => {
     });
 
     it("returns one run, and a 404 for an unknown run id", async () => {
-      const runs = await (await get("/api/v1/dags/etl/dagRuns?limit=1")).json() as any;
+      const runs = (await (await get("/api/v1/dags/etl/dagRuns?limit=1")).json()) as any;
       const id = runs.dag_runs[0].dag_run_id;
-      const run = await (await get(`/api/v1/dags/etl/dagRuns/${encodeURIComponent(id)}`)).json() as any;
+      const run = (await (await get(`/api/v1/dags/etl/dagRuns/${encodeURIComponent(id)}`)).json()) as any;
       assert.equal(run.dag_run_id, id);
       assert.equal((await get("/api/v1/dags/etl/dagRuns/nope")).status, 404);
     });
@@ -149,9 +197,13 @@ describe("the Airflow-compatible JSON API", () => {
 
   describe("POST /api/v1/dags/{dag_id}/dagRuns", () => {
     it("triggers a run with conf, logical_date and dag_run_id", async () => {
-      const response = await send("POST", "/api/v1/dags/etl/dagRuns", { conf: { n: 3 }, logical_date: "2025-01-01T00:00:00+00:00", dag_run_id: "my_run" });
+      const response = await send("POST", "/api/v1/dags/etl/dagRuns", {
+        conf: { n: 3 },
+        logical_date: "2025-01-01T00:00:00+00:00",
+        dag_run_id: "my_run",
+      });
       assert.equal(response.status, 200);
-      const run = await response.json() as any;
+      const run = (await response.json()) as any;
       assert.equal(run.dag_run_id, "my_run");
       assert.deepEqual(run.conf, { n: 3 });
       assert.equal(run.logical_date, "2025-01-01T00:00:00+00:00");
@@ -163,7 +215,7 @@ describe("the Airflow-compatible JSON API", () => {
     it("answers 409 for a dag_run_id that exists", async () => {
       const response = await send("POST", "/api/v1/dags/etl/dagRuns", { dag_run_id: "my_run" });
       assert.equal(response.status, 409);
-      assert.match((await response.json() as any).detail, /already exists/);
+      assert.match(((await response.json()) as any).detail, /already exists/);
     });
 
     it("refuses conf that is not an object and a logical_date without a time zone", async () => {
@@ -175,13 +227,17 @@ describe("the Airflow-compatible JSON API", () => {
       app.world.failNext = new ValidationError("Expected `conf.n` to be a number");
       const bad = await send("POST", "/api/v1/dags/etl/dagRuns", {});
       assert.equal(bad.status, 400);
-      assert.match((await bad.json() as any).detail, /conf\.n/);
+      assert.match(((await bad.json()) as any).detail, /conf\.n/);
       app.world.failNext = new Error("max_active_runs reached");
       assert.equal((await send("POST", "/api/v1/dags/etl/dagRuns", {})).status, 409);
     });
 
     it("refuses a body that is not JSON with 415", async () => {
-      const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { ...auth, "Content-Type": "text/plain" }, body: "conf=1" });
+      const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "text/plain" },
+        body: "conf=1",
+      });
       assert.equal(response.status, 415);
     });
   });
@@ -191,7 +247,7 @@ describe("the Airflow-compatible JSON API", () => {
     const base = `/api/v1/dags/etl/dagRuns/${encodeURIComponent(failedRun)}/taskInstances`;
 
     it("lists task instances with Airflow's fields; duration in seconds", async () => {
-      const body = await (await get(base)).json() as any;
+      const body = (await (await get(base)).json()) as any;
       assert.equal(body.total_entries, 2);
       const load = body.task_instances.find((ti: { task_id: string }) => ti.task_id === "load");
       assert.equal(load.state, "failed");
@@ -208,7 +264,9 @@ describe("the Airflow-compatible JSON API", () => {
 
     it("shows a task not yet considered with state null, as Airflow does", async () => {
       const running = "scheduled__2024-02-01T00:00:00+00:00";
-      const body = await (await get(`/api/v1/dags/etl/dagRuns/${encodeURIComponent(running)}/taskInstances`)).json() as any;
+      const body = (await (
+        await get(`/api/v1/dags/etl/dagRuns/${encodeURIComponent(running)}/taskInstances`)
+      ).json()) as any;
       assert.equal(body.task_instances.find((ti: { task_id: string }) => ti.task_id === "load").state, null);
     });
 
@@ -217,11 +275,13 @@ describe("the Airflow-compatible JSON API", () => {
       const text = await get(`${base}/load/logs/1`);
       assert.match(text.headers.get("content-type") ?? "", /^text\/plain/);
       assert.equal(await text.text(), "line one\nline two\n");
-      const json = await (await get(`${base}/load/logs/1`, { Accept: "application/json" })).json() as any;
+      const json = (await (await get(`${base}/load/logs/1`, { Accept: "application/json" })).json()) as any;
       assert.equal(json.content, "line one\nline two\n");
       assert.equal(typeof json.continuation_token, "string");
       app.writeLog("etl", failedRun, "load", 1, "line one\nline two\nline three\n");
-      const next = await (await get(`${base}/load/logs/1?token=${json.continuation_token}`, { Accept: "application/json" })).json() as any;
+      const next = (await (
+        await get(`${base}/load/logs/1?token=${json.continuation_token}`, { Accept: "application/json" })
+      ).json()) as any;
       assert.equal(next.content, "line three\n");
       const full = await (await get(`${base}/load/logs/1?token=${json.continuation_token}&full_content=true`)).text();
       assert.equal(full, "line one\nline two\nline three\n");
@@ -236,10 +296,15 @@ describe("the Airflow-compatible JSON API", () => {
 
   describe("POST /api/v1/dags/{dag_id}/clearTaskInstances", () => {
     it("is a dry run by default, listing only failed tasks", async () => {
-      const response = await send("POST", "/api/v1/dags/etl/clearTaskInstances", { dag_run_id: "scheduled__2024-01-20T00:00:00+00:00" });
+      const response = await send("POST", "/api/v1/dags/etl/clearTaskInstances", {
+        dag_run_id: "scheduled__2024-01-20T00:00:00+00:00",
+      });
       assert.equal(response.status, 200);
-      const body = await response.json() as any;
-      assert.deepEqual(body.task_instances.map((ti: { task_id: string }) => ti.task_id), ["load"]);
+      const body = (await response.json()) as any;
+      assert.deepEqual(
+        body.task_instances.map((ti: { task_id: string }) => ti.task_id),
+        ["load"],
+      );
       assert.equal(body.task_instances[0].dag_run_id, "scheduled__2024-01-20T00:00:00+00:00");
       assert.equal(app.world.calls.clear.length, 0);
     });
@@ -253,7 +318,7 @@ describe("the Airflow-compatible JSON API", () => {
         end_date: "2024-01-30T00:00:00Z",
       });
       assert.equal(response.status, 200);
-      assert.equal((await response.json() as any).task_instances.length, 2);
+      assert.equal(((await response.json()) as any).task_instances.length, 2);
       assert.deepEqual(app.world.calls.clear, [
         { dagId: "etl", runId: "scheduled__2024-01-29T00:00:00+00:00", taskIds: ["load"] },
         { dagId: "etl", runId: "scheduled__2024-01-30T00:00:00+00:00", taskIds: ["load"] },
@@ -263,21 +328,34 @@ describe("the Airflow-compatible JSON API", () => {
     it("asks which runs to clear when neither a run nor dates are given", async () => {
       const response = await send("POST", "/api/v1/dags/etl/clearTaskInstances", { dry_run: true });
       assert.equal(response.status, 400);
-      assert.match((await response.json() as any).detail, /dag_run_id/);
+      assert.match(((await response.json()) as any).detail, /dag_run_id/);
     });
   });
 
   it("lists import errors with Airflow's fields", async () => {
-    app.world.problems = [{ name: "DagDefinitionError", message: "cycle", file: "/dags/bad.ts", timestamp: "2024-03-01T00:00:00Z", stack: "DagDefinitionError: cycle\n  at bad.ts:3" }];
-    const body = await (await get("/api/v1/importErrors")).json() as any;
+    app.world.problems = [
+      {
+        name: "DagDefinitionError",
+        message: "cycle",
+        file: "/dags/bad.ts",
+        timestamp: "2024-03-01T00:00:00Z",
+        stack: "DagDefinitionError: cycle\n  at bad.ts:3",
+      },
+    ];
+    const body = (await (await get("/api/v1/importErrors")).json()) as any;
     assert.equal(body.total_entries, 1);
-    assert.deepEqual(Object.keys(body.import_errors[0]).sort(), ["filename", "import_error_id", "stack_trace", "timestamp"]);
+    assert.deepEqual(Object.keys(body.import_errors[0]).sort(), [
+      "filename",
+      "import_error_id",
+      "stack_trace",
+      "timestamp",
+    ]);
     assert.equal(body.import_errors[0].filename, "/dags/bad.ts");
     app.world.problems = [];
   });
 
   it("answers /api/v1/health like /health", async () => {
-    const body = await (await get("/api/v1/health")).json() as any;
+    const body = (await (await get("/api/v1/health")).json()) as any;
     assert.equal(body.metadatabase.status, "healthy");
     assert.equal(body.scheduler.status, "healthy");
   });

@@ -33,31 +33,41 @@ function runDriver(baseUrl: string, token: string): Promise<{ code: number | nul
   });
 }
 
-describe("Airflow's official Python client (apache-airflow-client 2.10) on kitelab standalone", { skip: existsSync(python) ? false : `no ${python}: run \`npm run setup\`` }, () => {
-  const home = tempHome("kitelab-client-");
-  let kitelab: StandaloneProcess;
-  let calls: Call[] = [];
+describe(
+  "Airflow's official Python client (apache-airflow-client 2.10) on kitelab standalone",
+  { skip: existsSync(python) ? false : `no ${python}: run \`npm run setup\`` },
+  () => {
+    const home = tempHome("kitelab-client-");
+    let kitelab: StandaloneProcess;
+    let calls: Call[] = [];
 
-  before(async () => {
-    for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
-    kitelab = await startStandaloneProcess(home.home);
-    await waitFor("the DAGs to be parsed", async () => {
-      const response = await fetch(`${kitelab.url}api/v1/dags`, { headers: { authorization: `Bearer ${kitelab.token}` } });
-      return ((await response.json()) as { total_entries: number }).total_entries === 3 ? true : undefined;
-    }, 120_000);
-    const result = await runDriver(`${kitelab.url}api/v1`, kitelab.token);
-    assert.equal(result.code, 0, `the client script failed:\n${result.stderr}`);
-    calls = (JSON.parse(result.stdout) as { calls: Call[] }).calls;
-  });
+    before(async () => {
+      for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
+      kitelab = await startStandaloneProcess(home.home);
+      await waitFor(
+        "the DAGs to be parsed",
+        async () => {
+          const response = await fetch(`${kitelab.url}api/v1/dags`, {
+            headers: { authorization: `Bearer ${kitelab.token}` },
+          });
+          return ((await response.json()) as { total_entries: number }).total_entries === 3 ? true : undefined;
+        },
+        120_000,
+      );
+      const result = await runDriver(`${kitelab.url}api/v1`, kitelab.token);
+      assert.equal(result.code, 0, `the client script failed:\n${result.stderr}`);
+      calls = (JSON.parse(result.stdout) as { calls: Call[] }).calls;
+    });
 
-  after(async () => {
-    await kitelab?.stop();
-    home.cleanup();
-  });
+    after(async () => {
+      await kitelab?.stop();
+      home.cleanup();
+    });
 
-  it("succeeds on every call a course makes", () => {
-    const failed = calls.filter((call) => !call.ok).map((call) => `${call.name}: ${call.error}`);
-    assert.deepEqual(failed, [], `${failed.length} of ${calls.length} calls failed:\n${failed.join("\n\n")}`);
-    assert.ok(calls.length >= 50, `expected the whole tour, got ${calls.length} calls`);
-  });
-});
+    it("succeeds on every call a course makes", () => {
+      const failed = calls.filter((call) => !call.ok).map((call) => `${call.name}: ${call.error}`);
+      assert.deepEqual(failed, [], `${failed.length} of ${calls.length} calls failed:\n${failed.join("\n\n")}`);
+      assert.ok(calls.length >= 50, `expected the whole tour, got ${calls.length} calls`);
+    });
+  },
+);

@@ -32,7 +32,12 @@ async function csrfOf(app: App, path = "/dags"): Promise<string> {
 }
 
 async function post(app: App, path: string, fields: Record<string, string>) {
-  return fetch(app.url + path, { method: "POST", body: new URLSearchParams(fields), redirect: "manual", headers: await session(app) });
+  return fetch(app.url + path, {
+    method: "POST",
+    body: new URLSearchParams(fields),
+    redirect: "manual",
+    headers: await session(app),
+  });
 }
 
 describe("the status routes", () => {
@@ -49,8 +54,18 @@ describe("the status routes", () => {
 
   it("/ redirects to /success or /failure by the most recently finished run of all DAGs", async () => {
     const world = twoDags();
-    world.addRun("pipeline", { state: "failed", logicalDate: "2024-01-01T00:00:00Z", endDate: "2024-01-02T00:00:00Z", startDate: "2024-01-01T23:00:00Z" });
-    world.addRun("reporting", { state: "success", logicalDate: "2024-01-01T00:00:00Z", endDate: "2024-01-03T00:00:00Z", startDate: "2024-01-02T23:00:00Z" });
+    world.addRun("pipeline", {
+      state: "failed",
+      logicalDate: "2024-01-01T00:00:00Z",
+      endDate: "2024-01-02T00:00:00Z",
+      startDate: "2024-01-01T23:00:00Z",
+    });
+    world.addRun("reporting", {
+      state: "success",
+      logicalDate: "2024-01-01T00:00:00Z",
+      endDate: "2024-01-03T00:00:00Z",
+      startDate: "2024-01-02T23:00:00Z",
+    });
     world.addRun("pipeline", { state: "running", logicalDate: "2024-01-05T00:00:00Z" });
     const app = await startWebApp({ world });
     try {
@@ -67,7 +82,11 @@ describe("the status routes", () => {
   it("/ follows the configured status DAG", async () => {
     const world = twoDags();
     world.addRun("pipeline", { state: "failed", logicalDate: "2024-01-01T00:00:00Z", endDate: "2024-01-02T00:00:00Z" });
-    world.addRun("reporting", { state: "success", logicalDate: "2024-01-01T00:00:00Z", endDate: "2024-01-03T00:00:00Z" });
+    world.addRun("reporting", {
+      state: "success",
+      logicalDate: "2024-01-01T00:00:00Z",
+      endDate: "2024-01-03T00:00:00Z",
+    });
     const app = await startWebApp({ world, statusDagId: "pipeline" });
     try {
       assert.equal((await fetch(`${app.url}/`, { redirect: "manual" })).headers.get("location"), "/failure");
@@ -100,7 +119,10 @@ describe("the status routes", () => {
       assert.match(page, /1m 30s/);
       assert.match(page, /data-task-row="train"/);
       assert.match(page, /data-task-row="evaluate"/);
-      assert.match(page, /href="\/dags\/pipeline\/runs\/scheduled__2024-01-01T00%3A00%3A00%2B00%3A00\/tasks\/train\/log"/);
+      assert.match(
+        page,
+        /href="\/dags\/pipeline\/runs\/scheduled__2024-01-01T00%3A00%3A00%2B00%3A00\/tasks\/train\/log"/,
+      );
       assert.doesNotMatch(page, /class="notice"/);
     } finally {
       await app.close();
@@ -109,7 +131,11 @@ describe("the status routes", () => {
 
   it("says so when the run a status page shows is not in the state its URL names", async () => {
     const world = twoDags();
-    world.addRun("pipeline", { state: "failed", logicalDate: "2024-01-01T00:00:00Z" }, { train: "failed", evaluate: "upstream_failed" });
+    world.addRun(
+      "pipeline",
+      { state: "failed", logicalDate: "2024-01-01T00:00:00Z" },
+      { train: "failed", evaluate: "upstream_failed" },
+    );
     const app = await startWebApp({ world });
     try {
       const page = await html(fetch(`${app.url}/success`));
@@ -129,7 +155,10 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 200);
-        assert.deepEqual((await response.json() as any).scheduler, { status: "healthy", latest_scheduler_heartbeat: "2024-03-01T11:59:50+00:00" });
+        assert.deepEqual(((await response.json()) as any).scheduler, {
+          status: "healthy",
+          latest_scheduler_heartbeat: "2024-03-01T11:59:50+00:00",
+        });
       } finally {
         await app.close();
       }
@@ -142,7 +171,7 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 503);
-        const body = await response.json() as any;
+        const body = (await response.json()) as any;
         assert.equal(body.scheduler.status, "unhealthy");
         assert.equal(body.metadatabase.status, "healthy");
       } finally {
@@ -155,7 +184,7 @@ describe("the status routes", () => {
       try {
         const response = await fetch(`${app.url}/health`);
         assert.equal(response.status, 503);
-        assert.equal((await response.json() as any).scheduler.latest_scheduler_heartbeat, null);
+        assert.equal(((await response.json()) as any).scheduler.latest_scheduler_heartbeat, null);
       } finally {
         await app.close();
       }
@@ -185,12 +214,18 @@ describe("the student pages", () => {
   it("shows a DAG's graph coloured by the newest run, with every task's id and state class", async () => {
     const page = await html(fetch(`${app.url}/dags/ml_pipeline`));
     assert.match(page, /<svg[^>]*class="kitelab-graph"/);
-    for (const task of ["load_data", "train_model", "trigger_status"]) assert.match(page, new RegExp(`class="kl-node state-success" id="task-${task}" data-task-id="${task}"`));
-    assert.match(page, /data-live-status="\/dags\/ml_pipeline\/runs\/scheduled__2024-02-25T12%3A00%3A00%2B00%3A00\/status\.json"/);
+    for (const task of ["load_data", "train_model", "trigger_status"])
+      assert.match(page, new RegExp(`class="kl-node state-success" id="task-${task}" data-task-id="${task}"`));
+    assert.match(
+      page,
+      /data-live-status="\/dags\/ml_pipeline\/runs\/scheduled__2024-02-25T12%3A00%3A00%2B00%3A00\/status\.json"/,
+    );
   });
 
   it("colours the graph by the run chosen with run_id", async () => {
-    const page = await html(fetch(`${app.url}/dags/ml_pipeline?run_id=${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}`));
+    const page = await html(
+      fetch(`${app.url}/dags/ml_pipeline?run_id=${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}`),
+    );
     assert.match(page, /class="kl-node state-failed" id="task-train_model"/);
     assert.match(page, /class="kl-node state-upstream_failed" id="task-send_email"/);
   });
@@ -214,31 +249,45 @@ describe("the student pages", () => {
     assert.match(page, /<h1>ML pipeline<\/h1>/);
     assert.match(page, /<strong>logistic regression<\/strong>/);
     assert.match(page, /<li><code>MinMaxScaler<\/code> then <code>StandardScaler<\/code><\/li>/);
-    assert.match(page, /<a href="https:\/\/airflow\.apache\.org\/docs\/" rel="noopener noreferrer nofollow" target="_blank">Airflow docs<\/a>/);
+    assert.match(
+      page,
+      /<a href="https:\/\/airflow\.apache\.org\/docs\/" rel="noopener noreferrer nofollow" target="_blank">Airflow docs<\/a>/,
+    );
   });
 
   it("answers the live status poll with the run's and each task's state", async () => {
-    const body = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/status.json`)).json() as any;
+    const body = (await (
+      await fetch(
+        `${app.url}/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/status.json`,
+      )
+    ).json()) as any;
     assert.equal(body.state, "failed");
     assert.equal(body.finished, true);
-    assert.deepEqual(body.tasks.find((task: { task_id: string }) => task.task_id === "train_model"), {
-      task_id: "train_model",
-      state: "failed",
-      state_label: "failed",
-      try_number: 1,
-      duration: "2.5s",
-      log_href: `/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/tasks/train_model/log`,
-    });
+    assert.deepEqual(
+      body.tasks.find((task: { task_id: string }) => task.task_id === "train_model"),
+      {
+        task_id: "train_model",
+        state: "failed",
+        state_label: "failed",
+        try_number: 1,
+        duration: "2.5s",
+        log_href: `/dags/ml_pipeline/runs/${encodeURIComponent("scheduled__2021-06-06T12:00:00+00:00")}/tasks/train_model/log`,
+      },
+    );
   });
 
   it("shows a task's log and serves what was appended since an offset", async () => {
     const runId = "scheduled__2021-06-06T12:00:00+00:00";
     app.writeLog("ml_pipeline", runId, "train_model", 1, "epoch 1\n");
-    const page = await html(fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log`));
+    const page = await html(
+      fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log`),
+    );
     assert.match(page, /<pre class="log" data-log data-offset="8"/);
     assert.match(page, /epoch 1/);
     app.writeLog("ml_pipeline", runId, "train_model", 1, "epoch 1\nepoch 2\n");
-    const chunk = await (await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log.json?offset=8`)).json() as any;
+    const chunk = (await (
+      await fetch(`${app.url}/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/tasks/train_model/log.json?offset=8`)
+    ).json()) as any;
     assert.equal(chunk.content, "epoch 2\n");
     assert.equal(chunk.next_offset, 16);
     assert.equal(chunk.following, false);
@@ -247,7 +296,9 @@ describe("the student pages", () => {
   it("follows the log of a running task", async () => {
     const run = await app.world.trigger("status_check", {});
     app.world.progress("status_check", run.runId, { check: "running" }, "running");
-    const page = await html(fetch(`${app.url}/dags/status_check/runs/${encodeURIComponent(run.runId)}/tasks/check/log`));
+    const page = await html(
+      fetch(`${app.url}/dags/status_check/runs/${encodeURIComponent(run.runId)}/tasks/check/log`),
+    );
     assert.match(page, /data-log-follow="\/dags\/status_check\/runs\/[^"]+\/tasks\/check\/log\.json\?try=1"/);
     assert.match(page, /This attempt has not written a log yet/);
   });
@@ -273,7 +324,10 @@ describe("the student pages", () => {
 
   describe("the page's buttons", () => {
     it("trigger a run with conf and land on the DAG page showing it", async () => {
-      const response = await post(app, "/dags/status_check/trigger", { _csrf: await csrfOf(app), conf: '{"model": "v2"}' });
+      const response = await post(app, "/dags/status_check/trigger", {
+        _csrf: await csrfOf(app),
+        conf: '{"model": "v2"}',
+      });
       assert.equal(response.status, 303);
       const location = response.headers.get("location") ?? "";
       assert.match(location, /^\/dags\/status_check\?run_id=manual__/);
@@ -293,25 +347,39 @@ describe("the student pages", () => {
     });
 
     it("pause and unpause, returning to the page they came from", async () => {
-      const response = await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "false", return_to: "dag" });
+      const response = await post(app, "/dags/etl_daily/pause", {
+        _csrf: await csrfOf(app),
+        paused: "false",
+        return_to: "dag",
+      });
       assert.equal(response.status, 303);
       assert.equal(response.headers.get("location"), "/dags/etl_daily");
       assert.equal(app.world.dag("etl_daily")?.isPaused, false);
-      const back = await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "true", return_to: "list" });
+      const back = await post(app, "/dags/etl_daily/pause", {
+        _csrf: await csrfOf(app),
+        paused: "true",
+        return_to: "list",
+      });
       assert.equal(back.headers.get("location"), "/dags");
       assert.equal(app.world.dag("etl_daily")?.isPaused, true);
     });
 
     it("a paused DAG's page says that triggered runs stay queued until it is switched on", async () => {
       await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "true", return_to: "dag" });
-      assert.match(await html(fetch(app.url + "/dags/etl_daily")), /This DAG is paused\.<\/strong>.*stays <em>queued<\/em> until you switch the DAG on/);
+      assert.match(
+        await html(fetch(app.url + "/dags/etl_daily")),
+        /This DAG is paused\.<\/strong>.*stays <em>queued<\/em> until you switch the DAG on/,
+      );
       await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "false", return_to: "dag" });
       assert.doesNotMatch(await html(fetch(app.url + "/dags/etl_daily")), /This DAG is paused/);
     });
 
     it("clear one task of a run", async () => {
       const runId = "scheduled__2021-06-06T12:00:00+00:00";
-      const response = await post(app, `/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/clear`, { _csrf: await csrfOf(app), task_id: "train_model" });
+      const response = await post(app, `/dags/ml_pipeline/runs/${encodeURIComponent(runId)}/clear`, {
+        _csrf: await csrfOf(app),
+        task_id: "train_model",
+      });
       assert.equal(response.status, 303);
       assert.deepEqual(app.world.calls.clear.at(-1), { dagId: "ml_pipeline", runId, taskIds: ["train_model"] });
     });

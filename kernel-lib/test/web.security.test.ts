@@ -17,7 +17,11 @@ const HOSTILE = `<img src=x onerror=alert(1)>`;
 function world(): FakeKitelab {
   const fake = new FakeKitelab();
   fake.addDag(serializedDag("etl", [{ taskId: "extract" }, { taskId: "load", upstream: ["extract"] }]));
-  fake.addRun("etl", { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" }, { extract: "success", load: "failed" });
+  fake.addRun(
+    "etl",
+    { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" },
+    { extract: "success", load: "failed" },
+  );
   return fake;
 }
 
@@ -33,15 +37,21 @@ function formPost(app: App, path: string, fields: Record<string, string>, header
 }
 
 /** A raw request, for headers fetch does not let a caller set (Host). */
-function rawRequest(app: App, options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function rawRequest(
+  app: App,
+  options: { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
   const url = new URL(app.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -54,13 +64,17 @@ describe("API writes need the token", () => {
   });
   after(() => app.close());
   const trigger = (headers: Record<string, string>) =>
-    fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: "{}" });
+    fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: "{}",
+    });
 
   it("answers 401 with WWW-Authenticate without a token, and does not trigger", async () => {
     const response = await trigger({});
     assert.equal(response.status, 401);
     assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
-    assert.match((await response.json() as any).detail, /Authorization: Bearer/);
+    assert.match(((await response.json()) as any).detail, /Authorization: Bearer/);
     assert.equal(app.world.calls.trigger.length, 0);
   });
 
@@ -83,9 +97,17 @@ describe("API writes need the token", () => {
   });
 
   it("guards PATCH and clearTaskInstances the same way", async () => {
-    const patch = await fetch(`${app.url}/api/v1/dags/etl`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: '{"is_paused": true}' });
+    const patch = await fetch(`${app.url}/api/v1/dags/etl`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: '{"is_paused": true}',
+    });
     assert.equal(patch.status, 401);
-    const clear = await fetch(`${app.url}/api/v1/dags/etl/clearTaskInstances`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"dag_run_id": "r1", "dry_run": false}' });
+    const clear = await fetch(`${app.url}/api/v1/dags/etl/clearTaskInstances`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"dag_run_id": "r1", "dry_run": false}',
+    });
     assert.equal(clear.status, 401);
     assert.equal(app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
   });
@@ -107,7 +129,10 @@ describe("reads when expose_reads is off", () => {
   it("refuses API reads without the token (401) or with a wrong one (403)", async () => {
     assert.equal((await fetch(`${app.url}/api/v1/dags`)).status, 401);
     assert.equal((await fetch(`${app.url}/api/v1/dags`, { headers: { Authorization: "Bearer nope" } })).status, 403);
-    assert.equal((await fetch(`${app.url}/api/v1/dags`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${app.url}/api/v1/dags`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status,
+      200,
+    );
   });
 
   it("answers pages with a 401 page that offers to sign in", async () => {
@@ -152,7 +177,12 @@ describe("the page's buttons need a session bound to the API token", () => {
     const page = await (await fetch(`${app.url}/dags/etl`)).text();
     assert.doesNotMatch(page, /name="_csrf" value="[^"]/);
     for (const path of ["/dags/etl/trigger", "/dags/etl/pause", "/dags/etl/runs/r1/clear"]) {
-      const refused = await formPost(app, path, { _csrf: "", paused: "true" }, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+      const refused = await formPost(
+        app,
+        path,
+        { _csrf: "", paused: "true" },
+        { "Sec-Fetch-Site": "same-origin", Origin: app.url },
+      );
       assert.equal(refused.status, 401, path);
     }
     assert.equal(app.world.calls.trigger.length + app.world.calls.setPaused.length + app.world.calls.clear.length, 0);
@@ -187,10 +217,20 @@ describe("the page's buttons need a session bound to the API token", () => {
     const session = await signedInHeaders(app);
     const csrf = await csrfOf(app, session);
     const Cookie = session.Cookie!;
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, "Sec-Fetch-Site": "cross-site" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, Origin: "http://evil.example" })).status, 403);
+    assert.equal(
+      (await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, "Sec-Fetch-Site": "cross-site" })).status,
+      403,
+    );
+    assert.equal(
+      (await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, Origin: "http://evil.example" })).status,
+      403,
+    );
     assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie, Origin: "null" })).status, 403);
-    assert.equal((await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie })).status, 403, "no Origin is not same-origin");
+    assert.equal(
+      (await formPost(app, "/dags/etl/trigger", { _csrf: csrf }, { Cookie })).status,
+      403,
+      "no Origin is not same-origin",
+    );
     assert.equal(app.world.calls.trigger.length, 1);
   });
 
@@ -209,8 +249,16 @@ describe("the page's buttons need a session bound to the API token", () => {
       const page = await (await fetch(app.url + path)).text();
       for (const match of page.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/gi)) {
         forms += 1;
-        const fields = Object.fromEntries([...match[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((field) => [field[1]!, field[2]!]));
-        const response = await formPost(app, match[1]!.replaceAll("&#x3D;", "="), fields, { "Sec-Fetch-Site": "same-origin", Origin: app.url });
+        const fields = Object.fromEntries(
+          [...match[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((field) => [
+            field[1]!,
+            field[2]!,
+          ]),
+        );
+        const response = await formPost(app, match[1]!.replaceAll("&#x3D;", "="), fields, {
+          "Sec-Fetch-Site": "same-origin",
+          Origin: app.url,
+        });
         if (response.status < 400) accepted += 1;
       }
     }
@@ -226,7 +274,20 @@ describe("the Host header is checked on every request (DNS rebinding)", () => {
     app = await startWebApp({ world: world(), allowedHosts: ["lab.example.org"], outbox: fakeOutbox() });
   });
   after(() => app.close());
-  const routes = ["/", "/dags", "/dags/etl", "/dags/etl/runs/r1", "/success", "/failure", "/outbox", "/health", "/api/v1/dags", "/api/v1/dags/etl/dagRuns", "/api/v1/health", "/static/app.css"];
+  const routes = [
+    "/",
+    "/dags",
+    "/dags/etl",
+    "/dags/etl/runs/r1",
+    "/success",
+    "/failure",
+    "/outbox",
+    "/health",
+    "/api/v1/dags",
+    "/api/v1/dags/etl/dagRuns",
+    "/api/v1/health",
+    "/static/app.css",
+  ];
 
   it("refuses every route, reads included, for a foreign name (403)", async () => {
     for (const host of ["evil.example", "127.0.0.1.nip.io", "localhost.evil.example"]) {
@@ -240,14 +301,31 @@ describe("the Host header is checked on every request (DNS rebinding)", () => {
 
   it("answers loopback names and the configured ones", async () => {
     for (const host of ["localhost:5555", "127.0.0.1", "[::1]:80", "lab.example.org", "LAB.example.org:443"]) {
-      assert.equal((await rawRequest(app, { method: "GET", path: "/dags", headers: { Host: host } })).status, 200, host);
+      assert.equal(
+        (await rawRequest(app, { method: "GET", path: "/dags", headers: { Host: host } })).status,
+        200,
+        host,
+      );
     }
   });
 
   it("answers a foreign name when the request carries the API token (a proxy)", async () => {
-    const answer = await rawRequest(app, { method: "GET", path: "/api/v1/dags", headers: { Host: "hub.example.org", "X-Kitelab-Token": TOKEN } });
+    const answer = await rawRequest(app, {
+      method: "GET",
+      path: "/api/v1/dags",
+      headers: { Host: "hub.example.org", "X-Kitelab-Token": TOKEN },
+    });
     assert.equal(answer.status, 200);
-    assert.equal((await rawRequest(app, { method: "GET", path: "/api/v1/dags", headers: { Host: "hub.example.org", "X-Kitelab-Token": "wrong" } })).status, 403);
+    assert.equal(
+      (
+        await rawRequest(app, {
+          method: "GET",
+          path: "/api/v1/dags",
+          headers: { Host: "hub.example.org", "X-Kitelab-Token": "wrong" },
+        })
+      ).status,
+      403,
+    );
   });
 });
 
@@ -260,23 +338,37 @@ describe("ids and bodies are checked at the edge", () => {
 
   it("refuses ids that cannot be stored with 400, never 409 or 500, and shows no server path", async () => {
     for (const runId of ["r".repeat(300), "é".repeat(130), "x".repeat(5000)]) {
-      for (const path of [`/api/v1/dags/etl/dagRuns/${encodeURIComponent(runId)}`, `/dags/etl/runs/${encodeURIComponent(runId)}`]) {
+      for (const path of [
+        `/api/v1/dags/etl/dagRuns/${encodeURIComponent(runId)}`,
+        `/dags/etl/runs/${encodeURIComponent(runId)}`,
+      ]) {
         const response = await fetch(app.url + path);
         assert.equal(response.status, 400, path.slice(0, 60));
         assert.doesNotMatch(await response.text(), /\/tmp\/|\/home\//);
       }
     }
-    const trigger = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ dag_run_id: "r".repeat(300) }) });
+    const trigger = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ dag_run_id: "r".repeat(300) }),
+    });
     assert.equal(trigger.status, 400);
   });
 
   it("answers /outbox/~ and /outbox/. with 400 rather than 500 (the real outbox)", async () => {
     const home = mkdtempSync(join(tmpdir(), "kitelab-outbox-"));
-    const real = await startWebApp({ world: world(), outbox: { list: () => listOutbox(home), read: (id) => readOutboxMessage(home, id) } });
+    const real = await startWebApp({
+      world: world(),
+      outbox: { list: () => listOutbox(home), read: (id) => readOutboxMessage(home, id) },
+    });
     try {
       // Raw requests: fetch would resolve the literal "." away.
       for (const path of ["/outbox/~", "/outbox/.", "/outbox/%2e", "/outbox/a%0ab"]) {
-        assert.equal((await rawRequest(real, { method: "GET", path, headers: { Host: "localhost" } })).status, 400, path);
+        assert.equal(
+          (await rawRequest(real, { method: "GET", path, headers: { Host: "localhost" } })).status,
+          400,
+          path,
+        );
       }
     } finally {
       await real.close();
@@ -285,10 +377,18 @@ describe("ids and bodies are checked at the edge", () => {
   });
 
   it("refuses conf nested deeper than 32 levels or larger than 16 KiB with a 400 naming the limit", async () => {
-    const post = (body: string) => fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body });
-    const deep = await post(`{"conf":${"{\"a\":".repeat(4000)}1${"}".repeat(4000)}}`);
+    const post = (body: string) =>
+      fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body,
+      });
+    const deep = await post(`{"conf":${'{"a":'.repeat(4000)}1${"}".repeat(4000)}}`);
     assert.equal(deep.status, 400);
-    assert.match(((await deep.json()) as { detail: string }).detail, /nested more than 32 levels deep; the limit is 32/);
+    assert.match(
+      ((await deep.json()) as { detail: string }).detail,
+      /nested more than 32 levels deep; the limit is 32/,
+    );
     const big = await post(JSON.stringify({ conf: { text: "x".repeat(20_000) } }));
     assert.equal(big.status, 400);
     assert.match(((await big.json()) as { detail: string }).detail, /the limit is 16384 bytes/);
@@ -296,7 +396,10 @@ describe("ids and bodies are checked at the edge", () => {
   });
 
   it("never shows a server path in an error", () => {
-    assert.equal(withoutServerPaths("ENAMETOOLONG: name too long, open '/home/ann/kitelab/store/runs/etl/x.json'"), "ENAMETOOLONG: name too long, open '<path>'");
+    assert.equal(
+      withoutServerPaths("ENAMETOOLONG: name too long, open '/home/ann/kitelab/store/runs/etl/x.json'"),
+      "ENAMETOOLONG: name too long, open '<path>'",
+    );
     assert.equal(withoutServerPaths("No DAG at /api/v1/dags/etl"), "No DAG at /api/v1/dags/etl");
   });
 });
@@ -305,9 +408,26 @@ describe("everything from DAG files and logs is escaped", () => {
   let app: App;
   before(async () => {
     const fake = new FakeKitelab();
-    fake.addDag(serializedDag(HOSTILE, [{ taskId: HOSTILE }], { description: "<script>alert('d')</script>", tags: ["<b>t</b>"], doc: "<script>alert('doc')</script> [x](javascript:alert(1))" }));
-    fake.addRun(HOSTILE, { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" }, { [HOSTILE]: "failed" });
-    fake.problems = [{ name: "Error", message: "<script>alert('import')</script>", file: "/dags/<x>.ts", timestamp: "2024-01-01T00:00:00Z" }];
+    fake.addDag(
+      serializedDag(HOSTILE, [{ taskId: HOSTILE }], {
+        description: "<script>alert('d')</script>",
+        tags: ["<b>t</b>"],
+        doc: "<script>alert('doc')</script> [x](javascript:alert(1))",
+      }),
+    );
+    fake.addRun(
+      HOSTILE,
+      { state: "failed", logicalDate: "2024-01-01T00:00:00Z", runId: "r1" },
+      { [HOSTILE]: "failed" },
+    );
+    fake.problems = [
+      {
+        name: "Error",
+        message: "<script>alert('import')</script>",
+        file: "/dags/<x>.ts",
+        timestamp: "2024-01-01T00:00:00Z",
+      },
+    ];
     app = await startWebApp({ world: fake });
     app.writeLog(HOSTILE, "r1", HOSTILE, 1, "ok\n<script>alert('log')</script>\n");
   });
@@ -339,7 +459,9 @@ describe("everything from DAG files and logs is escaped", () => {
   });
 
   it("serves the API's log as text/plain with nosniff, so a browser never renders it", async () => {
-    const response = await fetch(`${app.url}/api/v1/dags/${encodeURIComponent(HOSTILE)}/dagRuns/r1/taskInstances/${encodeURIComponent(HOSTILE)}/logs/1`);
+    const response = await fetch(
+      `${app.url}/api/v1/dags/${encodeURIComponent(HOSTILE)}/dagRuns/r1/taskInstances/${encodeURIComponent(HOSTILE)}/logs/1`,
+    );
     assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   });
@@ -376,14 +498,26 @@ describe("log paths cannot leave the log folder", () => {
   });
 
   it("refuses literal and encoded dot segments that a browser would have resolved", async () => {
-    for (const path of ["/api/v1/dags/etl/dagRuns/r1/taskInstances/%2e%2e/logs/1", "/dags/..", "/dags/etl/runs/r1/tasks/../log", "/api/v1/dags/etl/dagRuns/%2E%2E%2F%2E%2E/taskInstances"]) {
+    for (const path of [
+      "/api/v1/dags/etl/dagRuns/r1/taskInstances/%2e%2e/logs/1",
+      "/dags/..",
+      "/dags/etl/runs/r1/tasks/../log",
+      "/api/v1/dags/etl/dagRuns/%2E%2E%2F%2E%2E/taskInstances",
+    ]) {
       const response = await rawRequest(app, { method: "GET", path, headers: {} });
       assert.equal(response.status, 400, path);
     }
   });
 
   it("checks the final path with isInside, below the parameter checks", async () => {
-    await assert.rejects(readTaskLog(app.logFolder, { dagId: "etl", runId: "r1", taskId: "../../../../../../etc/passwd", tryNumber: 1 }, 0), /leave the log folder/);
+    await assert.rejects(
+      readTaskLog(
+        app.logFolder,
+        { dagId: "etl", runId: "r1", taskId: "../../../../../../etc/passwd", tryNumber: 1 },
+        0,
+      ),
+      /leave the log folder/,
+    );
   });
 });
 
@@ -396,9 +530,13 @@ describe("limits and unknown routes", () => {
 
   it("refuses a JSON body over 64 KiB with a 413 problem", async () => {
     const body = JSON.stringify({ conf: { blob: "x".repeat(70 * 1024) } });
-    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body });
+    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body,
+    });
     assert.equal(response.status, 413);
-    assert.equal((await response.json() as any).status, 413);
+    assert.equal(((await response.json()) as any).status, 413);
     assert.equal(app.world.calls.trigger.length, 0);
   });
 
@@ -417,7 +555,7 @@ describe("limits and unknown routes", () => {
     assert.equal(api.status, 404);
     assert.match(api.headers.get("content-type") ?? "", /application\/problem\+json/);
     const asked = await fetch(`${app.url}/no/such/page`, { headers: { Accept: "application/json" } });
-    assert.equal((await asked.json() as any).status, 404);
+    assert.equal(((await asked.json()) as any).status, 404);
   });
 
   it("answers a failure inside with a 500 that shows no stack trace", async () => {
@@ -439,15 +577,21 @@ describe("limits and unknown routes", () => {
   });
 
   it("refuses malformed JSON with a 400 problem", async () => {
-    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body: "{nope" });
+    const response = await fetch(`${app.url}/api/v1/dags/etl/dagRuns`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body: "{nope",
+    });
     assert.equal(response.status, 400);
-    assert.match((await response.json() as any).detail, /not valid JSON/);
+    assert.match(((await response.json()) as any).detail, /not valid JSON/);
   });
 });
 
 describe("the Markdown subset", () => {
   it("renders headings, paragraphs, bold, italic, code, lists and http(s) links", () => {
-    const html = renderMarkdown("## Steps\n\nFirst **load**, then *train*.\n\n1. `extract`\n2. load\n\n- a [link](https://example.org/?a=1&b=2)\n\n```\nx < y\n```");
+    const html = renderMarkdown(
+      "## Steps\n\nFirst **load**, then *train*.\n\n1. `extract`\n2. load\n\n- a [link](https://example.org/?a=1&b=2)\n\n```\nx < y\n```",
+    );
     assert.equal(
       html,
       [
@@ -461,7 +605,9 @@ describe("the Markdown subset", () => {
   });
 
   it("escapes every tag and refuses links that are not http(s)", () => {
-    const html = renderMarkdown(`<script>x</script> [a](javascript:alert(1)) [b](data:text/html,hi) <a href="https://x">c</a>`);
+    const html = renderMarkdown(
+      `<script>x</script> [a](javascript:alert(1)) [b](data:text/html,hi) <a href="https://x">c</a>`,
+    );
     assert.doesNotMatch(html, /<script|<a href="(?!https)|javascript:alert\(1\)"/);
     assert.match(html, /&lt;script&gt;/);
     assert.match(html, /\[a\]\(javascript:alert\(1\)\)/);

@@ -7,17 +7,44 @@ const twoWorkers: WorkersView = {
   snapshot: async () => ({
     workers: [
       {
-        id: "alpha#a1", hostname: "alpha", pid: 101, queues: ["default"], concurrency: 2, state: "online",
-        startedAt: "2026-12-03T09:00:00.000Z", lastHeartbeat: "2026-12-03T09:05:00.000Z",
-        running: [{ dagId: "etl", runId: "manual__2026-12-03T09:04:00+00:00", taskId: "load", tryNumber: 1, startedAt: "2026-12-03T09:04:30.000Z" }],
-        done: 7, failed: 1,
+        id: "alpha#a1",
+        hostname: "alpha",
+        pid: 101,
+        queues: ["default"],
+        concurrency: 2,
+        state: "online",
+        startedAt: "2026-12-03T09:00:00.000Z",
+        lastHeartbeat: "2026-12-03T09:05:00.000Z",
+        running: [
+          {
+            dagId: "etl",
+            runId: "manual__2026-12-03T09:04:00+00:00",
+            taskId: "load",
+            tryNumber: 1,
+            startedAt: "2026-12-03T09:04:30.000Z",
+          },
+        ],
+        done: 7,
+        failed: 1,
       },
       {
-        id: "beta#b2", hostname: "beta", pid: 202, queues: ["default", "gpu"], concurrency: 4, state: "offline",
-        startedAt: "2026-12-03T08:00:00.000Z", lastHeartbeat: "2026-12-03T08:30:00.000Z", running: [], done: 3, failed: 0,
+        id: "beta#b2",
+        hostname: "beta",
+        pid: 202,
+        queues: ["default", "gpu"],
+        concurrency: 4,
+        state: "offline",
+        startedAt: "2026-12-03T08:00:00.000Z",
+        lastHeartbeat: "2026-12-03T08:30:00.000Z",
+        running: [],
+        done: 3,
+        failed: 0,
       },
     ],
-    queues: [{ name: "default", waiting: 5, active: 1, delayed: 0 }, { name: "gpu", waiting: 0, active: 0, delayed: 2 }],
+    queues: [
+      { name: "default", waiting: 5, active: 1, delayed: 0 },
+      { name: "gpu", waiting: 0, active: 0, delayed: 2 },
+    ],
   }),
 };
 
@@ -25,7 +52,11 @@ describe("the worker view", () => {
   it("GET /api/v1/workers lists each worker's state, queues, running tasks with links, counts and heartbeat, and the queues' lengths", async () => {
     const app = await startWebApp({ workers: twoWorkers });
     try {
-      const body = (await (await fetch(`${app.url}/api/v1/workers`)).json()) as { workers: Array<Record<string, unknown>>; queues: unknown[]; total_entries: number };
+      const body = (await (await fetch(`${app.url}/api/v1/workers`)).json()) as {
+        workers: Array<Record<string, unknown>>;
+        queues: unknown[];
+        total_entries: number;
+      };
       assert.equal(body.total_entries, 2);
       const alpha = body.workers[0]!;
       assert.equal(alpha.hostname, "alpha");
@@ -34,10 +65,16 @@ describe("the worker view", () => {
       assert.equal(alpha.tasks_done, 7);
       assert.equal(alpha.tasks_failed, 1);
       assert.equal(alpha.last_heartbeat, "2026-12-03T09:05:00.000Z");
-      assert.deepEqual(alpha.running, [{
-        dag_id: "etl", dag_run_id: "manual__2026-12-03T09:04:00+00:00", task_id: "load", try_number: 1, started_at: "2026-12-03T09:04:30.000Z",
-        href: `/dags/etl?run_id=${encodeURIComponent("manual__2026-12-03T09:04:00+00:00")}`,
-      }]);
+      assert.deepEqual(alpha.running, [
+        {
+          dag_id: "etl",
+          dag_run_id: "manual__2026-12-03T09:04:00+00:00",
+          task_id: "load",
+          try_number: 1,
+          started_at: "2026-12-03T09:04:30.000Z",
+          href: `/dags/etl?run_id=${encodeURIComponent("manual__2026-12-03T09:04:00+00:00")}`,
+        },
+      ]);
       assert.equal(body.workers[1]!.state, "offline");
       assert.deepEqual(body.queues[1], { name: "gpu", waiting: 0, active: 0, delayed: 2 });
     } finally {
@@ -66,7 +103,10 @@ describe("the worker view", () => {
     try {
       const response = await fetch(`${app.url}/api/v1/workers`);
       assert.equal(response.status, 404);
-      assert.match(JSON.stringify(await response.json()), /Set \[core\] executor = BullMQExecutor and start `kitelab worker`s/);
+      assert.match(
+        JSON.stringify(await response.json()),
+        /Set \[core\] executor = BullMQExecutor and start `kitelab worker`s/,
+      );
       assert.doesNotMatch(await (await fetch(`${app.url}/dags`)).text(), /href="\/workers"/);
     } finally {
       await app.close();

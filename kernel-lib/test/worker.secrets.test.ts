@@ -32,8 +32,16 @@ leaks.task("throws", async ({ connections }) => { throw new Error("cannot log in
 leaks.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.lab_api_token }}; exit 3" }));
 `,
     );
-    const executor = new LocalExecutor({ parallelism: 1, serviceHandler: (...args) => scheduler.serviceHandler(...args), cancelGraceMs: 300 });
-    scheduler = new Scheduler(store, executor, testSchedulerSettings(home.dags, home.logs, { importTimeoutMs: 5_000, parallelism: 1, catchupByDefault: false }));
+    const executor = new LocalExecutor({
+      parallelism: 1,
+      serviceHandler: (...args) => scheduler.serviceHandler(...args),
+      cancelGraceMs: 300,
+    });
+    scheduler = new Scheduler(
+      store,
+      executor,
+      testSchedulerSettings(home.dags, home.logs, { importTimeoutMs: 5_000, parallelism: 1, catchupByDefault: false }),
+    );
     await executor.start();
     await scheduler.start();
   });
@@ -46,7 +54,8 @@ leaks.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.la
   it("mask secret-named Variables and connection passwords, from the logger, console and a shell command", async () => {
     const run = await scheduler.trigger("leaky", {});
     assert.equal((await scheduler.waitForRun("leaky", run.runId)).state, "success");
-    const logOf = (taskId: string) => readFileSync(store.taskInstances("leaky", run.runId).find((ti) => ti.taskId === taskId)!.logPath!, "utf8");
+    const logOf = (taskId: string) =>
+      readFileSync(store.taskInstances("leaky", run.runId).find((ti) => ti.taskId === taskId)!.logPath!, "utf8");
     const printed = logOf("print");
     assert.match(printed, /token \*\*\* password \*\*\*/);
     assert.match(printed, /console token: \*\*\* team: risk-models/);
@@ -59,7 +68,10 @@ leaks.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.la
   it("mask secrets in what leaves a task: errors, a failed command's text, XComs, also upper-cased or base64", async () => {
     const run = await scheduler.trigger("leaks_out", {});
     assert.equal((await scheduler.waitForRun("leaks_out", run.runId)).state, "failed");
-    const recorded = JSON.stringify({ tis: store.taskInstances("leaks_out", run.runId), xcoms: store.xcoms("leaks_out", run.runId) });
+    const recorded = JSON.stringify({
+      tis: store.taskInstances("leaks_out", run.runId),
+      xcoms: store.xcoms("leaks_out", run.runId),
+    });
     assert.doesNotMatch(recorded, /tok-very-secret|TOK-VERY-SECRET|dG9rLXZlcnktc2VjcmV0|pg-pass-123/);
     assert.match(recorded, /cannot log in with \*\*\*/);
   });

@@ -16,16 +16,23 @@ export async function loadDagForCli(fileOrId: string, folders: readonly string[]
   if (existsSync(asPath) && statSync(asPath).isFile()) {
     const imported = await importDagFile(asPath);
     if (!imported.ok) {
-      throw new CliError(`cannot import ${imported.file}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`);
+      throw new CliError(
+        `cannot import ${imported.file}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`,
+      );
     }
     for (const warning of imported.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (dagId) {
       const dag = imported.dags.find((candidate) => candidate.dagId === dagId);
-      if (!dag) throw new CliError(`${asPath} defines no DAG '${dagId}'; it defines ${imported.dags.map((d) => d.dagId).join(", ")}`);
+      if (!dag)
+        throw new CliError(
+          `${asPath} defines no DAG '${dagId}'; it defines ${imported.dags.map((d) => d.dagId).join(", ")}`,
+        );
       return dag;
     }
     if (imported.dags.length !== 1) {
-      throw new CliError(`${asPath} defines ${imported.dags.length} DAGs (${imported.dags.map((d) => d.dagId).join(", ")}); name one with --dag-id`);
+      throw new CliError(
+        `${asPath} defines ${imported.dags.length} DAGs (${imported.dags.map((d) => d.dagId).join(", ")}); name one with --dag-id`,
+      );
     }
     return imported.dags[0]!;
   }

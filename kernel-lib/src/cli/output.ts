@@ -25,7 +25,10 @@ export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<
     Math.max(column.header.length, ...cells.map((line) => line[index]!.length)),
   );
   const line = (values: string[]) =>
-    values.map((value, index) => value.padEnd(widths[index]!)).join("  ").trimEnd();
+    values
+      .map((value, index) => value.padEnd(widths[index]!))
+      .join("  ")
+      .trimEnd();
   const header = line(columns.map((column) => column.header));
   const rule = widths.map((width) => "-".repeat(width)).join("  ");
   return [header, rule, ...cells.map(line)].join("\n");

@@ -42,22 +42,37 @@ export function runningScheduler(home: string): SchedulerEndpoint | undefined {
 }
 
 /** Calls the running scheduler's JSON API with the API token; throws CliError with the server's message. */
-export async function callApi<T>(endpoint: SchedulerEndpoint, token: string, method: string, path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(
+  endpoint: SchedulerEndpoint,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const url = `${endpoint.url.replace(/\/$/, "")}/api/v1${path}`;
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
-    throw new CliError(`cannot reach the scheduler (pid ${endpoint.pid}) at ${endpoint.url}: ${(error as Error).message}`);
+    throw new CliError(
+      `cannot reach the scheduler (pid ${endpoint.pid}) at ${endpoint.url}: ${(error as Error).message}`,
+    );
   }
   const text = await response.text();
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const detail = (parsed as { detail?: string; title?: string } | undefined)?.detail ?? (parsed as { title?: string } | undefined)?.title ?? text;
+    const detail =
+      (parsed as { detail?: string; title?: string } | undefined)?.detail ??
+      (parsed as { title?: string } | undefined)?.title ??
+      text;
     throw new CliError(detail || `the scheduler answered ${response.status}`);
   }
   return parsed as T;

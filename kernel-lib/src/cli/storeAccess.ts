@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { KitelabConfig } from "../config/index.js";
-import { FileStore, openStoreReader } from "../persistence/index.js";
+import { type FileStore, openStoreReader } from "../persistence/index.js";
 import { ensureApiToken } from "../scheduler/apiToken.js";
 import { loadCliConfig } from "./commands/config.js";
 import { CliError, parseOutputFormat, type OutputFormat } from "./output.js";
@@ -28,7 +28,9 @@ export function cliContext(command: Command): CliContext {
     scheduler,
     api<T>(method: string, path: string, body?: unknown): Promise<T> {
       if (!scheduler) {
-        throw new CliError(`no scheduler is running for KITELAB_HOME=${config.home}; start one with \`kitelab scheduler\` or \`kitelab standalone\` (or the Kitelab Scheduler card in JupyterLab)`);
+        throw new CliError(
+          `no scheduler is running for KITELAB_HOME=${config.home}; start one with \`kitelab scheduler\` or \`kitelab standalone\` (or the Kitelab Scheduler card in JupyterLab)`,
+        );
       }
       return callApi<T>(scheduler, ensureApiToken(config), method, path, body);
     },
@@ -39,7 +41,10 @@ export function cliContext(command: Command): CliContext {
 export function requireKnownDag(context: CliContext, dagId: string) {
   const dag = context.store.getDag(dagId);
   if (!dag) {
-    const known = context.store.dagStatuses().map((status) => status.dagId).sort();
+    const known = context.store
+      .dagStatuses()
+      .map((status) => status.dagId)
+      .sort();
     const close = closestMatch(dagId, known);
     throw new CliError(
       known.length > 0

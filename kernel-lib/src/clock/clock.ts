@@ -58,7 +58,8 @@ export function realClock(): Clock {
  * acceleratedClock(3600) // one real second is one hour of scheduler time
  */
 export function acceleratedClock(factor: number, start: Date = new Date(), realNow: () => number = Date.now): Clock {
-  if (!Number.isFinite(factor) || factor <= 0) throw new ValidationError(`Expected the clock's factor to be a positive number, got ${describeValue(factor)}`);
+  if (!Number.isFinite(factor) || factor <= 0)
+    throw new ValidationError(`Expected the clock's factor to be a positive number, got ${describeValue(factor)}`);
   let realStart: number | undefined;
   const startMs = start.getTime();
   const now = () => {
@@ -69,7 +70,12 @@ export function acceleratedClock(factor: number, start: Date = new Date(), realN
     mode: "accelerated",
     now,
     realDelayUntil: (instant) => Math.max(0, Math.ceil((instant - now().getTime()) / factor)),
-    info: () => ({ mode: "accelerated", now: now().toISOString(), factor, description: `accelerated ×${factor}: one real second is ${secondIn(factor)} of scheduler time` }),
+    info: () => ({
+      mode: "accelerated",
+      now: now().toISOString(),
+      factor,
+      description: `accelerated ×${factor}: one real second is ${secondIn(factor)} of scheduler time`,
+    }),
     onChange: () => () => undefined,
   };
 }
@@ -82,13 +88,20 @@ export function manualClock(start: Date = new Date()): ManualClock {
     mode: "manual",
     now: () => new Date(current),
     realDelayUntil: (instant) => (instant <= current ? 0 : Number.POSITIVE_INFINITY),
-    info: () => ({ mode: "manual", now: new Date(current).toISOString(), description: "manual: scheduler time moves only when you advance it (kitelab clock advance 1d)" }),
+    info: () => ({
+      mode: "manual",
+      now: new Date(current).toISOString(),
+      description: "manual: scheduler time moves only when you advance it (kitelab clock advance 1d)",
+    }),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     advance(ms) {
-      if (!Number.isFinite(ms) || ms <= 0) throw new ValidationError(`Expected the clock to move forward by a positive duration, got ${describeValue(ms)} ms; the clock never goes back`);
+      if (!Number.isFinite(ms) || ms <= 0)
+        throw new ValidationError(
+          `Expected the clock to move forward by a positive duration, got ${describeValue(ms)} ms; the clock never goes back`,
+        );
       current += ms;
       for (const listener of listeners) listener();
       return new Date(current);
@@ -106,13 +119,17 @@ export const MAX_CLOCK_FACTOR = 525_600;
 export function parseClockSpec(text: string): Result<Clock> {
   const spec = text.trim();
   const match = /^(real|accelerated|manual)(?::([^@]*))?(?:@(.+))?$/.exec(spec);
-  const usage = "use real, accelerated:FACTOR (accelerated:3600 makes one real second an hour) or manual, optionally followed by @START such as manual@2024-01-01";
+  const usage =
+    "use real, accelerated:FACTOR (accelerated:3600 makes one real second an hour) or manual, optionally followed by @START such as manual@2024-01-01";
   if (!match) return err(`--clock ${JSON.stringify(text)} is not a clock; ${usage}`);
   const [, mode, factorText, startText] = match;
   let start: Date | undefined;
   if (startText !== undefined) {
     start = parseIsoInstant(startText, "UTC") ?? undefined;
-    if (!start) return err(`--clock ${JSON.stringify(text)}: ${JSON.stringify(startText)} is not an ISO-8601 instant such as 2024-01-01 or 2024-01-01T06:00:00Z`);
+    if (!start)
+      return err(
+        `--clock ${JSON.stringify(text)}: ${JSON.stringify(startText)} is not an ISO-8601 instant such as 2024-01-01 or 2024-01-01T06:00:00Z`,
+      );
   }
   if (mode === "real") {
     if (factorText !== undefined || start) return err(`--clock real takes no factor or start; ${usage}`);
@@ -123,8 +140,16 @@ export function parseClockSpec(text: string): Result<Clock> {
     return ok(manualClock(start));
   }
   const factor = Number(factorText);
-  if (factorText === undefined || factorText === "" || !Number.isFinite(factor) || factor < 1 || factor > MAX_CLOCK_FACTOR) {
-    return err(`--clock ${JSON.stringify(text)}: the factor must be a number from 1 to ${MAX_CLOCK_FACTOR}, such as accelerated:3600 (one real second is an hour)`);
+  if (
+    factorText === undefined ||
+    factorText === "" ||
+    !Number.isFinite(factor) ||
+    factor < 1 ||
+    factor > MAX_CLOCK_FACTOR
+  ) {
+    return err(
+      `--clock ${JSON.stringify(text)}: the factor must be a number from 1 to ${MAX_CLOCK_FACTOR}, such as accelerated:3600 (one real second is an hour)`,
+    );
   }
   return ok(acceleratedClock(factor, start));
 }
@@ -135,7 +160,12 @@ export function isManualClock(clock: Clock): clock is ManualClock {
 
 function secondIn(factor: number): string {
   const ms = factor * 1000;
-  for (const [size, unit] of [[86_400_000, "day"], [3_600_000, "hour"], [60_000, "minute"], [1000, "second"]] as const) {
+  for (const [size, unit] of [
+    [86_400_000, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+    [1000, "second"],
+  ] as const) {
     if (ms >= size) {
       const count = Math.round((ms / size) * 100) / 100;
       return `${count} ${unit}${count === 1 ? "" : "s"}`;

@@ -32,7 +32,10 @@ export class ConfigError extends KitelabError {
 
 function formatProblems(problems: readonly ConfigProblem[]): string {
   if (problems.length === 1) return problems[0]!.message;
-  return [`The configuration has ${problems.length} problems:`, ...problems.map((problem) => `  - ${problem.message}`)].join("\n");
+  return [
+    `The configuration has ${problems.length} problems:`,
+    ...problems.map((problem) => `  - ${problem.message}`),
+  ].join("\n");
 }
 
 /** "FILE line N: " or "environment variable VAR: ", the prefix every problem message starts with. */

@@ -70,8 +70,16 @@ function wrap(text: string, width: number): string[] {
  */
 export function defaultConfigText(): string {
   const out: string[] = [...HEADER];
-  for (const [section, fields] of Object.entries(SCHEMA) as [keyof typeof SCHEMA, Record<string, OptionSpec<unknown>>][]) {
-    out.push("", "", `[${section}]`, ...SECTION_INTROS[section].flatMap((line) => wrap(line, 90)).map((line) => `# ${line}`));
+  for (const [section, fields] of Object.entries(SCHEMA) as [
+    keyof typeof SCHEMA,
+    Record<string, OptionSpec<unknown>>,
+  ][]) {
+    out.push(
+      "",
+      "",
+      `[${section}]`,
+      ...SECTION_INTROS[section].flatMap((line) => wrap(line, 90)).map((line) => `# ${line}`),
+    );
     for (const spec of Object.values(fields)) {
       out.push("", ...optionComment(spec), `${spec.key} = ${escapePercent(spec.default)}`.trimEnd());
     }

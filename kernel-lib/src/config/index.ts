@@ -7,7 +7,17 @@ export { loadConfig, loadConfigOrThrow, envVarName, type LoadConfigOptions } fro
 export { resolveHome, ensureConfigFile, configPathIn, CONFIG_FILE_NAME, type ConfigEnv } from "./home.js";
 export { defaultConfigText } from "./defaultText.js";
 export { setConfigValueInText, writeConfigValue } from "./edit.js";
-export { configRows, unusedRows, getConfigValue, suggestConfigKey, hasSection, renderIni, describeSource, MASK, type ConfigRow } from "./inspect.js";
+export {
+  configRows,
+  unusedRows,
+  getConfigValue,
+  suggestConfigKey,
+  hasSection,
+  renderIni,
+  describeSource,
+  MASK,
+  type ConfigRow,
+} from "./inspect.js";
 export { parseBoolean } from "./values.js";
 export { parseIni, type IniDocument, type IniSection, type IniEntry, type IniProblem } from "./ini.js";
 export type {

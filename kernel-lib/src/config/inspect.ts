@@ -74,7 +74,10 @@ export function getConfigValue(config: KitelabConfig, section: string, key: stri
   if (entry) return effectiveText(config, entry);
   const wanted = (unused: UnusedKey) => unused.section === section.toLowerCase() && unused.key === key.toLowerCase();
   const fromEnv = config.unused.find((unused) => unused.envVar?.startsWith("KITELAB__") && wanted(unused));
-  const found = fromEnv ?? config.unused.find((unused) => unused.envVar !== undefined && wanted(unused)) ?? config.unused.find(wanted);
+  const found =
+    fromEnv ??
+    config.unused.find((unused) => unused.envVar !== undefined && wanted(unused)) ??
+    config.unused.find(wanted);
   return found ? unusedValue(config, found) : undefined;
 }
 
@@ -88,21 +91,28 @@ function unusedValue(config: KitelabConfig, unused: UnusedKey): string {
 
 /** A key Kitelab reads whose spelling is close to `[section] key`, as `[core/dags_folder]`. */
 export function suggestConfigKey(section: string, key: string): string | undefined {
-  const names = SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry)).map((spelling) => `${spelling.section}/${spelling.key}`);
+  const names = SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry)).map(
+    (spelling) => `${spelling.section}/${spelling.key}`,
+  );
   return closestMatch(`${section}/${key}`, names);
 }
 
 /** True when the section holds a key Kitelab reads or one the file or environment sets. */
 export function hasSection(config: KitelabConfig, section: string): boolean {
   const name = section.toLowerCase();
-  return SCHEMA_ENTRIES.some((entry) => entry.section === name) || config.unused.some((unused) => unused.section === name);
+  return (
+    SCHEMA_ENTRIES.some((entry) => entry.section === name) || config.unused.some((unused) => unused.section === name)
+  );
 }
 
 /**
  * The effective configuration as airflow.cfg text, with each value's source as a comment
  * above it, as `airflow config list --include-sources` prints it. Reads back to the same values.
  */
-export function renderIni(rows: readonly (ConfigRow & { readonly note?: string })[], options: { maskSecrets: boolean }): string {
+export function renderIni(
+  rows: readonly (ConfigRow & { readonly note?: string })[],
+  options: { maskSecrets: boolean },
+): string {
   const out: string[] = [];
   let section: string | undefined;
   for (const row of rows) {
@@ -112,7 +122,8 @@ export function renderIni(rows: readonly (ConfigRow & { readonly note?: string }
       section = row.section;
     }
     out.push(`# source: ${row.source}${row.note ? `; ${row.note}` : ""}`);
-    const value = options.maskSecrets && row.secret && row.value !== "" ? MASK : escapePercent(row.value).replace(/\n/g, "\n    ");
+    const value =
+      options.maskSecrets && row.secret && row.value !== "" ? MASK : escapePercent(row.value).replace(/\n/g, "\n    ");
     out.push(`${row.key} = ${value}`.trimEnd());
   }
   return out.length > 0 ? `${out.join("\n")}\n` : "";

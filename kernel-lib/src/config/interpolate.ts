@@ -8,7 +8,11 @@ const MAX_DEPTH = 10;
 
 export type Lookup = (key: string) => string | undefined;
 
-export function interpolate(raw: string, lookup: Lookup, depth = 0): { ok: true; text: string } | { ok: false; reason: string } {
+export function interpolate(
+  raw: string,
+  lookup: Lookup,
+  depth = 0,
+): { ok: true; text: string } | { ok: false; reason: string } {
   if (!raw.includes("%")) return { ok: true, text: raw };
   if (depth >= MAX_DEPTH) {
     return { ok: false, reason: "refers to itself through %(...)s more than 10 levels deep; remove the loop" };
@@ -35,7 +39,10 @@ export function interpolate(raw: string, lookup: Lookup, depth = 0): { ok: true;
     const name = reference[1]!.toLowerCase();
     const target = lookup(name);
     if (target === undefined) {
-      return { ok: false, reason: `refers to %(${name})s, which is not set in this section; write %% for a literal percent sign` };
+      return {
+        ok: false,
+        reason: `refers to %(${name})s, which is not set in this section; write %% for a literal percent sign`,
+      };
     }
     const inner = interpolate(target, lookup, depth + 1);
     if (!inner.ok) return inner;

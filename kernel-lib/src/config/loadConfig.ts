@@ -59,7 +59,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<KitelabConfi
   if (read.problem) problems.push(read.problem);
   const document: IniDocument = parseIni(read.text ?? "");
   for (const problem of document.problems) {
-    problems.push({ ...problem, file: path, message: `${problemPlace({ file: path, line: problem.line })}${problem.message}` });
+    problems.push({
+      ...problem,
+      file: path,
+      message: `${problemPlace({ file: path, line: problem.line })}${problem.message}`,
+    });
   }
 
   const context: ValueContext = { home, userHome: userHomeOf(env) };
@@ -74,7 +78,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<KitelabConfi
       notes.push(`${describeCandidate(shadowed)} is not used: ${describeCandidate(chosen!)} takes precedence`);
     }
     sources[canonicalName(entry)] = chosen?.source ?? { kind: "default" };
-    const value = chosen ? checkCandidate(chosen, entry, context, problems) : entry.spec.kind.parse(expandHomePlaceholders(entry.spec.default, home), context);
+    const value = chosen
+      ? checkCandidate(chosen, entry, context, problems)
+      : entry.spec.kind.parse(expandHomePlaceholders(entry.spec.default, home), context);
     if (!value.ok) {
       if (!chosen) throw new Error(`Kitelab's default for ${canonicalName(entry)} is invalid: ${value.reason}`);
       continue;
@@ -132,7 +138,8 @@ function candidatesFor(entry: SchemaEntry, document: IniDocument, path: string, 
     for (const spelling of spellings) {
       const envVar = envVarName(prefix, spelling);
       const raw = env[envVar];
-      if (raw !== undefined) found.push({ spelling, raw, source: { kind: "env", envVar }, text: { ok: true, text: raw } });
+      if (raw !== undefined)
+        found.push({ spelling, raw, source: { kind: "env", envVar }, text: { ok: true, text: raw } });
     }
   }
   for (const spelling of spellings) {
@@ -149,7 +156,11 @@ function candidatesFor(entry: SchemaEntry, document: IniDocument, path: string, 
   return found;
 }
 
-function interpolateIn(entries: ReadonlyMap<string, IniEntry>, document: IniDocument, line: IniEntry): Candidate["text"] {
+function interpolateIn(
+  entries: ReadonlyMap<string, IniEntry>,
+  document: IniDocument,
+  line: IniEntry,
+): Candidate["text"] {
   const defaults = document.sections.get("default")?.entries;
   return interpolate(line.value, (name) => entries.get(name)?.value ?? defaults?.get(name)?.value);
 }
@@ -167,7 +178,13 @@ function checkCandidate(candidate: Candidate, entry: SchemaEntry, context: Value
     const { section, key } = candidate.spelling;
     const head = candidate.raw === "" ? `[${section}] ${key}` : `[${section}] ${key} = ${showValue(candidate.raw)}`;
     const where = placeOf(candidate.source);
-    problems.push({ ...where, section, key, value: candidate.raw, message: `${problemPlace(where)}${head} ${outcome.reason}` });
+    problems.push({
+      ...where,
+      section,
+      key,
+      value: candidate.raw,
+      message: `${problemPlace(where)}${head} ${outcome.reason}`,
+    });
   }
   return outcome;
 }
@@ -191,10 +208,15 @@ function describeCandidate(candidate: Candidate): string {
 }
 
 /** SSL from the start and a STARTTLS upgrade exclude each other, as they do in Airflow's smtplib. */
-function checkSmtpSecurity(sections: Record<string, Record<string, unknown>>, sources: Record<string, ConfigSource>, problems: ConfigProblem[]): void {
+function checkSmtpSecurity(
+  sections: Record<string, Record<string, unknown>>,
+  sources: Record<string, ConfigSource>,
+  problems: ConfigProblem[],
+): void {
   const smtp = sections.smtp;
   if (!smtp || smtp.smtpSsl !== true || smtp.smtpStarttls !== true) return;
-  const source = sources["smtp.smtp_ssl"]?.kind !== "default" ? sources["smtp.smtp_ssl"]! : sources["smtp.smtp_starttls"]!;
+  const source =
+    sources["smtp.smtp_ssl"]?.kind !== "default" ? sources["smtp.smtp_ssl"]! : sources["smtp.smtp_starttls"]!;
   const where = placeOf(source);
   problems.push({
     ...where,
@@ -211,7 +233,14 @@ function unusedKeys(document: IniDocument, path: string, env: ConfigEnv): Unused
     for (const entry of section.entries.values()) {
       if (findEntry(section.name, entry.key)) continue;
       const note = UNUSED_NOTES[`${section.name}.${entry.key}`];
-      unused.push({ section: section.name, key: entry.key, value: entry.value, file: path, line: entry.line, ...(note ? { note } : {}) });
+      unused.push({
+        section: section.name,
+        key: entry.key,
+        value: entry.value,
+        file: path,
+        line: entry.line,
+        ...(note ? { note } : {}),
+      });
     }
   }
   for (const [envVar, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {

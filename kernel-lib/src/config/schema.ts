@@ -37,7 +37,9 @@ export interface OptionSpec<T> {
   readonly spellings?: readonly Spelling[];
 }
 
-type Schema = { readonly [S in keyof ConfigSections]: { readonly [F in keyof ConfigSections[S]]: OptionSpec<ConfigSections[S][F]> } };
+type Schema = {
+  readonly [S in keyof ConfigSections]: { readonly [F in keyof ConfigSections[S]]: OptionSpec<ConfigSections[S][F]> };
+};
 
 const seconds = (min: number) => integerKind({ min, unit: "seconds" });
 
@@ -67,7 +69,9 @@ export const SCHEMA = {
       key: "default_timezone",
       kind: timezoneKind,
       default: "utc",
-      doc: ["The time zone of dates written without one (start dates, cron schedules): utc, system or an IANA name such as Europe/Amsterdam."],
+      doc: [
+        "The time zone of dates written without one (start dates, cron schedules): utc, system or an IANA name such as Europe/Amsterdam.",
+      ],
     },
     parallelism: {
       key: "parallelism",
@@ -80,7 +84,9 @@ export const SCHEMA = {
       key: "max_active_tasks_per_dag",
       kind: integerKind({ min: 1 }),
       default: "16",
-      doc: ["How many task instances of one DAG may run at the same time, all its runs together (a DAG's maxActiveTasks overrides it)."],
+      doc: [
+        "How many task instances of one DAG may run at the same time, all its runs together (a DAG's maxActiveTasks overrides it).",
+      ],
     },
     maxActiveRunsPerDag: {
       key: "max_active_runs_per_dag",
@@ -219,7 +225,9 @@ export const SCHEMA = {
       key: "web_server_host",
       kind: textKind({ nonEmpty: true, accepted: "a host name or address such as 127.0.0.1" }),
       default: "127.0.0.1",
-      doc: ["The address the status pages listen on. 127.0.0.1 keeps them private to this machine; 0.0.0.0 opens them to the network."],
+      doc: [
+        "The address the status pages listen on. 127.0.0.1 keeps them private to this machine; 0.0.0.0 opens them to the network.",
+      ],
       airflow: "Airflow's default is 0.0.0.0.",
     },
     webServerPort: {
@@ -256,17 +264,25 @@ export const SCHEMA = {
       key: "status_dag_id",
       kind: textKind({
         accepted: "nothing or a DAG id",
-        check: (text) => (/^[A-Za-z0-9_.-]+$/.test(text) ? undefined : "is not a DAG id; use letters, digits, _, - and . only, or nothing"),
+        check: (text) =>
+          /^[A-Za-z0-9_.-]+$/.test(text)
+            ? undefined
+            : "is not a DAG id; use letters, digits, _, - and . only, or nothing",
       }),
       default: "",
-      doc: ["The DAG whose last run the page / redirects to /success or /failure for; empty for the latest run of any DAG."],
+      doc: [
+        "The DAG whose last run the page / redirects to /success or /failure for; empty for the latest run of any DAG.",
+      ],
       airflow: "Kitelab's own key.",
     },
     allowedHosts: {
       key: "allowed_hosts",
       kind: textKind({
         accepted: "nothing or host names separated by commas",
-        check: (text) => (/^[A-Za-z0-9.,:\[\]\s-]*$/.test(text) ? undefined : "is not a list of host names; write names separated by commas, such as lab.example.org, 10.0.0.5"),
+        check: (text) =>
+          /^[A-Za-z0-9.,:[\]\s-]*$/.test(text)
+            ? undefined
+            : "is not a list of host names; write names separated by commas, such as lab.example.org, 10.0.0.5",
       }),
       default: "",
       doc: [
@@ -327,7 +343,8 @@ export const SCHEMA = {
       kind: textKind({
         nonEmpty: true,
         accepted: "an email address such as kitelab@example.com",
-        check: (text) => (text.includes("@") ? undefined : "is not an email address; use an address such as kitelab@example.com"),
+        check: (text) =>
+          text.includes("@") ? undefined : "is not an email address; use an address such as kitelab@example.com",
       }),
       default: "kitelab@example.com",
       doc: ["The sender of emails, unless [email] from_email is set."],
@@ -364,20 +381,25 @@ export const SCHEMA = {
       kind: pathKind({ optional: true }),
       default: "",
       doc: ["A template file for the subject of alert emails; empty for Kitelab's own."],
-      airflow: "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
+      airflow:
+        "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
     },
     htmlContentTemplate: {
       key: "html_content_template",
       kind: pathKind({ optional: true }),
       default: "",
       doc: ["A template file for the HTML body of alert emails; empty for Kitelab's own."],
-      airflow: "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
+      airflow:
+        "Airflow's templates are Jinja files; Kitelab renders the file with its own templating, so a Jinja file may need changes.",
     },
     fromEmail: {
       key: "from_email",
       kind: textKind({
         accepted: "nothing or an email address",
-        check: (text) => (text.includes("@") ? undefined : "is not an email address; use nothing or an address such as Kitelab <kitelab@example.com>"),
+        check: (text) =>
+          text.includes("@")
+            ? undefined
+            : "is not an email address; use nothing or an address such as Kitelab <kitelab@example.com>",
       }),
       default: "",
       doc: ["The sender of alert emails, such as Kitelab <kitelab@example.com>; empty to use [smtp] smtp_mail_from."],
@@ -389,7 +411,10 @@ export const SCHEMA = {
       kind: textKind({
         accepted: "a redis:// or rediss:// URL",
         nonEmpty: true,
-        check: (text) => (/^rediss?:\/\/[^/]/.test(text) ? undefined : "is not a redis:// URL; use a URL such as redis://127.0.0.1:6379/0"),
+        check: (text) =>
+          /^rediss?:\/\/[^/]/.test(text)
+            ? undefined
+            : "is not a redis:// URL; use a URL such as redis://127.0.0.1:6379/0",
       }),
       default: "redis://127.0.0.1:6379/0",
       doc: ["The Redis server the BullMQ executor and `kitelab worker` share: redis://[:password@]host:port/db."],
@@ -397,13 +422,21 @@ export const SCHEMA = {
     },
     prefix: {
       key: "prefix",
-      kind: textKind({ accepted: "letters, digits, - or _", nonEmpty: true, check: (text) => (/^[\w-]+$/.test(text) ? undefined : "has characters other than letters, digits, - or _") }),
+      kind: textKind({
+        accepted: "letters, digits, - or _",
+        nonEmpty: true,
+        check: (text) => (/^[\w-]+$/.test(text) ? undefined : "has characters other than letters, digits, - or _"),
+      }),
       default: "kitelab",
       doc: ["The prefix of every Redis key Kitelab writes, so two Kitelab homes can share one Redis."],
     },
     defaultQueue: {
       key: "default_queue",
-      kind: textKind({ accepted: "a queue name", nonEmpty: true, check: (text) => (/^[\w.-]+$/.test(text) ? undefined : "has characters other than letters, digits, ., - or _") }),
+      kind: textKind({
+        accepted: "a queue name",
+        nonEmpty: true,
+        check: (text) => (/^[\w.-]+$/.test(text) ? undefined : "has characters other than letters, digits, ., - or _"),
+      }),
       default: "default",
       doc: ["The queue of tasks that set no `queue` option; `kitelab worker` without --queues takes tasks from it."],
       airflow: "Airflow reads [operators] default_queue.",
@@ -412,7 +445,9 @@ export const SCHEMA = {
       key: "worker_concurrency",
       kind: integerKind({ min: 1 }),
       default: "4",
-      doc: ["How many tasks one `kitelab worker` runs at once (each in its own worker process); --concurrency overrides it."],
+      doc: [
+        "How many tasks one `kitelab worker` runs at once (each in its own worker process); --concurrency overrides it.",
+      ],
       airflow: "Airflow reads [celery] worker_concurrency (default 16).",
     },
     lockDuration: {
@@ -477,7 +512,9 @@ export function spellingsOf(entry: SchemaEntry): readonly Spelling[] {
 }
 
 /** Sections that hold keys Kitelab reads (including alternative spellings). */
-export const KNOWN_SECTIONS: ReadonlySet<string> = new Set(SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry).map((s) => s.section)));
+export const KNOWN_SECTIONS: ReadonlySet<string> = new Set(
+  SCHEMA_ENTRIES.flatMap((entry) => spellingsOf(entry).map((s) => s.section)),
+);
 
 /** "core.dags_folder": the canonical name sources are keyed by. */
 export function canonicalName(entry: SchemaEntry): string {
@@ -488,5 +525,7 @@ export function canonicalName(entry: SchemaEntry): string {
 export function findEntry(section: string, key: string): SchemaEntry | undefined {
   const s = section.toLowerCase();
   const k = key.toLowerCase();
-  return SCHEMA_ENTRIES.find((entry) => spellingsOf(entry).some((spelling) => spelling.section === s && spelling.key === k));
+  return SCHEMA_ENTRIES.find((entry) =>
+    spellingsOf(entry).some((spelling) => spelling.section === s && spelling.key === k),
+  );
 }

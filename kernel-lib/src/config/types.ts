@@ -139,7 +139,13 @@ export interface BullmqConfig {
 /** Where one effective value came from. */
 export type ConfigSource =
   | { readonly kind: "default" }
-  | { readonly kind: "file"; readonly file: string; readonly line: number; readonly section: string; readonly key: string }
+  | {
+      readonly kind: "file";
+      readonly file: string;
+      readonly line: number;
+      readonly section: string;
+      readonly key: string;
+    }
   | { readonly kind: "env"; readonly envVar: string };
 
 /** A key in the file (or a KITELAB__/AIRFLOW__ variable) that Kitelab does not read. */

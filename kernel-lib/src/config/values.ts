@@ -60,7 +60,8 @@ export function integerKind(options: { min: number; max?: number; unit?: string 
       const trimmed = text.trim();
       if (!/^[+-]?\d+$/.test(trimmed)) return { ok: false, reason: `is not ${what}; use ${accepted}` };
       const value = Number(trimmed);
-      if (value < min) return { ok: false, reason: `${min === 0 ? "is negative" : `is less than ${min}`}; use ${accepted}` };
+      if (value < min)
+        return { ok: false, reason: `${min === 0 ? "is negative" : `is less than ${min}`}; use ${accepted}` };
       if (max !== undefined && value > max) return { ok: false, reason: `is more than ${max}; use ${accepted}` };
       return { ok: true, value };
     },
@@ -93,7 +94,8 @@ export function positiveNumberKind(unit: string): ValueKind<number> {
       const trimmed = text.trim();
       const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) ? Number(trimmed) : Number.NaN;
       if (Number.isNaN(value)) return { ok: false, reason: `is not a number; use ${accepted}` };
-      if (!(value > 0) || !Number.isFinite(value)) return { ok: false, reason: `is not greater than 0; use ${accepted}` };
+      if (!(value > 0) || !Number.isFinite(value))
+        return { ok: false, reason: `is not greater than 0; use ${accepted}` };
       return { ok: true, value };
     },
     format: (value) => (Number.isInteger(value) ? value.toFixed(1) : String(value)),
@@ -101,7 +103,11 @@ export function positiveNumberKind(unit: string): ValueKind<number> {
 }
 
 /** One of a closed list, matched case-insensitively and answered in its canonical spelling. */
-export function choiceKind<C extends string>(noun: string, choices: readonly C[], insteadOf: Readonly<Record<string, string>> = {}): ValueKind<C> {
+export function choiceKind<C extends string>(
+  noun: string,
+  choices: readonly C[],
+  insteadOf: Readonly<Record<string, string>> = {},
+): ValueKind<C> {
   const accepted = listWords(choices);
   return {
     accepted,
@@ -116,11 +122,14 @@ export function choiceKind<C extends string>(noun: string, choices: readonly C[]
 }
 
 /** Free text; `nonEmpty` refuses an empty value, `check` adds a rule of its own. */
-export function textKind(options: { accepted?: string; nonEmpty?: boolean; check?: (text: string) => string | undefined } = {}): ValueKind<string> {
+export function textKind(
+  options: { accepted?: string; nonEmpty?: boolean; check?: (text: string) => string | undefined } = {},
+): ValueKind<string> {
   return {
     accepted: options.accepted ?? "any text",
     parse(text) {
-      if (options.nonEmpty && text === "") return { ok: false, reason: `is empty; use ${options.accepted ?? "a value"}` };
+      if (options.nonEmpty && text === "")
+        return { ok: false, reason: `is empty; use ${options.accepted ?? "a value"}` };
       const reason = text === "" ? undefined : options.check?.(text);
       return reason ? { ok: false, reason } : { ok: true, value: text };
     },
@@ -139,7 +148,9 @@ export function pathKind(options: { optional?: boolean } = {}): ValueKind<string
     accepted: options.optional ? "a path, or nothing" : "a path",
     parse(text, context) {
       if (text === "") {
-        return options.optional ? { ok: true, value: "" } : { ok: false, reason: "is empty; use a path such as {KITELAB_HOME}/dags" };
+        return options.optional
+          ? { ok: true, value: "" }
+          : { ok: false, reason: "is empty; use a path such as {KITELAB_HOME}/dags" };
       }
       if (text.includes("\n")) return { ok: false, reason: "spans several lines; write the path on one line" };
       let path = text;
@@ -176,7 +187,9 @@ export const fernetKeyKind: ValueKind<string> = {
     if (text === "") return { ok: true, value: "" };
     const keys = text.split(",").map((key) => key.trim());
     const valid = keys.every((key) => /^[A-Za-z0-9_-]{43}=$/.test(key) && Buffer.from(key, "base64url").length === 32);
-    return valid ? { ok: true, value: keys.join(",") } : { ok: false, reason: `is not a valid Fernet key; use ${fernetKeyKind.accepted}` };
+    return valid
+      ? { ok: true, value: keys.join(",") }
+      : { ok: false, reason: `is not a valid Fernet key; use ${fernetKeyKind.accepted}` };
   },
   format: (value) => value,
 };

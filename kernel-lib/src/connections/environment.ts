@@ -12,7 +12,10 @@ export function connectionEnvName(connId: string): string {
  * Airflow's snake_case keys, camelCase accepted) or a URI (`aws://KEY:SECRET@/?region_name=us-east-1`).
  * Undefined when the variable is not set.
  */
-export function connectionFromEnvironment(connId: string, env: NodeJS.ProcessEnv = process.env): ConnectionRecord | undefined {
+export function connectionFromEnvironment(
+  connId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectionRecord | undefined {
   const name = connectionEnvName(connId);
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
@@ -27,7 +30,9 @@ export function connectionFromEnvironment(connId: string, env: NodeJS.ProcessEnv
   try {
     data = JSON.parse(raw) as Record<string, unknown>;
   } catch {
-    throw new ValidationError(`Expected ${name} to hold JSON such as {"conn_type": "aws", "login": "KEY", "password": "SECRET", "extra": {"region_name": "us-east-1"}}; it starts with "{" but is not valid JSON`);
+    throw new ValidationError(
+      `Expected ${name} to hold JSON such as {"conn_type": "aws", "login": "KEY", "password": "SECRET", "extra": {"region_name": "us-east-1"}}; it starts with "{" but is not valid JSON`,
+    );
   }
   const pick = (snake: string, camel: string) => data[snake] ?? data[camel];
   return {
@@ -37,7 +42,8 @@ export function connectionFromEnvironment(connId: string, env: NodeJS.ProcessEnv
     schema: optionalString(pick("schema", "schema")),
     login: optionalString(pick("login", "login")),
     password: optionalString(pick("password", "password")),
-    port: pick("port", "port") === undefined || pick("port", "port") === null ? undefined : Number(pick("port", "port")),
+    port:
+      pick("port", "port") === undefined || pick("port", "port") === null ? undefined : Number(pick("port", "port")),
     extra: extraOf(name, pick("extra", "extra")),
     description: optionalString(pick("description", "description")),
   };
@@ -54,7 +60,9 @@ function extraOf(name: string, extra: unknown): Record<string, unknown> | undefi
     }
   }
   if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  throw new ValidationError(`Expected "extra" in ${name} to be a JSON object such as {"region_name": "us-east-1"}, got ${JSON.stringify(extra)}`);
+  throw new ValidationError(
+    `Expected "extra" in ${name} to be a JSON object such as {"region_name": "us-east-1"}, got ${JSON.stringify(extra)}`,
+  );
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -17,7 +17,11 @@ export interface LookupContext {
  * @param example The options of `kitelab connections add` to show in that message.
  * @example const connection = requireConnection(context, "lab4_db", "--conn-type sqlite --conn-host /path/to/lab4.db");
  */
-export function requireConnection(context: LookupContext | undefined, connId: string, example = "--conn-type <type> --conn-host <host>"): ConnectionRecord {
+export function requireConnection(
+  context: LookupContext | undefined,
+  connId: string,
+  example = "--conn-type <type> --conn-host <host>",
+): ConnectionRecord {
   const found = connectionFromEnvironment(connId) ?? context?.connections.get(connId);
   if (found) return found;
   throw new ValidationError(
@@ -33,7 +37,10 @@ export function requireConnection(context: LookupContext | undefined, connId: st
  * @example const aws = getConnection("aws_default");
  */
 export function getConnection(connId: string, example?: string): ConnectionRecord {
-  const context = currentContextOrUndefined() ?? { connections: { get: connectionFromStore }, variables: { get: () => undefined } };
+  const context = currentContextOrUndefined() ?? {
+    connections: { get: connectionFromStore },
+    variables: { get: () => undefined },
+  };
   return requireConnection(context, connId, example);
 }
 
@@ -42,5 +49,7 @@ export function requireVariable(context: LookupContext, key: string): string {
   const name = `AIRFLOW_VAR_${key.toUpperCase()}`;
   const found = context.variables.get(key) ?? process.env[name];
   if (found !== undefined) return found;
-  throw new ValidationError(`No variable '${key}'. Set it with \`kitelab variables set ${key} <value>\`, or set the environment variable ${name}`);
+  throw new ValidationError(
+    `No variable '${key}'. Set it with \`kitelab variables set ${key} <value>\`, or set the environment variable ${name}`,
+  );
 }

@@ -8,7 +8,10 @@ import type { ConnectionRecord } from "../records.js";
  * (a notebook cell, a script): what `kitelab connections add` wrote. Undefined when the home has
  * no store or no such connection; a broken config is left for the scheduler to report.
  */
-export function connectionFromStore(connId: string, env: NodeJS.ProcessEnv = process.env): ConnectionRecord | undefined {
+export function connectionFromStore(
+  connId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectionRecord | undefined {
   const loaded = loadConfig({ env });
   if (!loaded.ok || !existsSync(loaded.value.database.storePath)) return undefined;
   return openStoreReader(loaded.value).connections()[connId];

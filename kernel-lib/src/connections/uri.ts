@@ -12,7 +12,9 @@ const SCHEME_ALIASES: Record<string, string> = { postgresql: "postgres" };
  * @example parseConnectionUri("pg", "postgres://ann:s%40cret@db:5432/shop").password === "s@cret"
  */
 export function parseConnectionUri(connId: string, uri: string): ConnectionRecord {
-  const parts = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?(#.*)?$/.exec(typeof uri === "string" ? uri.trim() : "");
+  const parts = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(\/[^?#]*)?(\?[^#]*)?(#.*)?$/.exec(
+    typeof uri === "string" ? uri.trim() : "",
+  );
   const authority = parts ? /^(?:([^:@]*)(?::([^@]*))?@)?(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(parts[2]!) : null;
   if (!parts || !authority) {
     throw new ValidationError(
@@ -22,7 +24,8 @@ export function parseConnectionUri(connId: string, uri: string): ConnectionRecor
   const [, scheme, , path, query] = parts;
   const [, login, password, host, port] = authority;
   const connType = scheme!.toLowerCase().replace(/-/g, "_");
-  const decode = (part: string | undefined) => (part === undefined || part === "" ? undefined : decodeURIComponent(part));
+  const decode = (part: string | undefined) =>
+    part === undefined || part === "" ? undefined : decodeURIComponent(part);
   return {
     connId,
     connType: SCHEME_ALIASES[connType] ?? connType,
@@ -44,7 +47,9 @@ function extraOf(connId: string, params: URLSearchParams): Record<string, unknow
     } catch {
       // reported below
     }
-    throw new ValidationError(`Connection '${connId}': expected __extra__ in the URI to be a JSON object such as {"region_name": "us-east-1"}, got ${packed}`);
+    throw new ValidationError(
+      `Connection '${connId}': expected __extra__ in the URI to be a JSON object such as {"region_name": "us-east-1"}, got ${packed}`,
+    );
   }
   const extra = Object.fromEntries(params);
   return Object.keys(extra).length > 0 ? extra : undefined;

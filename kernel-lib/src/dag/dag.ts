@@ -3,7 +3,7 @@ import { compileEngineDag, type EngineDag } from "../engine/runEngine.js";
 import { serializeDag } from "./serialize.js";
 import { parseSchedule, firstRunWarning, timezoneProblem } from "../timetable/index.js";
 import type { TaskContext } from "./context.js";
-import { BaseOperator, isTask, type BaseOperatorOptions } from "./baseOperator.js";
+import { type BaseOperator, isTask, type BaseOperatorOptions } from "./baseOperator.js";
 import { findCycle } from "./graph.js";
 import { invalidIdReason } from "./ids.js";
 import { callerFile } from "./location.js";
@@ -111,9 +111,12 @@ export class DAG {
   constructor(options: DagOptions) {
     this.fileloc = callerFile();
     if (typeof options !== "object" || options === null) {
-      throw new DagDefinitionError(`new DAG(...) expects an options object such as { dagId: "my_dag" }, got ${describeValue(options)}`, {
-        file: this.fileloc,
-      });
+      throw new DagDefinitionError(
+        `new DAG(...) expects an options object such as { dagId: "my_dag" }, got ${describeValue(options)}`,
+        {
+          file: this.fileloc,
+        },
+      );
     }
     const idProblem = invalidIdReason(options.dagId, "DAG id");
     if (idProblem) throw new DagDefinitionError(idProblem, { file: this.fileloc });
@@ -137,7 +140,10 @@ export class DAG {
     this.doc = options.doc;
     this.scheduleSemantics = options.scheduleSemantics;
     this.runSummaryEmail = options.runSummaryEmail
-      ? { ...options.runSummaryEmail, to: normalizeEmailList(options.runSummaryEmail.to, (message) => this.warn(`runSummaryEmail: ${message}`)) }
+      ? {
+          ...options.runSummaryEmail,
+          to: normalizeEmailList(options.runSummaryEmail.to, (message) => this.warn(`runSummaryEmail: ${message}`)),
+        }
       : undefined;
 
     const parsed = parseSchedule(this.schedule);
@@ -230,7 +236,11 @@ export class DAG {
     const from = this.resolveTask(upstream, "upstream");
     const to = this.resolveTask(downstream, "downstream");
     if (from === to) {
-      throw new DagDefinitionError(`task '${from}' cannot depend on itself`, { dagId: this.dagId, taskId: from, file: callerFile() ?? this.fileloc });
+      throw new DagDefinitionError(`task '${from}' cannot depend on itself`, {
+        dagId: this.dagId,
+        taskId: from,
+        file: callerFile() ?? this.fileloc,
+      });
     }
     this.upstream.get(to)!.add(from);
     this.downstream.get(from)!.add(to);
@@ -320,7 +330,6 @@ export class DAG {
     return compileEngineDag(this.dagId, serializeDag(this, this.fileloc ?? "").tasks);
   }
 
-
   /**
    * Draws the DAG's graph: inline SVG in a notebook (tasks coloured by the states of the
    * last `dag.test()`), an ASCII drawing in a terminal.
@@ -361,9 +370,14 @@ export class DAG {
   }
 }
 
-function toDate(value: Date | string | undefined, name: string, where: { dagId: string; file?: string }): Date | undefined {
+function toDate(
+  value: Date | string | undefined,
+  name: string,
+  where: { dagId: string; file?: string },
+): Date | undefined {
   if (value === undefined || value === null) return undefined;
-  const date = value instanceof Date ? new Date(value.getTime()) : typeof value === "string" ? new Date(value) : undefined;
+  const date =
+    value instanceof Date ? new Date(value.getTime()) : typeof value === "string" ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
     throw new DagDefinitionError(
       `Expected \`${name}\` to be a date such as "2024-01-01" or new Date("2024-01-01T00:00:00Z"), got ${describeValue(value)}`,
@@ -373,7 +387,11 @@ function toDate(value: Date | string | undefined, name: string, where: { dagId: 
   return date;
 }
 
-function positiveInteger(value: number | undefined, name: string, where: { dagId: string; file?: string }): number | undefined {
+function positiveInteger(
+  value: number | undefined,
+  name: string,
+  where: { dagId: string; file?: string },
+): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) {
     throw new DagDefinitionError(`Expected \`${name}\` to be a positive integer, got ${describeValue(value)}`, where);

@@ -8,7 +8,10 @@ const NAME_MAX = 255;
  * The longest id that still fits every place it names a folder: the logs'
  * `dag_id=<id>` and `task_id=<id>` (ids are ASCII, so characters are bytes).
  */
-export const MAX_ID_LENGTH = { "DAG id": NAME_MAX - "dag_id=".length, "task id": NAME_MAX - "task_id=".length } as const;
+export const MAX_ID_LENGTH = {
+  "DAG id": NAME_MAX - "dag_id=".length,
+  "task id": NAME_MAX - "task_id=".length,
+} as const;
 
 /** Why `id` is not a valid DAG or task id, or undefined when it is valid. */
 export function invalidIdReason(id: unknown, what: "DAG id" | "task id"): string | undefined {

@@ -6,7 +6,10 @@ import type { ResolvedTaskSettings } from "./taskOptions.js";
 /** A task as stored and shown, without its code. */
 export interface SerializedTask
   extends EngineTask,
-    Pick<ResolvedTaskSettings, "email" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "pool" | "poolSlots" | "queue" | "owner"> {
+    Pick<
+      ResolvedTaskSettings,
+      "email" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "pool" | "poolSlots" | "queue" | "owner"
+    > {
   operator: string;
   downstreamIds: string[];
   doc?: string;
@@ -88,7 +91,13 @@ export function serializeDag(dag: DAG, fileloc: string): SerializedDag {
 
 function normalizeSummary(summary: RunSummaryEmail | undefined): SerializedDag["runSummaryEmail"] {
   if (!summary) return undefined;
-  const to = typeof summary.to === "string" ? summary.to.split(/[,;]/).map((a) => a.trim()).filter(Boolean) : [...summary.to];
+  const to =
+    typeof summary.to === "string"
+      ? summary.to
+          .split(/[,;]/)
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : [...summary.to];
   return { to, when: summary.when ?? "both" };
 }
 

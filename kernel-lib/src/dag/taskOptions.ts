@@ -101,7 +101,13 @@ export function applyConfiguredTaskDefaultsFromEnv(env: NodeJS.ProcessEnv = proc
 }
 
 function configuredDefaults(): ConfiguredTaskDefaults {
-  return ((globalThis as Record<symbol, unknown>)[DEFAULTS_KEY] as ConfiguredTaskDefaults | undefined) ?? { retries: 0, emailOnFailure: true, emailOnRetry: true };
+  return (
+    ((globalThis as Record<symbol, unknown>)[DEFAULTS_KEY] as ConfiguredTaskDefaults | undefined) ?? {
+      retries: 0,
+      emailOnFailure: true,
+      emailOnRetry: true,
+    }
+  );
 }
 
 const SETTING_KEYS: ReadonlySet<string> = new Set([
@@ -136,7 +142,8 @@ export function resolveTaskSettings(
   where: { dagId?: string; taskId?: string; file?: string },
   warn: (message: string) => void = () => {},
 ): ResolvedTaskSettings {
-  const pick = <K extends keyof TaskSettings>(key: K): TaskSettings[K] => (own[key] !== undefined ? own[key] : defaults[key]);
+  const pick = <K extends keyof TaskSettings>(key: K): TaskSettings[K] =>
+    own[key] !== undefined ? own[key] : defaults[key];
   const fail = (message: string): never => {
     throw new DagDefinitionError(message, where);
   };
@@ -149,7 +156,10 @@ export function resolveTaskSettings(
       return fail((error as Error).message);
     }
   };
-  const bool = (key: "retryExponentialBackoff" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "isSetup", fallback: boolean): boolean => {
+  const bool = (
+    key: "retryExponentialBackoff" | "emailOnFailure" | "emailOnRetry" | "emailOnSuccess" | "isSetup",
+    fallback: boolean,
+  ): boolean => {
     const value = pick(key);
     if (value === undefined) return fallback;
     if (typeof value !== "boolean") fail(`Expected \`${key}\` to be true or false, got ${describeValue(value)}`);
@@ -163,17 +173,22 @@ export function resolveTaskSettings(
   }
   const triggerRule = pick("triggerRule") ?? "all_success";
   if (!isTriggerRule(triggerRule)) {
-    fail(`Unknown trigger rule ${describeValue(triggerRule)}; use one of ${TRIGGER_RULES.join(", ")}${suggest(String(triggerRule))}`);
+    fail(
+      `Unknown trigger rule ${describeValue(triggerRule)}; use one of ${TRIGGER_RULES.join(", ")}${suggest(String(triggerRule))}`,
+    );
   }
   const poolSlots = pick("poolSlots") ?? 1;
   if (!Number.isInteger(poolSlots) || poolSlots < 1) {
     fail(`Expected \`poolSlots\` to be a positive integer, got ${describeValue(poolSlots)}`);
   }
   const pool = pick("pool") ?? "default_pool";
-  if (typeof pool !== "string" || pool.length === 0) fail(`Expected \`pool\` to be a pool name, got ${describeValue(pool)}`);
+  if (typeof pool !== "string" || pool.length === 0)
+    fail(`Expected \`pool\` to be a pool name, got ${describeValue(pool)}`);
   const queue = pick("queue");
   if (queue !== undefined && (typeof queue !== "string" || !/^[\w.-]+$/.test(queue))) {
-    fail(`Expected \`queue\` to be a queue name of letters, digits, ., - or _ (such as "gpu"), got ${describeValue(queue)}`);
+    fail(
+      `Expected \`queue\` to be a queue name of letters, digits, ., - or _ (such as "gpu"), got ${describeValue(queue)}`,
+    );
   }
 
   return {
@@ -204,9 +219,13 @@ const EMAIL_PATTERN = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 
 /** An address list as users write it (`"a@x.org, b@y.org"` or an array); bad addresses are dropped with a warning. */
 export function normalizeEmailList(value: string | string[] | undefined, warn: (message: string) => void): string[] {
-  return normalizeEmails(value, (message) => {
-    throw new DagDefinitionError(message);
-  }, warn);
+  return normalizeEmails(
+    value,
+    (message) => {
+      throw new DagDefinitionError(message);
+    },
+    warn,
+  );
 }
 
 /** Bad addresses are dropped with a warning: a typo in an address must not stop the DAG from loading. */
@@ -217,13 +236,17 @@ function normalizeEmails(
 ): string[] {
   if (value === undefined) return [];
   const list = typeof value === "string" ? value.split(/[,;]/) : value;
-  if (!Array.isArray(list)) return fail(`Expected \`email\` to be an address or a list of addresses, got ${describeValue(value)}`);
+  if (!Array.isArray(list))
+    return fail(`Expected \`email\` to be an address or a list of addresses, got ${describeValue(value)}`);
   const valid: string[] = [];
   for (const entry of list) {
     const address = typeof entry === "string" ? entry.trim() : entry;
     if (address === "") continue;
     if (typeof address === "string" && EMAIL_PATTERN.test(address)) valid.push(address);
-    else warn(`\`email\` contains ${describeValue(address)}, which is not an email address such as "student@example.com"; no mail goes to it`);
+    else
+      warn(
+        `\`email\` contains ${describeValue(address)}, which is not an email address such as "student@example.com"; no mail goes to it`,
+      );
   }
   return valid;
 }

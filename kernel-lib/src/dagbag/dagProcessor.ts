@@ -17,7 +17,9 @@ export interface DagProcessorOptions {
   onChange: (view: DagBagView, changedFiles: string[]) => void;
 }
 
-const PARSE_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./parseMain.ts" : "./parseMain.js", import.meta.url));
+const PARSE_MAIN = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "./parseMain.ts" : "./parseMain.js", import.meta.url),
+);
 
 /**
  * Finds DAG files (scan on an interval AND file watching, so a new file is seen within
@@ -104,8 +106,14 @@ export async function parseFiles(files: readonly string[], timeoutMs: number): P
   let child: ChildProcess | undefined;
   const spawnChild = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const process = fork(PARSE_MAIN, [], { execArgv: childLoaderArgs(), stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "json" });
-      process.once("message", (message: ParseReply) => (message.type === "ready" ? resolve(process) : reject(new Error("parser did not start"))));
+      const process = fork(PARSE_MAIN, [], {
+        execArgv: childLoaderArgs(),
+        stdio: ["ignore", "ignore", "ignore", "ipc"],
+        serialization: "json",
+      });
+      process.once("message", (message: ParseReply) =>
+        message.type === "ready" ? resolve(process) : reject(new Error("parser did not start")),
+      );
       process.once("error", reject);
     });
   try {
@@ -136,7 +144,10 @@ export async function parseFiles(files: readonly string[], timeoutMs: number): P
           child = undefined;
           resolve({
             ok: false,
-            error: { name: "ImportCrashed", message: `the file ended the process while being imported (${signal ?? `exit code ${code}`}); do not call process.exit in a DAG file` },
+            error: {
+              name: "ImportCrashed",
+              message: `the file ended the process while being imported (${signal ?? `exit code ${code}`}); do not call process.exit in a DAG file`,
+            },
           });
         };
         const cleanup = () => {

@@ -42,7 +42,10 @@ export async function importDagFile(path: string): Promise<DagFileImport> {
     for (const dag of defined) {
       const earlier = seen.get(dag.dagId);
       if (earlier && earlier !== dag) {
-        throw new DagDefinitionError(`the DAG id '${dag.dagId}' is defined twice in this file; give each DAG its own id`, { file });
+        throw new DagDefinitionError(
+          `the DAG id '${dag.dagId}' is defined twice in this file; give each DAG its own id`,
+          { file },
+        );
       }
       seen.set(dag.dagId, dag);
       dag.validate();
@@ -65,7 +68,13 @@ export function describeImportError(error: unknown, file: string): ImportProblem
   const message = serialized.message.replace(/\?v=[\d.]+/g, "");
   const syntax = syntaxErrorOf(serialized.name, message, file);
   // esbuild's own frames would tell the student nothing: the stack is the message.
-  if (syntax) return { name: "SyntaxError", message: syntax, line: match ? Number(match[1]) : undefined, stack: `SyntaxError: ${syntax}` };
+  if (syntax)
+    return {
+      name: "SyntaxError",
+      message: syntax,
+      line: match ? Number(match[1]) : undefined,
+      stack: `SyntaxError: ${syntax}`,
+    };
   return { name: serialized.name, message, line: match ? Number(match[1]) : undefined, stack: serialized.stack };
 }
 
@@ -83,7 +92,12 @@ export function syntaxErrorOf(name: string, message: string, file: string): stri
     .split("\n")
     .filter((line) => line.trim() !== "")
     // esbuild counts columns from 0; editors and the student count from 1.
-    .map((line) => line.replace(/^(.*?):(\d+):(\d+): ERROR: /, (_all, where: string, row: string, column: string) =>
-      `${where === file ? basename(file) : where}:${row}:${Number(column) + 1}: `));
+    .map((line) =>
+      line.replace(
+        /^(.*?):(\d+):(\d+): ERROR: /,
+        (_all, where: string, row: string, column: string) =>
+          `${where === file ? basename(file) : where}:${row}:${Number(column) + 1}: `,
+      ),
+    );
   return lines.length > 0 ? lines.join("\n") : undefined;
 }

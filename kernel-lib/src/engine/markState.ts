@@ -27,21 +27,37 @@ export interface MarkPatch {
  * failed fails the instances that are queued or running and skips the others not yet
  * finished; queued only changes the run (the scheduler picks it up again).
  */
-export function patchesForRunState(instances: readonly TaskInstanceRecord[], state: MarkableRunState, now: Date): MarkPatch[] {
+export function patchesForRunState(
+  instances: readonly TaskInstanceRecord[],
+  state: MarkableRunState,
+  now: Date,
+): MarkPatch[] {
   const endDate = now.toISOString();
   if (state === "success") {
-    return instances.filter((ti) => ti.state !== "success").map((ti) => ({ taskId: ti.taskId, state: "success", endDate, nextRetryAt: undefined }));
+    return instances
+      .filter((ti) => ti.state !== "success")
+      .map((ti) => ({ taskId: ti.taskId, state: "success", endDate, nextRetryAt: undefined }));
   }
   if (state === "failed") {
     return instances
       .filter((ti) => !isFinished(ti.state))
-      .map((ti) => ({ taskId: ti.taskId, state: isActive(ti.state) ? "failed" : "skipped", endDate, nextRetryAt: undefined }));
+      .map((ti) => ({
+        taskId: ti.taskId,
+        state: isActive(ti.state) ? "failed" : "skipped",
+        endDate,
+        nextRetryAt: undefined,
+      }));
   }
   return [];
 }
 
 /** Marking task instances sets exactly those given that are not already in that state. */
-export function patchesForTaskState(instances: readonly TaskInstanceRecord[], taskIds: ReadonlySet<string>, state: MarkableTaskState, now: Date): MarkPatch[] {
+export function patchesForTaskState(
+  instances: readonly TaskInstanceRecord[],
+  taskIds: ReadonlySet<string>,
+  state: MarkableTaskState,
+  now: Date,
+): MarkPatch[] {
   const endDate = now.toISOString();
   return instances
     .filter((ti) => taskIds.has(ti.taskId) && ti.state !== state)

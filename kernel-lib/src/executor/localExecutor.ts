@@ -10,7 +10,15 @@ import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup 
 import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
 import { childLoaderArgs } from "../loader/typescript.js";
 import { poolSize } from "./poolSize.js";
-import { attemptId, isWorkerMessage, type AttemptKey, type ExecutorEvent, type ParentToWorker, type TaskJob, type WorkerToParent } from "./protocol.js";
+import {
+  attemptId,
+  isWorkerMessage,
+  type AttemptKey,
+  type ExecutorEvent,
+  type ParentToWorker,
+  type TaskJob,
+  type WorkerToParent,
+} from "./protocol.js";
 
 export interface LocalExecutorOptions {
   /** Tasks running at once (`[core] parallelism`); each runs in its own worker process. */
@@ -47,7 +55,9 @@ interface Worker {
   idleSince: number;
 }
 
-const WORKER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./workerMain.ts" : "./workerMain.js", import.meta.url));
+const WORKER_MAIN = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "./workerMain.ts" : "./workerMain.js", import.meta.url),
+);
 
 /**
  * A pool of long-lived worker processes (Airflow's LocalExecutor). A task that throws,
@@ -71,7 +81,10 @@ export class LocalExecutor implements Executor {
     }
     this.name = options.name ?? "LocalExecutor";
     this.owner = options.processOwner ?? `executor-${process.pid}-${randomUUID()}`;
-    const fitted = poolSize(options.parallelism, { cores: availableParallelism(), totalMemoryMb: totalmem() / 2 ** 20 });
+    const fitted = poolSize(options.parallelism, {
+      cores: availableParallelism(),
+      totalMemoryMb: totalmem() / 2 ** 20,
+    });
     this.maxWorkers = Math.min(options.parallelism, options.maxWorkers ?? fitted.maxWorkers);
     this.warmWorkers = Math.min(this.maxWorkers, options.warmWorkers ?? fitted.warmWorkers);
   }
@@ -83,7 +96,10 @@ export class LocalExecutor implements Executor {
 
   async start(): Promise<void> {
     const reaped = await reapOrphans(this.owner);
-    if (reaped.length > 0) process.stderr.write(`kitelab: killed ${reaped.length} process(es) left by an earlier scheduler's tasks (pids ${reaped.join(", ")})\n`);
+    if (reaped.length > 0)
+      process.stderr.write(
+        `kitelab: killed ${reaped.length} process(es) left by an earlier scheduler's tasks (pids ${reaped.join(", ")})\n`,
+      );
     const readiness: Promise<void>[] = [];
     for (let index = 0; index < this.warmWorkers; index += 1) readiness.push(this.spawnWorker().ready);
     await Promise.all(readiness);
@@ -94,7 +110,9 @@ export class LocalExecutor implements Executor {
 
   /** Workers beyond the warm ones that have been idle for `idleMs` are shut down. */
   private retireIdle(idleMs: number): void {
-    const idle = [...this.workers].filter((worker) => !worker.job && !worker.retiring && worker.ready && Date.now() - worker.idleSince >= idleMs);
+    const idle = [...this.workers].filter(
+      (worker) => !worker.job && !worker.retiring && worker.ready && Date.now() - worker.idleSince >= idleMs,
+    );
     let surplus = [...this.workers].filter((worker) => !worker.retiring).length - this.warmWorkers;
     for (const worker of idle) {
       if (surplus <= 0) return;
@@ -117,8 +135,12 @@ export class LocalExecutor implements Executor {
 
   submit(job: TaskJob): void {
     const idle = [...this.workers].filter((candidate) => !candidate.job && !candidate.retiring);
-    const worker = idle.find((candidate) => candidate.ready) ?? idle[0] ?? (this.workers.size < this.maxWorkers && !this.stopping ? this.spawnWorker().worker : undefined);
-    if (!worker || this.stopping) throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
+    const worker =
+      idle.find((candidate) => candidate.ready) ??
+      idle[0] ??
+      (this.workers.size < this.maxWorkers && !this.stopping ? this.spawnWorker().worker : undefined);
+    if (!worker || this.stopping)
+      throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
     worker.job = job;
     if (worker.ready) this.post(worker, { type: "run", job });
   }
@@ -130,7 +152,10 @@ export class LocalExecutor implements Executor {
     worker.cancelReason = reason;
     this.post(worker, { type: "cancel", attemptId: id, reason });
     worker.killTimer = setTimeout(() => {
-      this.writeLog(worker.job, `${reason}; the task did not stop within ${this.options.cancelGraceMs ?? 3000} ms, so its worker (pid ${worker.child.pid}) was killed`);
+      this.writeLog(
+        worker.job,
+        `${reason}; the task did not stop within ${this.options.cancelGraceMs ?? 3000} ms, so its worker (pid ${worker.child.pid}) was killed`,
+      );
       worker.child.kill("SIGKILL");
     }, this.options.cancelGraceMs ?? 3000);
   }
@@ -191,10 +216,15 @@ export class LocalExecutor implements Executor {
             ? `${worker.cancelReason} (the worker ${how})`
             : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
           this.writeLog(job, message);
-          this.emit({ type: "finished", key: job.key, result: workerDiedResult(message, worker.cancelReason !== undefined) });
+          this.emit({
+            type: "finished",
+            key: job.key,
+            result: workerDiedResult(message, worker.cancelReason !== undefined),
+          });
         }
         // Keep the warm ones; others start again when tasks need them.
-        if (!this.stopping && [...this.workers].filter((other) => !other.retiring).length < this.warmWorkers) this.spawnWorker();
+        if (!this.stopping && [...this.workers].filter((other) => !other.retiring).length < this.warmWorkers)
+          this.spawnWorker();
       });
     });
     return { worker, ready };
@@ -218,14 +248,23 @@ export class LocalExecutor implements Executor {
           worker.retiring = true;
           this.post(worker, { type: "shutdown" });
         }
-        const result = reason && message.result.outcome.kind === "failed" ? { ...message.result, error: { name: "TaskTimeoutError", message: reason } } : message.result;
+        const result =
+          reason && message.result.outcome.kind === "failed"
+            ? { ...message.result, error: { name: "TaskTimeoutError", message: reason } }
+            : message.result;
         this.emit({ type: "finished", key: job.key, result });
         return;
       }
       case "service-request":
         this.options.serviceHandler(message.method, message.args, job.key).then(
           (value) => this.post(worker, { type: "service-reply", requestId: message.requestId, ok: true, value }),
-          (error: unknown) => this.post(worker, { type: "service-reply", requestId: message.requestId, ok: false, error: serializeError(error) }),
+          (error: unknown) =>
+            this.post(worker, {
+              type: "service-reply",
+              requestId: message.requestId,
+              ok: false,
+              error: serializeError(error),
+            }),
         );
         return;
     }

@@ -14,7 +14,14 @@ import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
 import { secretsMasker } from "../util/secrets.js";
 import { ATTEMPT_ENV, killAttemptLeftovers, ownershipEnv, signalGroup } from "./attemptProcesses.js";
-import { attemptId, isParentMessage, type ParentToWorker, type ServiceMethod, type TaskJob, type WorkerToParent } from "./protocol.js";
+import {
+  attemptId,
+  isParentMessage,
+  type ParentToWorker,
+  type ServiceMethod,
+  type TaskJob,
+  type WorkerToParent,
+} from "./protocol.js";
 
 applyConfiguredTaskDefaultsFromEnv();
 
@@ -53,13 +60,16 @@ async function loadDagFile(file: string): Promise<DagFileImport> {
 }
 
 /** The worker's own stderr (the scheduler's terminal), whatever an attempt's capture does to process.stderr. */
-const originalStderr = ((write) => (text: string): void => {
-  try {
-    write(text);
-  } catch {
-    // stderr is gone; there is nowhere else to say it.
+const originalStderr = (
+  (write) =>
+  (text: string): void => {
+    try {
+      write(text);
+    } catch {
+      // stderr is gone; there is nowhere else to say it.
+    }
   }
-})(process.stderr.write.bind(process.stderr));
+)(process.stderr.write.bind(process.stderr));
 
 /** Sends every write to stdout/stderr (console.log in task code included) to the log file. */
 function captureOutput(fd: number, mask: (text: string) => string): () => void {
@@ -79,11 +89,21 @@ function captureOutput(fd: number, mask: (text: string) => string): () => void {
 }
 
 function fileLogger(fd: number, mask: (text: string) => string): TaskLogger {
-  const emit = (level: string) => (...args: unknown[]) => {
-    const text = mask(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "));
-    const stamp = new Date().toISOString();
-    writeSync(fd, text.split("\n").map((line) => `[${stamp}] ${level.padEnd(5)} - ${line}\n`).join(""));
-  };
+  const emit =
+    (level: string) =>
+    (...args: unknown[]) => {
+      const text = mask(
+        args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "),
+      );
+      const stamp = new Date().toISOString();
+      writeSync(
+        fd,
+        text
+          .split("\n")
+          .map((line) => `[${stamp}] ${level.padEnd(5)} - ${line}\n`)
+          .join(""),
+      );
+    };
   return { info: emit("INFO"), warn: emit("WARN"), error: emit("ERROR"), debug: emit("DEBUG") };
 }
 
@@ -149,15 +169,23 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
     // Marked only after the import: the TypeScript loader's esbuild service, started by the
     // first import, serves every later attempt of this worker and must not end with this one.
     process.env[ATTEMPT_ENV] = id;
-    if (!imported.ok) throw new Error(`cannot import ${job.dagFile}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`);
+    if (!imported.ok)
+      throw new Error(
+        `cannot import ${job.dagFile}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`,
+      );
     const dag = imported.dags.find((candidate) => candidate.dagId === job.key.dagId);
     if (!dag) throw new Error(`${job.dagFile} no longer defines DAG '${job.key.dagId}'`);
-    if (!dag.hasTask(job.key.taskId)) throw new Error(`DAG '${job.key.dagId}' no longer has a task '${job.key.taskId}'`);
+    if (!dag.hasTask(job.key.taskId))
+      throw new Error(`DAG '${job.key.dagId}' no longer has a task '${job.key.taskId}'`);
     const services: TaskServices = {
-      triggerDagRun: (request) => requestService(id, "triggerDagRun", request) as ReturnType<TaskServices["triggerDagRun"]>,
+      triggerDagRun: (request) =>
+        requestService(id, "triggerDagRun", request) as ReturnType<TaskServices["triggerDagRun"]>,
       sendEmail: (message) => requestService(id, "sendEmail", message) as ReturnType<TaskServices["sendEmail"]>,
     };
-    result = await Promise.race([runAttempt(dag.getTask(job.key.taskId), job.request, { log, services, signal: controller.signal }), late]);
+    result = await Promise.race([
+      runAttempt(dag.getTask(job.key.taskId), job.request, { log, services, signal: controller.signal }),
+      late,
+    ]);
     log.info(`Attempt ended: ${result.outcome.kind}`);
   } catch (error) {
     log.error(serializeError(error).message);
@@ -174,7 +202,8 @@ function maskedResult(result: AttemptResult, mask: (text: string) => string): At
   const deep = (value: unknown): unknown => {
     if (typeof value === "string") return mask(value);
     if (Array.isArray(value)) return value.map(deep);
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, deep(inner)]));
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, deep(inner)]));
     return value;
   };
   return {
@@ -192,12 +221,22 @@ function wireSafe(result: AttemptResult): AttemptResult {
   } catch (error) {
     const problem = (error as Error).message;
     if (result.error) {
-      return { outcome: { kind: "failed" }, xcoms: [], error: { name: String(result.error.name), message: `${String(result.error.message)} (the error could not be sent as JSON: ${problem})` } };
+      return {
+        outcome: { kind: "failed" },
+        xcoms: [],
+        error: {
+          name: String(result.error.name),
+          message: `${String(result.error.message)} (the error could not be sent as JSON: ${problem})`,
+        },
+      };
     }
     return {
       outcome: { kind: "failed", unrecoverable: true },
       xcoms: [],
-      error: { name: "XComTooLargeError", message: `the task's result is not JSON-serializable (${problem}); return plain data (objects, arrays, strings, numbers)` },
+      error: {
+        name: "XComTooLargeError",
+        message: `the task's result is not JSON-serializable (${problem}); return plain data (objects, arrays, strings, numbers)`,
+      },
     };
   }
 }
@@ -227,7 +266,6 @@ function onStrayError(kind: string, error: unknown): void {
     originalStderr(line);
   }
 }
-
 
 // A closed terminal or pipe on stdio is no task's fault and must not loop through the handler below.
 process.stdout.on("error", () => {});
@@ -261,6 +299,5 @@ function handle(message: ParentToWorker): void {
       process.exit(0);
   }
 }
-
 
 send({ type: "ready", pid: process.pid });

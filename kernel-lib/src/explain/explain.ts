@@ -77,7 +77,10 @@ export function explainDag(facts: ExplainFacts): Explanation {
   }
   if (!dag) return finish(facts, reasons, null);
   if (facts.status?.isPaused) {
-    reasons.push({ code: "paused", message: `The DAG is paused: the scheduler creates no scheduled run of it and starts no run already queued. Unpause it with \`kitelab dags unpause ${dag.dagId}\` or the switch on its page.` });
+    reasons.push({
+      code: "paused",
+      message: `The DAG is paused: the scheduler creates no scheduled run of it and starts no run already queued. Unpause it with \`kitelab dags unpause ${dag.dagId}\` or the switch on its page.`,
+    });
   }
   const schedule = scheduleReasons(facts, dag);
   reasons.push(...schedule.reasons);
@@ -126,10 +129,16 @@ function timetableOf(facts: ExplainFacts, dag: SerializedDag, catchup: boolean):
 }
 
 /** The schedule's gates: start date, end date, manual only, not due yet, skipped intervals. */
-function scheduleReasons(facts: ExplainFacts, dag: SerializedDag): { reasons: Reason[]; next: RunInfo | null; dueNow: boolean } {
+function scheduleReasons(
+  facts: ExplainFacts,
+  dag: SerializedDag,
+): { reasons: Reason[]; next: RunInfo | null; dueNow: boolean } {
   const reasons: Reason[] = [];
   if (dag.schedule === null) {
-    reasons.push({ code: "manual_only", message: `Its schedule is None: it runs only when triggered (\`kitelab dags trigger ${dag.dagId}\`, the Trigger button, or a notebook's \`kitelab.trigger("${dag.dagId}")\`).` });
+    reasons.push({
+      code: "manual_only",
+      message: `Its schedule is None: it runs only when triggered (\`kitelab dags trigger ${dag.dagId}\`, the Trigger button, or a notebook's \`kitelab.trigger("${dag.dagId}")\`).`,
+    });
     return { reasons, next: null, dueNow: false };
   }
   const catchup = dag.catchup ?? facts.settings.catchupByDefault;
@@ -139,7 +148,8 @@ function scheduleReasons(facts: ExplainFacts, dag: SerializedDag): { reasons: Re
   const lastInterval = last ? { start: new Date(last.start), end: new Date(last.end) } : null;
   const next = timetable.nextRun(lastInterval, facts.now);
   const zone = dag.timezone;
-  const at = (date: Date) => `${formatWallTime(date, "UTC")} UTC${zone !== "UTC" ? ` (${formatWallTime(date, zone, true)} ${zone})` : ""}`;
+  const at = (date: Date) =>
+    `${formatWallTime(date, "UTC")} UTC${zone !== "UTC" ? ` (${formatWallTime(date, zone, true)} ${zone})` : ""}`;
   const startDate = new Date(dag.startDate!);
   if (startDate > facts.now) {
     reasons.push({
@@ -190,12 +200,19 @@ function scheduleReasons(facts: ExplainFacts, dag: SerializedDag): { reasons: Re
  * instead: every interval from the start date that is due now, has no run, and lies before
  * the latest automated run (or the next one).
  */
-function skippedIntervals(facts: ExplainFacts, dag: SerializedDag, next: RunInfo | null): { count: number; first: RunInfo[]; last?: RunInfo } {
+function skippedIntervals(
+  facts: ExplainFacts,
+  dag: SerializedDag,
+  next: RunInfo | null,
+): { count: number; first: RunInfo[]; last?: RunInfo } {
   const full = timetableOf(facts, dag, true);
   if (!full) return { count: 0, first: [] };
   const automated = facts.runs.filter((run) => run.runType !== "manual");
   const taken = new Set(automated.map((run) => Date.parse(run.logicalDate)));
-  const latestTaken = Math.max(...taken, next && next.runAfter <= facts.now ? next.logicalDate.getTime() : Number.NEGATIVE_INFINITY);
+  const latestTaken = Math.max(
+    ...taken,
+    next && next.runAfter <= facts.now ? next.logicalDate.getTime() : Number.NEGATIVE_INFINITY,
+  );
   const first: RunInfo[] = [];
   let last: RunInfo | undefined;
   let count = 0;
@@ -233,7 +250,9 @@ function maxActiveRunsReasons(facts: ExplainFacts, dag: SerializedDag, dueNow: b
 function taskReasons(facts: ExplainFacts, dag: SerializedDag): Reason[] {
   const reasons: Reason[] = [];
   const tasks = new Map(dag.tasks.map((task) => [task.taskId, task]));
-  const runs = facts.runs.filter((run) => facts.taskInstances[run.runId] !== undefined).sort((a, b) => a.logicalDate.localeCompare(b.logicalDate));
+  const runs = facts.runs
+    .filter((run) => facts.taskInstances[run.runId] !== undefined)
+    .sort((a, b) => a.logicalDate.localeCompare(b.logicalDate));
   const candidates: Array<Candidate & { ti: TaskInstanceRecord }> = [];
   for (const run of runs) {
     if (run.state === "queued") continue;
@@ -254,14 +273,23 @@ function taskReasons(facts: ExplainFacts, dag: SerializedDag): Reason[] {
             upstream: decision.upstream,
           });
         } else if (decision.verdict === "run") {
-          candidates.push({ dagId: dag.dagId, runId: run.runId, taskId: task.taskId, pool: task.pool, poolSlots: task.poolSlots, priority: candidates.length, ti });
+          candidates.push({
+            dagId: dag.dagId,
+            runId: run.runId,
+            taskId: task.taskId,
+            pool: task.pool,
+            poolSlots: task.poolSlots,
+            priority: candidates.length,
+            ti,
+          });
         } else {
           reasons.push(ruleNotMet(task, run, decision.upstream, decision.verdict));
         }
       } else if (ti.state === "upstream_failed" || ti.state === "skipped") {
         // A branch's skip is the branch's choice; only a skip the trigger rule made is explained here.
         const decision = ruleDecision(task, instances, tasks);
-        if (decision.verdict === "skip" || decision.verdict === "upstream_failed") reasons.push(ruleNotMet(task, run, decision.upstream, decision.verdict));
+        if (decision.verdict === "skip" || decision.verdict === "upstream_failed")
+          reasons.push(ruleNotMet(task, run, decision.upstream, decision.verdict));
       } else if (ti.state === "up_for_retry") {
         const retryAt = ti.nextRetryAt ? new Date(ti.nextRetryAt) : facts.realNow;
         const inMs = Math.max(0, retryAt.getTime() - facts.realNow.getTime());
@@ -289,13 +317,25 @@ function taskReasons(facts: ExplainFacts, dag: SerializedDag): Reason[] {
   return reasons;
 }
 
-function ruleDecision(task: SerializedTask, instances: ReadonlyMap<string, TaskInstanceRecord>, tasks: ReadonlyMap<string, SerializedTask>) {
+function ruleDecision(
+  task: SerializedTask,
+  instances: ReadonlyMap<string, TaskInstanceRecord>,
+  tasks: ReadonlyMap<string, SerializedTask>,
+) {
   const upstream = task.upstreamIds.map((id) => ({ taskId: id, state: instances.get(id)?.state ?? "none" }));
-  const counts = countUpstream(upstream.map((up) => up.state), task.upstreamIds.map((id) => tasks.get(id)?.isSetup === true));
+  const counts = countUpstream(
+    upstream.map((up) => up.state),
+    task.upstreamIds.map((id) => tasks.get(id)?.isSetup === true),
+  );
   return { verdict: evaluateTriggerRule(task.triggerRule, counts), upstream };
 }
 
-function ruleNotMet(task: SerializedTask, run: DagRunRecord, upstream: Array<{ taskId: string; state: string }>, verdict: "skip" | "upstream_failed"): Reason {
+function ruleNotMet(
+  task: SerializedTask,
+  run: DagRunRecord,
+  upstream: Array<{ taskId: string; state: string }>,
+  verdict: "skip" | "upstream_failed",
+): Reason {
   return {
     code: "trigger_rule_not_met",
     message: `${task.taskId} (run ${run.runId}) will not run: its trigger rule ${task.triggerRule} needs ${ruleNeeds(task.triggerRule)}, and upstream ${upstream.map((up) => `${up.taskId} is ${up.state}`).join(", ")}, so it is ${verdict === "skip" ? "skipped" : "upstream_failed"}. Clear the upstream tasks to run them again, or choose another trigger rule.`,
@@ -308,7 +348,11 @@ function ruleNotMet(task: SerializedTask, run: DagRunRecord, upstream: Array<{ t
 }
 
 /** Ready tasks the limits hold back: the same admission the scheduler applies, over the busy slots. */
-function admissionReasons(facts: ExplainFacts, dag: SerializedDag, candidates: Array<Candidate & { ti: TaskInstanceRecord }>): Reason[] {
+function admissionReasons(
+  facts: ExplainFacts,
+  dag: SerializedDag,
+  candidates: Array<Candidate & { ti: TaskInstanceRecord }>,
+): Reason[] {
   if (candidates.length === 0) return [];
   const runningPerDag = new Map<string, number>();
   const poolUsed = new Map<string, number>();
@@ -327,9 +371,16 @@ function admissionReasons(facts: ExplainFacts, dag: SerializedDag, candidates: A
   return waiting.map(({ candidate, limit }) => admissionReason(facts, dag, candidate, limit, maxActiveTasks));
 }
 
-function admissionReason(facts: ExplainFacts, dag: SerializedDag, candidate: Candidate, limit: AdmissionLimitName, maxActiveTasks: number): Reason {
+function admissionReason(
+  facts: ExplainFacts,
+  dag: SerializedDag,
+  candidate: Candidate,
+  limit: AdmissionLimitName,
+  maxActiveTasks: number,
+): Reason {
   const where = { runId: candidate.runId, taskId: candidate.taskId };
-  const who = (list: ExplainFacts["busy"]) => list.map((ti) => ({ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, state: ti.state }));
+  const who = (list: ExplainFacts["busy"]) =>
+    list.map((ti) => ({ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, state: ti.state }));
   const names = (list: ExplainFacts["busy"]) => list.map((ti) => `${ti.dagId}.${ti.taskId}`).join(", ");
   const task = `${candidate.taskId} (run ${candidate.runId})`;
   if (limit === "parallelism") {
@@ -380,19 +431,32 @@ function admissionReason(facts: ExplainFacts, dag: SerializedDag, candidate: Can
 /** What a trigger rule asks of the upstream tasks, in words. */
 export function ruleNeeds(rule: SerializedTask["triggerRule"]): string {
   switch (rule) {
-    case "all_success": return "every upstream task to succeed";
-    case "all_failed": return "every upstream task to fail";
-    case "all_done": return "every upstream task to finish, whatever its state";
-    case "all_done_min_one_success": return "every upstream task to finish, at least one with success";
-    case "all_done_setup_success": return "every upstream task to finish and its setup tasks to succeed";
-    case "all_skipped": return "every upstream task to be skipped";
-    case "one_success": return "at least one upstream task to succeed";
-    case "one_failed": return "at least one upstream task to fail";
-    case "one_done": return "at least one upstream task to succeed or fail";
-    case "none_failed": return "no upstream task to fail (success or skipped, once all are done)";
-    case "none_failed_min_one_success": return "no upstream task to fail and at least one to succeed";
-    case "none_skipped": return "no upstream task to be skipped, once all are done";
-    case "always": return "nothing";
+    case "all_success":
+      return "every upstream task to succeed";
+    case "all_failed":
+      return "every upstream task to fail";
+    case "all_done":
+      return "every upstream task to finish, whatever its state";
+    case "all_done_min_one_success":
+      return "every upstream task to finish, at least one with success";
+    case "all_done_setup_success":
+      return "every upstream task to finish and its setup tasks to succeed";
+    case "all_skipped":
+      return "every upstream task to be skipped";
+    case "one_success":
+      return "at least one upstream task to succeed";
+    case "one_failed":
+      return "at least one upstream task to fail";
+    case "one_done":
+      return "at least one upstream task to succeed or fail";
+    case "none_failed":
+      return "no upstream task to fail (success or skipped, once all are done)";
+    case "none_failed_min_one_success":
+      return "no upstream task to fail and at least one to succeed";
+    case "none_skipped":
+      return "no upstream task to be skipped, once all are done";
+    case "always":
+      return "nothing";
   }
 }
 
@@ -410,7 +474,12 @@ export function spell(ms: number): string {
   if (ms < 1000) return "less than a second";
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [size, unit] of [[86_400, "day"], [3600, "hour"], [60, "minute"], [1, "second"]] as const) {
+  for (const [size, unit] of [
+    [86_400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+    [1, "second"],
+  ] as const) {
     const count = Math.floor(rest / size);
     if (count > 0) parts.push(`${count} ${unit}${count === 1 ? "" : "s"}`);
     rest -= count * size;

@@ -22,9 +22,19 @@ export interface ExplainFacts {
   /** Task instances of this DAG's runs that are queued or running, plus those of `runs` the explanation looks into. */
   taskInstances: Record<string, TaskInstanceRecord[]>;
   /** Queued or running task instances of every DAG: they hold executor slots, pools and maxActiveTasks. */
-  busy: Array<{ dagId: string; runId: string; taskId: string; state: TaskInstanceRecord["state"]; pool: string; poolSlots: number }>;
+  busy: Array<{
+    dagId: string;
+    runId: string;
+    taskId: string;
+    state: TaskInstanceRecord["state"];
+    pool: string;
+    poolSlots: number;
+  }>;
   pools: Record<string, number>;
-  settings: Pick<SchedulerSettings, "parallelism" | "maxActiveTasksPerDag" | "maxActiveRunsPerDag" | "catchupByDefault" | "semantics">;
+  settings: Pick<
+    SchedulerSettings,
+    "parallelism" | "maxActiveTasksPerDag" | "maxActiveRunsPerDag" | "catchupByDefault" | "semantics"
+  >;
   /** A heartbeat older than this means no scheduler is running (`scheduler_health_check_threshold`). */
   heartbeatThresholdMs: number;
   heartbeat?: { at: string; pid: number; hostname: string };
@@ -53,7 +63,8 @@ export function gatherExplainFacts(
   const runs = store.allRuns(dagId);
   const taskInstances: Record<string, TaskInstanceRecord[]> = {};
   for (const run of runs) {
-    if (run.state === "queued" || run.state === "running" || run.runId === options.runId) taskInstances[run.runId] = store.taskInstances(dagId, run.runId);
+    if (run.state === "queued" || run.state === "running" || run.runId === options.runId)
+      taskInstances[run.runId] = store.taskInstances(dagId, run.runId);
   }
   const busy: ExplainFacts["busy"] = [];
   for (const run of store.activeRuns()) {
@@ -61,7 +72,14 @@ export function gatherExplainFacts(
     for (const ti of store.taskInstances(run.dagId, run.runId)) {
       if (ti.state !== "queued" && ti.state !== "running") continue;
       const task = tasks.get(ti.taskId);
-      busy.push({ dagId: ti.dagId, runId: ti.runId, taskId: ti.taskId, state: ti.state, pool: ti.pool ?? task?.pool ?? "default_pool", poolSlots: task?.poolSlots ?? 1 });
+      busy.push({
+        dagId: ti.dagId,
+        runId: ti.runId,
+        taskId: ti.taskId,
+        state: ti.state,
+        pool: ti.pool ?? task?.pool ?? "default_pool",
+        poolSlots: task?.poolSlots ?? 1,
+      });
     }
   }
   const importErrors = store

@@ -72,7 +72,9 @@ export function renderAscii(input: GraphInput, options: AsciiOptions = {}): stri
   if (input.tasks.length === 0) return wrap(lines, width).join("\n");
   if (withStates) {
     const states = statesInOrder(input.tasks.map((task) => task.state ?? "none"));
-    const items = states.map((state) => `${symbolOf({ taskId: "", upstreamIds: [], state })}${STATE_STYLES[state].label}`);
+    const items = states.map(
+      (state) => `${symbolOf({ taskId: "", upstreamIds: [], state })}${STATE_STYLES[state].label}`,
+    );
     lines.push(...joinWithin(items, "   ", width));
   }
   lines.push("");
@@ -106,7 +108,13 @@ function taskLines(bare: string, left: string, targets: string[], glyphs: Glyphs
     });
   }
   const indent = "    ";
-  return [bare, ...targets.map((target, index) => `${indent}${index === targets.length - 1 ? glyphs.last.trimStart() : glyphs.middle.trimStart()}${target}`)];
+  return [
+    bare,
+    ...targets.map(
+      (target, index) =>
+        `${indent}${index === targets.length - 1 ? glyphs.last.trimStart() : glyphs.middle.trimStart()}${target}`,
+    ),
+  ];
 }
 
 function detailsOf(task: GraphTask): string {
@@ -150,7 +158,10 @@ function wrap(lines: string[], width: number): string[] {
 
 /** Control characters from user code must not reach the terminal as escape sequences. */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 function pad(text: string, size: number): string {
@@ -166,7 +177,9 @@ function checkOptions(options: AsciiOptions): AsciiOptions {
     throw new ValidationError(`Expected ASCII drawing options to be an object, got ${describeValue(options)}`);
   }
   if (options.width !== undefined && !(Number.isInteger(options.width) && options.width >= MIN_WIDTH)) {
-    throw new ValidationError(`Expected \`width\` to be an integer of at least ${MIN_WIDTH} columns, got ${describeValue(options.width)}`);
+    throw new ValidationError(
+      `Expected \`width\` to be an integer of at least ${MIN_WIDTH} columns, got ${describeValue(options.width)}`,
+    );
   }
   if (options.unicode !== undefined && typeof options.unicode !== "boolean") {
     throw new ValidationError(`Expected \`unicode\` to be a boolean, got ${describeValue(options.unicode)}`);

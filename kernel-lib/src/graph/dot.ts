@@ -28,13 +28,19 @@ export function renderDot(input: GraphInput): string {
   ];
   model.tasks.forEach((task, index) => {
     const sublabel = sublabelOf(task);
-    const label = sublabel === undefined
-      ? escapeXml(task.taskId)
-      : `${escapeXml(task.taskId)}<BR/><FONT POINT-SIZE="9">${escapeXml(sublabel)}</FONT>`;
+    const label =
+      sublabel === undefined
+        ? escapeXml(task.taskId)
+        : `${escapeXml(task.taskId)}<BR/><FONT POINT-SIZE="9">${escapeXml(sublabel)}</FONT>`;
     const attributes = [`label=<${label}>`];
     if (task.state !== undefined) {
       const style = STATE_STYLES[task.state];
-      attributes.push(`fillcolor="${style.fill}"`, `color="${style.stroke}"`, `fontcolor="${style.text}"`, `class="state-${task.state}"`);
+      attributes.push(
+        `fillcolor="${style.fill}"`,
+        `color="${style.stroke}"`,
+        `fontcolor="${style.text}"`,
+        `class="state-${task.state}"`,
+      );
     }
     lines.push(`  ${names[index]} [${attributes.join(", ")}];`);
   });

@@ -80,7 +80,9 @@ export function layoutGraph(input: GraphInput): Layout {
   }
 
   const position = new Map<number, number>();
-  layerOrders.forEach((layers) => layers.forEach((layer) => layer.forEach((vertex, order) => position.set(vertex, order))));
+  layerOrders.forEach((layers) =>
+    layers.forEach((layer) => layer.forEach((vertex, order) => position.set(vertex, order))),
+  );
   const nodes: LayoutNode[] = model.tasks.map((task, index) => {
     const vertex = vertices[index]!;
     return {
@@ -122,7 +124,8 @@ export function layoutGraph(input: GraphInput): Layout {
 
   return {
     width: model.layerCount === 0 ? 2 * LAYOUT_METRICS.margin : left - LAYOUT_METRICS.columnGap + LAYOUT_METRICS.margin,
-    height: model.tasks.length === 0 ? 2 * LAYOUT_METRICS.margin : bandTop - LAYOUT_METRICS.bandGap + LAYOUT_METRICS.margin,
+    height:
+      model.tasks.length === 0 ? 2 * LAYOUT_METRICS.margin : bandTop - LAYOUT_METRICS.bandGap + LAYOUT_METRICS.margin,
     nodes,
     edges,
     layers,
@@ -241,7 +244,10 @@ function orderLayers(start: number[][], vertices: Vertex[]): number[][] {
       const key = new Map<number, number>();
       for (const vertex of layer) {
         const neighbours = downward ? vertices[vertex]!.up : vertices[vertex]!.down;
-        key.set(vertex, neighbours.length === 0 ? position.get(vertex)! : mean(neighbours.map((n) => position.get(n)!)));
+        key.set(
+          vertex,
+          neighbours.length === 0 ? position.get(vertex)! : mean(neighbours.map((n) => position.get(n)!)),
+        );
       }
       layer.sort((a, b) => key.get(a)! - key.get(b)! || position.get(a)! - position.get(b)!);
       layer.forEach((vertex, order) => position.set(vertex, order));
@@ -281,7 +287,11 @@ function countCrossings(layers: number[][], vertices: Vertex[], position: Map<nu
 function placeVertically(layers: number[][], vertices: Vertex[]): Map<number, number> {
   const y = new Map<number, number>();
   for (const layer of layers) {
-    const placed = stack(layer.map(() => 0), layer.map(() => 1), separations(layer, vertices));
+    const placed = stack(
+      layer.map(() => 0),
+      layer.map(() => 1),
+      separations(layer, vertices),
+    );
     const middle = mean(placed);
     layer.forEach((vertex, index) => y.set(vertex, placed[index]! - middle));
   }

@@ -69,7 +69,9 @@ function checkTask(task: GraphTask, index: number, indexOf: Map<string, number>)
     throw new ValidationError(`Expected \`tasks[${index}]\` to be a task object, got ${describeValue(task)}`);
   }
   if (typeof task.taskId !== "string" || task.taskId.length === 0) {
-    throw new ValidationError(`Expected \`tasks[${index}].taskId\` to be a non-empty string, got ${describeValue(task.taskId)}`);
+    throw new ValidationError(
+      `Expected \`tasks[${index}].taskId\` to be a non-empty string, got ${describeValue(task.taskId)}`,
+    );
   }
   if (indexOf.has(task.taskId)) {
     throw new ValidationError(`Task id "${task.taskId}" appears twice in the graph; task ids must be unique`);
@@ -103,7 +105,9 @@ function longestPathLayers(tasks: GraphTask[], upstream: number[][], downstream:
   }
   if (done < tasks.length) {
     const stuck = tasks.filter((_, index) => waiting[index]! > 0).map((task) => task.taskId);
-    throw new ValidationError(`The tasks ${stuck.join(", ")} form or follow a cycle; a DAG's dependencies must not loop`);
+    throw new ValidationError(
+      `The tasks ${stuck.join(", ")} form or follow a cycle; a DAG's dependencies must not loop`,
+    );
   }
   return layer;
 }

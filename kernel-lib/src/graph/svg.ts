@@ -80,12 +80,13 @@ export function renderSvg(input: GraphInput, options: SvgOptions = {}): string {
   const shownWidth = width ?? naturalWidth;
   const shownHeight = width === undefined ? naturalHeight : (naturalHeight * width) / naturalWidth;
 
-  const body = layout.nodes.length === 0
-    ? `<text class="kl-empty" x="${LAYOUT_METRICS.margin}" y="${LAYOUT_METRICS.margin + 12}">This DAG has no tasks.</text>`
-    : [
-        `<g class="kl-edges">${layout.edges.map(edgeMarkup).join("")}</g>`,
-        `<g class="kl-nodes">${layout.nodes.map((node) => nodeMarkup(node, idPrefix)).join("")}</g>`,
-      ].join("\n");
+  const body =
+    layout.nodes.length === 0
+      ? `<text class="kl-empty" x="${LAYOUT_METRICS.margin}" y="${LAYOUT_METRICS.margin + 12}">This DAG has no tasks.</text>`
+      : [
+          `<g class="kl-edges">${layout.edges.map(edgeMarkup).join("")}</g>`,
+          `<g class="kl-nodes">${layout.nodes.map((node) => nodeMarkup(node, idPrefix)).join("")}</g>`,
+        ].join("\n");
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="kitelab-graph" width="${fmt(shownWidth)}" height="${fmt(shownHeight)}"` +
@@ -108,8 +109,13 @@ function checkOptions(options: SvgOptions): SvgOptions {
   if (options.title !== undefined && typeof options.title !== "boolean") {
     throw new ValidationError(`Expected \`title\` to be a boolean, got ${describeValue(options.title)}`);
   }
-  if (options.width !== undefined && !(typeof options.width === "number" && Number.isFinite(options.width) && options.width > 0)) {
-    throw new ValidationError(`Expected \`width\` to be a positive number of pixels, got ${describeValue(options.width)}`);
+  if (
+    options.width !== undefined &&
+    !(typeof options.width === "number" && Number.isFinite(options.width) && options.width > 0)
+  ) {
+    throw new ValidationError(
+      `Expected \`width\` to be a positive number of pixels, got ${describeValue(options.width)}`,
+    );
   }
   if (options.idPrefix !== undefined && typeof options.idPrefix !== "string") {
     throw new ValidationError(`Expected \`idPrefix\` to be a string, got ${describeValue(options.idPrefix)}`);
@@ -163,7 +169,9 @@ function nodeMarkup(node: LayoutNode, idPrefix: string): string {
     node.task.operator === undefined ? undefined : `operator: ${node.task.operator}`,
     node.task.state === undefined ? undefined : `state: ${node.task.state}`,
     node.task.tryNumber === undefined ? undefined : `try: ${node.task.tryNumber}`,
-    node.task.triggerRule === undefined || node.task.triggerRule === "all_success" ? undefined : `trigger rule: ${node.task.triggerRule}`,
+    node.task.triggerRule === undefined || node.task.triggerRule === "all_success"
+      ? undefined
+      : `trigger rule: ${node.task.triggerRule}`,
   ].filter((line) => line !== undefined);
   const parts = [
     `<g class="kl-node state-${state}" id="${escapeXml(idPrefix + node.taskId)}" data-task-id="${escapeXml(node.taskId)}"` +
@@ -189,7 +197,9 @@ function edgeMarkup(edge: LayoutEdge): string {
     const to = points[index]!;
     if (index % 2 === 1) {
       const bend = (to.x - from.x) / 2;
-      path.push(`C${fmtPoint({ x: from.x + bend, y: from.y })} ${fmtPoint({ x: to.x - bend, y: to.y })} ${fmtPoint(to)}`);
+      path.push(
+        `C${fmtPoint({ x: from.x + bend, y: from.y })} ${fmtPoint({ x: to.x - bend, y: to.y })} ${fmtPoint(to)}`,
+      );
     } else {
       path.push(`L${fmtPoint(to)}`);
     }

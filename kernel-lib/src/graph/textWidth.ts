@@ -3,7 +3,7 @@
  * `sans-serif`), so a label measured here fits its box in narrower fonts too.
  */
 const NARROW = new Set([..."ijlI.,:;'|!`"]);
-const SLIM = new Set([..."ftr-()[]{} /\\\"*"]);
+const SLIM = new Set([...'ftr-()[]{} /\\"*']);
 const WIDE = new Set([..."mwMW@%<>=+~"]);
 
 function charEm(char: string): number {

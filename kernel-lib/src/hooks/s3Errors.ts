@@ -32,11 +32,23 @@ interface SdkErrorShape {
   cause?: unknown;
 }
 
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "TimeoutError"]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "TimeoutError",
+]);
 
 /** The network error code under an SDK error, if the server could not be reached at all. */
 function networkCode(error: unknown): string | undefined {
-  for (let current = error as SdkErrorShape | undefined, depth = 0; current && depth < 5; current = current.cause as SdkErrorShape | undefined, depth += 1) {
+  for (
+    let current = error as SdkErrorShape | undefined, depth = 0;
+    current && depth < 5;
+    current = current.cause as SdkErrorShape | undefined, depth += 1
+  ) {
     const code = current.code ?? current.name;
     if (code !== undefined && UNREACHABLE_CODES.has(code)) return code;
     const errors = (current as { errors?: SdkErrorShape[] }).errors;
@@ -53,7 +65,13 @@ export function classifyS3Error(error: unknown): S3Problem {
   const code = shape.Code ?? shape.name;
   if (code === "NoSuchBucket") return "no_such_bucket";
   if (code === "NoSuchKey") return "no_such_key";
-  if (code === "AccessDenied" || code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch" || shape.$metadata?.httpStatusCode === 403) return "access_denied";
+  if (
+    code === "AccessDenied" ||
+    code === "InvalidAccessKeyId" ||
+    code === "SignatureDoesNotMatch" ||
+    shape.$metadata?.httpStatusCode === 403
+  )
+    return "access_denied";
   return "other";
 }
 
@@ -61,7 +79,8 @@ export function classifyS3Error(error: unknown): S3Problem {
 export function describeS3Error(error: unknown, action: string, target: S3Target): S3HookError {
   const problem = classifyS3Error(error);
   const conn = `connection '${target.connId}'`;
-  const object = target.key === undefined ? `bucket '${target.bucket}'` : `key '${target.key}' in bucket '${target.bucket}'`;
+  const object =
+    target.key === undefined ? `bucket '${target.bucket}'` : `key '${target.key}' in bucket '${target.bucket}'`;
   const detail = (error as SdkErrorShape | undefined)?.message ?? String(error);
   const messages: Record<S3Problem, string> = {
     no_such_bucket: `Cannot ${action} ${object}: the bucket '${target.bucket}' does not exist at ${target.endpoint} (${conn}). Create it (S3Hook.createBucket) or fix the bucket name.`,

@@ -43,7 +43,10 @@ export class S3Hook {
 
   constructor(options: S3HookOptions = {}) {
     const awsConnId = options.awsConnId ?? "aws_default";
-    if (typeof awsConnId !== "string" || awsConnId === "") throw new ValidationError(`Expected \`awsConnId\` to be a connection id such as "aws_default", got ${describeValue(awsConnId)}`);
+    if (typeof awsConnId !== "string" || awsConnId === "")
+      throw new ValidationError(
+        `Expected \`awsConnId\` to be a connection id such as "aws_default", got ${describeValue(awsConnId)}`,
+      );
     this.awsConnId = awsConnId;
   }
 
@@ -75,7 +78,10 @@ export class S3Hook {
   /** Uploads a local file as `key`. */
   async loadFile(filename: string, key: string, bucketName?: string, options: LoadOptions = {}): Promise<void> {
     const body = await readFile(filename).catch((error: NodeJS.ErrnoException) => {
-      throw new ValidationError(`Cannot upload ${filename}: ${error.code === "ENOENT" ? "no such file" : error.message}`, { cause: error });
+      throw new ValidationError(
+        `Cannot upload ${filename}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
+        { cause: error },
+      );
     });
     await this.put(body, key, bucketName, options);
   }
@@ -103,7 +109,10 @@ export class S3Hook {
   async downloadFile(key: string, bucketName: string | undefined, localPath: string): Promise<string> {
     const { sdk, client } = await this.connect();
     const target = this.target(key, bucketName);
-    const isFolder = await stat(localPath).then((info) => info.isDirectory(), () => false);
+    const isFolder = await stat(localPath).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
     const file = isFolder ? join(localPath, basename(target.key)) : localPath;
     await mkdir(dirname(file), { recursive: true });
     const partial = `${file}.${process.pid}.partial`;
@@ -145,14 +154,21 @@ export class S3Hook {
   async checkForKey(key: string, bucketName?: string): Promise<boolean> {
     const { sdk, client } = await this.connect();
     const target = this.target(key, bucketName);
-    return this.exists(target, () => client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: target.key })));
+    return this.exists(target, () =>
+      client.send(new sdk.HeadObjectCommand({ Bucket: target.bucket, Key: target.key })),
+    );
   }
 
   /** True when some key matches a `*`/`?` pattern (Airflow's check_for_wildcard_key). */
   async checkForWildcardKey(wildcardKey: string, bucketName?: string): Promise<boolean> {
     const target = this.target(wildcardKey, bucketName);
     const prefix = target.key.split(/[*?]/, 1)[0] ?? "";
-    const pattern = new RegExp(`^${target.key.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const pattern = new RegExp(
+      `^${target.key
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    );
     return (await this.listKeys(target.bucket, { prefix })).some((key) => pattern.test(key));
   }
 
@@ -164,12 +180,20 @@ export class S3Hook {
     for (let start = 0; start < all.length; start += 1000) {
       const batch = all.slice(start, start + 1000);
       const response = await this.call("delete keys from", { bucket }, () =>
-        client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
+        client.send(
+          new sdk.DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
       );
       const errors = response.Errors ?? [];
       if (errors.length > 0) {
         const list = errors.map((e) => `${e.Key}: ${e.Code} ${e.Message ?? ""}`.trim()).join("; ");
-        throw new S3HookError("other", `Could not delete ${errors.length} key(s) from bucket '${bucket}' (connection '${this.awsConnId}'): ${list}`);
+        throw new S3HookError(
+          "other",
+          `Could not delete ${errors.length} key(s) from bucket '${bucket}' (connection '${this.awsConnId}'): ${list}`,
+        );
       }
     }
   }
@@ -178,9 +202,14 @@ export class S3Hook {
     const { sdk, client } = await this.connect();
     const target = this.target(key, bucketName);
     if (!options.replace && (await this.checkForKey(target.key, target.bucket))) {
-      throw new S3HookError("key_exists", `Cannot upload key '${target.key}' in bucket '${target.bucket}': the key already exists (connection '${this.awsConnId}'). Pass { replace: true } to overwrite it.`);
+      throw new S3HookError(
+        "key_exists",
+        `Cannot upload key '${target.key}' in bucket '${target.bucket}': the key already exists (connection '${this.awsConnId}'). Pass { replace: true } to overwrite it.`,
+      );
     }
-    await this.call("upload", target, () => client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body })));
+    await this.call("upload", target, () =>
+      client.send(new sdk.PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body })),
+    );
   }
 
   private connect() {
@@ -202,7 +231,8 @@ export class S3Hook {
 
   /** Bucket and key from the arguments, or from an `s3://bucket/key` URL. */
   private target(key: string, bucketName: string | undefined): { bucket: string; key: string } {
-    if (typeof key !== "string" || key === "") throw new ValidationError(`Expected an S3 key such as "models/2024-01-01/model.json", got ${describeValue(key)}`);
+    if (typeof key !== "string" || key === "")
+      throw new ValidationError(`Expected an S3 key such as "models/2024-01-01/model.json", got ${describeValue(key)}`);
     if (bucketName !== undefined && bucketName !== "") return { bucket: bucketName, key };
     const url = /^s3:\/\/([^/]+)\/(.+)$/.exec(key);
     if (url) return { bucket: url[1]!, key: url[2]! };
@@ -215,7 +245,11 @@ export class S3Hook {
     } catch (error) {
       if (error instanceof S3HookError || error instanceof ValidationError) throw error;
       const { settings } = await this.connect();
-      throw describeS3Error(error, action, { ...target, connId: this.awsConnId, endpoint: settings.endpoint ?? `AWS S3 (${settings.region})` });
+      throw describeS3Error(error, action, {
+        ...target,
+        connId: this.awsConnId,
+        endpoint: settings.endpoint ?? `AWS S3 (${settings.region})`,
+      });
     }
   }
 
@@ -225,8 +259,13 @@ export class S3Hook {
       await this.call("check", target, head);
       return true;
     } catch (error) {
-      const status = ((error as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata?.httpStatusCode);
-      if (error instanceof S3HookError && (status === 404 || error.problem === "no_such_key" || error.problem === "no_such_bucket")) return false;
+      const status = (error as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata
+        ?.httpStatusCode;
+      if (
+        error instanceof S3HookError &&
+        (status === 404 || error.problem === "no_such_key" || error.problem === "no_such_bucket")
+      )
+        return false;
       throw error;
     }
   }

@@ -11,8 +11,13 @@ export async function initialize(data) {
 
 export async function resolve(specifier, context, nextResolve) {
   // Hand the target on to the next resolver (tsx's), so a .ts target is loaded as TypeScript.
-  const resolved = specifier === "kitelab" && target ? await nextResolve(target, context) : await nextResolve(specifier, context);
-  if (resolved.format === "commonjs" && /\.tsx?$/.test(new URL(resolved.url).pathname) && !resolved.url.includes("/node_modules/")) {
+  const resolved =
+    specifier === "kitelab" && target ? await nextResolve(target, context) : await nextResolve(specifier, context);
+  if (
+    resolved.format === "commonjs" &&
+    /\.tsx?$/.test(new URL(resolved.url).pathname) &&
+    !resolved.url.includes("/node_modules/")
+  ) {
     return { ...resolved, format: "module" };
   }
   return resolved;

@@ -6,7 +6,9 @@ export type Matrix = number[][];
 /** Checks a feature matrix: non-empty, rectangular, finite numbers. Returns the column count. */
 export function checkMatrix(X: unknown, name = "X"): number {
   if (!Array.isArray(X) || X.length === 0) {
-    throw new ValidationError(`Expected \`${name}\` to be a non-empty array of rows (number[][]), got ${describeValue(X)}`);
+    throw new ValidationError(
+      `Expected \`${name}\` to be a non-empty array of rows (number[][]), got ${describeValue(X)}`,
+    );
   }
   const width = Array.isArray(X[0]) ? X[0].length : -1;
   X.forEach((row: unknown, index) => {
@@ -29,7 +31,9 @@ export function checkMatrix(X: unknown, name = "X"): number {
 /** Checks that labels or targets line up with the rows of X. */
 export function checkSameLength(X: readonly unknown[], y: readonly unknown[], yName = "y"): void {
   if (!Array.isArray(y) || y.length !== X.length) {
-    throw new ValidationError(`Expected \`${yName}\` to have one value per row of X (${X.length}), got ${Array.isArray(y) ? y.length : describeValue(y)}`);
+    throw new ValidationError(
+      `Expected \`${yName}\` to have one value per row of X (${X.length}), got ${Array.isArray(y) ? y.length : describeValue(y)}`,
+    );
   }
 }
 
@@ -51,7 +55,9 @@ export function checkPositiveNumber(value: unknown, name: string): number {
 export function checkModelJson(json: unknown, kind: string): Record<string, unknown> {
   if (typeof json !== "object" || json === null || (json as { kind?: unknown }).kind !== kind) {
     const found = typeof json === "object" && json !== null ? (json as { kind?: unknown }).kind : json;
-    throw new ValidationError(`Expected a saved model of kind "${kind}", got ${describeValue(found)}; was this file written by ${kind}.toJSON()?`);
+    throw new ValidationError(
+      `Expected a saved model of kind "${kind}", got ${describeValue(found)}; was this file written by ${kind}.toJSON()?`,
+    );
   }
   return json as Record<string, unknown>;
 }

@@ -35,7 +35,13 @@ export type AdvertisingRow = {
   "Clicked on Ad": number;
 };
 
-export const ADVERTISING_FEATURES = ["Daily Time Spent on Site", "Age", "Area Income", "Daily Internet Usage", "Male"] as const;
+export const ADVERTISING_FEATURES = [
+  "Daily Time Spent on Site",
+  "Age",
+  "Area Income",
+  "Daily Internet Usage",
+  "Male",
+] as const;
 export const ADVERTISING_LABEL = "Clicked on Ad";
 
 /**
@@ -67,7 +73,12 @@ export type PetrolRow = {
   Petrol_Consumption: number;
 };
 
-export const PETROL_FEATURES = ["Petrol_tax", "Average_income", "Paved_Highways", "Population_Driver_licence(%)"] as const;
+export const PETROL_FEATURES = [
+  "Petrol_tax",
+  "Average_income",
+  "Paved_Highways",
+  "Population_Driver_licence(%)",
+] as const;
 export const PETROL_TARGET = "Petrol_Consumption";
 
 /** Lab 3: 48 states' petrol consumption from tax, income, roads and licences. */
@@ -123,7 +134,8 @@ export function generatePenguins(options: { seed?: number } = {}): PenguinRow[] 
     for (let i = 0; i < group.count; i += 1) {
       const male = random.bernoulli(0.5);
       const shift = male ? 0.55 : -0.55;
-      const value = (k: number, digits: number) => round(group.mean[k]! + group.sd[k]! * (shift + random.normal(0, 0.85)), digits);
+      const value = (k: number, digits: number) =>
+        round(group.mean[k]! + group.sd[k]! * (shift + random.normal(0, 0.85)), digits);
       const index = rows.length;
       const missing = ALL_MISSING.has(index);
       rows.push({
@@ -184,7 +196,9 @@ export interface DriftingDataOptions {
 export function generateDriftingLoans(options: DriftingDataOptions): LoanRow[] {
   const { start, end } = options;
   if (!(start instanceof Date) || !(end instanceof Date) || Number.isNaN(start.getTime()) || !(end > start)) {
-    throw new ValidationError(`Expected \`start\` and \`end\` to be dates with start < end, got ${describeValue(start)} and ${describeValue(end)}`);
+    throw new ValidationError(
+      `Expected \`start\` and \`end\` to be dates with start < end, got ${describeValue(start)} and ${describeValue(end)}`,
+    );
   }
   const perDay = checkPositiveInteger(options.perDay ?? 40, "perDay");
   const rows: LoanRow[] = [];
@@ -194,7 +208,8 @@ export function generateDriftingLoans(options: DriftingDataOptions): LoanRow[] {
     if (noon < start.getTime() || noon >= end.getTime()) continue;
     const dayNumber = Math.round((t - DRIFT_ORIGIN.getTime()) / day);
     const random = createRandom(deriveSeed(options.seed ?? 2021, dayNumber + 100_000));
-    for (let i = 0; i < perDay; i += 1) rows.push(loanApplication(random, dayNumber / 7, new Date(t).toISOString().slice(0, 10)));
+    for (let i = 0; i < perDay; i += 1)
+      rows.push(loanApplication(random, dayNumber / 7, new Date(t).toISOString().slice(0, 10)));
   }
   return rows;
 }

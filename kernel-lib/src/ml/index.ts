@@ -8,9 +8,21 @@ export { createRandom, deriveSeed, type SeededRandom } from "./random.js";
 export type { Matrix } from "./checks.js";
 export { toMatrix, toVector, fromMatrix, type Row } from "./table.js";
 export { trainTestSplit, type TrainTestSplitOptions } from "./split.js";
-export { MinMaxScaler, StandardScaler, scalerFromJSON, type Scaler, type MinMaxScalerJson, type StandardScalerJson } from "./scalers.js";
+export {
+  MinMaxScaler,
+  StandardScaler,
+  scalerFromJSON,
+  type Scaler,
+  type MinMaxScalerJson,
+  type StandardScalerJson,
+} from "./scalers.js";
 export { LinearRegression, type LinearRegressionJson } from "./linear.js";
-export { LogisticRegression, sigmoid, type LogisticRegressionOptions, type LogisticRegressionJson } from "./logistic.js";
+export {
+  LogisticRegression,
+  sigmoid,
+  type LogisticRegressionOptions,
+  type LogisticRegressionJson,
+} from "./logistic.js";
 export { SoftmaxRegression, type SoftmaxRegressionOptions, type SoftmaxRegressionJson } from "./softmax.js";
 export {
   DecisionTreeRegressor,

@@ -38,7 +38,8 @@ export class LinearRegression {
   predict(X: Matrix): number[] {
     const { weights, bias } = this.fitted();
     const width = checkMatrix(X);
-    if (width !== weights.length) throw new ValidationError(`Expected rows of ${weights.length} features (as in fit), got ${width}`);
+    if (width !== weights.length)
+      throw new ValidationError(`Expected rows of ${weights.length} features (as in fit), got ${width}`);
     return X.map((row) => dot(weights, row) + bias);
   }
 
@@ -74,7 +75,8 @@ function solve(a: number[][], b: number[]): number[] {
     for (let r = col + 1; r < n; r += 1) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
     [m[col], m[pivot]] = [m[pivot]!, m[col]!];
     const p = m[col]![col]!;
-    if (Math.abs(p) < 1e-12) throw new ValidationError("The features are linearly dependent (a column repeats another); drop one of them");
+    if (Math.abs(p) < 1e-12)
+      throw new ValidationError("The features are linearly dependent (a column repeats another); drop one of them");
     for (let r = 0; r < n; r += 1) {
       if (r === col) continue;
       const factor = m[r]![col]! / p;

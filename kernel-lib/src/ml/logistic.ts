@@ -1,5 +1,12 @@
 import { ValidationError, describeValue } from "../errors.js";
-import { checkMatrix, checkModelJson, checkPositiveInteger, checkPositiveNumber, checkSameLength, type Matrix } from "./checks.js";
+import {
+  checkMatrix,
+  checkModelJson,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  checkSameLength,
+  type Matrix,
+} from "./checks.js";
 
 export interface LogisticRegressionOptions {
   /** Step size of gradient descent. @default 0.1 */
@@ -35,14 +42,16 @@ export class LogisticRegression {
       epochs: checkPositiveInteger(options.epochs ?? 1000, "epochs"),
       l2: options.l2 ?? 0,
     };
-    if (!(this.options.l2 >= 0)) throw new ValidationError(`Expected \`l2\` to be a non-negative number, got ${describeValue(options.l2)}`);
+    if (!(this.options.l2 >= 0))
+      throw new ValidationError(`Expected \`l2\` to be a non-negative number, got ${describeValue(options.l2)}`);
   }
 
   fit(X: Matrix, y: readonly number[]): this {
     const width = checkMatrix(X);
     checkSameLength(X, y);
     y.forEach((label, index) => {
-      if (label !== 0 && label !== 1) throw new ValidationError(`Expected labels 0 or 1, got ${describeValue(label)} at row ${index}`);
+      if (label !== 0 && label !== 1)
+        throw new ValidationError(`Expected labels 0 or 1, got ${describeValue(label)} at row ${index}`);
     });
     const weights = new Array<number>(width).fill(0);
     let bias = 0;
@@ -69,7 +78,8 @@ export class LogisticRegression {
   predictProba(X: Matrix): number[] {
     const weights = this.fittedWeights();
     const width = checkMatrix(X);
-    if (width !== weights.length) throw new ValidationError(`Expected rows of ${weights.length} features (as in fit), got ${width}`);
+    if (width !== weights.length)
+      throw new ValidationError(`Expected rows of ${weights.length} features (as in fit), got ${width}`);
     return X.map((row) => sigmoid(dot(weights, row) + this.bias));
   }
 
@@ -83,7 +93,12 @@ export class LogisticRegression {
   }
 
   toJSON(): LogisticRegressionJson {
-    return { kind: "LogisticRegression", weights: [...this.fittedWeights()], bias: this.bias, options: { ...this.options } };
+    return {
+      kind: "LogisticRegression",
+      weights: [...this.fittedWeights()],
+      bias: this.bias,
+      options: { ...this.options },
+    };
   }
 
   static fromJSON(json: unknown): LogisticRegression {

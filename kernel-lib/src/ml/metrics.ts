@@ -18,7 +18,12 @@ export interface BinaryClassificationReport {
 }
 
 function checkPairs(actual: readonly unknown[], predicted: readonly unknown[]): void {
-  if (!Array.isArray(actual) || !Array.isArray(predicted) || actual.length !== predicted.length || actual.length === 0) {
+  if (
+    !Array.isArray(actual) ||
+    !Array.isArray(predicted) ||
+    actual.length !== predicted.length ||
+    actual.length === 0
+  ) {
     throw new ValidationError(
       `Expected two non-empty arrays of the same length (actual, predicted), got ${describeValue(actual)} and ${describeValue(predicted)}`,
     );
@@ -40,7 +45,10 @@ export function binaryConfusionMatrix(actual: readonly number[], predicted: read
     else if (label === 0 && guess === 1) matrix.falsePositive += 1;
     else if (label === 0 && guess === 0) matrix.trueNegative += 1;
     else if (label === 1 && guess === 0) matrix.falseNegative += 1;
-    else throw new ValidationError(`Expected binary labels 0 or 1, got actual ${describeValue(label)} and predicted ${describeValue(guess)} at ${index}`);
+    else
+      throw new ValidationError(
+        `Expected binary labels 0 or 1, got actual ${describeValue(label)} and predicted ${describeValue(guess)} at ${index}`,
+      );
   });
   return matrix;
 }
@@ -58,7 +66,10 @@ export function recall(actual: readonly number[], predicted: readonly number[]):
 }
 
 /** Accuracy, precision, recall, F1 and the confusion matrix in one object. */
-export function binaryClassificationReport(actual: readonly number[], predicted: readonly number[]): BinaryClassificationReport {
+export function binaryClassificationReport(
+  actual: readonly number[],
+  predicted: readonly number[],
+): BinaryClassificationReport {
   const m = binaryConfusionMatrix(actual, predicted);
   const p = ratio(m.truePositive, m.truePositive + m.falsePositive);
   const r = ratio(m.truePositive, m.truePositive + m.falseNegative);
@@ -73,7 +84,10 @@ export function binaryClassificationReport(actual: readonly number[], predicted:
 }
 
 /** A confusion matrix for any labels: `counts[actual][predicted]`, labels sorted. */
-export function confusionMatrix(actual: readonly string[], predicted: readonly string[]): { labels: string[]; counts: number[][] } {
+export function confusionMatrix(
+  actual: readonly string[],
+  predicted: readonly string[],
+): { labels: string[]; counts: number[][] } {
   checkPairs(actual, predicted);
   const labels = [...new Set([...actual, ...predicted].map(String))].sort();
   const counts = labels.map(() => new Array<number>(labels.length).fill(0));

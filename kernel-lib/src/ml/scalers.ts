@@ -33,7 +33,11 @@ export class MinMaxScaler {
   transform(X: Matrix): Matrix {
     const { min, max } = fitted(this.params, "MinMaxScaler");
     checkWidth(X, min.length);
-    return X.map((row) => row.map((value, column) => (max[column]! === min[column]! ? 0 : (value - min[column]!) / (max[column]! - min[column]!))));
+    return X.map((row) =>
+      row.map((value, column) =>
+        max[column]! === min[column]! ? 0 : (value - min[column]!) / (max[column]! - min[column]!),
+      ),
+    );
   }
 
   fitTransform(X: Matrix): Matrix {
@@ -71,7 +75,9 @@ export class StandardScaler {
   transform(X: Matrix): Matrix {
     const { mean, std } = fitted(this.params, "StandardScaler");
     checkWidth(X, mean.length);
-    return X.map((row) => row.map((value, column) => (std[column]! === 0 ? 0 : (value - mean[column]!) / std[column]!)));
+    return X.map((row) =>
+      row.map((value, column) => (std[column]! === 0 ? 0 : (value - mean[column]!) / std[column]!)),
+    );
   }
 
   fitTransform(X: Matrix): Matrix {

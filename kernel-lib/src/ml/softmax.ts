@@ -1,5 +1,12 @@
 import { ValidationError, describeValue } from "../errors.js";
-import { checkMatrix, checkModelJson, checkPositiveInteger, checkPositiveNumber, checkSameLength, type Matrix } from "./checks.js";
+import {
+  checkMatrix,
+  checkModelJson,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  checkSameLength,
+  type Matrix,
+} from "./checks.js";
 import { dot } from "./logistic.js";
 
 export interface SoftmaxRegressionOptions {
@@ -34,14 +41,16 @@ export class SoftmaxRegression {
       epochs: checkPositiveInteger(options.epochs ?? 1000, "epochs"),
       l2: options.l2 ?? 0,
     };
-    if (!(this.options.l2 >= 0)) throw new ValidationError(`Expected \`l2\` to be a non-negative number, got ${describeValue(options.l2)}`);
+    if (!(this.options.l2 >= 0))
+      throw new ValidationError(`Expected \`l2\` to be a non-negative number, got ${describeValue(options.l2)}`);
   }
 
   fit(X: Matrix, y: readonly string[]): this {
     const width = checkMatrix(X);
     checkSameLength(X, y);
     const classes = [...new Set(y.map(String))].sort();
-    if (classes.length < 2) throw new ValidationError(`Expected at least 2 classes in y, got ${classes.length} (${classes.join(", ")})`);
+    if (classes.length < 2)
+      throw new ValidationError(`Expected at least 2 classes in y, got ${classes.length} (${classes.join(", ")})`);
     const target = y.map((label) => classes.indexOf(String(label)));
     const weights = classes.map(() => new Array<number>(width).fill(0));
     const biases = new Array<number>(classes.length).fill(0);
@@ -76,7 +85,8 @@ export class SoftmaxRegression {
   predictProba(X: Matrix): number[][] {
     const { weights, biases } = this.fitted();
     const width = checkMatrix(X);
-    if (width !== weights[0]!.length) throw new ValidationError(`Expected rows of ${weights[0]!.length} features (as in fit), got ${width}`);
+    if (width !== weights[0]!.length)
+      throw new ValidationError(`Expected rows of ${weights[0]!.length} features (as in fit), got ${width}`);
     return X.map((row) => softmax(weights.map((w, k) => dot(w, row) + biases[k]!)));
   }
 
@@ -87,7 +97,13 @@ export class SoftmaxRegression {
 
   toJSON(): SoftmaxRegressionJson {
     const { classes, weights, biases } = this.fitted();
-    return { kind: "SoftmaxRegression", classes: [...classes], weights: weights.map((w) => [...w]), biases: [...biases], options: { ...this.options } };
+    return {
+      kind: "SoftmaxRegression",
+      classes: [...classes],
+      weights: weights.map((w) => [...w]),
+      biases: [...biases],
+      options: { ...this.options },
+    };
   }
 
   static fromJSON(json: unknown): SoftmaxRegression {

@@ -16,10 +16,14 @@ export interface TrainTestSplitOptions {
 export function trainTestSplit<T>(rows: readonly T[], options: TrainTestSplitOptions = {}): { train: T[]; test: T[] } {
   const testSize = options.testSize ?? 0.3;
   if (typeof testSize !== "number" || !(testSize > 0 && testSize < 1)) {
-    throw new ValidationError(`Expected \`testSize\` to be a number between 0 and 1 (exclusive), got ${describeValue(testSize)}`);
+    throw new ValidationError(
+      `Expected \`testSize\` to be a number between 0 and 1 (exclusive), got ${describeValue(testSize)}`,
+    );
   }
   if (!Array.isArray(rows) || rows.length < 2) {
-    throw new ValidationError(`Expected at least 2 rows to split, got ${Array.isArray(rows) ? rows.length : describeValue(rows)}`);
+    throw new ValidationError(
+      `Expected at least 2 rows to split, got ${Array.isArray(rows) ? rows.length : describeValue(rows)}`,
+    );
   }
   const shuffled = createRandom(options.seed ?? 42).shuffle(rows);
   const testCount = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * testSize)));

@@ -15,8 +15,13 @@ export function toMatrix(rows: readonly Row[], columns: readonly string[]): Matr
       const value = row[column];
       if (typeof value !== "number" || !Number.isFinite(value)) {
         const known = Object.keys(row);
-        const hint = column in row ? "clean or impute missing values first" : `the row has columns ${known.map((k) => `"${k}"`).join(", ")}`;
-        throw new ValidationError(`Expected column "${column}" of row ${index} to be a number, got ${describeValue(value)}; ${hint}`);
+        const hint =
+          column in row
+            ? "clean or impute missing values first"
+            : `the row has columns ${known.map((k) => `"${k}"`).join(", ")}`;
+        throw new ValidationError(
+          `Expected column "${column}" of row ${index} to be a number, got ${describeValue(value)}; ${hint}`,
+        );
       }
       return value;
     }),

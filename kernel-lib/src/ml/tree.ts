@@ -18,7 +18,9 @@ export interface DecisionTreeOptions {
   seed?: number;
 }
 
-type Target = { kind: "regression"; y: readonly number[] } | { kind: "classification"; y: readonly number[]; classCount: number };
+type Target =
+  | { kind: "regression"; y: readonly number[] }
+  | { kind: "classification"; y: readonly number[]; classCount: number };
 
 interface GrowSettings {
   maxDepth: number;
@@ -34,26 +36,44 @@ function settingsFrom(options: DecisionTreeOptions, random?: SeededRandom): Grow
     maxDepth: checkPositiveInteger(options.maxDepth ?? 8, "maxDepth"),
     minSamplesSplit: checkPositiveInteger(options.minSamplesSplit ?? 2, "minSamplesSplit"),
     minSamplesLeaf,
-    maxFeatures: options.maxFeatures === undefined ? undefined : checkPositiveInteger(options.maxFeatures, "maxFeatures"),
+    maxFeatures:
+      options.maxFeatures === undefined ? undefined : checkPositiveInteger(options.maxFeatures, "maxFeatures"),
     random: random ?? createRandom(options.seed ?? 42),
   };
 }
 
 /** Grows a CART tree over the rows `indices` of X: variance reduction or Gini impurity. */
-export function growTree(X: Matrix, target: Target, indices: readonly number[], options: DecisionTreeOptions, random?: SeededRandom): TreeNode {
+export function growTree(
+  X: Matrix,
+  target: Target,
+  indices: readonly number[],
+  options: DecisionTreeOptions,
+  random?: SeededRandom,
+): TreeNode {
   const settings = settingsFrom(options, random);
   const width = X[0]!.length;
   const grow = (rows: readonly number[], depth: number): TreeNode => {
     const leaf = { value: leafValue(target, rows) };
-    if (depth >= settings.maxDepth || rows.length < settings.minSamplesSplit || rows.length < 2 * settings.minSamplesLeaf) return leaf;
-    const features = settings.maxFeatures && settings.maxFeatures < width
-      ? settings.random.shuffle([...Array(width).keys()]).slice(0, settings.maxFeatures)
-      : [...Array(width).keys()];
+    if (
+      depth >= settings.maxDepth ||
+      rows.length < settings.minSamplesSplit ||
+      rows.length < 2 * settings.minSamplesLeaf
+    )
+      return leaf;
+    const features =
+      settings.maxFeatures && settings.maxFeatures < width
+        ? settings.random.shuffle([...Array(width).keys()]).slice(0, settings.maxFeatures)
+        : [...Array(width).keys()];
     const best = bestSplit(X, target, rows, features, settings.minSamplesLeaf);
     if (!best) return leaf;
     const left = rows.filter((row) => X[row]![best.feature]! <= best.threshold);
     const right = rows.filter((row) => X[row]![best.feature]! > best.threshold);
-    return { feature: best.feature, threshold: best.threshold, left: grow(left, depth + 1), right: grow(right, depth + 1) };
+    return {
+      feature: best.feature,
+      threshold: best.threshold,
+      left: grow(left, depth + 1),
+      right: grow(right, depth + 1),
+    };
   };
   return grow(indices, 0);
 }
@@ -85,7 +105,8 @@ function bestSplit(X: Matrix, target: Target, rows: readonly number[], features:
       const next = X[sorted[i + 1]!]![feature]!;
       if (here === next || i + 1 < minLeaf || sorted.length - i - 1 < minLeaf) continue;
       const score = left.weightedImpurity() + right.weightedImpurity();
-      if (score <= parentScore + 1e-9 && (!best || score < best.score)) best = { feature, threshold: (here + next) / 2, score };
+      if (score <= parentScore + 1e-9 && (!best || score < best.score))
+        best = { feature, threshold: (here + next) / 2, score };
     }
   }
   return best;
@@ -211,7 +232,15 @@ export class DecisionTreeClassifier {
     checkSameLength(X, y);
     const classes = [...new Set(y.map(String))].sort();
     const encoded = y.map((label) => classes.indexOf(String(label)));
-    this.state = { classes, root: growTree(X, { kind: "classification", y: encoded, classCount: classes.length }, [...X.keys()], this.options) };
+    this.state = {
+      classes,
+      root: growTree(
+        X,
+        { kind: "classification", y: encoded, classCount: classes.length },
+        [...X.keys()],
+        this.options,
+      ),
+    };
     return this;
   }
 

@@ -72,7 +72,8 @@ export interface TaskLog {
 
 type Json = Record<string, unknown>;
 
-const text = (value: unknown): string => (typeof value === "string" ? value : value === undefined || value === null ? "" : String(value));
+const text = (value: unknown): string =>
+  typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
 const textOrNull = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
 
 export function dagInfoOf(json: Json): DagInfo {
@@ -80,7 +81,12 @@ export function dagInfoOf(json: Json): DagInfo {
   return {
     dagId: text(json.dag_id),
     description: textOrNull(json.description),
-    schedule: schedule === null || schedule === undefined ? null : typeof schedule === "string" ? schedule : textOrNull(schedule.value),
+    schedule:
+      schedule === null || schedule === undefined
+        ? null
+        : typeof schedule === "string"
+          ? schedule
+          : textOrNull(schedule.value),
     isPaused: json.is_paused === true,
     isActive: json.is_active !== false,
     fileloc: text(json.fileloc),

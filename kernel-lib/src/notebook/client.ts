@@ -24,7 +24,18 @@ import type { ClockInfo } from "../clock/clock.js";
 import type { Explanation } from "../explain/explain.js";
 import { toMilliseconds } from "../util/duration.js";
 import { clockView, explanationView } from "./explainViews.js";
-import { dagsView, importErrorsView, logView, noteView, runsView, shortDate, stateBadge, summarized, taskInstancesView, type View } from "./views.js";
+import {
+  dagsView,
+  importErrorsView,
+  logView,
+  noteView,
+  runsView,
+  shortDate,
+  stateBadge,
+  summarized,
+  taskInstancesView,
+  type View,
+} from "./views.js";
 
 /** How to find and talk to the running scheduler. */
 export interface ConnectOptions {
@@ -96,7 +107,9 @@ export async function connectScheduler(options: ConnectOptions = {}): Promise<Sc
   await client.request("GET", "/dags?limit=1");
   if (!options.quiet) {
     show(
-      noteView(`Connected to the Kitelab scheduler${endpoint.pid ? ` (pid ${endpoint.pid})` : ""} at <a href="${escapeHtml(endpoint.url)}" target="_blank">${escapeHtml(endpoint.url)}</a>, home <code>${escapeHtml(client.home)}</code>`).html,
+      noteView(
+        `Connected to the Kitelab scheduler${endpoint.pid ? ` (pid ${endpoint.pid})` : ""} at <a href="${escapeHtml(endpoint.url)}" target="_blank">${escapeHtml(endpoint.url)}</a>, home <code>${escapeHtml(client.home)}</code>`,
+      ).html,
       `Connected to the Kitelab scheduler${endpoint.pid ? ` (pid ${endpoint.pid})` : ""} at ${endpoint.url}, home ${client.home}`,
     );
   }
@@ -121,7 +134,9 @@ export class SchedulerClient {
     this.home = options.home ?? resolveHome(process.env);
     this.pollMs = options.pollMs ?? 250;
     if (!Number.isFinite(this.pollMs) || this.pollMs <= 0) {
-      throw new ValidationError(`Expected \`pollMs\` to be a positive number of milliseconds, got ${describeValue(options.pollMs)}`);
+      throw new ValidationError(
+        `Expected \`pollMs\` to be a positive number of milliseconds, got ${describeValue(options.pollMs)}`,
+      );
     }
   }
 
@@ -153,7 +168,10 @@ export class SchedulerClient {
     const answer = await this.request<{ dags: Record<string, unknown>[] }>("GET", "/dags?limit=100");
     const dags = answer.dags.map(dagInfoOf);
     this.display(dagsView(dags));
-    return summarized(dags, `${dags.length} DAG(s)${dags.length > 0 ? `: ${dags.map((dag) => dag.dagId).join(", ")}` : ""}`);
+    return summarized(
+      dags,
+      `${dags.length} DAG(s)${dags.length > 0 ? `: ${dags.map((dag) => dag.dagId).join(", ")}` : ""}`,
+    );
   }
 
   /** One DAG, or undefined when the scheduler does not list it (yet). Shows nothing. */
@@ -191,14 +209,18 @@ export class SchedulerClient {
       if (Date.now() - started >= timeoutMs) break;
       await sleep(this.pollMs);
     }
-    const errors = (await this.fetchImportErrors()).filter((error) => options.file === undefined || sameFile(error.file, options.file));
+    const errors = (await this.fetchImportErrors()).filter(
+      (error) => options.file === undefined || sameFile(error.file, options.file),
+    );
     if (errors.length > 0) {
       this.display(importErrorsView(errors));
       throw new KitelabError(
         `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s: ${options.file ? `${options.file} failed to import` : "some DAG files failed to import"} (see the table above). Fix the file, write it again and wait again.`,
       );
     }
-    const known = (await this.request<{ dags: Array<{ dag_id: string }> }>("GET", "/dags?limit=100")).dags.map((dag) => dag.dag_id);
+    const known = (await this.request<{ dags: Array<{ dag_id: string }> }>("GET", "/dags?limit=100")).dags.map(
+      (dag) => dag.dag_id,
+    );
     throw new KitelabError(
       `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s and reports no import error${options.file ? ` for ${options.file}` : ""}. ` +
         `Is the file in the dags folder, and is its dagId '${dagId}'? The scheduler lists: ${known.length > 0 ? known.join(", ") : "no DAGs"}.`,
@@ -212,16 +234,27 @@ export class SchedulerClient {
    */
   async graph(dagId: string, runId?: string): Promise<GraphInput> {
     checkId(dagId, "dagId");
-    const answer = await this.request<{ tasks: Array<{ task_id: string; downstream_task_ids: string[]; trigger_rule?: string; class_ref?: { class_name?: string } }> }>(
-      "GET",
-      `/dags/${encodeURIComponent(dagId)}/tasks`,
+    const answer = await this.request<{
+      tasks: Array<{
+        task_id: string;
+        downstream_task_ids: string[];
+        trigger_rule?: string;
+        class_ref?: { class_name?: string };
+      }>;
+    }>("GET", `/dags/${encodeURIComponent(dagId)}/tasks`);
+    const states = new Map(
+      (runId === undefined ? [] : await this.fetchTaskInstances(dagId, checkId(runId, "runId"))).map((ti) => [
+        ti.taskId,
+        ti,
+      ]),
     );
-    const states = new Map((runId === undefined ? [] : await this.fetchTaskInstances(dagId, checkId(runId, "runId"))).map((ti) => [ti.taskId, ti]));
     const input: GraphInput = {
       dagId,
       tasks: answer.tasks.map((task) => ({
         taskId: task.task_id,
-        upstreamIds: answer.tasks.filter((other) => other.downstream_task_ids.includes(task.task_id)).map((other) => other.task_id),
+        upstreamIds: answer.tasks
+          .filter((other) => other.downstream_task_ids.includes(task.task_id))
+          .map((other) => other.task_id),
         operator: task.class_ref?.class_name,
         triggerRule: task.trigger_rule,
         state: states.get(task.task_id)?.state,
@@ -244,7 +277,9 @@ export class SchedulerClient {
 
   private async setPaused(dagId: string, paused: boolean): Promise<DagInfo> {
     checkId(dagId, "dagId");
-    const dag = dagInfoOf(await this.request("PATCH", `/dags/${encodeURIComponent(dagId)}?update_mask=is_paused`, { is_paused: paused }));
+    const dag = dagInfoOf(
+      await this.request("PATCH", `/dags/${encodeURIComponent(dagId)}?update_mask=is_paused`, { is_paused: paused }),
+    );
     this.display(
       noteView(
         paused
@@ -266,7 +301,12 @@ export class SchedulerClient {
     if (options.runId !== undefined) body.dag_run_id = checkId(options.runId, "runId");
     const run = dagRunInfoOf(await this.request("POST", `/dags/${encodeURIComponent(dagId)}/dagRuns`, body));
     const dag = await this.dag(dagId);
-    this.display(runsView([run], `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run stays queued until you unpause it` : ""}:`));
+    this.display(
+      runsView(
+        [run],
+        `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run stays queued until you unpause it` : ""}:`,
+      ),
+    );
     return summarized(run, `run ${run.runId} of ${dagId} (${run.state})`);
   }
 
@@ -289,7 +329,11 @@ export class SchedulerClient {
       }
       if (run.state !== "queued") queuedSince = undefined;
       else queuedSince ??= Date.now();
-      if (queuedSince !== undefined && Date.now() - queuedSince >= PAUSED_QUEUE_GRACE_MS && (await this.dag(dagId))?.isPaused) {
+      if (
+        queuedSince !== undefined &&
+        Date.now() - queuedSince >= PAUSED_QUEUE_GRACE_MS &&
+        (await this.dag(dagId))?.isPaused
+      ) {
         throw new KitelabError(
           `The run ${runId} stays queued: DAG '${dagId}' is paused. Unpause it with \`await kitelab.unpause("${dagId}")\` (or its toggle on the status page), then wait again.`,
         );
@@ -323,14 +367,21 @@ export class SchedulerClient {
     checkId(dagId, "dagId");
     const limit = options.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw new ValidationError(`Expected \`limit\` to be an integer from 1 to 100, got ${describeValue(options.limit)}`);
+      throw new ValidationError(
+        `Expected \`limit\` to be an integer from 1 to 100, got ${describeValue(options.limit)}`,
+      );
     }
     const answer = await this.request<{ dag_runs: Record<string, unknown>[]; total_entries: number }>(
       "GET",
       `/dags/${encodeURIComponent(dagId)}/dagRuns?order_by=-execution_date&limit=${limit}`,
     );
     const runs = answer.dag_runs.map(dagRunInfoOf);
-    this.display(runsView(runs, `${answer.total_entries} run(s) of <strong>${escapeHtml(dagId)}</strong>${answer.total_entries > runs.length ? `, the latest ${runs.length}` : ""}, newest first:`));
+    this.display(
+      runsView(
+        runs,
+        `${answer.total_entries} run(s) of <strong>${escapeHtml(dagId)}</strong>${answer.total_entries > runs.length ? `, the latest ${runs.length}` : ""}, newest first:`,
+      ),
+    );
     return summarized(runs, `${runs.length} run(s) of ${dagId}`);
   }
 
@@ -340,7 +391,10 @@ export class SchedulerClient {
     checkId(runId, "runId");
     const [run, instances] = await Promise.all([this.fetchRun(dagId, runId), this.fetchTaskInstances(dagId, runId)]);
     this.display(taskInstancesView(instances, run));
-    return summarized(instances, `${instances.length} task(s) of run ${runId}: ${instances.map((ti) => `${ti.taskId}=${ti.state}`).join(", ")}`);
+    return summarized(
+      instances,
+      `${instances.length} task(s) of run ${runId}: ${instances.map((ti) => `${ti.taskId}=${ti.state}`).join(", ")}`,
+    );
   }
 
   /** A task's log; the latest try unless `tryNumber` is given. */
@@ -350,18 +404,28 @@ export class SchedulerClient {
     checkId(taskId, "taskId");
     let attempt = tryNumber;
     if (attempt === undefined) {
-      const ti = taskInstanceInfoOf(await this.request("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`));
+      const ti = taskInstanceInfoOf(
+        await this.request("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`),
+      );
       if (ti.tryNumber === 0) {
-        throw new KitelabError(`Task '${taskId}' of run ${runId} has not run yet (state ${ti.state}), so it has no log. Wait for the run first.`);
+        throw new KitelabError(
+          `Task '${taskId}' of run ${runId} has not run yet (state ${ti.state}), so it has no log. Wait for the run first.`,
+        );
       }
       attempt = ti.tryNumber;
     } else if (!Number.isInteger(attempt) || attempt < 1) {
       throw new ValidationError(`Expected \`tryNumber\` to be a positive integer, got ${describeValue(tryNumber)}`);
     }
-    const answer = await this.request<{ content: string }>("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${attempt}?full_content=true`);
+    const answer = await this.request<{ content: string }>(
+      "GET",
+      `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${attempt}?full_content=true`,
+    );
     const log: TaskLog = { dagId, runId, taskId, tryNumber: attempt, content: answer.content };
     this.display(logView(log));
-    return summarized(log, `log of ${taskId}, try ${attempt} (${log.content.split("\n").filter(Boolean).length} lines)`);
+    return summarized(
+      log,
+      `log of ${taskId}, try ${attempt} (${log.content.split("\n").filter(Boolean).length} lines)`,
+    );
   }
 
   /** DAG files the scheduler could not import, with the reason. */
@@ -382,9 +446,18 @@ export class SchedulerClient {
       end_date: isoDate(options.endDate, "endDate"),
       conf: checkConf(options.conf),
     };
-    const answer = await this.request<{ dag_runs: Record<string, unknown>[] }>("POST", `/dags/${encodeURIComponent(dagId)}/backfill`, body);
+    const answer = await this.request<{ dag_runs: Record<string, unknown>[] }>(
+      "POST",
+      `/dags/${encodeURIComponent(dagId)}/backfill`,
+      body,
+    );
     const runs = answer.dag_runs.map(dagRunInfoOf);
-    this.display(runsView(runs, `Backfill of <strong>${escapeHtml(dagId)}</strong>: ${runs.length} run(s), one per interval, oldest first:`));
+    this.display(
+      runsView(
+        runs,
+        `Backfill of <strong>${escapeHtml(dagId)}</strong>: ${runs.length} run(s), one per interval, oldest first:`,
+      ),
+    );
     return summarized(runs, `${runs.length} backfill run(s) of ${dagId}`);
   }
 
@@ -408,7 +481,11 @@ export class SchedulerClient {
     const final = location ? await fetchPage(page.href, this.token()) : first;
     const html = await final.text();
     const state = /data-run-state="([a-z_]+)"/.exec(html)?.[1] ?? null;
-    const info: StatusPageInfo = { page: location ? page.pathname.replace(/^.*\/(success|failure)$/, "/$1") : "/", state, url: page.href };
+    const info: StatusPageInfo = {
+      page: location ? page.pathname.replace(/^.*\/(success|failure)$/, "/$1") : "/",
+      state,
+      url: page.href,
+    };
     const heading = /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? "";
     this.display(
       noteView(
@@ -430,7 +507,10 @@ export class SchedulerClient {
     const explanation = await this.request<Explanation>("GET", `/dags/${encodeURIComponent(dagId)}/explain${now}`);
     this.display(explanationView(explanation));
     const codes = explanation.reasons.map((reason) => reason.code);
-    return summarized(explanation, `${dagId}: ${explanation.blocked ? "blocked" : "not blocked"}${codes.length > 0 ? ` (${codes.join(", ")})` : ""}`);
+    return summarized(
+      explanation,
+      `${dagId}: ${explanation.blocked ? "blocked" : "not blocked"}${codes.length > 0 ? ` (${codes.join(", ")})` : ""}`,
+    );
   }
 
   /** The scheduler's clock: real, accelerated or manual, and its time. */
@@ -446,7 +526,10 @@ export class SchedulerClient {
    * @example await kitelab.advanceClock("1d")
    */
   async advanceClock(duration: string | number): Promise<ClockInfo> {
-    if (toMilliseconds(duration, "duration") <= 0) throw new ValidationError(`Expected \`duration\` to be positive, such as "1d" or "6h", got ${describeValue(duration)}`);
+    if (toMilliseconds(duration, "duration") <= 0)
+      throw new ValidationError(
+        `Expected \`duration\` to be positive, such as "1d" or "6h", got ${describeValue(duration)}`,
+      );
     const info = await this.request<ClockInfo>("POST", "/clock", { advance: duration });
     this.display(clockView(info));
     return summarized(info, `clock ${info.mode}: ${info.now}`);
@@ -454,10 +537,24 @@ export class SchedulerClient {
 
   /** The scheduler's `/health` answer, shown as one line. */
   async health(): Promise<{ healthy: boolean; scheduler: string; latestHeartbeat: string | null }> {
-    const response = await fetchPage(`${this.endpoint().url.replace(/\/+$/, "")}/health`, this.token(), "application/json");
-    const body = (await response.json()) as { scheduler?: { status?: string; latest_scheduler_heartbeat?: string | null } };
-    const result = { healthy: response.ok, scheduler: body.scheduler?.status ?? "unknown", latestHeartbeat: body.scheduler?.latest_scheduler_heartbeat ?? null };
-    this.display(noteView(`/health: HTTP ${response.status}, scheduler ${escapeHtml(result.scheduler)}, latest heartbeat ${escapeHtml(result.latestHeartbeat ?? "never")}`));
+    const response = await fetchPage(
+      `${this.endpoint().url.replace(/\/+$/, "")}/health`,
+      this.token(),
+      "application/json",
+    );
+    const body = (await response.json()) as {
+      scheduler?: { status?: string; latest_scheduler_heartbeat?: string | null };
+    };
+    const result = {
+      healthy: response.ok,
+      scheduler: body.scheduler?.status ?? "unknown",
+      latestHeartbeat: body.scheduler?.latest_scheduler_heartbeat ?? null,
+    };
+    this.display(
+      noteView(
+        `/health: HTTP ${response.status}, scheduler ${escapeHtml(result.scheduler)}, latest heartbeat ${escapeHtml(result.latestHeartbeat ?? "never")}`,
+      ),
+    );
     return summarized(result, `health: ${result.scheduler}`);
   }
 
@@ -506,7 +603,10 @@ export class SchedulerClient {
   }
 
   private async fetchTaskInstances(dagId: string, runId: string): Promise<TaskInstanceInfo[]> {
-    const answer = await this.request<{ task_instances: Record<string, unknown>[] }>("GET", `${runPath(dagId, runId)}/taskInstances`);
+    const answer = await this.request<{ task_instances: Record<string, unknown>[] }>(
+      "GET",
+      `${runPath(dagId, runId)}/taskInstances`,
+    );
     return answer.task_instances.map(taskInstanceInfoOf);
   }
 
@@ -526,7 +626,10 @@ function runPath(dagId: string, runId: string): string {
 
 async function fetchPage(url: string, token: string, accept = "text/html"): Promise<Response> {
   try {
-    return await fetch(url, { redirect: "manual", headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    return await fetch(url, {
+      redirect: "manual",
+      headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
   } catch (error) {
     throw new KitelabError(`cannot reach the scheduler at ${url}: ${(error as Error).message}`, { cause: error });
   }
@@ -541,7 +644,9 @@ function checkId(value: unknown, name: string): string {
 
 function checkTimeout(value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new ValidationError(`Expected \`timeoutMs\` to be a positive number of milliseconds, got ${describeValue(value)}`);
+    throw new ValidationError(
+      `Expected \`timeoutMs\` to be a positive number of milliseconds, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -549,15 +654,24 @@ function checkTimeout(value: unknown): number {
 function checkConf(conf: unknown): Record<string, unknown> {
   if (conf === undefined) return {};
   if (typeof conf !== "object" || conf === null || Array.isArray(conf)) {
-    throw new ValidationError(`Expected \`conf\` to be an object such as { "min_accuracy": 0.9 }, got ${describeValue(conf)}`);
+    throw new ValidationError(
+      `Expected \`conf\` to be an object such as { "min_accuracy": 0.9 }, got ${describeValue(conf)}`,
+    );
   }
   return conf as Record<string, unknown>;
 }
 
 function isoDate(value: unknown, name: string): string {
-  const date = value instanceof Date ? value : typeof value === "string" ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value) : undefined;
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === "string"
+        ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)
+        : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new ValidationError(`Expected \`${name}\` to be a date such as "2024-01-01" or "2024-01-01T06:00:00Z", got ${describeValue(value)}`);
+    throw new ValidationError(
+      `Expected \`${name}\` to be a date such as "2024-01-01" or "2024-01-01T06:00:00Z", got ${describeValue(value)}`,
+    );
   }
   return date.toISOString();
 }

@@ -89,7 +89,8 @@ export async function linkDagFile(path: string, options: DagFolderOptions = {}):
   const fileName = checkFileName(basename(source));
   const folder = ensureFolder(options);
   const target = join(folder, fileName);
-  if (resolve(target) === source) throw new ValidationError(`${source} is already in the dags folder ${folder}; there is nothing to link`);
+  if (resolve(target) === source)
+    throw new ValidationError(`${source} is already in the dags folder ${folder}; there is nothing to link`);
   const temporary = join(folder, `.${fileName}.${randomBytes(4).toString("hex")}.link`);
   symlinkSync(source, temporary);
   try {
@@ -110,7 +111,9 @@ function checkFileName(name: unknown): string {
   }
   if (/\.m?ts$/.test(name)) return name;
   if (/\.[A-Za-z0-9]+$/.test(name)) {
-    throw new ValidationError(`DAG files are TypeScript: name the file "${name.replace(/\.[A-Za-z0-9]+$/, ".ts")}" instead of "${name}"`);
+    throw new ValidationError(
+      `DAG files are TypeScript: name the file "${name.replace(/\.[A-Za-z0-9]+$/, ".ts")}" instead of "${name}"`,
+    );
   }
   return `${name}.ts`;
 }
@@ -123,7 +126,9 @@ function checkSourcePath(path: unknown): string {
   try {
     isFile = statSync(path).isFile();
   } catch {
-    throw new ValidationError(`No DAG file at ${resolve(path)} (paths are taken from ${process.cwd()}, the notebook's folder)`);
+    throw new ValidationError(
+      `No DAG file at ${resolve(path)} (paths are taken from ${process.cwd()}, the notebook's folder)`,
+    );
   }
   if (!isFile) throw new ValidationError(`${resolve(path)} is not a file; give the path of one DAG file (.ts)`);
   return path;

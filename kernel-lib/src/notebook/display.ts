@@ -40,11 +40,20 @@ export function escapeHtml(text: unknown): string {
 }
 
 /** A compact HTML table for notebook output. */
-export function htmlTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>, options: { rawColumns?: readonly number[] } = {}): string {
+export function htmlTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  options: { rawColumns?: readonly number[] } = {},
+): string {
   const raw = new Set(options.rawColumns ?? []);
-  const head = headers.map((header) => `<th style="text-align:left;padding:2px 10px">${escapeHtml(header)}</th>`).join("");
+  const head = headers
+    .map((header) => `<th style="text-align:left;padding:2px 10px">${escapeHtml(header)}</th>`)
+    .join("");
   const body = rows
-    .map((row) => `<tr>${row.map((cell, index) => `<td style="padding:2px 10px">${raw.has(index) ? cell : escapeHtml(cell)}</td>`).join("")}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, index) => `<td style="padding:2px 10px">${raw.has(index) ? cell : escapeHtml(cell)}</td>`).join("")}</tr>`,
+    )
     .join("");
   return `<table style="border-collapse:collapse;font-size:13px"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -14,6 +14,13 @@ export {
   type WaitForDagOptions,
   type WaitOptions,
 } from "./client.js";
-export { kitelabCli, kitelabCommand, startScheduler, type KitelabCliOptions, type KitelabCliResult, type StartSchedulerOptions } from "./schedulerProcess.js";
+export {
+  kitelabCli,
+  kitelabCommand,
+  startScheduler,
+  type KitelabCliOptions,
+  type KitelabCliResult,
+  type StartSchedulerOptions,
+} from "./schedulerProcess.js";
 export { showFiles, showTable, type FileInfo } from "./tables.js";
 export type { DagInfo, DagRunInfo, ImportErrorInfo, TaskInstanceInfo, TaskLog } from "./apiRecords.js";

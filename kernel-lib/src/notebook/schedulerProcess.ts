@@ -72,13 +72,18 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   const home = options.home ?? resolveHome(process.env);
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ValidationError(`Expected \`port\` to be an integer from 0 to 65535 (0 picks a free one), got ${describeValue(options.port)}`);
+    throw new ValidationError(
+      `Expected \`port\` to be an integer from 0 to 65535 (0 picks a free one), got ${describeValue(options.port)}`,
+    );
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
   const client = new SchedulerClient({ ...options, home });
   if (options.clock !== undefined) {
     const parsed = typeof options.clock === "string" ? parseClockSpec(options.clock) : undefined;
-    if (!parsed?.ok) throw new ValidationError(`Expected \`clock\` to be "real", "accelerated:FACTOR" or "manual" (optionally @START), got ${describeValue(options.clock)}${parsed && !parsed.ok ? `: ${parsed.error}` : ""}`);
+    if (!parsed?.ok)
+      throw new ValidationError(
+        `Expected \`clock\` to be "real", "accelerated:FACTOR" or "manual" (optionally @START), got ${describeValue(options.clock)}${parsed && !parsed.ok ? `: ${parsed.error}` : ""}`,
+      );
   }
   const existing = runningScheduler(home);
   if (existing && options.clock !== undefined) {
@@ -117,7 +122,8 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   child.unref();
   const pid = child.pid;
   for (;;) {
-    if (spawnError) throw new KitelabError(`Could not start \`${[program, ...args].join(" ")} standalone\`: ${spawnError.message}`);
+    if (spawnError)
+      throw new KitelabError(`Could not start \`${[program, ...args].join(" ")} standalone\`: ${spawnError.message}`);
     if (exited) {
       throw new KitelabError(
         `\`kitelab standalone\` exited (${exited.code === null ? `signal ${exited.signal}` : `code ${exited.code}`}) before it was ready. Its output (${logFile}):\n${tail(logFile)}`,
@@ -135,7 +141,9 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
     }
     if (Date.now() - started > timeoutMs) {
       if (pid !== undefined) await stopScheduler(pid, home, 5000);
-      throw new KitelabError(`The scheduler did not become healthy within ${timeoutMs / 1000} s, so it was stopped. Its output (${logFile}):\n${tail(logFile)}`);
+      throw new KitelabError(
+        `The scheduler did not become healthy within ${timeoutMs / 1000} s, so it was stopped. Its output (${logFile}):\n${tail(logFile)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -148,23 +156,39 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
  */
 export async function kitelabCli(args: readonly string[], options: KitelabCliOptions = {}): Promise<KitelabCliResult> {
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
-    throw new ValidationError(`Expected the command's arguments as a list of strings, such as ["dags", "list"], got ${describeValue(args)}`);
+    throw new ValidationError(
+      `Expected the command's arguments as a list of strings, such as ["dags", "list"], got ${describeValue(args)}`,
+    );
   }
   const home = options.home ?? resolveHome(process.env);
   const [program, ...base] = options.command ?? kitelabCommand();
   if (program === undefined) throw new ValidationError("Expected `command` to name a program, got an empty list");
   const result = await new Promise<KitelabCliResult>((resolve) => {
-    execFile(program, [...base, ...args], { env: { ...process.env, KITELAB_HOME: home }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ exitCode: code, stdout, stderr: stderr || (error && typeof error.code !== "number" ? error.message : "") });
-    });
+    execFile(
+      program,
+      [...base, ...args],
+      { env: { ...process.env, KITELAB_HOME: home }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({
+          exitCode: code,
+          stdout,
+          stderr: stderr || (error && typeof error.code !== "number" ? error.message : ""),
+        });
+      },
+    );
   });
   const shown = `$ kitelab ${args.map(quote).join(" ")}\n${result.stdout}${result.stderr}`.trimEnd();
   if (!options.quiet) {
-    show(`<pre style="background:#f6f8fa;padding:6px;font-size:12px;margin:2px 0;white-space:pre">${escapeHtml(shown)}</pre>`, shown);
+    show(
+      `<pre style="background:#f6f8fa;padding:6px;font-size:12px;margin:2px 0;white-space:pre">${escapeHtml(shown)}</pre>`,
+      shown,
+    );
   }
   if (result.exitCode !== 0 && options.check !== false) {
-    throw new KitelabError(`\`kitelab ${args.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new KitelabError(
+      `\`kitelab ${args.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`,
+    );
   }
   return summarized(result, `kitelab ${args[0] ?? ""} ${args[1] ?? ""}`.trimEnd() + `: exit ${result.exitCode}`);
 }

@@ -19,18 +19,29 @@ export interface FileInfo {
  */
 export function showTable<Row extends Record<string, unknown>>(rows: readonly Row[], caption?: string): Row[] {
   if (!Array.isArray(rows) || !rows.every((row) => typeof row === "object" && row !== null && !Array.isArray(row))) {
-    throw new ValidationError(`Expected a list of objects (one per row), such as [{ file: "a.csv", bytes: 12 }], got ${describeValue(rows)}`);
+    throw new ValidationError(
+      `Expected a list of objects (one per row), such as [{ file: "a.csv", bytes: 12 }], got ${describeValue(rows)}`,
+    );
   }
   const headers = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cell = (value: unknown) => (value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value));
+  const cell = (value: unknown) =>
+    value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
   const captionHtml = caption ? `<div style="font-size:13px;margin:2px 0 4px">${escapeHtml(caption)}</div>` : "";
   const captionText = caption ? `${caption}\n` : "";
   if (rows.length === 0) {
     show(`${captionHtml}<div style="font-size:13px"><em>(none)</em></div>`, `${captionText}(none)`);
   } else {
     show(
-      captionHtml + htmlTable(headers, rows.map((row) => headers.map((header) => cell(row[header])))),
-      captionText + formatTable(rows, headers.map((header) => ({ header, value: (row: Row) => cell(row[header]) }))),
+      captionHtml +
+        htmlTable(
+          headers,
+          rows.map((row) => headers.map((header) => cell(row[header]))),
+        ),
+      captionText +
+        formatTable(
+          rows,
+          headers.map((header) => ({ header, value: (row: Row) => cell(row[header]) })),
+        ),
     );
   }
   return summarized([...rows], `${rows.length} row(s)`);
@@ -55,7 +66,14 @@ export function showFiles(folder: string, caption?: string): FileInfo[] {
   const files: FileInfo[] = names
     .map((name) => ({ name, stat: statSync(join(root, name)) }))
     .filter(({ stat }) => stat.isFile())
-    .map(({ name, stat }) => ({ path: name, bytes: stat.size, modified: stat.mtime.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "") }))
+    .map(({ name, stat }) => ({
+      path: name,
+      bytes: stat.size,
+      modified: stat.mtime
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d{3}Z$/, ""),
+    }))
     .sort((a, b) => a.path.localeCompare(b.path));
   showTable(files as unknown as Array<Record<string, unknown>>, caption ?? `${files.length} file(s) in ${root}`);
   return summarized(files, `${files.length} file(s) in ${root}`);

@@ -25,7 +25,8 @@ interface ViewColumn<Row> {
 function table<Row>(rows: readonly Row[], columns: readonly ViewColumn<Row>[], caption?: string): View {
   const captionHtml = caption ? `<div style="font-size:13px;margin:2px 0 4px">${caption}</div>` : "";
   const captionText = caption ? `${stripTags(caption)}\n` : "";
-  if (rows.length === 0) return { html: `${captionHtml}<div style="font-size:13px"><em>(none)</em></div>`, text: `${captionText}(none)` };
+  if (rows.length === 0)
+    return { html: `${captionHtml}<div style="font-size:13px"><em>(none)</em></div>`, text: `${captionText}(none)` };
   const html = htmlTable(
     columns.map((column) => column.header),
     rows.map((row) => columns.map((column) => (column.html ? column.html(row) : escapeHtml(column.text(row))))),
@@ -46,7 +47,10 @@ export function shortDate(iso: string | null | undefined): string {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "");
 }
 
 function durationBetween(start: string | null, end: string | null): string {
@@ -61,53 +65,99 @@ function code(text: string): string {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 export function dagsView(dags: readonly DagInfo[]): View {
-  return table(dags, [
-    { header: "DAG", text: (dag) => dag.dagId, html: (dag) => `<strong>${escapeHtml(dag.dagId)}</strong>` },
-    { header: "schedule", text: (dag) => dag.schedule ?? "None (manual)" },
-    { header: "paused", text: (dag) => (dag.isPaused ? "paused" : "active"), html: (dag) => (dag.isPaused ? "⏸ paused" : "▶ active") },
-    { header: "next run (UTC)", text: (dag) => shortDate(dag.nextRun) },
-    { header: "tags", text: (dag) => dag.tags.join(", ") },
-    { header: "file", text: (dag) => dag.fileloc, html: (dag) => `<code style="font-size:11px">${escapeHtml(dag.fileloc)}</code>` },
-  ], `${dags.length} DAG(s)`);
+  return table(
+    dags,
+    [
+      { header: "DAG", text: (dag) => dag.dagId, html: (dag) => `<strong>${escapeHtml(dag.dagId)}</strong>` },
+      { header: "schedule", text: (dag) => dag.schedule ?? "None (manual)" },
+      {
+        header: "paused",
+        text: (dag) => (dag.isPaused ? "paused" : "active"),
+        html: (dag) => (dag.isPaused ? "⏸ paused" : "▶ active"),
+      },
+      { header: "next run (UTC)", text: (dag) => shortDate(dag.nextRun) },
+      { header: "tags", text: (dag) => dag.tags.join(", ") },
+      {
+        header: "file",
+        text: (dag) => dag.fileloc,
+        html: (dag) => `<code style="font-size:11px">${escapeHtml(dag.fileloc)}</code>`,
+      },
+    ],
+    `${dags.length} DAG(s)`,
+  );
 }
 
 export function runsView(runs: readonly DagRunInfo[], caption?: string): View {
-  return table(runs, [
-    { header: "run id", text: (run) => run.runId, html: (run) => code(run.runId) },
-    { header: "type", text: (run) => run.runType },
-    { header: "state", text: (run) => run.state, html: (run) => stateBadge(run.state) },
-    { header: "logical date (UTC)", text: (run) => shortDate(run.logicalDate) },
-    { header: "data interval (UTC)", text: (run) => (run.dataIntervalStart ? `${shortDate(run.dataIntervalStart)} → ${shortDate(run.dataIntervalEnd)}` : "") },
-    { header: "started (UTC)", text: (run) => shortDate(run.startDate) },
-    { header: "duration", text: (run) => durationBetween(run.startDate, run.endDate) },
-  ], caption);
+  return table(
+    runs,
+    [
+      { header: "run id", text: (run) => run.runId, html: (run) => code(run.runId) },
+      { header: "type", text: (run) => run.runType },
+      { header: "state", text: (run) => run.state, html: (run) => stateBadge(run.state) },
+      { header: "logical date (UTC)", text: (run) => shortDate(run.logicalDate) },
+      {
+        header: "data interval (UTC)",
+        text: (run) =>
+          run.dataIntervalStart ? `${shortDate(run.dataIntervalStart)} → ${shortDate(run.dataIntervalEnd)}` : "",
+      },
+      { header: "started (UTC)", text: (run) => shortDate(run.startDate) },
+      { header: "duration", text: (run) => durationBetween(run.startDate, run.endDate) },
+    ],
+    caption,
+  );
 }
 
 export function taskInstancesView(instances: readonly TaskInstanceInfo[], run?: DagRunInfo): View {
   const caption = run
     ? `Run ${code(run.runId)} of <strong>${escapeHtml(run.dagId)}</strong>: ${stateBadge(run.state)}`
     : undefined;
-  return table(instances, [
-    { header: "task", text: (ti) => ti.taskId, html: (ti) => `<strong>${escapeHtml(ti.taskId)}</strong>` },
-    { header: "state", text: (ti) => ti.state, html: (ti) => stateBadge(ti.state) },
-    { header: "try", text: (ti) => (ti.tryNumber > 0 ? String(ti.tryNumber) : "") },
-    { header: "duration", text: (ti) => (ti.durationSeconds === null ? "" : formatDuration(ti.durationSeconds * 1000)) },
-    { header: "operator", text: (ti) => ti.operator ?? "" },
-    { header: "started (UTC)", text: (ti) => shortDate(ti.startDate) },
-  ], caption);
+  return table(
+    instances,
+    [
+      { header: "task", text: (ti) => ti.taskId, html: (ti) => `<strong>${escapeHtml(ti.taskId)}</strong>` },
+      { header: "state", text: (ti) => ti.state, html: (ti) => stateBadge(ti.state) },
+      { header: "try", text: (ti) => (ti.tryNumber > 0 ? String(ti.tryNumber) : "") },
+      {
+        header: "duration",
+        text: (ti) => (ti.durationSeconds === null ? "" : formatDuration(ti.durationSeconds * 1000)),
+      },
+      { header: "operator", text: (ti) => ti.operator ?? "" },
+      { header: "started (UTC)", text: (ti) => shortDate(ti.startDate) },
+    ],
+    caption,
+  );
 }
 
 export function importErrorsView(errors: readonly ImportErrorInfo[]): View {
-  if (errors.length === 0) return { html: `<div style="font-size:13px">No import errors: every DAG file loaded.</div>`, text: "No import errors: every DAG file loaded." };
-  return table(errors, [
-    { header: "file", text: (error) => error.file, html: (error) => code(error.file) },
-    { header: "error", text: (error) => importErrorText(error), html: (error) => `<pre style="margin:0;white-space:pre-wrap;font-size:12px">${escapeHtml(importErrorText(error))}</pre>` },
-    { header: "when (UTC)", text: (error) => shortDate(error.timestamp) },
-  ], `${errors.length} DAG file(s) failed to import`);
+  if (errors.length === 0)
+    return {
+      html: `<div style="font-size:13px">No import errors: every DAG file loaded.</div>`,
+      text: "No import errors: every DAG file loaded.",
+    };
+  return table(
+    errors,
+    [
+      { header: "file", text: (error) => error.file, html: (error) => code(error.file) },
+      {
+        header: "error",
+        text: (error) => importErrorText(error),
+        html: (error) =>
+          `<pre style="margin:0;white-space:pre-wrap;font-size:12px">${escapeHtml(importErrorText(error))}</pre>`,
+      },
+      { header: "when (UTC)", text: (error) => shortDate(error.timestamp) },
+    ],
+    `${errors.length} DAG file(s) failed to import`,
+  );
 }
 
 /** The error's message and the stack line in the DAG file itself; Kitelab's and Node's own frames left out. */
@@ -136,7 +186,9 @@ export function noteView(html: string): View {
 
 function firstLines(text: string, count: number): string {
   const lines = text.trimEnd().split("\n");
-  return lines.length <= count ? lines.join("\n") : `${lines.slice(0, count).join("\n")}\n  … ${lines.length - count} more line(s)`;
+  return lines.length <= count
+    ? lines.join("\n")
+    : `${lines.slice(0, count).join("\n")}\n  … ${lines.length - count} more line(s)`;
 }
 
 /**

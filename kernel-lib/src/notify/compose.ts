@@ -11,7 +11,12 @@ export const KITELAB_HEADERS = {
 } as const;
 
 /** nodemailer's options for one message (attachments are read from their paths when built). */
-export function mailOptions(message: MailMessage, from: string, date: Date, headers: Record<string, string> = {}): Mail.Options {
+export function mailOptions(
+  message: MailMessage,
+  from: string,
+  date: Date,
+  headers: Record<string, string> = {},
+): Mail.Options {
   return {
     from,
     to: message.to,
@@ -22,7 +27,10 @@ export function mailOptions(message: MailMessage, from: string, date: Date, head
     text: htmlToText(message.html),
     date,
     attachments: message.attachments.map((file) => ({ filename: file.filename, path: file.path })),
-    headers: { [KITELAB_HEADERS.kind]: message.kind, ...Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, headerSafe(value)])) },
+    headers: {
+      [KITELAB_HEADERS.kind]: message.kind,
+      ...Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, headerSafe(value)])),
+    },
     disableUrlAccess: true,
   };
 }

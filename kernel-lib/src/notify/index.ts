@@ -2,11 +2,33 @@
  * Kitelab's mail: task alerts and run summaries from scheduler events, EmailOperator
  * messages, SMTP with retries, and the outbox (`$KITELAB_HOME/outbox/`) when no server is set.
  */
-export { Notifier, type NotifierEventSource, type NotifierLog, type NotifierOptions, type NotifierStatus, type SendResult } from "./notifier.js";
+export {
+  Notifier,
+  type NotifierEventSource,
+  type NotifierLog,
+  type NotifierOptions,
+  type NotifierStatus,
+  type SendResult,
+} from "./notifier.js";
 export { createMailService, createOutboxOnlyMailService } from "./mailService.js";
-export { resolveMailSettings, describeTransport, MAIL_DEFAULTS, type MailSettings, type ResolvedMailSettings } from "./settings.js";
+export {
+  resolveMailSettings,
+  describeTransport,
+  MAIL_DEFAULTS,
+  type MailSettings,
+  type ResolvedMailSettings,
+} from "./settings.js";
 export { listOutbox, readOutboxMessage, outboxDir, failedDir, type OutboxEntry, type OutboxStatus } from "./outbox.js";
-export { alertKindFor, alertContext, buildTaskAlert, buildRunSummary, summaryContext, wantsSummary, type MailMessage, type LogTails } from "./messages.js";
+export {
+  alertKindFor,
+  alertContext,
+  buildTaskAlert,
+  buildRunSummary,
+  summaryContext,
+  wantsSummary,
+  type MailMessage,
+  type LogTails,
+} from "./messages.js";
 export {
   loadAlertTemplates,
   DEFAULT_SUBJECT_TEMPLATE,

@@ -13,7 +13,10 @@ export async function readLogTail(path: string | undefined, count = 20): Promise
   try {
     handle = await open(path, "r");
   } catch (error) {
-    return { lines: [], note: `the log file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return {
+      lines: [],
+      note: `the log file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    };
   }
   try {
     const { size } = await handle.stat();

@@ -22,9 +22,15 @@ export function createOutboxOnlyMailService(
     if (!checked.ok) return { delivered: false, detail: checked.error };
     try {
       const { path } = await storeMessage(home, checked.value, { from, now: now(), status: "written" });
-      return { delivered: false, detail: `dag.test() does not send mail: ${describeMessage(checked.value)} was written to the outbox: ${path}` };
+      return {
+        delivered: false,
+        detail: `dag.test() does not send mail: ${describeMessage(checked.value)} was written to the outbox: ${path}`,
+      };
     } catch (error) {
-      return { delivered: false, detail: `Could not write ${describeMessage(checked.value)} to the outbox: ${(error as Error).message}` };
+      return {
+        delivered: false,
+        detail: `Could not write ${describeMessage(checked.value)} to the outbox: ${(error as Error).message}`,
+      };
     }
   };
 }

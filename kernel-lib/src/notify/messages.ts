@@ -19,7 +19,10 @@ export interface MailMessage extends OutgoingEmail {
 }
 
 /** Which alert, if any, a finished attempt calls for, per the task's own flags. */
-export function alertKindFor(state: string, task: Pick<SerializedTask, "emailOnFailure" | "emailOnRetry" | "emailOnSuccess">): AlertKind | undefined {
+export function alertKindFor(
+  state: string,
+  task: Pick<SerializedTask, "emailOnFailure" | "emailOnRetry" | "emailOnSuccess">,
+): AlertKind | undefined {
   if (state === "failed" && task.emailOnFailure) return "failure";
   if (state === "up_for_retry" && task.emailOnRetry) return "retry";
   if (state === "success" && task.emailOnSuccess) return "success";
@@ -42,7 +45,17 @@ export function alertContext(event: TaskFinishedEvent, kind: AlertKind, statusPa
     logical_date: run.logicalDate,
     ds: run.logicalDate.slice(0, 10),
     exception: kind === "success" || !error ? "" : `${error.name}: ${error.message}`,
-    log_url: statusLink(statusPageUrl, "dags", dag.dagId, "runs", run.runId, "tasks", ti.taskId, "logs", String(ti.tryNumber)),
+    log_url: statusLink(
+      statusPageUrl,
+      "dags",
+      dag.dagId,
+      "runs",
+      run.runId,
+      "tasks",
+      ti.taskId,
+      "logs",
+      String(ti.tryNumber),
+    ),
     hostname: ti.hostname ?? "",
     params: { ...dag.params, ...run.conf },
     conf: { ...run.conf },
@@ -72,7 +85,15 @@ export function buildTaskAlert(
       return DEFAULT_ALERT_TEMPLATES[part](context);
     }
   };
-  return { kind: "task-alert", to: [...task.email], cc: [], bcc: [], subject: headerSafe(render("subject")), html: render("html"), attachments: [] };
+  return {
+    kind: "task-alert",
+    to: [...task.email],
+    cc: [],
+    bcc: [],
+    subject: headerSafe(render("subject")),
+    html: render("html"),
+    attachments: [],
+  };
 }
 
 /** True when `runSummaryEmail.when` asks for a mail about a run that ended in `state`. */
@@ -104,7 +125,10 @@ export function summaryContext(event: RunFinishedEvent, statusPageUrl: string, l
     logical_date: run.logicalDate,
     start_date: run.startDate ?? "-",
     end_date: run.endDate ?? "-",
-    duration: run.startDate && run.endDate ? formatDuration(Math.max(0, Date.parse(run.endDate) - Date.parse(run.startDate))) : "-",
+    duration:
+      run.startDate && run.endDate
+        ? formatDuration(Math.max(0, Date.parse(run.endDate) - Date.parse(run.startDate)))
+        : "-",
     tasks: ordered.map((ti) => ({
       task_id: ti.taskId,
       state: ti.state,
@@ -126,7 +150,10 @@ export function summaryContext(event: RunFinishedEvent, statusPageUrl: string, l
 }
 
 /** The run summary `runSummaryEmail` asks for, or undefined when this outcome is not wanted. */
-export function buildRunSummary(event: RunFinishedEvent, options: { statusPageUrl: string; logTails?: LogTails }): MailMessage | undefined {
+export function buildRunSummary(
+  event: RunFinishedEvent,
+  options: { statusPageUrl: string; logTails?: LogTails },
+): MailMessage | undefined {
   const summary = event.dag.runSummaryEmail;
   if (!summary || !wantsSummary(summary, event.run.state)) return undefined;
   const context = summaryContext(event, options.statusPageUrl, options.logTails ?? new Map());

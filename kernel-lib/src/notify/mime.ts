@@ -45,9 +45,7 @@ export function decodeEncodedWords(value: string): string {
     .replace(/(=\?[^?]+\?[bBqQ]\?[^?]*\?=)\s+(?==\?[^?]+\?[bBqQ]\?[^?]*\?=)/g, "$1")
     .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([bBqQ])\?([^?]*)\?=/g, (_, charset: string, encoding: string, text: string) => {
       const bytes =
-        encoding.toUpperCase() === "B"
-          ? Buffer.from(text, "base64")
-          : decodeQuotedPrintable(text.replace(/_/g, " "));
+        encoding.toUpperCase() === "B" ? Buffer.from(text, "base64") : decodeQuotedPrintable(text.replace(/_/g, " "));
       return decodeCharset(bytes, charset);
     });
 }
@@ -85,7 +83,8 @@ export function parseStructuredHeader(value: string): { value: string; params: R
     if (eq < 0) continue;
     const rawKey = piece.slice(0, eq).trim().toLowerCase();
     let paramValue = piece.slice(eq + 1).trim();
-    if (paramValue.startsWith('"') && paramValue.endsWith('"')) paramValue = paramValue.slice(1, -1).replace(/\\(.)/g, "$1");
+    if (paramValue.startsWith('"') && paramValue.endsWith('"'))
+      paramValue = paramValue.slice(1, -1).replace(/\\(.)/g, "$1");
     const keyMatch = /^([^*]+)(?:\*(\d+))?(\*)?$/.exec(rawKey);
     if (!keyMatch) continue;
     const key = keyMatch[1]!;
@@ -101,7 +100,13 @@ export function parseStructuredHeader(value: string): { value: string; params: R
       const match = /^([^']*)'[^']*'(.*)$/.exec(joined);
       const charset = match?.[1] || "utf-8";
       const encoded = match ? match[2]! : joined;
-      params[key] = decodeCharset(Buffer.from(encoded.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1"), charset);
+      params[key] = decodeCharset(
+        Buffer.from(
+          encoded.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+          "latin1",
+        ),
+        charset,
+      );
     } else {
       params[key] = decodeEncodedWords(joined);
     }

@@ -3,10 +3,23 @@ import { inspect } from "node:util";
 import type { OutgoingEmail } from "../dag/context.js";
 import type { RunFinishedEvent, SchedulerEvents, TaskFinishedEvent } from "../scheduler/scheduler.js";
 import { readLogTail } from "./logTail.js";
-import { alertKindFor, buildRunSummary, buildTaskAlert, wantsSummary, type LogTails, type MailMessage } from "./messages.js";
+import {
+  alertKindFor,
+  buildRunSummary,
+  buildTaskAlert,
+  wantsSummary,
+  type LogTails,
+  type MailMessage,
+} from "./messages.js";
 import { mailOptions } from "./compose.js";
 import { checkOutgoing, describeMessage, keepValidRecipients, storeMessage } from "./outgoing.js";
-import { describeTransport, resolveMailSettings, senderOf, type MailSettings, type ResolvedMailSettings } from "./settings.js";
+import {
+  describeTransport,
+  resolveMailSettings,
+  senderOf,
+  type MailSettings,
+  type ResolvedMailSettings,
+} from "./settings.js";
 import { createSmtpTransport, describeSmtpError, sendWithRetries, type MailTransport } from "./smtp.js";
 import { loadAlertTemplates, type AlertTemplates } from "./templates.js";
 import type { OutboxStatus } from "./outbox.js";
@@ -123,7 +136,11 @@ export class Notifier {
         label: `alert for ${event.dag.dagId}.${event.taskInstance.taskId} ${event.run.runId} [${event.state}]`,
         build: async () => {
           const problems: string[] = [];
-          const message = buildTaskAlert(snapshot, { statusPageUrl: this.settings.statusPageUrl, templates: await this.alertTemplates(), problems });
+          const message = buildTaskAlert(snapshot, {
+            statusPageUrl: this.settings.statusPageUrl,
+            templates: await this.alertTemplates(),
+            problems,
+          });
           for (const problem of problems) this.log("warn", problem);
           return message;
         },
@@ -140,7 +157,8 @@ export class Notifier {
         label: `run summary of ${event.dag.dagId} ${event.run.runId}`,
         build: async () => {
           const tails = new Map<string, { lines: string[]; note: string }>();
-          for (const ti of snapshot.taskInstances) if (ti.state === "failed") tails.set(ti.taskId, await readLogTail(ti.logPath, 20));
+          for (const ti of snapshot.taskInstances)
+            if (ti.state === "failed") tails.set(ti.taskId, await readLogTail(ti.logPath, 20));
           return buildRunSummary(snapshot, { statusPageUrl: this.settings.statusPageUrl, logTails: tails as LogTails });
         },
       });
@@ -159,7 +177,9 @@ export class Notifier {
       this.log("warn", checked.error);
       return { delivered: false, detail: checked.error };
     }
-    return new Promise((resolve) => this.enqueue({ label: describeMessage(checked.value), build: async () => checked.value, settle: resolve }));
+    return new Promise((resolve) =>
+      this.enqueue({ label: describeMessage(checked.value), build: async () => checked.value, settle: resolve }),
+    );
   }
 
   /** Counters and the last problem, for the status page. */
@@ -189,7 +209,8 @@ export class Notifier {
     if (timedOut) {
       this.stop.abort();
       const left = [...(this.active ? [this.active] : []), ...this.queue.splice(0)];
-      for (const job of left) this.spill(job, `Kitelab stopped before this email was sent (it waited ${timeoutMs} ms for the mail queue)`);
+      for (const job of left)
+        this.spill(job, `Kitelab stopped before this email was sent (it waited ${timeoutMs} ms for the mail queue)`);
       await this.settled();
     }
     this.transport?.close();
@@ -216,7 +237,10 @@ export class Notifier {
     const full: Job = { settle: () => {}, ...job, done: false };
     if (this.closing) return this.spill(full, "Kitelab was stopping when this email was queued");
     if (this.queue.length >= this.settings.queueLimit) {
-      return this.spill(full, `the mail queue was full (${this.settings.queueLimit} messages waiting); kept here instead of being sent`);
+      return this.spill(
+        full,
+        `the mail queue was full (${this.settings.queueLimit} messages waiting); kept here instead of being sent`,
+      );
     }
     this.queue.push(full);
     if (!this.pumping) void this.pump();
@@ -230,7 +254,10 @@ export class Notifier {
         await this.process(job).catch((error: unknown) => {
           this.noteError(`${job!.label}: ${(error as Error).message}`);
           this.log("error", `${job!.label}: ${(error as Error).message}`);
-          this.finish(job!, { delivered: false, detail: `Could not handle ${job!.label}: ${(error as Error).message}` });
+          this.finish(job!, {
+            delivered: false,
+            detail: `Could not handle ${job!.label}: ${(error as Error).message}`,
+          });
         });
         this.active = undefined;
       }
@@ -255,7 +282,10 @@ export class Notifier {
       const { path } = await storeMessage(this.settings.home, message, { from, now: this.now(), status: "written" });
       this.counts.written += 1;
       this.log("info", `no smtp_host configured: ${describeMessage(message)} written to ${path}`);
-      return this.finish(job, { delivered: false, detail: `No smtp_host is configured: ${describeMessage(message)} was written to the outbox: ${path}` });
+      return this.finish(job, {
+        delivered: false,
+        detail: `No smtp_host is configured: ${describeMessage(message)} was written to the outbox: ${path}`,
+      });
     }
     const outcome = await sendWithRetries(this.transport, mailOptions(message, from, this.now()), {
       retryLimit: this.settings.smtpRetryLimit,
@@ -265,24 +295,42 @@ export class Notifier {
       signal: this.stop.signal,
       onAttemptFailed: (attempt, reason, willRetry) => {
         this.noteError(`${describeMessage(message)}: ${reason}`);
-        this.log(willRetry ? "warn" : "error", `${describeMessage(message)}: attempt ${attempt} failed (${reason})${willRetry ? "; retrying" : ""}`);
+        this.log(
+          willRetry ? "warn" : "error",
+          `${describeMessage(message)}: attempt ${attempt} failed (${reason})${willRetry ? "; retrying" : ""}`,
+        );
       },
     });
     if (job.done) return;
     if (outcome.ok) {
       this.counts.sent += 1;
       this.log("info", `sent ${describeMessage(message)} via ${describeTransport(this.settings)}`);
-      return this.finish(job, { delivered: true, detail: `Sent ${describeMessage(message)} via ${describeTransport(this.settings)}: ${outcome.response}` });
+      return this.finish(job, {
+        delivered: true,
+        detail: `Sent ${describeMessage(message)} via ${describeTransport(this.settings)}: ${outcome.response}`,
+      });
     }
     const reason = `not sent after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}: ${outcome.reason}`;
     const path = await this.keep(message, "failed", reason);
-    this.finish(job, { delivered: false, detail: `Could not send ${describeMessage(message)}: ${reason}.${path ? ` Kept in ${path}` : ""}` });
+    this.finish(job, {
+      delivered: false,
+      detail: `Could not send ${describeMessage(message)}: ${reason}.${path ? ` Kept in ${path}` : ""}`,
+    });
   }
 
   /** Keeps a message in the outbox (or outbox/failed/) with the reason; never throws. */
-  private async keep(message: MailMessage, status: Exclude<OutboxStatus, "written">, reason: string): Promise<string | undefined> {
+  private async keep(
+    message: MailMessage,
+    status: Exclude<OutboxStatus, "written">,
+    reason: string,
+  ): Promise<string | undefined> {
     try {
-      const { path } = await storeMessage(this.settings.home, message, { from: senderOf(this.settings), now: this.now(), status, reason });
+      const { path } = await storeMessage(this.settings.home, message, {
+        from: senderOf(this.settings),
+        now: this.now(),
+        status,
+        reason,
+      });
       this.counts[status] += 1;
       this.log(status === "failed" ? "error" : "warn", `${describeMessage(message)} ${reason}; kept in ${path}`);
       return path;
@@ -305,7 +353,10 @@ export class Notifier {
       });
       if (!message) return job.settle({ delivered: false, detail: `${job.label}: ${reason}` });
       const path = await this.keep(message, "unsent", reason);
-      job.settle({ delivered: false, detail: `${describeMessage(message)} was not sent: ${reason}.${path ? ` Kept in ${path}` : ""}` });
+      job.settle({
+        delivered: false,
+        detail: `${describeMessage(message)} was not sent: ${reason}.${path ? ` Kept in ${path}` : ""}`,
+      });
     })();
     this.background.add(work);
     void work.finally(() => {

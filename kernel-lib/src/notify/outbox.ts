@@ -48,7 +48,11 @@ export function newMessageId(now: Date): string {
  * Writes a message atomically (a temporary file renamed into place), so a reader never sees
  * half a message. Failed mail goes to `outbox/failed/`.
  */
-export async function writeToOutbox(home: string, raw: Buffer, options: { failed?: boolean; now?: Date } = {}): Promise<{ id: string; path: string }> {
+export async function writeToOutbox(
+  home: string,
+  raw: Buffer,
+  options: { failed?: boolean; now?: Date } = {},
+): Promise<{ id: string; path: string }> {
   const folder = options.failed ? failedDir(home) : outboxDir(home);
   await mkdir(folder, { recursive: true });
   const id = newMessageId(options.now ?? new Date());
@@ -70,7 +74,10 @@ const HEAD_BYTES = 16 * 1024;
 /** Every message in the outbox and `outbox/failed/`, newest first. A missing outbox is empty. */
 export async function listOutbox(home: string): Promise<OutboxEntry[]> {
   const entries: OutboxEntry[] = [];
-  for (const [folder, failed] of [[outboxDir(home), false], [failedDir(home), true]] as const) {
+  for (const [folder, failed] of [
+    [outboxDir(home), false],
+    [failedDir(home), true],
+  ] as const) {
     for (const name of await namesIn(folder)) {
       const head = await readHead(join(folder, name));
       if (head !== undefined) entries.push(entryOf(name.slice(0, -4), head, failed));
@@ -85,7 +92,9 @@ export async function listOutbox(home: string): Promise<OutboxEntry[]> {
  */
 export async function readOutboxMessage(home: string, id: string): Promise<string | undefined> {
   if (typeof id !== "string" || !ID_PATTERN.test(id)) {
-    throw new ValidationError(`Expected an outbox message id such as "20240101T102030123Z-000001-9f3a1c", got ${describeValue(id)}`);
+    throw new ValidationError(
+      `Expected an outbox message id such as "20240101T102030123Z-000001-9f3a1c", got ${describeValue(id)}`,
+    );
   }
   for (const folder of [outboxDir(home), failedDir(home)]) {
     try {

@@ -12,30 +12,44 @@ import { addressProblem, headerSafe } from "./text.js";
  * shape, every address, and that every attachment is a readable file now.
  */
 export async function checkOutgoing(input: unknown): Promise<Result<MailMessage, string>> {
-  if (typeof input !== "object" || input === null) return err(`Expected an email message object, got ${describeValue(input)}`);
+  if (typeof input !== "object" || input === null)
+    return err(`Expected an email message object, got ${describeValue(input)}`);
   const message = input as Partial<OutgoingEmail>;
   const subject = typeof message.subject === "string" ? headerSafe(message.subject) : "";
   const what = subject ? `"${subject}"` : "the email";
   const lists: Record<"to" | "cc" | "bcc", string[]> = { to: [], cc: [], bcc: [] };
   for (const field of ["to", "cc", "bcc"] as const) {
     const value = message[field] ?? [];
-    if (!Array.isArray(value)) return err(`Cannot send ${what}: expected \`${field}\` to be a list of addresses, got ${describeValue(value)}; nothing was sent`);
+    if (!Array.isArray(value))
+      return err(
+        `Cannot send ${what}: expected \`${field}\` to be a list of addresses, got ${describeValue(value)}; nothing was sent`,
+      );
     for (const entry of value) {
       const problem = addressProblem(entry);
       if (problem) return err(`Cannot send ${what}: ${problem} (in \`${field}\`); fix the address, nothing was sent`);
       lists[field].push((entry as string).trim());
     }
   }
-  if (lists.to.length === 0) return err(`Cannot send ${what}: \`to\` is empty; give at least one address such as "student@example.com"`);
-  if (message.html !== undefined && typeof message.html !== "string") return err(`Cannot send ${what}: expected the HTML body to be a string, got ${describeValue(message.html)}`);
+  if (lists.to.length === 0)
+    return err(`Cannot send ${what}: \`to\` is empty; give at least one address such as "student@example.com"`);
+  if (message.html !== undefined && typeof message.html !== "string")
+    return err(`Cannot send ${what}: expected the HTML body to be a string, got ${describeValue(message.html)}`);
   const attachments: MailMessage["attachments"] = [];
   for (const file of message.attachments ?? []) {
     const path = typeof file?.path === "string" ? resolve(file.path) : undefined;
-    if (!path) return err(`Cannot send ${what}: expected each attachment to have a file path, got ${describeValue(file)}`);
-    const filename = typeof file.filename === "string" && file.filename !== "" ? headerSafe(file.filename) : basename(path);
+    if (!path)
+      return err(`Cannot send ${what}: expected each attachment to have a file path, got ${describeValue(file)}`);
+    const filename =
+      typeof file.filename === "string" && file.filename !== "" ? headerSafe(file.filename) : basename(path);
     const found = await stat(path).catch(() => undefined);
-    if (!found) return err(`Cannot send ${what}: the attachment ${filename} was not found at ${path}; write it in an upstream task or fix the path. Nothing was sent`);
-    if (!found.isFile()) return err(`Cannot send ${what}: the attachment ${path} is not a file; attach files, not folders. Nothing was sent`);
+    if (!found)
+      return err(
+        `Cannot send ${what}: the attachment ${filename} was not found at ${path}; write it in an upstream task or fix the path. Nothing was sent`,
+      );
+    if (!found.isFile())
+      return err(
+        `Cannot send ${what}: the attachment ${path} is not a file; attach files, not folders. Nothing was sent`,
+      );
     attachments.push({ filename, path });
   }
   return ok({ kind: "email-operator", ...lists, subject, html: message.html ?? "", attachments });

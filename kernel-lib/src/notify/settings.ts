@@ -58,37 +58,48 @@ export function resolveMailSettings(settings: MailSettings): ResolvedMailSetting
   }
   const text = (key: keyof MailSettings, cfg: string): string => {
     const value = settings[key];
-    if (typeof value !== "string") throw new ValidationError(`Expected \`${key}\` (${cfg}) to be a string, got ${describeValue(value)}`);
+    if (typeof value !== "string")
+      throw new ValidationError(`Expected \`${key}\` (${cfg}) to be a string, got ${describeValue(value)}`);
     return value;
   };
   const integer = (key: keyof MailSettings, cfg: string, min: number, fallback?: number): number => {
     const value = settings[key] ?? fallback;
     if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-      throw new ValidationError(`Expected \`${key}\` (${cfg}) to be an integer of at least ${min}, got ${describeValue(value)}`);
+      throw new ValidationError(
+        `Expected \`${key}\` (${cfg}) to be an integer of at least ${min}, got ${describeValue(value)}`,
+      );
     }
     return value;
   };
   const flag = (key: keyof MailSettings, cfg: string): boolean => {
     const value = settings[key];
-    if (typeof value !== "boolean") throw new ValidationError(`Expected \`${key}\` (${cfg}) to be true or false, got ${describeValue(value)}`);
+    if (typeof value !== "boolean")
+      throw new ValidationError(`Expected \`${key}\` (${cfg}) to be true or false, got ${describeValue(value)}`);
     return value;
   };
   const home = text("home", "the Kitelab home");
-  if (home.trim() === "") throw new ValidationError("Expected `home` to be the Kitelab home folder, got an empty string");
+  if (home.trim() === "")
+    throw new ValidationError("Expected `home` to be the Kitelab home folder, got an empty string");
   const smtpHost = text("smtpHost", "[smtp] smtp_host").trim();
   const smtpStarttls = flag("smtpStarttls", "[smtp] smtp_starttls");
   const smtpSsl = flag("smtpSsl", "[smtp] smtp_ssl");
   if (smtpHost !== "" && smtpStarttls && smtpSsl) {
-    throw new ValidationError("[smtp] smtp_starttls and smtp_ssl are both True; choose one: smtp_ssl for port 465, smtp_starttls for 587");
+    throw new ValidationError(
+      "[smtp] smtp_starttls and smtp_ssl are both True; choose one: smtp_ssl for port 465, smtp_starttls for 587",
+    );
   }
   const smtpTimeout = settings.smtpTimeout;
   if (typeof smtpTimeout !== "number" || !Number.isFinite(smtpTimeout) || smtpTimeout <= 0) {
-    throw new ValidationError(`Expected \`smtpTimeout\` ([smtp] smtp_timeout) to be a positive number of seconds, got ${describeValue(smtpTimeout)}`);
+    throw new ValidationError(
+      `Expected \`smtpTimeout\` ([smtp] smtp_timeout) to be a positive number of seconds, got ${describeValue(smtpTimeout)}`,
+    );
   }
   const smtpMailFrom = text("smtpMailFrom", "[smtp] smtp_mail_from").trim();
   const fromEmail = text("fromEmail", "[email] from_email").trim();
   if ((fromEmail || smtpMailFrom) === "") {
-    throw new ValidationError("Mail needs a sender: set [email] from_email or [smtp] smtp_mail_from, for example kitelab@example.com");
+    throw new ValidationError(
+      "Mail needs a sender: set [email] from_email or [smtp] smtp_mail_from, for example kitelab@example.com",
+    );
   }
   const resolved: ResolvedMailSettings = {
     home,

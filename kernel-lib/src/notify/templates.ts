@@ -68,7 +68,7 @@ export const DEFAULT_SUBJECT_TEMPLATE = "Kitelab alert: {{ ti }}";
 export const DEFAULT_HTML_TEMPLATE = [
   "Try {{ try_number }} out of {{ max_tries }}<br>",
   "{{#if exception}}Exception:<br><pre>{{ exception }}</pre>{{/if}}",
-  "Log: <a href=\"{{ log_url }}\">Link</a><br>",
+  'Log: <a href="{{ log_url }}">Link</a><br>',
   "Host: {{ hostname }}<br>",
   "",
 ].join("\n");
@@ -114,7 +114,9 @@ function check(source: string, name: string): void {
   try {
     handlebars.parse(source);
   } catch (error) {
-    throw new TemplateError(`${name} is not a valid handlebars template: ${(error as Error).message}`, { cause: error });
+    throw new TemplateError(`${name} is not a valid handlebars template: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -148,7 +150,17 @@ export async function loadAlertTemplates(paths: { subjectTemplate: string; htmlC
       return fallback;
     }
   };
-  const subject = await load(paths.subjectTemplate, "subject_template", (source) => compileText<AlertTemplateContext>(source, paths.subjectTemplate), DEFAULT_ALERT_TEMPLATES.subject);
-  const html = await load(paths.htmlContentTemplate, "html_content_template", (source) => compileHtml<AlertTemplateContext>(source, paths.htmlContentTemplate), DEFAULT_ALERT_TEMPLATES.html);
+  const subject = await load(
+    paths.subjectTemplate,
+    "subject_template",
+    (source) => compileText<AlertTemplateContext>(source, paths.subjectTemplate),
+    DEFAULT_ALERT_TEMPLATES.subject,
+  );
+  const html = await load(
+    paths.htmlContentTemplate,
+    "html_content_template",
+    (source) => compileHtml<AlertTemplateContext>(source, paths.htmlContentTemplate),
+    DEFAULT_ALERT_TEMPLATES.html,
+  );
   return { templates: { subject, html }, problems };
 }

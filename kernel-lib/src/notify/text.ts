@@ -36,7 +36,9 @@ export function addressProblem(entry: unknown): string | undefined {
   if (/[\r\n]/.test(entry)) return `${JSON.stringify(entry)} contains a line break`;
   const named = /^\s*(?:"[^"]*"|[^<>"]*?)\s*<([^<>]+)>\s*$/.exec(entry);
   const address = (named ? named[1]! : entry).trim();
-  return ADDRESS.test(address) ? undefined : `${JSON.stringify(entry)} is not an email address such as "student@example.com"`;
+  return ADDRESS.test(address)
+    ? undefined
+    : `${JSON.stringify(entry)} is not an email address such as "student@example.com"`;
 }
 
 /** `base` + `/a/b` with each segment URL-encoded; a path alone when no base URL is configured. */
@@ -77,7 +79,8 @@ export function htmlToText(html: string): string {
     .replace(/<\/t[dh]>\s*(?=<t[dh]\b)/gi, "  ")
     .replace(/<[^>]*>/g, "")
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
-      if (entity.startsWith("#x") || entity.startsWith("#X")) return String.fromCodePoint(parseInt(entity.slice(2), 16));
+      if (entity.startsWith("#x") || entity.startsWith("#X"))
+        return String.fromCodePoint(parseInt(entity.slice(2), 16));
       if (entity.startsWith("#")) return String.fromCodePoint(Number(entity.slice(1)));
       return NAMED_ENTITIES[entity.toLowerCase()] ?? whole;
     })

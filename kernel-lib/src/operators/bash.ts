@@ -64,7 +64,12 @@ export class BashOperator extends BaseOperator {
     };
     // detached: the command gets its own process group, so a timeout kills its children too;
     // the group is registered with the attempt, so it also ends when the worker does.
-    const child = spawn("bash", ["-c", this.bashCommand], { cwd: this.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", ["-c", this.bashCommand], {
+      cwd: this.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     if (child.pid !== undefined) ownProcessGroup(child.pid);
     let lastLine: string | undefined;
     const forward = (stream: NodeJS.ReadableStream, write: (line: string) => void) => {
@@ -103,10 +108,12 @@ export class BashOperator extends BaseOperator {
     };
     signal.addEventListener("abort", onAbort, { once: true });
 
-    const { code, signalName } = await new Promise<{ code: number | null; signalName: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (exitCode, exitSignal) => resolve({ code: exitCode, signalName: exitSignal }));
-    });
+    const { code, signalName } = await new Promise<{ code: number | null; signalName: NodeJS.Signals | null }>(
+      (resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (exitCode, exitSignal) => resolve({ code: exitCode, signalName: exitSignal }));
+      },
+    );
     signal.removeEventListener("abort", onAbort);
     if (killTimer) clearTimeout(killTimer);
     killGroup("SIGKILL");
@@ -115,7 +122,9 @@ export class BashOperator extends BaseOperator {
     if (code === this.skipOnExitCode) throw new SkipTask(`the command exited with code ${code}`);
     if (code !== 0) {
       throw new TaskError(
-        signalName ? `The command was killed by ${signalName}` : `The command exited with code ${code}: ${this.bashCommand}`,
+        signalName
+          ? `The command was killed by ${signalName}`
+          : `The command exited with code ${code}: ${this.bashCommand}`,
       );
     }
     log.info("Command exited with code 0");

@@ -1,5 +1,11 @@
 import { TaskError } from "../errors.js";
-import { BaseOperator, outcome, type BaseOperatorOptions, type ExecuteOutcome, type TaskIdSelection } from "../dag/baseOperator.js";
+import {
+  BaseOperator,
+  outcome,
+  type BaseOperatorOptions,
+  type ExecuteOutcome,
+  type TaskIdSelection,
+} from "../dag/baseOperator.js";
 import type { TaskContext } from "../dag/context.js";
 
 export interface BranchOperatorOptions extends BaseOperatorOptions {

@@ -30,7 +30,8 @@ export class EmailOperator extends BaseOperator {
     const { to, cc, bcc, subject, htmlContent, files, ...rest } = options;
     super(rest);
     this.to = addressList(to);
-    if (this.to.length === 0) throw new TaskError(`EmailOperator '${rest.taskId}' needs at least one address in \`to\``);
+    if (this.to.length === 0)
+      throw new TaskError(`EmailOperator '${rest.taskId}' needs at least one address in \`to\``);
     this.cc = addressList(cc);
     this.bcc = addressList(bcc);
     this.subject = subject ?? "";

@@ -37,7 +37,12 @@ async function findMatch(pattern: string): Promise<string | undefined> {
   if (!/[*?]/.test(name)) {
     return (await exists(pattern)) ? pattern : undefined;
   }
-  const matcher = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const matcher = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   try {
     const entries = await readdir(dirname(pattern));
     const match = entries.sort().find((entry) => matcher.test(entry));

@@ -8,5 +8,12 @@ export { S3KeySensor, type S3KeySensorOptions } from "./s3KeySensor.js";
 export { SQLExecuteQueryOperator, type SQLExecuteQueryOperatorOptions } from "./sqlExecuteQuery.js";
 export { TriggerDagRunOperator, type TriggerDagRunOperatorOptions } from "./triggerDagRun.js";
 export { EmailOperator, type EmailOperatorOptions } from "./email.js";
-export { withIO, readByExtension, writeByExtension, DEFAULT_IO_DATE_FORMAT, type WithIOOptions, type IOSummary } from "./withIO.js";
+export {
+  withIO,
+  readByExtension,
+  writeByExtension,
+  DEFAULT_IO_DATE_FORMAT,
+  type WithIOOptions,
+  type IOSummary,
+} from "./withIO.js";
 export { readCsv, toCsv, type CsvRow } from "./csv.js";

@@ -29,7 +29,9 @@ export class S3KeySensor extends BaseSensorOperator<string> {
     const { bucketKey, bucketName, wildcardMatch, awsConnId, ...rest } = options;
     super(rest);
     if (typeof bucketKey !== "string" || bucketKey === "") {
-      throw new ValidationError(`S3KeySensor '${rest.taskId}': expected \`bucketKey\` to be a key such as "datasets/{{ ds }}.csv", got ${describeValue(bucketKey)}`);
+      throw new ValidationError(
+        `S3KeySensor '${rest.taskId}': expected \`bucketKey\` to be a key such as "datasets/{{ ds }}.csv", got ${describeValue(bucketKey)}`,
+      );
     }
     this.bucketKey = bucketKey;
     this.bucketName = bucketName;
@@ -39,7 +41,9 @@ export class S3KeySensor extends BaseSensorOperator<string> {
 
   async poke(): Promise<string | undefined> {
     const hook = new S3Hook({ awsConnId: this.awsConnId });
-    const found = this.wildcardMatch ? await hook.checkForWildcardKey(this.bucketKey, this.bucketName) : await hook.checkForKey(this.bucketKey, this.bucketName);
+    const found = this.wildcardMatch
+      ? await hook.checkForWildcardKey(this.bucketKey, this.bucketName)
+      : await hook.checkForKey(this.bucketKey, this.bucketName);
     return found ? this.describeTarget() : undefined;
   }
 

@@ -29,10 +29,19 @@ export class SQLExecuteQueryOperator extends BaseOperator {
   constructor(options: SQLExecuteQueryOperatorOptions) {
     const { connId, sql, parameters, ...rest } = options;
     super(rest);
-    if (typeof connId !== "string" || connId === "") throw new ValidationError(`SQLExecuteQueryOperator '${rest.taskId}': expected \`connId\` to be a connection id, got ${describeValue(connId)}`);
+    if (typeof connId !== "string" || connId === "")
+      throw new ValidationError(
+        `SQLExecuteQueryOperator '${rest.taskId}': expected \`connId\` to be a connection id, got ${describeValue(connId)}`,
+      );
     const statements = typeof sql === "string" ? [sql] : sql;
-    if (!Array.isArray(statements) || statements.length === 0 || statements.some((statement) => typeof statement !== "string" || statement.trim() === "")) {
-      throw new ValidationError(`SQLExecuteQueryOperator '${rest.taskId}': expected \`sql\` to be SQL text or a list of statements, got ${describeValue(sql)}`);
+    if (
+      !Array.isArray(statements) ||
+      statements.length === 0 ||
+      statements.some((statement) => typeof statement !== "string" || statement.trim() === "")
+    ) {
+      throw new ValidationError(
+        `SQLExecuteQueryOperator '${rest.taskId}': expected \`sql\` to be SQL text or a list of statements, got ${describeValue(sql)}`,
+      );
     }
     this.connId = connId;
     this.sql = sql;
@@ -47,7 +56,8 @@ export class SQLExecuteQueryOperator extends BaseOperator {
   async execute(context: TaskContext): Promise<unknown[][] | undefined> {
     const hook = this.getDbHook();
     const statements = typeof this.sql === "string" ? [this.sql] : this.sql;
-    for (const statement of statements) context.log.info(`Running on ${this.connId} (${hook.databaseName}): ${statement}`);
+    for (const statement of statements)
+      context.log.info(`Running on ${this.connId} (${hook.databaseName}): ${statement}`);
     const results = await hook.run(statements, this.parameters);
     const last = results.at(-1)!;
     context.log.info(last.returnsRows ? `${last.rowCount} row(s) returned` : `${last.rowCount} row(s) affected`);

@@ -47,7 +47,9 @@ export function withIO<Input = unknown, Output = unknown>(
     const inputPath = context.render(options.input);
     const input = (await (options.read ?? readByExtension)(inputPath).catch((error: NodeJS.ErrnoException) => {
       throw new TaskError(
-        error.code === "ENOENT" ? `withIO: the input file ${inputPath} does not exist; did the upstream task write it?` : `withIO: cannot read ${inputPath}: ${error.message}`,
+        error.code === "ENOENT"
+          ? `withIO: the input file ${inputPath} does not exist; did the upstream task write it?`
+          : `withIO: cannot read ${inputPath}: ${error.message}`,
         { cause: error },
       );
     })) as Input;
@@ -77,7 +79,8 @@ export async function writeByExtension(path: string, value: unknown): Promise<vo
   const extension = extname(path).toLowerCase();
   let text: string;
   if (extension === ".csv") {
-    if (!Array.isArray(value)) throw new TaskError(`withIO: ${path} is a .csv file, so the task must return an array of rows`);
+    if (!Array.isArray(value))
+      throw new TaskError(`withIO: ${path} is a .csv file, so the task must return an array of rows`);
     text = toCsv(value as Record<string, unknown>[]);
   } else if (extension === ".json") {
     text = `${JSON.stringify(value, null, 2)}\n`;

@@ -47,7 +47,9 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     }
     // Every store file holds one object: `null`, an array or a number is damage too, not "no data".
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
-      throw new Error(`${this.path} holds ${data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`}, not a Kitelab record. ${DAMAGED_ADVICE}`);
+      throw new Error(
+        `${this.path} holds ${data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`}, not a Kitelab record. ${DAMAGED_ADVICE}`,
+      );
     }
     return data as T;
   }

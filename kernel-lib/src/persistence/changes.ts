@@ -57,7 +57,13 @@ export function applyRunChange(file: RunFile, change: RunChange): void {
       const keys = new Set(change.values.map((value) => value.key));
       file.xcoms = [
         ...file.xcoms.filter((xcom) => !(xcom.taskId === change.taskId && keys.has(xcom.key))),
-        ...change.values.map((value) => ({ dagId: file.run.dagId, runId: file.run.runId, taskId: change.taskId, key: value.key, value: structuredClone(value.value) })),
+        ...change.values.map((value) => ({
+          dagId: file.run.dagId,
+          runId: file.run.runId,
+          taskId: change.taskId,
+          key: value.key,
+          value: structuredClone(value.value),
+        })),
       ];
       return;
     }
@@ -91,10 +97,18 @@ export function applyMetaChange(file: MetaFile, change: MetaChange): void {
 
 export function isRunChange(value: unknown): value is RunChange {
   const kind = (value as { kind?: unknown } | null)?.kind;
-  return kind === "run" || kind === "task-instances" || kind === "add-task-instances" || kind === "xcoms" || kind === "clear-xcoms";
+  return (
+    kind === "run" ||
+    kind === "task-instances" ||
+    kind === "add-task-instances" ||
+    kind === "xcoms" ||
+    kind === "clear-xcoms"
+  );
 }
 
 export function isMetaChange(value: unknown): value is MetaChange {
   const kind = (value as { kind?: unknown } | null)?.kind;
-  return kind === "dags" || kind === "statuses" || kind === "import-errors" || kind === "heartbeat" || kind === "delete-dag";
+  return (
+    kind === "dags" || kind === "statuses" || kind === "import-errors" || kind === "heartbeat" || kind === "delete-dag"
+  );
 }

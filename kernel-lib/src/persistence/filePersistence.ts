@@ -3,7 +3,14 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { AtomicJsonFile, temporaryFileWriter } from "./atomicJsonFile.js";
-import { isMetaChange, isRunChange, applyMetaChange, applyRunChange, type MetaChange, type RunChange } from "./changes.js";
+import {
+  isMetaChange,
+  isRunChange,
+  applyMetaChange,
+  applyRunChange,
+  type MetaChange,
+  type RunChange,
+} from "./changes.js";
 import { cutTornLine, journalLine, JournalWriter, readJournal } from "./journal.js";
 import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.js";
 import type { StorePersistence } from "./storePersistence.js";
@@ -61,7 +68,10 @@ export class FilePersistence implements StorePersistence {
   private tail: Promise<void> = Promise.resolve();
   private failure?: Error;
 
-  constructor(readonly dir: string, private readonly writer: boolean) {}
+  constructor(
+    readonly dir: string,
+    private readonly writer: boolean,
+  ) {}
 
   /** Reads every document (snapshot, then its journal's later changes). Start-up only: synchronous. */
   load(): LoadedStore {
@@ -124,7 +134,14 @@ export class FilePersistence implements StorePersistence {
 
   private newDocument<T extends object>(path: string, data: T): Document<T> {
     const snapshot = new AtomicJsonFile<T>(path);
-    return { db: new Low(snapshot, data), snapshot, journal: new JournalWriter(journalPathOf(path)), seq: 0, snapshotBytes: 0, needsSnapshot: true };
+    return {
+      db: new Low(snapshot, data),
+      snapshot,
+      journal: new JournalWriter(journalPathOf(path)),
+      seq: 0,
+      snapshotBytes: 0,
+      needsSnapshot: true,
+    };
   }
 
   /**
@@ -133,18 +150,29 @@ export class FilePersistence implements StorePersistence {
    */
   private removeOrphans(): void {
     const runsDir = join(this.dir, "runs");
-    const folders = [this.dir, ...readdirSync(runsDir).map((name) => join(runsDir, name)).filter((folder) => statSync(folder).isDirectory())];
+    const folders = [
+      this.dir,
+      ...readdirSync(runsDir)
+        .map((name) => join(runsDir, name))
+        .filter((folder) => statSync(folder).isDirectory()),
+    ];
     for (const folder of folders) {
       for (const name of readdirSync(folder)) {
         const pid = temporaryFileWriter(name);
         if (pid !== undefined && !isProcessAlive(pid)) rmSync(join(folder, name), { force: true });
-        if (name.endsWith(".jsonl") && !existsSync(join(folder, name.slice(0, -1)))) rmSync(join(folder, name), { force: true });
+        if (name.endsWith(".jsonl") && !existsSync(join(folder, name.slice(0, -1))))
+          rmSync(join(folder, name), { force: true });
       }
     }
   }
 
   createRun(file: RunFile): Promise<void> {
-    const path = join(this.dir, "runs", encodeURIComponent(file.run.dagId), `${encodeURIComponent(file.run.runId)}.json`);
+    const path = join(
+      this.dir,
+      "runs",
+      encodeURIComponent(file.run.dagId),
+      `${encodeURIComponent(file.run.runId)}.json`,
+    );
     const document = this.newDocument(path, file);
     this.runs.set(file, document);
     return this.stage(document, (write) => (write.snapshot = true));
@@ -174,7 +202,12 @@ export class FilePersistence implements StorePersistence {
     return this.stage(document, (write) => {
       write.lines.push(line);
       const journalBytes = document.journal.bytes + write.lines.reduce((sum, text) => sum + text.length, 0);
-      if (compact || document.needsSnapshot || journalBytes > Math.max(COMPACT_FLOOR_BYTES, COMPACT_RATIO * document.snapshotBytes)) write.snapshot = true;
+      if (
+        compact ||
+        document.needsSnapshot ||
+        journalBytes > Math.max(COMPACT_FLOOR_BYTES, COMPACT_RATIO * document.snapshotBytes)
+      )
+        write.snapshot = true;
     });
   }
 
@@ -183,7 +216,9 @@ export class FilePersistence implements StorePersistence {
     if (this.failure) throw this.failure;
     if (!this.pending) {
       let settle!: (error?: unknown) => void;
-      const done = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+      const done = new Promise<void>(
+        (resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))),
+      );
       // Callers that do not wait for durability (the scheduler commits once per turn) must not
       // turn a failed write into an unhandled rejection; commit() still reports it.
       done.catch(() => undefined);
@@ -205,7 +240,10 @@ export class FilePersistence implements StorePersistence {
     written.then(
       () => batch.settle(),
       (error: unknown) => {
-        this.failure ??= new Error(`the store could not write to ${this.dir} (${(error as Error).message}); restart the scheduler once the disk is writable`, { cause: error });
+        this.failure ??= new Error(
+          `the store could not write to ${this.dir} (${(error as Error).message}); restart the scheduler once the disk is writable`,
+          { cause: error },
+        );
         batch.settle(this.failure);
       },
     );
@@ -244,7 +282,14 @@ export class FilePersistence implements StorePersistence {
     await this.commit();
     const documents: AnyDocument[] = [this.meta!, ...this.runs.values()];
     await Promise.all(
-      documents.filter((document) => document.journal.bytes > 0).map((document) => this.compact(document, JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq }))),
+      documents
+        .filter((document) => document.journal.bytes > 0)
+        .map((document) =>
+          this.compact(
+            document,
+            JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq }),
+          ),
+        ),
     );
     await Promise.all(documents.map((document) => document.journal.close()));
   }

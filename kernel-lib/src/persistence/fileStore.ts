@@ -38,7 +38,10 @@ export class FileStore extends StoreCore {
   private releaseLock?: () => void;
   readonly lockTakenOverFrom?: LockOwner;
 
-  private constructor(readonly dir: string, private readonly options: OpenStoreOptions) {
+  private constructor(
+    readonly dir: string,
+    private readonly options: OpenStoreOptions,
+  ) {
     const files = new FilePersistence(dir, options.writer);
     super(files);
     this.files = files;
@@ -92,7 +95,10 @@ export class FileStore extends StoreCore {
    * (the scheduler, before it hands Variables and Connections to tasks).
    */
   async refreshShared(): Promise<void> {
-    const mtime = await stat(this.sharedFile.path).then((stats) => stats.mtimeMs, () => 0);
+    const mtime = await stat(this.sharedFile.path).then(
+      (stats) => stats.mtimeMs,
+      () => 0,
+    );
     if (mtime !== this.sharedMtime) this.reloadShared(true);
   }
 
@@ -100,7 +106,9 @@ export class FileStore extends StoreCore {
     const mtime = existsSync(this.sharedFile.path) ? statSync(this.sharedFile.path).mtimeMs : 0;
     if (!force && mtime === this.sharedMtime) return;
     const raw = this.sharedFile.readSync();
-    this.shared = raw ? migrate<SharedFile>(raw as unknown as Record<string, unknown>, this.sharedFile.path, "shared") : emptyShared();
+    this.shared = raw
+      ? migrate<SharedFile>(raw as unknown as Record<string, unknown>, this.sharedFile.path, "shared")
+      : emptyShared();
     this.sharedMtime = mtime;
   }
 
@@ -113,11 +121,20 @@ export class FileStore extends StoreCore {
   // Variables, connections, pools (shared.json)
 
   variables(): Record<string, string> {
-    return Object.fromEntries(Object.entries(this.currentShared().variables).map(([key, variable]) => [key, this.openVariable(key, variable.value)]));
+    return Object.fromEntries(
+      Object.entries(this.currentShared().variables).map(([key, variable]) => [
+        key,
+        this.openVariable(key, variable.value),
+      ]),
+    );
   }
 
   variableRecords(): VariableRecord[] {
-    return Object.entries(this.currentShared().variables).map(([key, variable]) => ({ key, ...variable, value: this.openVariable(key, variable.value) }));
+    return Object.entries(this.currentShared().variables).map(([key, variable]) => ({
+      key,
+      ...variable,
+      value: this.openVariable(key, variable.value),
+    }));
   }
 
   /** Secret-named Variables (db_password, api_token...) are sealed at rest like connection passwords. */
@@ -127,7 +144,10 @@ export class FileStore extends StoreCore {
 
   connections(): Record<string, ConnectionRecord> {
     return Object.fromEntries(
-      Object.entries(this.currentShared().connections).map(([id, connection]) => [id, { ...connection, password: connection.password ? this.box.open(connection.password) : undefined }]),
+      Object.entries(this.currentShared().connections).map(([id, connection]) => [
+        id,
+        { ...connection, password: connection.password ? this.box.open(connection.password) : undefined },
+      ]),
     );
   }
 
@@ -139,7 +159,10 @@ export class FileStore extends StoreCore {
 
   poolRecords(): PoolRecord[] {
     const pools = this.currentShared().pools;
-    return [pools[DEFAULT_POOL.name] ?? DEFAULT_POOL, ...Object.values(pools).filter((pool) => pool.name !== DEFAULT_POOL.name)];
+    return [
+      pools[DEFAULT_POOL.name] ?? DEFAULT_POOL,
+      ...Object.values(pools).filter((pool) => pool.name !== DEFAULT_POOL.name),
+    ];
   }
 
   /**

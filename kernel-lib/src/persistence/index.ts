@@ -9,10 +9,18 @@ export { SCHEMA_VERSION, migrate } from "./schema.js";
 
 /** The scheduler's store for a configuration: `[database] store_path`, single writer. */
 export async function openSchedulerStore(config: KitelabConfig): Promise<FileStore> {
-  return FileStore.open(config.database.storePath, { writer: true, home: config.home, fernetKey: config.core.fernetKey });
+  return FileStore.open(config.database.storePath, {
+    writer: true,
+    home: config.home,
+    fernetKey: config.core.fernetKey,
+  });
 }
 
 /** A reader of the store (CLI, web server alone): no lock; sees what the scheduler wrote. */
 export function openStoreReader(config: KitelabConfig): FileStore {
-  return FileStore.open(config.database.storePath, { writer: false, home: config.home, fernetKey: config.core.fernetKey });
+  return FileStore.open(config.database.storePath, {
+    writer: false,
+    home: config.home,
+    fernetKey: config.core.fernetKey,
+  });
 }

@@ -40,7 +40,9 @@ export function readJournal<C>(path: string, isChange: (value: unknown) => value
     const isLast = end === -1 || end === text.length - 1;
     if (end === -1 || !entry) {
       if (isLast) return { entries, wholeBytes: Buffer.byteLength(text.slice(0, offset)), torn: true };
-      throw new Error(`${path}: line ${lineNumber} is not a Kitelab journal entry (${line.slice(0, 60)}…). ${DAMAGED_ADVICE}`);
+      throw new Error(
+        `${path}: line ${lineNumber} is not a Kitelab journal entry (${line.slice(0, 60)}…). ${DAMAGED_ADVICE}`,
+      );
     }
     entries.push(entry);
     offset = end + 1;
@@ -51,7 +53,9 @@ export function readJournal<C>(path: string, isChange: (value: unknown) => value
 function parseEntry<C>(line: string, isChange: (value: unknown) => value is C): JournalEntry<C> | undefined {
   try {
     const value = JSON.parse(line) as { seq?: unknown; change?: unknown };
-    return typeof value.seq === "number" && isChange(value.change) ? { seq: value.seq, change: value.change } : undefined;
+    return typeof value.seq === "number" && isChange(value.change)
+      ? { seq: value.seq, change: value.change }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -72,7 +76,10 @@ export class JournalWriter {
   /** Bytes in the file, to decide when to compact. */
   bytes: number;
 
-  constructor(readonly path: string, bytes = 0) {
+  constructor(
+    readonly path: string,
+    bytes = 0,
+  ) {
     this.bytes = bytes;
   }
 
@@ -80,7 +87,8 @@ export class JournalWriter {
     this.handle ??= await open(this.path, "a", 0o600);
     const data = Buffer.from(text);
     let written = 0;
-    while (written < data.length) written += (await this.handle.write(data, written, data.length - written)).bytesWritten;
+    while (written < data.length)
+      written += (await this.handle.write(data, written, data.length - written)).bytesWritten;
     await this.handle.datasync();
     this.bytes += data.length;
   }

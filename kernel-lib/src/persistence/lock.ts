@@ -25,7 +25,10 @@ const ATTEMPTS = 20;
  * over. Takeovers are serialized by a guard file, so two processes that find the same stale
  * lock cannot both end up holding it.
  */
-export function acquireLock(path: string, what: string): { owner: LockOwner; tookOverFrom?: LockOwner; release(): void } {
+export function acquireLock(
+  path: string,
+  what: string,
+): { owner: LockOwner; tookOverFrom?: LockOwner; release(): void } {
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   let tookOverFrom: LockOwner | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
@@ -44,7 +47,9 @@ export function acquireLock(path: string, what: string): { owner: LockOwner; too
       pause(5 + attempt * 5); // another process is taking over: let it finish
     }
   }
-  throw new StoreLockedError(`Could not take the lock ${path}: other processes keep taking it; start one scheduler per KITELAB_HOME`);
+  throw new StoreLockedError(
+    `Could not take the lock ${path}: other processes keep taking it; start one scheduler per KITELAB_HOME`,
+  );
 }
 
 /** Creates `path` with `content`, atomically and exclusively; false when it already exists. */

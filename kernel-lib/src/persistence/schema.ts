@@ -53,13 +53,22 @@ const META_MIGRATIONS: Record<number, Migration> = {
     for (const dagId of Object.keys(v1.dags ?? {})) {
       statuses[dagId] = { dagId, isPaused: v1.paused?.[dagId] ?? true, isActive: v1.active?.[dagId] ?? true };
     }
-    const migrated: MetaFile = { schemaVersion: 2, dags: v1.dags ?? {}, statuses, importErrors: v1.importErrors ?? {}, heartbeat: v1.heartbeat };
+    const migrated: MetaFile = {
+      schemaVersion: 2,
+      dags: v1.dags ?? {},
+      statuses,
+      importErrors: v1.importErrors ?? {},
+      heartbeat: v1.heartbeat,
+    };
     return migrated as unknown as Record<string, unknown>;
   },
 };
 
 /** Steps that change no shape: version 3 only added the journals beside the snapshots. */
-const NO_SHAPE_CHANGE: Migration = (data) => ({ ...data, schemaVersion: (typeof data.schemaVersion === "number" ? data.schemaVersion : 1) + 1 });
+const NO_SHAPE_CHANGE: Migration = (data) => ({
+  ...data,
+  schemaVersion: (typeof data.schemaVersion === "number" ? data.schemaVersion : 1) + 1,
+});
 
 /**
  * Brings a file's data up to SCHEMA_VERSION, one step at a time. A file from a newer
@@ -68,7 +77,9 @@ const NO_SHAPE_CHANGE: Migration = (data) => ({ ...data, schemaVersion: (typeof 
 export function migrate<T>(data: Record<string, unknown>, file: string, kind: "meta" | "shared" | "run"): T {
   let version = typeof data.schemaVersion === "number" ? data.schemaVersion : 1;
   if (version > SCHEMA_VERSION) {
-    throw new Error(`${file} was written by a newer Kitelab (schema version ${version}; this one reads up to ${SCHEMA_VERSION}). Upgrade Kitelab, or point [database] store_path elsewhere`);
+    throw new Error(
+      `${file} was written by a newer Kitelab (schema version ${version}; this one reads up to ${SCHEMA_VERSION}). Upgrade Kitelab, or point [database] store_path elsewhere`,
+    );
   }
   let current = data;
   while (version < SCHEMA_VERSION) {
@@ -93,6 +104,10 @@ function checkShape(data: Record<string, unknown>, file: string, kind: "meta" | 
   const missing = REQUIRED_OBJECTS[kind].filter((key) => !isObject(data[key]));
   if (kind === "run" && !Array.isArray(data.xcoms)) missing.push("xcoms");
   const run = data.run as Partial<DagRunRecord> | undefined;
-  if (kind === "run" && missing.length === 0 && (typeof run?.dagId !== "string" || typeof run.runId !== "string")) missing.push("run.dagId", "run.runId");
-  if (missing.length > 0) throw new Error(`${file} is not a Kitelab ${kind} file (missing or wrong: ${missing.join(", ")}). ${DAMAGED_ADVICE}`);
+  if (kind === "run" && missing.length === 0 && (typeof run?.dagId !== "string" || typeof run.runId !== "string"))
+    missing.push("run.dagId", "run.runId");
+  if (missing.length > 0)
+    throw new Error(
+      `${file} is not a Kitelab ${kind} file (missing or wrong: ${missing.join(", ")}). ${DAMAGED_ADVICE}`,
+    );
 }

@@ -38,7 +38,9 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString("utf8");
     } catch {
-      throw new Error("A connection password or secret Variable cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set it again");
+      throw new Error(
+        "A connection password or secret Variable cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set it again",
+      );
     }
   }
 }

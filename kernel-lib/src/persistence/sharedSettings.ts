@@ -19,13 +19,19 @@ export function fileSharedSettings(store: FileStore): SharedSettings {
     variables: (): VariableRecord[] => store.variableRecords(),
     setVariable: (variable) =>
       store.updateShared((shared) => {
-        shared.variables[variable.key] = { value: variable.value, ...(variable.description === undefined ? {} : { description: variable.description }) };
+        shared.variables[variable.key] = {
+          value: variable.value,
+          ...(variable.description === undefined ? {} : { description: variable.description }),
+        };
       }),
     deleteVariable: (key) => remove("variables", key)(),
     connections: (): ConnectionRecord[] => Object.values(store.connections()),
     setConnection: (connection) =>
       store.updateShared((shared, seal) => {
-        shared.connections[connection.connId] = { ...connection, password: connection.password ? seal(connection.password) : undefined };
+        shared.connections[connection.connId] = {
+          ...connection,
+          password: connection.password ? seal(connection.password) : undefined,
+        };
       }),
     deleteConnection: (connId) => remove("connections", connId)(),
     pools: (): PoolRecord[] => store.poolRecords(),

@@ -57,7 +57,9 @@ export abstract class StoreCore implements SchedulerStore {
   saveDags(dags: readonly SerializedDag[], pausedAtCreation: (dag: SerializedDag) => boolean): Promise<void> {
     const statuses = dags.map((dag): DagStatus => {
       const status = this.meta.statuses[dag.dagId];
-      return status ? { ...status, isActive: true } : { dagId: dag.dagId, isPaused: pausedAtCreation(dag), isActive: true };
+      return status
+        ? { ...status, isActive: true }
+        : { dagId: dag.dagId, isPaused: pausedAtCreation(dag), isActive: true };
     });
     const written = this.changeMeta({ kind: "dags", dags: [...dags], statuses });
     this.events.emit("change", { kind: "dags" });
@@ -109,7 +111,11 @@ export abstract class StoreCore implements SchedulerStore {
     const now = new Date().toISOString();
     const previous = this.meta.importErrors;
     const next: MetaFile["importErrors"] = {};
-    for (const [file, problem] of errors) next[file] = { ...problem, timestamp: previous[file]?.message === problem.message ? previous[file]!.timestamp : now };
+    for (const [file, problem] of errors)
+      next[file] = {
+        ...problem,
+        timestamp: previous[file]?.message === problem.message ? previous[file]!.timestamp : now,
+      };
     if (JSON.stringify(next) === JSON.stringify(previous)) return Promise.resolve();
     return this.changeMeta({ kind: "import-errors", importErrors: next });
   }
@@ -144,7 +150,10 @@ export abstract class StoreCore implements SchedulerStore {
       const status = this.meta.statuses[run.dagId];
       const last = status?.lastAutomatedInterval;
       if (status && (!last || last.end <= run.dataIntervalEnd)) {
-        void this.changeMeta({ kind: "statuses", statuses: [{ ...status, lastAutomatedInterval: { start: run.dataIntervalStart, end: run.dataIntervalEnd } }] });
+        void this.changeMeta({
+          kind: "statuses",
+          statuses: [{ ...status, lastAutomatedInterval: { start: run.dataIntervalStart, end: run.dataIntervalEnd } }],
+        });
       }
     }
     this.events.emit("change", { kind: "run", dagId: run.dagId, runId: run.runId });
@@ -170,7 +179,8 @@ export abstract class StoreCore implements SchedulerStore {
 
   activeRuns(): DagRunRecord[] {
     const active: DagRunRecord[] = [];
-    for (const { run } of this.runFiles.values()) if (run.state === "queued" || run.state === "running") active.push({ ...run });
+    for (const { run } of this.runFiles.values())
+      if (run.state === "queued" || run.state === "running") active.push({ ...run });
     return active.sort((a, b) => a.logicalDate.localeCompare(b.logicalDate));
   }
 
@@ -185,23 +195,38 @@ export abstract class StoreCore implements SchedulerStore {
     return file ? Object.values(file.taskInstances).map((ti) => ({ ...ti })) : [];
   }
 
-  updateTaskInstances(dagId: string, runId: string, patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>): Promise<void> {
+  updateTaskInstances(
+    dagId: string,
+    runId: string,
+    patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>,
+  ): Promise<void> {
     if (patches.length === 0) return Promise.resolve();
     const file = this.runFile(dagId, runId);
-    const written = this.changeRun(file, { kind: "task-instances", patches: patches.map(({ taskId, ...patch }) => ({ taskId, ...splitPatch<TaskInstanceRecord>(patch) })) });
+    const written = this.changeRun(file, {
+      kind: "task-instances",
+      patches: patches.map(({ taskId, ...patch }) => ({ taskId, ...splitPatch<TaskInstanceRecord>(patch) })),
+    });
     this.events.emit("change", { kind: "task-instances", dagId, runId });
     return written;
   }
 
   addTaskInstances(dagId: string, runId: string, taskInstances: readonly TaskInstanceRecord[]): Promise<void> {
-    return this.changeRun(this.runFile(dagId, runId), { kind: "add-task-instances", taskInstances: [...taskInstances] });
+    return this.changeRun(this.runFile(dagId, runId), {
+      kind: "add-task-instances",
+      taskInstances: [...taskInstances],
+    });
   }
 
   xcoms(dagId: string, runId: string): XComRecord[] {
     return [...(this.runFiles.get(runKey(dagId, runId))?.xcoms ?? [])];
   }
 
-  setXComs(dagId: string, runId: string, taskId: string, values: ReadonlyArray<{ key: string; value: unknown }>): Promise<void> {
+  setXComs(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    values: ReadonlyArray<{ key: string; value: unknown }>,
+  ): Promise<void> {
     return this.changeRun(this.runFile(dagId, runId), { kind: "xcoms", taskId, values: [...values] });
   }
 

@@ -52,7 +52,11 @@ export interface AttemptEnvironment {
  * context, and turns whatever happens (a value, a thrown error, a skip) into an
  * AttemptResult. It never throws for a task's own failure.
  */
-export async function runAttempt(task: BaseOperator, request: AttemptRequest, env: AttemptEnvironment): Promise<AttemptResult> {
+export async function runAttempt(
+  task: BaseOperator,
+  request: AttemptRequest,
+  env: AttemptEnvironment,
+): Promise<AttemptResult> {
   const pushed = new Map<string, unknown>();
   try {
     const templateContext = buildTemplateContext({
@@ -72,7 +76,10 @@ export async function runAttempt(task: BaseOperator, request: AttemptRequest, en
     });
     const context = createTaskContext(request, env, templateContext, pushed);
     const rendered = renderedTask(task, templateContext);
-    const value = await rejectOnAbort(withCurrentContext(context, () => rendered.execute(context)), env.signal);
+    const value = await rejectOnAbort(
+      withCurrentContext(context, () => rendered.execute(context)),
+      env.signal,
+    );
     const returnValue = isExecuteOutcome(value) ? value.returnValue : value;
     const skipTaskIds = isExecuteOutcome(value) ? value.skipTaskIds : undefined;
     const xcoms: Array<{ key: string; value: unknown }> = [];
@@ -92,7 +99,10 @@ function failedAttempt(error: unknown, log: TaskLogger): AttemptResult {
     return { outcome: { kind: "skipped" }, xcoms: [] };
   }
   log.error(userFacingStack(serialized));
-  const unrecoverable = serialized.name === "UnrecoverableError" || serialized.name === "TemplateError" || serialized.name === "XComTooLargeError";
+  const unrecoverable =
+    serialized.name === "UnrecoverableError" ||
+    serialized.name === "TemplateError" ||
+    serialized.name === "XComTooLargeError";
   return { outcome: { kind: "failed", unrecoverable }, xcoms: [], error: serialized };
 }
 
@@ -104,7 +114,13 @@ export function userFacingStack(error: SerializedError): string {
   const frames = (error.stack ?? "")
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
-    .filter((line) => !line.includes(LIBRARY_ROOT) && !line.includes("/node_modules/") && !line.includes("node:internal") && !line.includes("kitelab.mjs"));
+    .filter(
+      (line) =>
+        !line.includes(LIBRARY_ROOT) &&
+        !line.includes("/node_modules/") &&
+        !line.includes("node:internal") &&
+        !line.includes("kitelab.mjs"),
+    );
   return [head, ...frames].join("\n");
 }
 
@@ -117,7 +133,9 @@ function checkXComSize(request: AttemptRequest, key: string, value: unknown): vo
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new XComTooLargeError(`XCom '${key}' of task '${request.taskId}' is not JSON-serializable (${(error as Error).message}); return plain data (objects, arrays, strings, numbers)`);
+    throw new XComTooLargeError(
+      `XCom '${key}' of task '${request.taskId}' is not JSON-serializable (${(error as Error).message}); return plain data (objects, arrays, strings, numbers)`,
+    );
   }
   const size = Buffer.byteLength(text ?? "null");
   if (size > request.xcomMaxBytes) {
@@ -206,7 +224,8 @@ function createTaskContext(
       },
     },
     connections: { get: (connId) => request.connections[connId] },
-    render: (template) => renderTemplate(template, templateContext as never, { where: `task '${request.taskId}', render()` }),
+    render: (template) =>
+      renderTemplate(template, templateContext as never, { where: `task '${request.taskId}', render()` }),
     templateContext,
     services: env.services,
   };

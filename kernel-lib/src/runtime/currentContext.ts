@@ -22,7 +22,9 @@ export function currentContextOrUndefined(): TaskContext | undefined {
 export function getCurrentContext(): TaskContext {
   const context = running.getStore();
   if (context === undefined) {
-    throw new KitelabError("getCurrentContext() was called outside a running task; call it from a task's code (or pass the context along)");
+    throw new KitelabError(
+      "getCurrentContext() was called outside a running task; call it from a task's code (or pass the context along)",
+    );
   }
   return context;
 }

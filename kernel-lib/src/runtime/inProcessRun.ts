@@ -113,9 +113,14 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
   const logicalDate = resolveLogicalDate(options.logicalDate);
   const interval = manualDataInterval(dag, logicalDate);
   const runId = manualRunId(logicalDate);
-  const view = options.quiet ? silentView : createLiveView(options.write ?? ((line) => console.log(line)), options.indent ?? "");
-  const maxRetryDelayMs = options.maxRetryDelay === undefined ? undefined : toMilliseconds(options.maxRetryDelay, "maxRetryDelay");
-  const instances = new Map<string, LiveInstance>(dag.taskIds.map((taskId) => [taskId, { state: "none", tryNumber: 0, logs: [] }]));
+  const view = options.quiet
+    ? silentView
+    : createLiveView(options.write ?? ((line) => console.log(line)), options.indent ?? "");
+  const maxRetryDelayMs =
+    options.maxRetryDelay === undefined ? undefined : toMilliseconds(options.maxRetryDelay, "maxRetryDelay");
+  const instances = new Map<string, LiveInstance>(
+    dag.taskIds.map((taskId) => [taskId, { state: "none", tryNumber: 0, logs: [] }]),
+  );
   const xcoms: XComRecord[] = [];
   const background: Promise<unknown>[] = [];
   const services = inProcessServices(options, background);
@@ -197,14 +202,18 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
         if (index >= 0) xcoms[index] = record;
         else xcoms.push(record);
       }
-      applyChanges(applyAttemptOutcome(engineDag, snapshot(), taskId, result.outcome, new Date(), logicalDate.toISOString()));
+      applyChanges(
+        applyAttemptOutcome(engineDag, snapshot(), taskId, result.outcome, new Date(), logicalDate.toISOString()),
+      );
     }
     const decision = decideRun(engineDag, snapshot(), new Date());
     applyChanges(decision.changes);
     for (const taskId of decision.timedOut) {
       const instance = instances.get(taskId)!;
       const limit = dag.getTask(taskId).settings.executionTimeoutMs ?? 0;
-      instance.controller?.abort(new TaskTimeoutError(`Task '${taskId}' exceeded its executionTimeout of ${formatDuration(limit)}`));
+      instance.controller?.abort(
+        new TaskTimeoutError(`Task '${taskId}' exceeded its executionTimeout of ${formatDuration(limit)}`),
+      );
     }
     if (decision.runState !== "running" && finished.length === 0) {
       await Promise.allSettled(background);
@@ -221,7 +230,15 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
           error: instance.error,
         };
       });
-      return new DagTestResult(dag.dagId, runId, logicalDate.toISOString(), decision.runState, durationMs, tasks, xcoms);
+      return new DagTestResult(
+        dag.dagId,
+        runId,
+        logicalDate.toISOString(),
+        decision.runState,
+        durationMs,
+        tasks,
+        xcoms,
+      );
     }
     const running = [...instances.values()].filter((instance) => instance.state === "running").length;
     const starting = decision.ready.slice(0, Math.max(0, maxActive - running));
@@ -244,11 +261,16 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
  * Runs one task of a DAG by itself, ignoring its dependencies (Airflow's `tasks test`).
  * XComs its upstream tasks would have produced can be given as `xcoms`.
  */
-export async function testTask(task: BaseOperator, options: TaskTestOptions & { xcoms?: XComRecord[] } = {}): Promise<TaskTestSummary> {
+export async function testTask(
+  task: BaseOperator,
+  options: TaskTestOptions & { xcoms?: XComRecord[] } = {},
+): Promise<TaskTestSummary> {
   const dag = task.dag;
   const logicalDate = resolveLogicalDate(options.logicalDate);
   const interval = manualDataInterval(dag, logicalDate);
-  const view = options.quiet ? silentView : createLiveView(options.write ?? ((line) => console.log(line)), options.indent ?? "");
+  const view = options.quiet
+    ? silentView
+    : createLiveView(options.write ?? ((line) => console.log(line)), options.indent ?? "");
   const logs: string[] = [];
   const conf = { ...(options.conf ?? {}), ...(options.params ?? {}) };
   const controller = new AbortController();
@@ -256,7 +278,15 @@ export async function testTask(task: BaseOperator, options: TaskTestOptions & { 
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => controller.abort(new TaskTimeoutError(`Task '${task.taskId}' exceeded its executionTimeout of ${formatDuration(timeoutMs)}`)), timeoutMs);
+      : setTimeout(
+          () =>
+            controller.abort(
+              new TaskTimeoutError(
+                `Task '${task.taskId}' exceeded its executionTimeout of ${formatDuration(timeoutMs)}`,
+              ),
+            ),
+          timeoutMs,
+        );
   const startedAt = Date.now();
   view.taskState(task.taskId, "running", "try 1 (tasks test)");
   const result = await runAttempt(
@@ -327,8 +357,15 @@ function manualDataInterval(dag: DAG, logicalDate: Date): { start: Date; end: Da
 }
 
 function collectingLogger(mask: (text: string) => string, sink: (level: string, line: string) => void): TaskLogger {
-  const emit = (level: string) => (...args: unknown[]) =>
-    sink(level, mask(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" ")));
+  const emit =
+    (level: string) =>
+    (...args: unknown[]) =>
+      sink(
+        level,
+        mask(
+          args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 4, breakLength: 120 }))).join(" "),
+        ),
+      );
   return { info: emit("info"), warn: emit("warn"), error: emit("error"), debug: emit("debug") };
 }
 

@@ -43,17 +43,29 @@ export function admitTasks(candidates: readonly Candidate[], limits: AdmissionLi
     }
     const running = perDag.get(candidate.dagId) ?? 0;
     if (running >= limits.maxActiveTasks(candidate.dagId)) {
-      waiting.push({ candidate, reason: `DAG '${candidate.dagId}' already runs ${running} tasks (maxActiveTasks)`, limit: "max_active_tasks" });
+      waiting.push({
+        candidate,
+        reason: `DAG '${candidate.dagId}' already runs ${running} tasks (maxActiveTasks)`,
+        limit: "max_active_tasks",
+      });
       continue;
     }
     const size = limits.poolSize(candidate.pool);
     if (size === undefined) {
-      waiting.push({ candidate, reason: `pool '${candidate.pool}' does not exist; create it with kitelab pools set`, limit: "pool_missing" });
+      waiting.push({
+        candidate,
+        reason: `pool '${candidate.pool}' does not exist; create it with kitelab pools set`,
+        limit: "pool_missing",
+      });
       continue;
     }
     const used = poolUsed.get(candidate.pool) ?? 0;
     if (used + candidate.poolSlots > size) {
-      waiting.push({ candidate, reason: `pool '${candidate.pool}' has ${size - used} of ${size} slots free; this task needs ${candidate.poolSlots}`, limit: "pool_full" });
+      waiting.push({
+        candidate,
+        reason: `pool '${candidate.pool}' has ${size - used} of ${size} slots free; this task needs ${candidate.poolSlots}`,
+        limit: "pool_full",
+      });
       continue;
     }
     admitted.push(candidate);

@@ -24,7 +24,12 @@ function executorFor(config: KitelabConfig, parallelism: number, serviceHandler:
     });
   }
   // One owner per home: at start, processes left by this home's crashed scheduler are ended.
-  return new LocalExecutor({ parallelism, name: config.core.executor, serviceHandler, processOwner: resolve(config.home) });
+  return new LocalExecutor({
+    parallelism,
+    name: config.core.executor,
+    serviceHandler,
+    processOwner: resolve(config.home),
+  });
 }
 
 export interface RunningScheduler {

@@ -49,7 +49,10 @@ export class StoreReadModel implements ReadModel {
       });
       if (timetable.ok) {
         const last = status.lastAutomatedInterval;
-        const next = timetable.value.nextRun(last ? { start: new Date(last.start), end: new Date(last.end) } : null, this.now());
+        const next = timetable.value.nextRun(
+          last ? { start: new Date(last.start), end: new Date(last.end) } : null,
+          this.now(),
+        );
         if (next) {
           summary.nextRunAfter = next.runAfter.toISOString();
           summary.nextLogicalDate = next.logicalDate.toISOString();

@@ -4,7 +4,14 @@ import { hostname } from "node:os";
 import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import { engineDagOf } from "../dag/serialize.js";
 import { applyAttemptOutcome, decideRun, type EngineDag, type StateChange } from "../engine/runEngine.js";
-import { isActive, patchesForRunState, patchesForTaskState, type MarkableRunState, type MarkableTaskState, type MarkPatch } from "../engine/markState.js";
+import {
+  isActive,
+  patchesForRunState,
+  patchesForTaskState,
+  type MarkableRunState,
+  type MarkableTaskState,
+  type MarkPatch,
+} from "../engine/markState.js";
 import type { Executor, ServiceHandler } from "../executor/executor.js";
 import type { AttemptKey, ExecutorEvent, TaskJob } from "../executor/protocol.js";
 import { DagProcessor } from "../dagbag/dagProcessor.js";
@@ -106,8 +113,17 @@ export class Scheduler {
   /** The handler the executor uses for task service requests (trigger a DAG). */
   readonly serviceHandler: ServiceHandler = async (method, args) => {
     if (method === "triggerDagRun") {
-      const request = args as { dagId: string; conf: Record<string, unknown>; logicalDate?: string; waitForCompletion: boolean; pokeIntervalMs: number };
-      const run = await this.trigger(request.dagId, { conf: request.conf, logicalDate: request.logicalDate ? new Date(request.logicalDate) : undefined });
+      const request = args as {
+        dagId: string;
+        conf: Record<string, unknown>;
+        logicalDate?: string;
+        waitForCompletion: boolean;
+        pokeIntervalMs: number;
+      };
+      const run = await this.trigger(request.dagId, {
+        conf: request.conf,
+        logicalDate: request.logicalDate ? new Date(request.logicalDate) : undefined,
+      });
       if (!request.waitForCompletion) return { dagId: run.dagId, runId: run.runId, state: run.state };
       const final = await this.waitForRun(run.dagId, run.runId);
       return { dagId: final.dagId, runId: final.runId, state: final.state };
@@ -159,13 +175,30 @@ export class Scheduler {
       const runType = request.runType ?? "manual";
       let logicalDate = request.logicalDate ?? this.clock.now();
       // "Now" twice in the same millisecond (a script triggering in a loop): the next millisecond.
-      while (request.logicalDate === undefined && request.runId === undefined && this.store.getRun(dagId, runIdFor(runType, logicalDate))) {
+      while (
+        request.logicalDate === undefined &&
+        request.runId === undefined &&
+        this.store.getRun(dagId, runIdFor(runType, logicalDate))
+      ) {
         logicalDate = new Date(logicalDate.getTime() + 1);
       }
-      const info = request.interval ?? this.timetableOf(dag)?.manualRun(logicalDate) ?? { logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd: logicalDate, runAfter: logicalDate };
+      const info = request.interval ??
+        this.timetableOf(dag)?.manualRun(logicalDate) ?? {
+          logicalDate,
+          dataIntervalStart: logicalDate,
+          dataIntervalEnd: logicalDate,
+          runAfter: logicalDate,
+        };
       const runId = request.runId ?? runIdFor(runType, runType === "manual" ? logicalDate : info.logicalDate);
-      if (this.store.getRun(dagId, runId)) throw new Error(`DAG '${dagId}' already has a run '${runId}'; choose another run id or logical date`);
-      const run = await this.createRun(dag, runType === "manual" ? { ...info, logicalDate } : info, runType, runId, request.conf ?? {});
+      if (this.store.getRun(dagId, runId))
+        throw new Error(`DAG '${dagId}' already has a run '${runId}'; choose another run id or logical date`);
+      const run = await this.createRun(
+        dag,
+        runType === "manual" ? { ...info, logicalDate } : info,
+        runType,
+        runId,
+        request.conf ?? {},
+      );
       this.kick();
       return run;
     });
@@ -179,8 +212,12 @@ export class Scheduler {
   backfill(dagId: string, start: Date, end: Date, conf: Record<string, unknown> = {}): Promise<DagRunRecord[]> {
     return this.enqueue(async () => {
       const dag = this.requireDag(dagId);
-      if (dag.schedule === null) throw new ValidationError(`DAG '${dagId}' has schedule null (manual only), so it has no intervals to backfill; trigger it instead`);
-      if (end < start) throw new ValidationError(`--end-date ${end.toISOString()} is before --start-date ${start.toISOString()}`);
+      if (dag.schedule === null)
+        throw new ValidationError(
+          `DAG '${dagId}' has schedule null (manual only), so it has no intervals to backfill; trigger it instead`,
+        );
+      if (end < start)
+        throw new ValidationError(`--end-date ${end.toISOString()} is before --start-date ${start.toISOString()}`);
       const dagStart = new Date(dag.startDate ?? start);
       const timetable = createTimetable({
         schedule: dag.schedule,
@@ -199,10 +236,14 @@ export class Scheduler {
         if (!next || next.logicalDate > end) break;
         last = { start: next.dataIntervalStart, end: next.dataIntervalEnd };
         const runId = runIdFor("backfill", next.logicalDate);
-        const existing = this.store.getRun(dagId, runId) ?? this.store.getRun(dagId, runIdFor("scheduled", next.logicalDate));
+        const existing =
+          this.store.getRun(dagId, runId) ?? this.store.getRun(dagId, runIdFor("scheduled", next.logicalDate));
         runs.push(existing ?? (await this.createRun(dag, next, "backfill", runId, conf)));
       }
-      if (runs.length === 0) throw new ValidationError(`DAG '${dagId}' has no interval with a logical date between ${start.toISOString()} and ${end.toISOString()}`);
+      if (runs.length === 0)
+        throw new ValidationError(
+          `DAG '${dagId}' has no interval with a logical date between ${start.toISOString()} and ${end.toISOString()}`,
+        );
       this.kick();
       return runs;
     });
@@ -229,7 +270,16 @@ export class Scheduler {
       const run = this.store.getRun(dagId, runId);
       if (!run) throw new Error(`DAG '${dagId}' has no run '${runId}'`);
       const instances = this.store.taskInstances(dagId, runId).filter((ti) => !taskIds || taskIds.includes(ti.taskId));
-      const patches = instances.filter((ti) => ti.state !== "running" && ti.state !== "queued").map((ti) => ({ taskId: ti.taskId, state: "none" as const, nextRetryAt: undefined, endDate: undefined, error: undefined, maxTries: ti.tryNumber + (this.engines.get(dagId)?.engine.tasks.get(ti.taskId)?.retries ?? 0) + 1 }));
+      const patches = instances
+        .filter((ti) => ti.state !== "running" && ti.state !== "queued")
+        .map((ti) => ({
+          taskId: ti.taskId,
+          state: "none" as const,
+          nextRetryAt: undefined,
+          endDate: undefined,
+          error: undefined,
+          maxTries: ti.tryNumber + (this.engines.get(dagId)?.engine.tasks.get(ti.taskId)?.retries ?? 0) + 1,
+        }));
       void this.store.updateTaskInstances(dagId, runId, patches);
       for (const patch of patches) void this.store.clearXComs(dagId, runId, patch.taskId);
       void this.store.updateRun(dagId, runId, { state: "queued", endDate: undefined });
@@ -243,9 +293,17 @@ export class Scheduler {
     return this.enqueue(async () => {
       const run = this.requireRun(dagId, runId);
       const now = this.now();
-      await this.applyMarks(run, patchesForRunState(this.store.taskInstances(dagId, runId), state, now), `its DAG run was marked ${state}`);
+      await this.applyMarks(
+        run,
+        patchesForRunState(this.store.taskInstances(dagId, runId), state, now),
+        `its DAG run was marked ${state}`,
+      );
       const finished = state !== "queued";
-      void this.store.updateRun(dagId, runId, finished ? { state, endDate: now.toISOString() } : { state, endDate: undefined });
+      void this.store.updateRun(
+        dagId,
+        runId,
+        finished ? { state, endDate: now.toISOString() } : { state, endDate: undefined },
+      );
       const updated = this.store.getRun(dagId, runId)!;
       if (finished) {
         const dag = this.engineFor(dagId)?.dag;
@@ -258,7 +316,12 @@ export class Scheduler {
   }
 
   /** Airflow's "mark task instance as" (success, failed, skipped); an attempt still running is cancelled. */
-  setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]> {
+  setTaskInstanceState(
+    dagId: string,
+    runId: string,
+    taskIds: readonly string[],
+    state: MarkableTaskState,
+  ): Promise<TaskInstanceRecord[]> {
     return this.enqueue(async () => {
       const run = this.requireRun(dagId, runId);
       const patches = patchesForTaskState(this.store.taskInstances(dagId, runId), new Set(taskIds), state, this.now());
@@ -290,7 +353,12 @@ export class Scheduler {
     for (const patch of patches) {
       const ti = before.get(patch.taskId);
       if (ti && isActive(ti.state)) {
-        this.afterCommit(() => this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber: ti.tryNumber }, `Task '${ti.taskId}' was stopped: ${reason}`));
+        this.afterCommit(() =>
+          this.executor.cancel(
+            { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber: ti.tryNumber },
+            `Task '${ti.taskId}' was stopped: ${reason}`,
+          ),
+        );
       }
     }
   }
@@ -370,9 +438,12 @@ export class Scheduler {
     for (const status of this.store.dagStatuses()) {
       if (status.isPaused || !status.isActive) continue;
       const dag = this.store.getDag(status.dagId);
-      if (dag) nextDueRun = Math.min(nextDueRun, await this.createDueRuns(dag, status.lastAutomatedInterval, scheduleNow));
+      if (dag)
+        nextDueRun = Math.min(nextDueRun, await this.createDueRuns(dag, status.lastAutomatedInterval, scheduleNow));
     }
-    let nextWake = Number.isFinite(nextDueRun) ? Date.now() + this.clock.realDelayUntil(nextDueRun) : Number.POSITIVE_INFINITY;
+    let nextWake = Number.isFinite(nextDueRun)
+      ? Date.now() + this.clock.realDelayUntil(nextDueRun)
+      : Number.POSITIVE_INFINITY;
     const candidates: Candidate[] = [];
     let priority = 0;
     for (const run of this.store.activeRuns()) {
@@ -401,7 +472,11 @@ export class Scheduler {
   }
 
   /** Creates the scheduled runs that are due, up to maxActiveRuns. Returns when the next is due. */
-  private async createDueRuns(dag: SerializedDag, last: { start: string; end: string } | undefined, now: Date): Promise<number> {
+  private async createDueRuns(
+    dag: SerializedDag,
+    last: { start: string; end: string } | undefined,
+    now: Date,
+  ): Promise<number> {
     if (dag.schedule === null || !dag.startDate) return Number.POSITIVE_INFINITY;
     const timetable = this.timetableOf(dag);
     if (!timetable) return Number.POSITIVE_INFINITY;
@@ -422,7 +497,13 @@ export class Scheduler {
     return Number.POSITIVE_INFINITY;
   }
 
-  private async createRun(dag: SerializedDag, info: RunInfo, runType: DagRunType, runId: string, conf: Record<string, unknown>): Promise<DagRunRecord> {
+  private async createRun(
+    dag: SerializedDag,
+    info: RunInfo,
+    runType: DagRunType,
+    runId: string,
+    conf: Record<string, unknown>,
+  ): Promise<DagRunRecord> {
     const run: DagRunRecord = {
       dagId: dag.dagId,
       runId,
@@ -436,15 +517,17 @@ export class Scheduler {
       conf,
       externalTrigger: runType === "manual",
     };
-    const instances = dag.tasks.map((task): TaskInstanceRecord => ({
-      dagId: dag.dagId,
-      runId,
-      taskId: task.taskId,
-      state: "none",
-      tryNumber: 0,
-      maxTries: task.retries + 1,
-      pool: task.pool,
-    }));
+    const instances = dag.tasks.map(
+      (task): TaskInstanceRecord => ({
+        dagId: dag.dagId,
+        runId,
+        taskId: task.taskId,
+        state: "none",
+        tryNumber: 0,
+        maxTries: task.retries + 1,
+        pool: task.pool,
+      }),
+    );
     void this.store.createRun(run, instances);
     return run;
   }
@@ -469,7 +552,10 @@ export class Scheduler {
   }
 
   /** Applies the engine's decision to one run; returns its ready tasks and next wake time. */
-  private async advanceRun(run: DagRunRecord, now: Date): Promise<{ ready: Omit<Candidate, "priority">[]; nextWake: number }> {
+  private async advanceRun(
+    run: DagRunRecord,
+    now: Date,
+  ): Promise<{ ready: Omit<Candidate, "priority">[]; nextWake: number }> {
     const entry = this.engineFor(run.dagId);
     if (!entry) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
     const { dag, engine } = entry;
@@ -478,24 +564,50 @@ export class Scheduler {
       // unpaused; a backfill runs regardless, as `airflow dags backfill` does, and leaves the pause alone.
       const paused = this.store.dagStatuses().find((status) => status.dagId === run.dagId)?.isPaused;
       if (paused && run.runType !== "backfill") return { ready: [], nextWake: Number.POSITIVE_INFINITY };
-      const runningRuns = this.store.activeRuns().filter((other) => other.dagId === run.dagId && other.state === "running").length;
-      if (runningRuns >= (dag.maxActiveRuns ?? this.settings.maxActiveRunsPerDag)) return { ready: [], nextWake: Number.POSITIVE_INFINITY };
-      void this.store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });
+      const runningRuns = this.store
+        .activeRuns()
+        .filter((other) => other.dagId === run.dagId && other.state === "running").length;
+      if (runningRuns >= (dag.maxActiveRuns ?? this.settings.maxActiveRunsPerDag))
+        return { ready: [], nextWake: Number.POSITIVE_INFINITY };
+      void this.store.updateRun(run.dagId, run.runId, {
+        state: "running",
+        startDate: run.startDate ?? now.toISOString(),
+      });
       run = { ...run, state: "running" };
     }
     let instances = this.store.taskInstances(run.dagId, run.runId);
     const missing = dag.tasks.filter((task) => !instances.some((ti) => ti.taskId === task.taskId));
     if (missing.length > 0) {
-      void this.store.addTaskInstances(run.dagId, run.runId, missing.map((task) => ({ dagId: run.dagId, runId: run.runId, taskId: task.taskId, state: "none", tryNumber: 0, maxTries: task.retries + 1, pool: task.pool })));
+      void this.store.addTaskInstances(
+        run.dagId,
+        run.runId,
+        missing.map((task) => ({
+          dagId: run.dagId,
+          runId: run.runId,
+          taskId: task.taskId,
+          state: "none",
+          tryNumber: 0,
+          maxTries: task.retries + 1,
+          pool: task.pool,
+        })),
+      );
       instances = this.store.taskInstances(run.dagId, run.runId);
     }
-    const snapshot = Object.fromEntries(instances.filter((ti) => engine.tasks.has(ti.taskId)).map((ti) => [ti.taskId, ti]));
+    const snapshot = Object.fromEntries(
+      instances.filter((ti) => engine.tasks.has(ti.taskId)).map((ti) => [ti.taskId, ti]),
+    );
     const decision = decideRun(engine, snapshot, now);
-    if (decision.changes.length > 0) void this.store.updateTaskInstances(run.dagId, run.runId, decision.changes.map(toPatch));
+    if (decision.changes.length > 0)
+      void this.store.updateTaskInstances(run.dagId, run.runId, decision.changes.map(toPatch));
     for (const taskId of decision.timedOut) {
       const ti = snapshot[taskId]!;
       const limit = engine.tasks.get(taskId)?.executionTimeoutMs ?? 0;
-      this.afterCommit(() => this.executor.cancel({ dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber }, `Task '${taskId}' exceeded its executionTimeout of ${limit / 1000}s`));
+      this.afterCommit(() =>
+        this.executor.cancel(
+          { dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber },
+          `Task '${taskId}' exceeded its executionTimeout of ${limit / 1000}s`,
+        ),
+      );
     }
     if (decision.runState !== "running") {
       const endDate = now.toISOString();
@@ -530,7 +642,11 @@ export class Scheduler {
       poolUsed,
     });
     const byRun = new Map<string, Candidate[]>();
-    for (const candidate of admitted) byRun.set(`${candidate.dagId}\u0000${candidate.runId}`, [...(byRun.get(`${candidate.dagId}\u0000${candidate.runId}`) ?? []), candidate]);
+    for (const candidate of admitted)
+      byRun.set(`${candidate.dagId}\u0000${candidate.runId}`, [
+        ...(byRun.get(`${candidate.dagId}\u0000${candidate.runId}`) ?? []),
+        candidate,
+      ]);
     for (const group of byRun.values()) {
       const { dagId, runId } = group[0]!;
       const run = this.store.getRun(dagId, runId)!;
@@ -539,7 +655,13 @@ export class Scheduler {
       const patches = group.map((candidate) => {
         const ti = instances.get(candidate.taskId)!;
         const tryNumber = ti.tryNumber + 1;
-        return { taskId: candidate.taskId, state: "queued" as const, tryNumber, logPath: taskLogPath(this.settings.baseLogFolder, dagId, runId, candidate.taskId, tryNumber), nextRetryAt: undefined };
+        return {
+          taskId: candidate.taskId,
+          state: "queued" as const,
+          tryNumber,
+          logPath: taskLogPath(this.settings.baseLogFolder, dagId, runId, candidate.taskId, tryNumber),
+          nextRetryAt: undefined,
+        };
       });
       void this.store.updateTaskInstances(dagId, runId, patches);
       const xcoms = this.store.xcoms(dagId, runId);
@@ -587,7 +709,13 @@ export class Scheduler {
       if (marked && (marked.tryNumber !== key.tryNumber || !isActive(marked.state))) return;
       const at = Date.now();
       void this.store.updateTaskInstances(key.dagId, key.runId, [
-        { taskId: key.taskId, state: "running", startDate: new Date(at).toISOString(), pid: event.pid, hostname: event.hostname },
+        {
+          taskId: key.taskId,
+          state: "running",
+          startDate: new Date(at).toISOString(),
+          pid: event.pid,
+          hostname: event.hostname,
+        },
       ]);
       this.afterCommit(() => this.events.emit("task-started", { ...key, at }));
       this.kick();
@@ -608,11 +736,21 @@ export class Scheduler {
     const changes = applyAttemptOutcome(entry.engine, snapshot, key.taskId, event.result.outcome, now, run.logicalDate);
     const startedAt = current.startDate ? Date.parse(current.startDate) : now.getTime();
     const patches = changes.map((change) =>
-      change.taskId === key.taskId ? { ...toPatch(change), durationMs: now.getTime() - startedAt, error: event.result.error } : toPatch(change),
+      change.taskId === key.taskId
+        ? { ...toPatch(change), durationMs: now.getTime() - startedAt, error: event.result.error }
+        : toPatch(change),
     );
     void this.store.updateTaskInstances(key.dagId, key.runId, patches);
     const updated = this.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId)!;
-    this.afterCommit(() => this.events.emit("task-finished", { dag: entry.dag, run, taskInstance: updated, state: updated.state, error: event.result.error }));
+    this.afterCommit(() =>
+      this.events.emit("task-finished", {
+        dag: entry.dag,
+        run,
+        taskInstance: updated,
+        state: updated.state,
+        error: event.result.error,
+      }),
+    );
     if (this.stopped) return;
     // Handle this run right away, so its downstream tasks start in this same turn.
     const outcome = await this.advanceRun(this.store.getRun(key.dagId, key.runId)!, now);
@@ -635,12 +773,26 @@ export class Scheduler {
         if (ti.state !== "running" && ti.state !== "queued") continue;
         if (!entry.engine.tasks.has(ti.taskId)) continue;
         const attemptedTry = Math.max(1, ti.tryNumber);
-        const changes = applyAttemptOutcome(entry.engine, { ...snapshot, [ti.taskId]: { ...ti, tryNumber: attemptedTry } }, ti.taskId, { kind: "failed" }, now, run.logicalDate);
-        void this.store.updateTaskInstances(run.dagId, run.runId, changes.map((change) => ({
-          ...toPatch(change),
-          tryNumber: attemptedTry,
-          error: { name: "WorkerLostError", message: "the scheduler stopped while this task ran (its worker is gone); recorded as a failed attempt" },
-        })));
+        const changes = applyAttemptOutcome(
+          entry.engine,
+          { ...snapshot, [ti.taskId]: { ...ti, tryNumber: attemptedTry } },
+          ti.taskId,
+          { kind: "failed" },
+          now,
+          run.logicalDate,
+        );
+        void this.store.updateTaskInstances(
+          run.dagId,
+          run.runId,
+          changes.map((change) => ({
+            ...toPatch(change),
+            tryNumber: attemptedTry,
+            error: {
+              name: "WorkerLostError",
+              message: "the scheduler stopped while this task ran (its worker is gone); recorded as a failed attempt",
+            },
+          })),
+        );
       }
     }
     await this.store.commit();

@@ -37,10 +37,19 @@ export interface SchedulerStore {
   activeRuns(): DagRunRecord[];
   taskInstances(dagId: string, runId: string): TaskInstanceRecord[];
   /** Applies several task instance changes of one run in one durable write. */
-  updateTaskInstances(dagId: string, runId: string, patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>): Promise<void>;
+  updateTaskInstances(
+    dagId: string,
+    runId: string,
+    patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>,
+  ): Promise<void>;
   addTaskInstances(dagId: string, runId: string, taskInstances: readonly TaskInstanceRecord[]): Promise<void>;
   xcoms(dagId: string, runId: string): XComRecord[];
-  setXComs(dagId: string, runId: string, taskId: string, values: ReadonlyArray<{ key: string; value: unknown }>): Promise<void>;
+  setXComs(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    values: ReadonlyArray<{ key: string; value: unknown }>,
+  ): Promise<void>;
   clearXComs(dagId: string, runId: string, taskId: string): Promise<void>;
 
   variables(): Record<string, string>;

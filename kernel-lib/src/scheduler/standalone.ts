@@ -69,7 +69,8 @@ export async function startStandalone(
   // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
   // otherwise links point at this server, on the port it really listens on.
   const publicBase = /^https?:\/\//.test(options.baseUrl) ? options.baseUrl.replace(/\/+$/, "") : undefined;
-  const localUrl = (port: number) => `http://${options.host === "0.0.0.0" ? "127.0.0.1" : options.host}:${port}${base}`.replace(/\/$/, "");
+  const localUrl = (port: number) =>
+    `http://${options.host === "0.0.0.0" ? "127.0.0.1" : options.host}:${port}${base}`.replace(/\/$/, "");
   const statusPageUrl = publicBase ?? localUrl(options.port);
   const notifier = new Notifier(mailSettingsOf(config, statusPageUrl), {
     log: (level, message) => process.stderr.write(`mail ${level}: ${message}\n`),
@@ -89,22 +90,31 @@ export async function startStandalone(
         clear: (dagId, runId, taskIds) => running.scheduler.clear(dagId, runId, taskIds),
         backfill: (dagId, start, end, conf) => running.scheduler.backfill(dagId, start, end, conf),
         setRunState: (dagId, runId, state) => running.scheduler.setRunState(dagId, runId, state),
-        setTaskInstanceState: (dagId, runId, taskIds, state) => running.scheduler.setTaskInstanceState(dagId, runId, taskIds, state),
+        setTaskInstanceState: (dagId, runId, taskIds, state) =>
+          running.scheduler.setTaskInstanceState(dagId, runId, taskIds, state),
         setNote: (dagId, runId, taskId, note) => running.scheduler.setNote(dagId, runId, taskId, note),
       },
       shared: fileSharedSettings(store!),
       baseUrl: base,
       token,
       exposeReads: config.webserver.exposeReads,
-      allowedHosts: config.webserver.allowedHosts.split(",").map((host) => host.trim()).filter((host) => host !== ""),
+      allowedHosts: config.webserver.allowedHosts
+        .split(",")
+        .map((host) => host.trim())
+        .filter((host) => host !== ""),
       healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
       logFolder: config.logging.baseLogFolder,
       statusDagId: config.webserver.statusDagId || undefined,
       outbox: { list: () => listOutbox(config.home), read: (id) => readOutboxMessage(config.home, id) },
-      explainer: storeExplainer(running.store, { settings, heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 }, () => clock.now()),
+      explainer: storeExplainer(
+        running.store,
+        { settings, heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 },
+        () => clock.now(),
+      ),
       clock: clockControl(clock, options.log ?? ((line) => process.stderr.write(`${line}\n`))),
       workers,
-      onError: (error) => process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+      onError: (error) =>
+        process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     });
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(options.port, options.host, () => resolve(listening));

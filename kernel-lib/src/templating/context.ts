@@ -156,7 +156,13 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
     max_tries: maxTries,
     dag: { dag_id: input.dagId },
     task: { task_id: input.taskId },
-    ti: { dag_id: input.dagId, task_id: input.taskId, run_id: input.runId, try_number: input.tryNumber, max_tries: maxTries },
+    ti: {
+      dag_id: input.dagId,
+      task_id: input.taskId,
+      run_id: input.runId,
+      try_number: input.tryNumber,
+      max_tries: maxTries,
+    },
     dag_run: {
       dag_id: input.dagId,
       run_id: input.runId,
@@ -169,7 +175,9 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
     params: input.params,
     conf: input.conf,
     var: { value: { ...input.variables }, json: jsonVariables(input.variables) },
-    conn: Object.fromEntries(Object.entries(input.connections).map(([id, connection]) => [id, connectionFields(id, connection)])),
+    conn: Object.fromEntries(
+      Object.entries(input.connections).map(([id, connection]) => [id, connectionFields(id, connection)]),
+    ),
   };
   Object.defineProperty(context, XCOMS, { value: [...(input.xcoms ?? [])], enumerable: false });
   return context;
@@ -210,7 +218,8 @@ function jsonVariables(variables: Record<string, string>): Record<string, unknow
 
 function checkInput(input: TemplateContextInput): void {
   for (const key of ["dagId", "taskId", "runId"] as const) {
-    if (typeof input[key] !== "string") throw new ValidationError(`Expected \`${key}\` to be a string, got ${describeValue(input[key])}`);
+    if (typeof input[key] !== "string")
+      throw new ValidationError(`Expected \`${key}\` to be a string, got ${describeValue(input[key])}`);
   }
   for (const key of ["logicalDate", "dataIntervalStart", "dataIntervalEnd", "prevLogicalDate"] as const) {
     const value = input[key];
@@ -220,7 +229,9 @@ function checkInput(input: TemplateContextInput): void {
     }
   }
   if (!Number.isInteger(input.tryNumber) || input.tryNumber < 0) {
-    throw new ValidationError(`Expected \`tryNumber\` to be a non-negative integer, got ${describeValue(input.tryNumber)}`);
+    throw new ValidationError(
+      `Expected \`tryNumber\` to be a non-negative integer, got ${describeValue(input.tryNumber)}`,
+    );
   }
   for (const key of ["params", "conf", "variables", "connections"] as const) {
     const value = input[key];
@@ -229,6 +240,7 @@ function checkInput(input: TemplateContextInput): void {
     }
   }
   for (const [name, value] of Object.entries(input.variables)) {
-    if (typeof value !== "string") throw new ValidationError(`Expected Variable "${name}" to be a string, got ${describeValue(value)}`);
+    if (typeof value !== "string")
+      throw new ValidationError(`Expected Variable "${name}" to be a string, got ${describeValue(value)}`);
   }
 }

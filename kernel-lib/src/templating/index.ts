@@ -3,7 +3,13 @@ import { secretsMasker } from "../util/secrets.js";
 import type { TemplateContext } from "./context.js";
 import { renderTemplate, type RenderOptions } from "./render.js";
 
-export { buildTemplateContext, isoWithOffset, TemplateDate, type TemplateContext, type TemplateContextInput } from "./context.js";
+export {
+  buildTemplateContext,
+  isoWithOffset,
+  TemplateDate,
+  type TemplateContext,
+  type TemplateContextInput,
+} from "./context.js";
 export { renderTemplate, renderTemplateFields, type RenderOptions } from "./render.js";
 export { dsAdd, dsFormat, dateFormat } from "./macros.js";
 export { rewriteMacroCalls, rewriteXComPulls } from "./jinja.js";

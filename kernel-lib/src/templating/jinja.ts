@@ -45,7 +45,9 @@ export function rewriteXComPulls(template: string): string {
     if (!call) return whole;
     const named: Record<string, string> = {};
     const positional: string[] = [];
-    for (const part of splitTopLevel(call[1]!).map((text) => text.trim()).filter((text) => text !== "")) {
+    for (const part of splitTopLevel(call[1]!)
+      .map((text) => text.trim())
+      .filter((text) => text !== "")) {
       const argument = /^(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')$/.exec(part);
       if (!argument) return whole;
       if (argument[1] === undefined) positional.push(handlebarsLiteral(argument[2]!));
@@ -125,7 +127,9 @@ export function rejectJinjaSyntax(template: string, helperNames: readonly string
   if (statement) throw new TemplateProblem(jinjaStatementMessage(statement[0], statement[2]!.trim()));
   const comment = /\{#([\s\S]*?)#\}/.exec(template);
   if (comment) {
-    throw new TemplateProblem(`"${comment[0]}" is a Jinja comment; Kitelab templates use handlebars: write {{!-- ${comment[1]!.trim()} --}}`);
+    throw new TemplateProblem(
+      `"${comment[0]}" is a Jinja comment; Kitelab templates use handlebars: write {{!-- ${comment[1]!.trim()} --}}`,
+    );
   }
   for (const match of template.matchAll(MUSTACHE)) {
     const problem = jinjaExpressionProblem(match[0], match[1]!, helperNames);
@@ -173,14 +177,19 @@ function jinjaExpressionProblem(whole: string, body: string, helperNames: readon
   if (filter || /\|\s*\w+\s*(\(|$)/.test(code.replace(/\bas\s*\|[\w\s]+\|/g, ""))) {
     const name = filter?.[2] ?? /\|\s*(\w+)/.exec(code)?.[1] ?? "";
     const subject = filter?.[1];
-    if (subject && PLAIN_FILTERS.has(name)) return `"${whole}" uses the Jinja filter "| ${name}"; ${HANDLEBARS_NOTE}: write {{ ${subject} }} (objects and lists render as JSON)`;
-    if (subject && name === "safe") return `"${whole}" uses the Jinja filter "| safe"; ${HANDLEBARS_NOTE}: write {{{ ${subject} }}} to skip HTML escaping`;
+    if (subject && PLAIN_FILTERS.has(name))
+      return `"${whole}" uses the Jinja filter "| ${name}"; ${HANDLEBARS_NOTE}: write {{ ${subject} }} (objects and lists render as JSON)`;
+    if (subject && name === "safe")
+      return `"${whole}" uses the Jinja filter "| safe"; ${HANDLEBARS_NOTE}: write {{{ ${subject} }}} to skip HTML escaping`;
     return `"${whole}" uses the Jinja filter "| ${name}"; ${HANDLEBARS_NOTE} and have no filters: compute the value in the task, pass it as a param, or use a helper (${helperNames.join(", ")})`;
   }
   const index = /([\w.]+)\[\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\d+)\s*\]/.exec(body);
   if (index) {
     const key = index[2]!.replace(/^["']|["']$/g, "");
-    const path = /^[A-Za-z_]\w*$/.test(key) || /^\d+$/.test(key) ? `${index[1]}.${/^\d+$/.test(key) ? `[${key}]` : key}` : `${index[1]}.[${key}]`;
+    const path =
+      /^[A-Za-z_]\w*$/.test(key) || /^\d+$/.test(key)
+        ? `${index[1]}.${/^\d+$/.test(key) ? `[${key}]` : key}`
+        : `${index[1]}.[${key}]`;
     return `"${whole}" indexes with [...] as Jinja does; ${HANDLEBARS_NOTE}: write {{ ${path} }}`;
   }
   const strftimeCall = /^\s*([\w.]+)\.strftime\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)\s*$/.exec(body);
@@ -200,7 +209,9 @@ function callMessage(whole: string, name: string, body: string, helperNames: rea
   const bare = name.replace(/^macros\./, "");
   if (helperNames.includes(bare)) {
     const args = /\(([\s\S]*)\)\s*$/.exec(body)?.[1] ?? "";
-    const parts = splitTopLevel(args).map((part) => handlebarsLiteral(part.trim())).filter((part) => part !== "");
+    const parts = splitTopLevel(args)
+      .map((part) => handlebarsLiteral(part.trim()))
+      .filter((part) => part !== "");
     return `"${whole}" is Jinja's call syntax; ${HANDLEBARS_NOTE}: write {{ ${[bare, ...parts].join(" ")} }} (helper arguments follow the name, separated by spaces)`;
   }
   if (/xcom_pull$/.test(name)) {

@@ -29,7 +29,10 @@ export function dsFormat(ds: unknown, inputFormat: unknown, outputFormat: unknow
     );
   }
   const date = parseWithFormat(ds, inputFormat);
-  if (!date) throw new TemplateError(`ds_format: ${JSON.stringify(ds)} does not match the format ${JSON.stringify(inputFormat)}`);
+  if (!date)
+    throw new TemplateError(
+      `ds_format: ${JSON.stringify(ds)} does not match the format ${JSON.stringify(inputFormat)}`,
+    );
   return strftime(date, outputFormat);
 }
 
@@ -39,11 +42,23 @@ export function dsFormat(ds: unknown, inputFormat: unknown, outputFormat: unknow
  * @example dateFormat(context.logical_date, "%Y%m%d-%H%M%S") // "20240101-000000"
  */
 export function dateFormat(value: unknown, format: unknown, timeZone: unknown = "UTC"): string {
-  const date = value instanceof TemplateDate ? value.date : value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
+  const date =
+    value instanceof TemplateDate
+      ? value.date
+      : value instanceof Date
+        ? value
+        : typeof value === "string"
+          ? new Date(value)
+          : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new TemplateError(`date_format expects a date such as logical_date or "2024-01-01", as in {{ date_format logical_date "%Y%m%d" }}; got ${show(value)}`);
+    throw new TemplateError(
+      `date_format expects a date such as logical_date or "2024-01-01", as in {{ date_format logical_date "%Y%m%d" }}; got ${show(value)}`,
+    );
   }
-  if (typeof format !== "string") throw new TemplateError(`date_format expects a strftime format such as "%Y%m%d" after the date; got ${show(format)}`);
+  if (typeof format !== "string")
+    throw new TemplateError(
+      `date_format expects a strftime format such as "%Y%m%d" after the date; got ${show(format)}`,
+    );
   const problem = timezoneProblem(timeZone);
   if (problem) throw new TemplateError(`date_format: ${problem}`);
   return strftime(date, format, timeZone as string);

@@ -16,7 +16,7 @@ const handlebars = Handlebars.create();
 for (const [name, fn] of Object.entries(MACROS)) {
   handlebars.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
 }
-handlebars.registerHelper("xcom_pull", function (...args: unknown[]) {
+handlebars.registerHelper("xcom_pull", (...args: unknown[]) => {
   const options = args.pop() as { data?: { root?: TemplateContext } };
   return xcomValue(options.data?.root, args[0], args[1]);
 });
@@ -25,9 +25,15 @@ const HELPER_NAMES = new Set([...Object.keys(MACROS), "xcom_pull", "if", "unless
 /** `{{ xcom_pull "extract" }}`: an upstream task's XCom in this run; objects render as JSON. */
 function xcomValue(context: TemplateContext | undefined, taskId: unknown, key: unknown = "return_value"): string {
   if (typeof taskId !== "string" || typeof key !== "string") {
-    throw new TemplateError(`xcom_pull expects a task id and optionally a key, as in {{ xcom_pull "extract" }} or {{ xcom_pull "extract" "row_count" }}`);
+    throw new TemplateError(
+      `xcom_pull expects a task id and optionally a key, as in {{ xcom_pull "extract" }} or {{ xcom_pull "extract" "row_count" }}`,
+    );
   }
-  const xcoms = ((context as Record<symbol, unknown> | undefined)?.[XCOMS] ?? []) as ReadonlyArray<{ taskId: string; key: string; value: unknown }>;
+  const xcoms = ((context as Record<symbol, unknown> | undefined)?.[XCOMS] ?? []) as ReadonlyArray<{
+    taskId: string;
+    key: string;
+    value: unknown;
+  }>;
   const found = xcoms.find((xcom) => xcom.taskId === taskId && xcom.key === key);
   if (!found) {
     const pushed = [...new Set(xcoms.map((xcom) => xcom.taskId))];
@@ -60,16 +66,25 @@ export function renderTemplate(template: string, context: TemplateContext, optio
     try {
       ast = handlebars.parse(source);
     } catch (error) {
-      throw new TemplateError(`${options.where}: the template does not parse: ${(error as Error).message.split("\n")[0]}`);
+      throw new TemplateError(
+        `${options.where}: the template does not parse: ${(error as Error).message.split("\n")[0]}`,
+      );
     }
-    const render = handlebars.compile(ast, { noEscape: !options.html, strict: true, knownHelpers: Object.fromEntries([...HELPER_NAMES].map((name) => [name, true])) });
+    const render = handlebars.compile(ast, {
+      noEscape: !options.html,
+      strict: true,
+      knownHelpers: Object.fromEntries([...HELPER_NAMES].map((name) => [name, true])),
+    });
     const paths = topLevelPaths(ast);
     compiled = (ctx) => {
       for (const path of paths) checkPath(path, ctx, options.where);
       try {
         return render(ctx);
       } catch (error) {
-        if (error instanceof TemplateError) throw error.message.startsWith(`${options.where}:`) ? error : new TemplateError(`${options.where}: ${error.message}`);
+        if (error instanceof TemplateError)
+          throw error.message.startsWith(`${options.where}:`)
+            ? error
+            : new TemplateError(`${options.where}: ${error.message}`);
         const message = (error as Error).message;
         const missing = /^"([^"]+)" not defined/.exec(message);
         if (missing) throw new TemplateError(`${options.where}: unknown name "${missing[1]}" in the template`);
@@ -119,7 +134,9 @@ function checkPath(parts: string[], context: TemplateContext, where: string): vo
     if (holder === null || holder === undefined || typeof holder !== "object" || !(part in holder)) {
       const name = parts.slice(0, index + 1).join(".");
       const known = holder && typeof holder === "object" ? Object.keys(holder) : [];
-      throw new TemplateError(`${where}: unknown name "${name}" in the template${suggestion(part, known, parts.slice(0, index).join("."))}`);
+      throw new TemplateError(
+        `${where}: unknown name "${name}" in the template${suggestion(part, known, parts.slice(0, index).join("."))}`,
+      );
     }
     value = holder[part];
     if (value instanceof InvalidJsonVariable) throw new TemplateError(`${where}: ${value.problem}`);
@@ -130,9 +147,14 @@ function suggestion(name: string, known: string[], prefix: string): string {
   const qualify = (key: string) => (prefix ? `${prefix}.${key}` : key);
   const close = known.filter((key) => editDistance(key, name) <= Math.max(1, Math.ceil(name.length / 3)));
   if (close.length > 0) return `; did you mean "${qualify(close[0]!)}"?`;
-  if (prefix === "var.value" || prefix === "var.json") return `; there is no Variable "${name}" (set it with: kitelab variables set ${name} VALUE)`;
-  if (prefix === "conn") return `; there is no Connection "${name}" (add it with: kitelab connections add ${name} --conn-type ...)`;
-  if (prefix === "params") return known.length > 0 ? `; the params are ${known.map((key) => `"${key}"`).join(", ")}` : "; the DAG defines no params";
+  if (prefix === "var.value" || prefix === "var.json")
+    return `; there is no Variable "${name}" (set it with: kitelab variables set ${name} VALUE)`;
+  if (prefix === "conn")
+    return `; there is no Connection "${name}" (add it with: kitelab connections add ${name} --conn-type ...)`;
+  if (prefix === "params")
+    return known.length > 0
+      ? `; the params are ${known.map((key) => `"${key}"`).join(", ")}`
+      : "; the DAG defines no params";
   return "";
 }
 
@@ -149,9 +171,12 @@ function rejectJinja(template: string, where: string): void {
 /** Renders every string inside `value` (arrays and plain objects too), without touching the input. */
 export function renderTemplateFields<T>(value: T, context: TemplateContext, where: string, html = false): T {
   if (typeof value === "string") return renderTemplate(value, context, { where, html }) as T;
-  if (Array.isArray(value)) return value.map((item, index) => renderTemplateFields(item, context, `${where}[${index}]`, html)) as T;
+  if (Array.isArray(value))
+    return value.map((item, index) => renderTemplateFields(item, context, `${where}[${index}]`, html)) as T;
   if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderTemplateFields(item, context, `${where}.${key}`, html)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, renderTemplateFields(item, context, `${where}.${key}`, html)]),
+    ) as T;
   }
   return value;
 }

@@ -31,8 +31,13 @@ export type CronFieldValues = [minute: string, hour: string, dayOfMonth: string,
  * Splits and checks an expression. Returns the five fields, or a sentence naming the first
  * bad field: `the hour field is "25", expected 0-23`.
  */
-export function checkCronFields(expression: string): { ok: true; fields: CronFieldValues } | { ok: false; problem: string } {
-  const parts = expression.trim().split(/\s+/).filter((part) => part.length > 0);
+export function checkCronFields(
+  expression: string,
+): { ok: true; fields: CronFieldValues } | { ok: false; problem: string } {
+  const parts = expression
+    .trim()
+    .split(/\s+/)
+    .filter((part) => part.length > 0);
   if (parts.length !== 5) {
     const hint = parts.length === 6 ? " (a seconds field is not supported)" : "";
     return {
@@ -43,7 +48,8 @@ export function checkCronFields(expression: string): { ok: true; fields: CronFie
   const fields = parts.map((part) => part.toUpperCase()) as CronFieldValues;
   for (let index = 0; index < 5; index++) {
     const problem = checkField(fields[index]!, CRON_FIELDS[index]!);
-    if (problem) return { ok: false, problem: `the ${CRON_FIELDS[index]!.name} field is "${parts[index]}", ${problem}` };
+    if (problem)
+      return { ok: false, problem: `the ${CRON_FIELDS[index]!.name} field is "${parts[index]}", ${problem}` };
   }
   return { ok: true, fields };
 }
@@ -74,7 +80,8 @@ function checkItem(item: string, field: CronField): string | undefined {
   }
   const [range, step, extra] = item.split("/");
   if (extra !== undefined) return `${expected} (only one "/" step is allowed)`;
-  if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `expected a step after "/" that is a positive whole number`;
+  if (step !== undefined && !/^[1-9]\d*$/.test(step))
+    return `expected a step after "/" that is a positive whole number`;
   if (range === "*") return undefined;
   const bounds = range!.split("-");
   if (bounds.length > 2) return expected;
@@ -111,7 +118,16 @@ export const MONTH_NAMES = [
   "November",
   "December",
 ] as const;
-export const WEEKDAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export const WEEKDAY_NAMES = [
+  "Sunday",
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+  "Sunday",
+] as const;
 
 /** A single number in a field (`"5"`, `"MON"`), or undefined when the field is anything else. */
 export function singleValue(text: string, fieldIndex: number): number | undefined {

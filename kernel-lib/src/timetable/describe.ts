@@ -89,7 +89,13 @@ function weekdays(field: string): string | undefined {
 }
 
 function describeCron(expression: string, timezone: string): string {
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = expression.split(" ") as [string, string, string, string, string];
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = expression.split(" ") as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const fallback = `on the cron schedule "${expression}" (${timezone})`;
   const time = timeOfDay(minute, hour);
   if (!time) return fallback;

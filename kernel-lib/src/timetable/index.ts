@@ -5,6 +5,19 @@
 export type { DataInterval, RunInfo, ScheduleSpec, Semantics, Timetable, TimetableOptions } from "./types.js";
 export { CRON_PRESETS, parseSchedule } from "./parseSchedule.js";
 export { createTimetable } from "./timetable.js";
-export { DEFAULT_PREVIEW_LIMIT, firstRunWarning, previewSchedule, type PreviewOptions, type SchedulePreview } from "./preview.js";
+export {
+  DEFAULT_PREVIEW_LIMIT,
+  firstRunWarning,
+  previewSchedule,
+  type PreviewOptions,
+  type SchedulePreview,
+} from "./preview.js";
 export { describeEvery, describeSchedule } from "./describe.js";
-export { formatWallTime, instantOfWallTime, isValidTimezone, timezoneProblem, wallTimeOf, type WallTime } from "./zonedTime.js";
+export {
+  formatWallTime,
+  instantOfWallTime,
+  isValidTimezone,
+  timezoneProblem,
+  wallTimeOf,
+  type WallTime,
+} from "./zonedTime.js";

@@ -16,7 +16,9 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 export function parseIsoInstant(text: string, timezone = "UTC"): Date | undefined {
   const match = ISO.exec(text.trim());
   if (!match) return undefined;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => (part === undefined ? undefined : Number(part))) as number[];
   const millisecond = match[7] ? Math.floor(Number(`0.${match[7]}`) * 1000) : 0;
   if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;

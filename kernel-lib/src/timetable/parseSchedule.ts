@@ -47,13 +47,15 @@ export function parseSchedule(expr: string | null): Result<ScheduleSpec> {
     if (name === "@once") return ok({ kind: "once" });
     const expression = CRON_PRESETS[name];
     if (expression) return ok({ kind: "cron", expression, preset: name });
-    return invalid(`${JSON.stringify(text)} is not a preset; expected one of ${PRESET_NAMES.join(", ")}${didYouMean(name)}`);
+    return invalid(
+      `${JSON.stringify(text)} is not a preset; expected one of ${PRESET_NAMES.join(", ")}${didYouMean(name)}`,
+    );
   }
 
   if (!/\s/.test(text)) {
     const milliseconds = parseDurationString(text);
     if (milliseconds !== undefined) {
-      if (milliseconds <= 0) return invalid("a fixed interval must be longer than zero, for example \"30m\"");
+      if (milliseconds <= 0) return invalid('a fixed interval must be longer than zero, for example "30m"');
       return ok({ kind: "interval", milliseconds, text });
     }
     if (/^(none|null)$/i.test(text)) return invalid(`for manual runs only use schedule: null (not a string)`);

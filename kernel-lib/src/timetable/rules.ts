@@ -71,11 +71,19 @@ export function dataIntervalRules(
       if (!start) return null;
       const end = grid.next(start);
       if (!end) return null;
-      return endsInTime({ logicalDate: start, dataIntervalStart: start, dataIntervalEnd: end, runAfter: end }, restriction);
+      return endsInTime(
+        { logicalDate: start, dataIntervalStart: start, dataIntervalEnd: end, runAfter: end },
+        restriction,
+      );
     },
     manual(triggeredAt) {
       const interval = manualInterval(triggeredAt);
-      return { logicalDate: triggeredAt, dataIntervalStart: interval.start, dataIntervalEnd: interval.end, runAfter: triggeredAt };
+      return {
+        logicalDate: triggeredAt,
+        dataIntervalStart: interval.start,
+        dataIntervalEnd: interval.end,
+        runAfter: triggeredAt,
+      };
     },
   };
 }

@@ -24,7 +24,9 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 export function toMilliseconds(value: Duration, what = "duration"): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0) {
-      throw new ValidationError(`Expected \`${what}\` to be a non-negative number of milliseconds, got ${describeValue(value)}`);
+      throw new ValidationError(
+        `Expected \`${what}\` to be a non-negative number of milliseconds, got ${describeValue(value)}`,
+      );
     }
     return value;
   }

@@ -1,5 +1,16 @@
 /** Airflow's rule: names that hold secrets, whose values are never shown. */
-const SENSITIVE_PARTS = ["password", "secret", "passwd", "token", "api_key", "apikey", "private_key", "access_token", "authorization", "passphrase"];
+const SENSITIVE_PARTS = [
+  "password",
+  "secret",
+  "passwd",
+  "token",
+  "api_key",
+  "apikey",
+  "private_key",
+  "access_token",
+  "authorization",
+  "passphrase",
+];
 
 export const MASK = "***";
 
@@ -19,7 +30,9 @@ export function createMasker(secrets: Iterable<string>): (text: string) => strin
     const base64 = Buffer.from(secret, "utf8").toString("base64");
     return [base64, base64.replace(/=+$/, "")];
   });
-  const values = [...new Set([...plain, ...encoded].filter((value) => value.length >= 3))].sort((a, b) => b.length - a.length);
+  const values = [...new Set([...plain, ...encoded].filter((value) => value.length >= 3))].sort(
+    (a, b) => b.length - a.length,
+  );
   if (values.length === 0) return (text) => text;
   // Case-insensitive: an upper-cased secret (`${TOKEN^^}` in a shell) is still the secret.
   const pattern = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi");
@@ -28,7 +41,12 @@ export function createMasker(secrets: Iterable<string>): (text: string) => strin
 
 /** A copy of a record whose sensitive keys hold `***`. */
 export function maskRecordValues<T extends Record<string, unknown>>(record: T): T {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, isSensitiveName(key) && value !== undefined && value !== "" ? MASK : value])) as T;
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [
+      key,
+      isSensitiveName(key) && value !== undefined && value !== "" ? MASK : value,
+    ]),
+  ) as T;
 }
 
 /**
@@ -40,7 +58,9 @@ export function secretsMasker(
   connections: Readonly<Record<string, { password?: string | null }>>,
 ): (text: string) => string {
   return createMasker([
-    ...Object.entries(variables).filter(([key]) => isSensitiveName(key)).map(([, value]) => value),
+    ...Object.entries(variables)
+      .filter(([key]) => isSensitiveName(key))
+      .map(([, value]) => value),
     ...Object.values(connections).map((connection) => connection.password ?? ""),
   ]);
 }

@@ -5,7 +5,20 @@ import { wallTimeOf, type WallTime } from "../timetable/zonedTime.js";
  * Formats in any IANA time zone (UTC by default).
  */
 const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 interface Parts extends WallTime {
   weekday: number;
@@ -26,7 +39,9 @@ function partsOf(date: Date, timeZone: string): Parts {
 }
 
 function zoneNameOf(date: Date, timeZone: string): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(date).find((entry) => entry.type === "timeZoneName");
+  const part = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" })
+    .formatToParts(date)
+    .find((entry) => entry.type === "timeZoneName");
   return part?.value ?? timeZone;
 }
 
@@ -41,32 +56,53 @@ export function strftime(date: Date, format: string, timeZone = "UTC"): string {
   const parts = partsOf(date, timeZone);
   return format.replace(/%([A-Za-z%])/g, (whole, directive: string) => {
     switch (directive) {
-      case "Y": return String(parts.year);
-      case "y": return pad(parts.year % 100);
-      case "m": return pad(parts.month);
-      case "d": return pad(parts.day);
-      case "e": return String(parts.day).padStart(2, " ");
-      case "H": return pad(parts.hour);
-      case "I": return pad(parts.hour % 12 === 0 ? 12 : parts.hour % 12);
-      case "p": return parts.hour < 12 ? "AM" : "PM";
-      case "M": return pad(parts.minute);
-      case "S": return pad(parts.second);
-      case "f": return pad(date.getUTCMilliseconds() * 1000, 6);
-      case "j": return pad(dayOfYear(parts), 3);
-      case "a": return DAY_NAMES[parts.weekday]!.slice(0, 3);
-      case "A": return DAY_NAMES[parts.weekday]!;
-      case "b": return MONTH_NAMES[parts.month - 1]!.slice(0, 3);
-      case "B": return MONTH_NAMES[parts.month - 1]!;
-      case "w": return String(parts.weekday);
+      case "Y":
+        return String(parts.year);
+      case "y":
+        return pad(parts.year % 100);
+      case "m":
+        return pad(parts.month);
+      case "d":
+        return pad(parts.day);
+      case "e":
+        return String(parts.day).padStart(2, " ");
+      case "H":
+        return pad(parts.hour);
+      case "I":
+        return pad(parts.hour % 12 === 0 ? 12 : parts.hour % 12);
+      case "p":
+        return parts.hour < 12 ? "AM" : "PM";
+      case "M":
+        return pad(parts.minute);
+      case "S":
+        return pad(parts.second);
+      case "f":
+        return pad(date.getUTCMilliseconds() * 1000, 6);
+      case "j":
+        return pad(dayOfYear(parts), 3);
+      case "a":
+        return DAY_NAMES[parts.weekday]!.slice(0, 3);
+      case "A":
+        return DAY_NAMES[parts.weekday]!;
+      case "b":
+        return MONTH_NAMES[parts.month - 1]!.slice(0, 3);
+      case "B":
+        return MONTH_NAMES[parts.month - 1]!;
+      case "w":
+        return String(parts.weekday);
       case "z": {
         const sign = parts.offsetMinutes < 0 ? "-" : "+";
         const minutes = Math.abs(parts.offsetMinutes);
         return `${sign}${pad(Math.floor(minutes / 60))}${pad(minutes % 60)}`;
       }
-      case "Z": return parts.zoneName;
-      case "s": return String(Math.floor(date.getTime() / 1000));
-      case "%": return "%";
-      default: return whole;
+      case "Z":
+        return parts.zoneName;
+      case "s":
+        return String(Math.floor(date.getTime() / 1000));
+      case "%":
+        return "%";
+      default:
+        return whole;
     }
   });
 }
@@ -82,7 +118,16 @@ export function parseWithFormat(text: string, format: string): Date | undefined 
     const char = format[index]!;
     if (char === "%" && index + 1 < format.length) {
       const directive = format[++index]!;
-      const widths: Record<string, string> = { Y: "(\\d{4})", y: "(\\d{2})", m: "(\\d{1,2})", d: "(\\d{1,2})", H: "(\\d{1,2})", M: "(\\d{1,2})", S: "(\\d{1,2})", j: "(\\d{1,3})" };
+      const widths: Record<string, string> = {
+        Y: "(\\d{4})",
+        y: "(\\d{2})",
+        m: "(\\d{1,2})",
+        d: "(\\d{1,2})",
+        H: "(\\d{1,2})",
+        M: "(\\d{1,2})",
+        S: "(\\d{1,2})",
+        j: "(\\d{1,3})",
+      };
       if (directive === "%") pattern += "%";
       else if (widths[directive]) {
         pattern += widths[directive];
@@ -100,8 +145,12 @@ export function parseWithFormat(text: string, format: string): Date | undefined 
     if (field === "y") value.Y = number < 69 ? 2000 + number : 1900 + number;
     else (value as Record<string, number>)[field] = number;
   });
-  if (value.m < 1 || value.m > 12 || value.d < 1 || value.d > 31 || value.H > 23 || value.M > 59 || value.S > 60) return undefined;
-  const date = value.j > 0 ? new Date(Date.UTC(value.Y, 0, value.j, value.H, value.M, value.S)) : new Date(Date.UTC(value.Y, value.m - 1, value.d, value.H, value.M, value.S));
+  if (value.m < 1 || value.m > 12 || value.d < 1 || value.d > 31 || value.H > 23 || value.M > 59 || value.S > 60)
+    return undefined;
+  const date =
+    value.j > 0
+      ? new Date(Date.UTC(value.Y, 0, value.j, value.H, value.M, value.S))
+      : new Date(Date.UTC(value.Y, value.m - 1, value.d, value.H, value.M, value.S));
   if (value.j === 0 && date.getUTCDate() !== value.d) return undefined;
   return date;
 }

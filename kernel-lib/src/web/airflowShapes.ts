@@ -32,7 +32,12 @@ export function filelocOfToken(token: string): string {
 /** Airflow's `TimeDelta` object for a duration in milliseconds. */
 export function timeDeltaJson(ms: number) {
   const totalSeconds = Math.floor(ms / 1000);
-  return { __type: "TimeDelta", days: Math.floor(totalSeconds / 86_400), seconds: totalSeconds % 86_400, microseconds: (ms % 1000) * 1000 };
+  return {
+    __type: "TimeDelta",
+    days: Math.floor(totalSeconds / 86_400),
+    seconds: totalSeconds % 86_400,
+    microseconds: (ms % 1000) * 1000,
+  };
 }
 
 /** The Unix user tasks run as: Kitelab's workers are this process's children. */

@@ -117,8 +117,12 @@ export function createApp(deps: WebDeps): express.Express {
     }),
     url: (segments, query) => {
       const path = base + segments.map((segment) => encodeURIComponent(segment)).join("/");
-      const entries = Object.entries(query ?? {}).filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== "");
-      return entries.length === 0 ? path : `${path}?${new URLSearchParams(entries.map(([key, value]): [string, string] => [key, String(value)])).toString()}`;
+      const entries = Object.entries(query ?? {}).filter(
+        (entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== "",
+      );
+      return entries.length === 0
+        ? path
+        : `${path}?${new URLSearchParams(entries.map(([key, value]): [string, string] => [key, String(value)])).toString()}`;
     },
   };
 
@@ -200,7 +204,10 @@ function securityHeaders(req: Request, res: Response, next: NextFunction): void 
 function loadStatic(): Map<string, { type: string; body: string }> {
   const folder = assetFolder("static");
   return new Map([
-    ["app.css", { type: "text/css; charset=utf-8", body: readFileSync(join(folder, "app.css"), "utf8") + stateStyles() }],
+    [
+      "app.css",
+      { type: "text/css; charset=utf-8", body: readFileSync(join(folder, "app.css"), "utf8") + stateStyles() },
+    ],
     ["app.js", { type: "text/javascript; charset=utf-8", body: readFileSync(join(folder, "app.js"), "utf8") }],
     ["favicon.svg", { type: "image/svg+xml", body: readFileSync(join(folder, "favicon.svg"), "utf8") }],
   ]);
@@ -233,7 +240,10 @@ function errorHandler(context: AppContext) {
     }
     if (status === 401) res.set("WWW-Authenticate", 'Bearer realm="kitelab"');
     if (wantsJson(req)) {
-      res.status(status).type("application/problem+json").send(JSON.stringify(problemOf(status, detail, title)));
+      res
+        .status(status)
+        .type("application/problem+json")
+        .send(JSON.stringify(problemOf(status, detail, title)));
       return;
     }
     try {
@@ -257,7 +267,12 @@ function describe(error: unknown): { status: number; detail: string; title?: str
   // Input a lower layer refused (recognised by name, as errors crossing modules are): the caller's mistake.
   if (error instanceof Error && error.name === "ValidationError") return { status: 400, detail: error.message };
   const candidate = error as { type?: unknown; status?: unknown; statusCode?: unknown } | undefined;
-  const status = typeof candidate?.status === "number" ? candidate.status : typeof candidate?.statusCode === "number" ? candidate.statusCode : 500;
+  const status =
+    typeof candidate?.status === "number"
+      ? candidate.status
+      : typeof candidate?.statusCode === "number"
+        ? candidate.statusCode
+        : 500;
   switch (candidate?.type) {
     case "entity.too.large":
       return { status: 413, detail: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` };

@@ -43,7 +43,9 @@ export function checkPathSegments(req: Request, _res: Response, next: NextFuncti
     }
     const problem = nameProblem(segment);
     if (problem) {
-      return next(new HttpError(400, `The path segment "${segment.slice(0, 40)}${segment.length > 40 ? "…" : ""}" ${problem}.`));
+      return next(
+        new HttpError(400, `The path segment "${segment.slice(0, 40)}${segment.length > 40 ? "…" : ""}" ${problem}.`),
+      );
     }
   }
   next();
@@ -55,7 +57,12 @@ export function checkJsonBody(req: Request, _res: Response, next: NextFunction):
   if (body === undefined || body === null || typeof body !== "object") return next();
   const depth = depthOf(body, MAX_JSON_DEPTH + 1);
   if (depth > MAX_JSON_DEPTH) {
-    return next(new HttpError(400, `The request body is nested more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH}.`));
+    return next(
+      new HttpError(
+        400,
+        `The request body is nested more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH}.`,
+      ),
+    );
   }
   for (const field of ID_FIELDS) {
     const value = (body as Record<string, unknown>)[field];
@@ -66,7 +73,12 @@ export function checkJsonBody(req: Request, _res: Response, next: NextFunction):
   if (conf !== undefined) {
     const size = Buffer.byteLength(JSON.stringify(conf) ?? "");
     if (size > MAX_CONF_BYTES) {
-      return next(new HttpError(400, `\`conf\` is ${size} bytes as JSON; the limit is ${MAX_CONF_BYTES} bytes. Pass a file path or a key instead of the data.`));
+      return next(
+        new HttpError(
+          400,
+          `\`conf\` is ${size} bytes as JSON; the limit is ${MAX_CONF_BYTES} bytes. Pass a file path or a key instead of the data.`,
+        ),
+      );
     }
   }
   next();
@@ -88,5 +100,7 @@ export function depthOf(value: unknown, limit: number): number {
 
 /** Absolute server paths never reach a response: they tell an attacker where things live. */
 export function withoutServerPaths(text: string): string {
-  return text.replace(/(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"`:,;()]+){2,}[\\/]?/g, (path) => (path.startsWith("/api/") || path.startsWith("/dags/") ? path : "<path>"));
+  return text.replace(/(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"`:,;()]+){2,}[\\/]?/g, (path) =>
+    path.startsWith("/api/") || path.startsWith("/dags/") ? path : "<path>",
+  );
 }

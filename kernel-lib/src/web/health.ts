@@ -14,7 +14,11 @@ export interface HealthReport {
  * (Airflow's `scheduler_health_check_threshold`); the store is healthy when it can be read.
  * `healthy` is false when either is not, which the routes answer with 503.
  */
-export function healthOf(read: ReadModel, now: Date, thresholdSeconds: number): { report: HealthReport; healthy: boolean } {
+export function healthOf(
+  read: ReadModel,
+  now: Date,
+  thresholdSeconds: number,
+): { report: HealthReport; healthy: boolean } {
   let heartbeat: ReturnType<ReadModel["latestHeartbeat"]>;
   let storeHealthy = true;
   try {
@@ -26,7 +30,10 @@ export function healthOf(read: ReadModel, now: Date, thresholdSeconds: number): 
   const schedulerHealthy = Number.isFinite(at) && now.getTime() - at <= thresholdSeconds * 1000;
   const report: HealthReport = {
     metadatabase: { status: storeHealthy ? "healthy" : "unhealthy" },
-    scheduler: { status: schedulerHealthy ? "healthy" : "unhealthy", latest_scheduler_heartbeat: airflowDate(heartbeat?.at) },
+    scheduler: {
+      status: schedulerHealthy ? "healthy" : "unhealthy",
+      latest_scheduler_heartbeat: airflowDate(heartbeat?.at),
+    },
     triggerer: { status: null, latest_triggerer_heartbeat: null },
     dag_processor: { status: null, latest_dag_processor_heartbeat: null },
   };

@@ -62,7 +62,8 @@ function blocksOf(text: string): Block[] {
       while (index < lines.length) {
         const item = pattern.exec(lines[index]!);
         if (item) items.push(item[1]!);
-        else if (lines[index]!.trim() !== "" && /^\s+/.test(lines[index]!) && items.length > 0) items[items.length - 1] += ` ${lines[index]!.trim()}`;
+        else if (lines[index]!.trim() !== "" && /^\s+/.test(lines[index]!) && items.length > 0)
+          items[items.length - 1] += ` ${lines[index]!.trim()}`;
         else break;
         index += 1;
       }
@@ -72,7 +73,8 @@ function blocksOf(text: string): Block[] {
     const paragraph: string[] = [];
     while (index < lines.length) {
       const next = lines[index]!;
-      if (next.trim() === "" || HEADING.test(next) || FENCE.test(next) || BULLET.test(next) || NUMBERED.test(next)) break;
+      if (next.trim() === "" || HEADING.test(next) || FENCE.test(next) || BULLET.test(next) || NUMBERED.test(next))
+        break;
       paragraph.push(next.trim());
       index += 1;
     }

@@ -25,8 +25,18 @@ export function pageRouter(context: AppContext): Router {
   const read = deps.read;
   const router = express.Router();
 
-  const render = (res: Response, view: string, title: string, nav: "dags" | "status" | "outbox" | "none", model: Record<string, unknown>, status = 200) => {
-    res.status(status).type("html").send(context.views.render(view, { ...context.pageModel(res, title, nav), ...model }));
+  const render = (
+    res: Response,
+    view: string,
+    title: string,
+    nav: "dags" | "status" | "outbox" | "none",
+    model: Record<string, unknown>,
+    status = 200,
+  ) => {
+    res
+      .status(status)
+      .type("html")
+      .send(context.views.render(view, { ...context.pageModel(res, title, nav), ...model }));
   };
 
   router.get("/", (req, res) => {
@@ -85,7 +95,11 @@ export function pageRouter(context: AppContext): Router {
     const ti = requireTaskInstance(context, run, req.params.taskId);
     const tries = Math.max(ti.tryNumber, 1);
     const tryNumber = positiveIntegerQuery(req, "try") ?? tries;
-    const chunk = await readTaskLog(deps.logFolder, { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber }, undefined);
+    const chunk = await readTaskLog(
+      deps.logFolder,
+      { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber },
+      undefined,
+    );
     const runUrl = context.url(["dags", run.dagId], { run_id: run.runId });
     const explanation = taskExplanation(context, run, ti.taskId);
     render(res, "log", `${ti.taskId} log`, "dags", {
@@ -102,10 +116,15 @@ export function pageRouter(context: AppContext): Router {
       })),
       content: chunk.content,
       exists: chunk.exists,
-      skippedText: chunk.skipped > 0 ? `${Math.round(chunk.skipped / 1024)} KiB left out at the start of this long log.` : undefined,
+      skippedText:
+        chunk.skipped > 0
+          ? `${Math.round(chunk.skipped / 1024)} KiB left out at the start of this long log.`
+          : undefined,
       following: isFollowed(ti, tryNumber),
       nextOffset: chunk.nextOffset,
-      logJsonHref: context.url(["dags", run.dagId, "runs", run.runId, "tasks", ti.taskId, "log.json"], { try: tryNumber }),
+      logJsonHref: context.url(["dags", run.dagId, "runs", run.runId, "tasks", ti.taskId, "log.json"], {
+        try: tryNumber,
+      }),
     });
   });
 
@@ -115,7 +134,11 @@ export function pageRouter(context: AppContext): Router {
     const ti = requireTaskInstance(context, run, req.params.taskId);
     const tryNumber = positiveIntegerQuery(req, "try") ?? Math.max(ti.tryNumber, 1);
     const offset = nonNegativeIntegerQuery(req, "offset") ?? 0;
-    const chunk = await readTaskLog(deps.logFolder, { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber }, offset);
+    const chunk = await readTaskLog(
+      deps.logFolder,
+      { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber },
+      offset,
+    );
     res.json({
       content: chunk.content,
       next_offset: chunk.nextOffset,
@@ -131,9 +154,11 @@ export function pageRouter(context: AppContext): Router {
     guard.requireFormPost(req);
     const summary = requireDag(context, req.params.dagId);
     const paused = formField(req, "paused");
-    if (paused !== "true" && paused !== "false") throw new HttpError(400, `Expected \`paused\` to be true or false, got ${JSON.stringify(paused)}.`);
+    if (paused !== "true" && paused !== "false")
+      throw new HttpError(400, `Expected \`paused\` to be true or false, got ${JSON.stringify(paused)}.`);
     await deps.control.setPaused(summary.dag.dagId, paused === "true");
-    const back = formField(req, "return_to") === "dag" ? context.url(["dags", summary.dag.dagId]) : context.url(["dags"]);
+    const back =
+      formField(req, "return_to") === "dag" ? context.url(["dags", summary.dag.dagId]) : context.url(["dags"]);
     res.redirect(303, back);
   });
 
@@ -166,7 +191,11 @@ export function pageRouter(context: AppContext): Router {
     guard.requireRead(req);
     const outbox = requireOutbox(context);
     const messages = (await outbox.list())
-      .map((entry) => ({ ...entry, to: Array.isArray(entry.to) ? entry.to.join(", ") : entry.to, href: context.url(["outbox", entry.id]) }))
+      .map((entry) => ({
+        ...entry,
+        to: Array.isArray(entry.to) ? entry.to.join(", ") : entry.to,
+        href: context.url(["outbox", entry.id]),
+      }))
       .sort((a, b) => b.date.localeCompare(a.date));
     render(res, "outbox", "Outbox", "outbox", { messages });
   });
@@ -201,12 +230,17 @@ export function pageRouter(context: AppContext): Router {
 function login(context: AppContext, res: Response, token: string, next: string): void {
   const cookie = context.guard.sessionCookieFor(token);
   if (!cookie) {
-    res.status(403).type("html").send(context.views.render("login", {
-      ...context.pageModel(res, "Sign in", "none"),
-      next,
-      authEnabled: context.guard.authEnabled,
-      error: "That is not the API token. `kitelab info` shows it.",
-    }));
+    res
+      .status(403)
+      .type("html")
+      .send(
+        context.views.render("login", {
+          ...context.pageModel(res, "Sign in", "none"),
+          next,
+          authEnabled: context.guard.authEnabled,
+          error: "That is not the API token. `kitelab info` shows it.",
+        }),
+      );
     return;
   }
   res.set("Set-Cookie", cookie).redirect(303, next);
@@ -214,7 +248,8 @@ function login(context: AppContext, res: Response, token: string, next: string):
 
 /** Only a path under the app's own base may be a redirect target. */
 function safeNext(context: AppContext, next: string | undefined): string {
-  if (next !== undefined && next.startsWith(context.base) && !next.startsWith("//") && !/[\\\s]/.test(next)) return next;
+  if (next !== undefined && next.startsWith(context.base) && !next.startsWith("//") && !/[\\\s]/.test(next))
+    return next;
   return context.url(["dags"]);
 }
 
@@ -238,7 +273,12 @@ const BANNERS: Record<string, { heading: string; verb: string }> = {
   queued: { heading: "Queued", verb: "is queued" },
 };
 
-function statusModel(context: AppContext, run: DagRunRecord, expected: "success" | "failed", dagParam: string | undefined) {
+function statusModel(
+  context: AppContext,
+  run: DagRunRecord,
+  expected: "success" | "failed",
+  dagParam: string | undefined,
+) {
   const summary = context.deps.read.dag(run.dagId);
   const banner = BANNERS[run.state] ?? { heading: run.state, verb: run.state };
   return {
@@ -246,7 +286,10 @@ function statusModel(context: AppContext, run: DagRunRecord, expected: "success"
     banner,
     expectedLabel: expected === "success" ? "/success" : "/failure",
     matches: run.state === expected,
-    rightHref: run.state === "success" || run.state === "failed" ? context.url([run.state === "success" ? "success" : "failure"], { dag_id: dagParam }) : undefined,
+    rightHref:
+      run.state === "success" || run.state === "failed"
+        ? context.url([run.state === "success" ? "success" : "failure"], { dag_id: dagParam })
+        : undefined,
     durationMs: durationBetween(run.startDate, run.endDate),
     tasks: taskRows(context, run, summary),
     dagHref: context.url(["dags", run.dagId], { run_id: run.runId }),
@@ -265,27 +308,41 @@ function taskRows(context: AppContext, run: DagRunRecord, summary: DagSummary | 
     maxTries: ti.maxTries,
     durationMs: ti.durationMs,
     startDate: ti.startDate,
-    logHref: ti.tryNumber >= 1 ? context.url(["dags", run.dagId, "runs", run.runId, "tasks", ti.taskId, "log"]) : undefined,
+    logHref:
+      ti.tryNumber >= 1 ? context.url(["dags", run.dagId, "runs", run.runId, "tasks", ti.taskId, "log"]) : undefined,
     error: ti.error?.message,
   }));
 }
 
 /** The reasons of one run's tasks, each on its row. */
-function withWaitingReasons<T extends { taskId: string }>(rows: T[], explanation: Explanation | undefined, runId: string): Array<T & { waiting?: Reason }> {
-  return rows.map((row) => ({ ...row, waiting: explanation?.reasons.find((reason) => reason.runId === runId && reason.taskId === row.taskId) }));
+function withWaitingReasons<T extends { taskId: string }>(
+  rows: T[],
+  explanation: Explanation | undefined,
+  runId: string,
+): Array<T & { waiting?: Reason }> {
+  return rows.map((row) => ({
+    ...row,
+    waiting: explanation?.reasons.find((reason) => reason.runId === runId && reason.taskId === row.taskId),
+  }));
 }
 
 /** "Why isn't this task running?": the DAG-wide reasons and this task's own, when anything holds it. */
 function taskExplanation(context: AppContext, run: DagRunRecord, taskId: string): Explanation | undefined {
   const explanation = context.deps.explainer?.explain(run.dagId, { runId: run.runId });
   if (!explanation) return undefined;
-  const reasons = explanation.reasons.filter((reason) => reason.taskId === undefined ? run.state === "queued" || reason.code === "no_scheduler" : reason.runId === run.runId && reason.taskId === taskId);
+  const reasons = explanation.reasons.filter((reason) =>
+    reason.taskId === undefined
+      ? run.state === "queued" || reason.code === "no_scheduler"
+      : reason.runId === run.runId && reason.taskId === taskId,
+  );
   return reasons.length > 0 ? { ...explanation, reasons } : undefined;
 }
 
 function orderedInstances(instances: TaskInstanceRecord[], summary: DagSummary | undefined): TaskInstanceRecord[] {
   const order = new Map((summary?.dag.tasks ?? []).map((task, index) => [task.taskId, index]));
-  return [...instances].sort((a, b) => (order.get(a.taskId) ?? Infinity) - (order.get(b.taskId) ?? Infinity) || a.taskId.localeCompare(b.taskId));
+  return [...instances].sort(
+    (a, b) => (order.get(a.taskId) ?? Infinity) - (order.get(b.taskId) ?? Infinity) || a.taskId.localeCompare(b.taskId),
+  );
 }
 
 function dagListModel(context: AppContext) {
@@ -319,15 +376,28 @@ function dagListModel(context: AppContext) {
   return { dags, importErrors };
 }
 
-function dagPageModel(context: AppContext, summary: DagSummary, req: Request, extra: { triggerError?: string; confText?: string } = {}) {
+function dagPageModel(
+  context: AppContext,
+  summary: DagSummary,
+  req: Request,
+  extra: { triggerError?: string; confText?: string } = {},
+) {
   const read = context.deps.read;
   const dag = summary.dag;
   const total = read.runs({ dagId: dag.dagId, limit: 1, offset: 0 }).total;
   const pages = Math.max(1, Math.ceil(total / RUNS_PER_PAGE));
   const page = Math.min(positiveIntegerQuery(req, "page") ?? 1, pages);
-  const history = read.runs({ dagId: dag.dagId, orderBy: "-execution_date", limit: RUNS_PER_PAGE, offset: (page - 1) * RUNS_PER_PAGE });
+  const history = read.runs({
+    dagId: dag.dagId,
+    orderBy: "-execution_date",
+    limit: RUNS_PER_PAGE,
+    offset: (page - 1) * RUNS_PER_PAGE,
+  });
   const runParam = optionalQuery(req, "run_id");
-  const selected = runParam !== undefined ? requireRun(context, dag.dagId, runParam) : read.runs({ dagId: dag.dagId, orderBy: "-execution_date", limit: 1, offset: 0 }).items[0];
+  const selected =
+    runParam !== undefined
+      ? requireRun(context, dag.dagId, runParam)
+      : read.runs({ dagId: dag.dagId, orderBy: "-execution_date", limit: 1, offset: 0 }).items[0];
   const instances = selected ? read.taskInstances(dag.dagId, selected.runId) : [];
   const stateOf = new Map(instances.map((ti) => [ti.taskId, ti]));
   let graph: Handlebars.SafeString | undefined;
@@ -352,7 +422,8 @@ function dagPageModel(context: AppContext, summary: DagSummary, req: Request, ex
     graphError = messageOf(error);
   }
   const explanation = context.deps.explainer?.explain(dag.dagId, { runId: selected?.runId });
-  const pageHref = (number: number) => context.url(["dags", dag.dagId], { page: number === 1 ? undefined : number, run_id: runParam });
+  const pageHref = (number: number) =>
+    context.url(["dags", dag.dagId], { page: number === 1 ? undefined : number, run_id: runParam });
   return {
     dag,
     summary,
@@ -450,10 +521,16 @@ function parseConf(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `The run configuration is not valid JSON (${messageOf(error)}). Write an object such as {"key": "value"}.`);
+    throw new HttpError(
+      400,
+      `The run configuration is not valid JSON (${messageOf(error)}). Write an object such as {"key": "value"}.`,
+    );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new HttpError(400, `The run configuration must be a JSON object such as {"key": "value"}, got ${JSON.stringify(value)}.`);
+    throw new HttpError(
+      400,
+      `The run configuration must be a JSON object such as {"key": "value"}, got ${JSON.stringify(value)}.`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -486,6 +563,7 @@ function positiveIntegerQuery(req: Request, name: string): number | undefined {
 function nonNegativeIntegerQuery(req: Request, name: string): number | undefined {
   const value = optionalQuery(req, name);
   if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw new HttpError(400, `Expected \`${name}\` to be a whole number, got ${JSON.stringify(value)}.`);
+  if (!/^\d{1,9}$/.test(value))
+    throw new HttpError(400, `Expected \`${name}\` to be a whole number, got ${JSON.stringify(value)}.`);
   return Number(value);
 }

@@ -1,7 +1,14 @@
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { MarkableRunState, MarkableTaskState } from "../engine/markState.js";
-import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, VariableRecord, XComRecord } from "../records.js";
+import type {
+  ConnectionRecord,
+  DagRunRecord,
+  PoolRecord,
+  TaskInstanceRecord,
+  VariableRecord,
+  XComRecord,
+} from "../records.js";
 import type { DagRunState } from "../states.js";
 import type { ClockInfo } from "../clock/clock.js";
 import type { Explanation } from "../explain/explain.js";
@@ -50,13 +57,21 @@ export interface ReadModel {
 
 /** State changes the web server asks of the running scheduler. */
 export interface SchedulerControl {
-  trigger(dagId: string, request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string }): Promise<DagRunRecord>;
+  trigger(
+    dagId: string,
+    request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string },
+  ): Promise<DagRunRecord>;
   setPaused(dagId: string, paused: boolean): Promise<void>;
   clear(dagId: string, runId: string, taskIds?: string[]): Promise<number>;
   /** Airflow's "mark run as"; resolves with the run as it then is. */
   setRunState(dagId: string, runId: string, state: MarkableRunState): Promise<DagRunRecord>;
   /** Airflow's "mark task instance as"; resolves with the instances that changed. */
-  setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]>;
+  setTaskInstanceState(
+    dagId: string,
+    runId: string,
+    taskIds: readonly string[],
+    state: MarkableTaskState,
+  ): Promise<TaskInstanceRecord[]>;
   /** A note on a run (`taskId` undefined) or on one of its task instances. */
   setNote(dagId: string, runId: string, taskId: string | undefined, note: string): Promise<void>;
   /** Kitelab's addition: backfill runs for every interval with a logical date in [start, end]. */

@@ -50,7 +50,11 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
   const derive = (purpose: string) => createHmac("sha256", secret).update(`kitelab-web:${purpose}`).digest("base64url");
   const sessions = new Set<string>();
   // Cookies ignore ports: two Kitelabs on one host must not read each other's cookie.
-  const cookieName = `kitelab_session_${createHmac("sha256", options.token || secret).update("cookie-name").digest("base64url").slice(0, 8).replace(/[^A-Za-z0-9]/g, "x")}`;
+  const cookieName = `kitelab_session_${createHmac("sha256", options.token || secret)
+    .update("cookie-name")
+    .digest("base64url")
+    .slice(0, 8)
+    .replace(/[^A-Za-z0-9]/g, "x")}`;
 
   const sessionOf = (req: Request): string | undefined => {
     const cookie = cookiesOf(req).get(cookieName);
@@ -86,12 +90,16 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
     },
     requireTokenHeader(req) {
       if (!authEnabled) {
-        if (!isSameOriginOrNotBrowser(req)) throw new HttpError(403, "Cross-site requests cannot change Kitelab's state.");
+        if (!isSameOriginOrNotBrowser(req))
+          throw new HttpError(403, "Cross-site requests cannot change Kitelab's state.");
         return;
       }
       const presented = tokenInHeaders(req);
       if (presented === undefined) {
-        throw new HttpError(401, "This request changes state: send the API token as `Authorization: Bearer <token>` (see `kitelab info`).");
+        throw new HttpError(
+          401,
+          "This request changes state: send the API token as `Authorization: Bearer <token>` (see `kitelab info`).",
+        );
       }
       if (!safeEqual(presented, options.token)) throw new HttpError(403, "The API token is wrong.");
     },
@@ -99,13 +107,21 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
       const auth = authOf(req);
       if (auth === "wrong") throwAuthFailure(auth);
       // Reading the pages is not enough to change state: a session bound to the API token is.
-      if (auth === "none") throw new HttpError(401, "Sign in with the API token (see `kitelab info`) to use the buttons.");
+      if (auth === "none")
+        throw new HttpError(401, "Sign in with the API token (see `kitelab info`) to use the buttons.");
       const body = req.body as Record<string, unknown> | undefined;
       const sent = typeof body?._csrf === "string" ? body._csrf : "";
       if (!safeEqual(sent, csrfFor(req))) {
-        throw new HttpError(403, "This form is out of date or did not come from a Kitelab page. Reload the page and try again.");
+        throw new HttpError(
+          403,
+          "This form is out of date or did not come from a Kitelab page. Reload the page and try again.",
+        );
       }
-      if (!isSameOrigin(req)) throw new HttpError(403, "Cross-site form posts are refused (the browser did not say the form came from this site).");
+      if (!isSameOrigin(req))
+        throw new HttpError(
+          403,
+          "Cross-site form posts are refused (the browser did not say the form came from this site).",
+        );
     },
     csrfFor,
     authEnabled,
@@ -122,7 +138,10 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
 
 function throwAuthFailure(auth: "token" | "cookie" | "none" | "wrong"): never {
   if (auth === "wrong") throw new HttpError(403, "The API token is wrong.");
-  throw new HttpError(401, "Reading Kitelab needs the API token: send `Authorization: Bearer <token>` or sign in at /login.");
+  throw new HttpError(
+    401,
+    "Reading Kitelab needs the API token: send `Authorization: Bearer <token>` or sign in at /login.",
+  );
 }
 
 function tokenInHeaders(req: Request): string | undefined {
@@ -195,9 +214,13 @@ export function isLoopbackHost(req: Request): boolean {
  * (also when it arrived percent-encoded), a NUL byte or an empty value.
  */
 export function checkPathParam(name: string, value: unknown): string {
-  if (typeof value !== "string" || value === "") throw new HttpError(400, `Expected \`${name}\` to be a non-empty string.`);
+  if (typeof value !== "string" || value === "")
+    throw new HttpError(400, `Expected \`${name}\` to be a non-empty string.`);
   if (value.includes("..") || /[/\\\0]/.test(value)) {
-    throw new HttpError(400, `The ${name} ${JSON.stringify(value)} contains '..', a slash or a NUL byte; such names are refused.`);
+    throw new HttpError(
+      400,
+      `The ${name} ${JSON.stringify(value)} contains '..', a slash or a NUL byte; such names are refused.`,
+    );
   }
   return value;
 }

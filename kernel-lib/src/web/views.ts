@@ -66,12 +66,23 @@ export function loadViews(): Views {
 function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
   hbs.registerHelper("date", (iso: unknown) => (typeof iso === "string" && iso !== "" ? displayDate(iso) : "—"));
-  hbs.registerHelper("duration", (ms: unknown) => (typeof ms === "number" && Number.isFinite(ms) ? formatDuration(ms) : "—"));
+  hbs.registerHelper("duration", (ms: unknown) =>
+    typeof ms === "number" && Number.isFinite(ms) ? formatDuration(ms) : "—",
+  );
   hbs.registerHelper("stateLabel", (state: unknown) => stateLabel(state));
   hbs.registerHelper("stateClass", (state: unknown) => `state-${knownState(state)}`);
   // Reasons quote commands between backticks, as Markdown does: escaped, then shown as code.
-  hbs.registerHelper("withCode", (text: unknown) =>
-    new Handlebars.SafeString(String(text ?? "").split("`").map((part, index) => (index % 2 === 1 ? `<code>${Handlebars.escapeExpression(part)}</code>` : Handlebars.escapeExpression(part))).join("")),
+  hbs.registerHelper(
+    "withCode",
+    (text: unknown) =>
+      new Handlebars.SafeString(
+        String(text ?? "")
+          .split("`")
+          .map((part, index) =>
+            index % 2 === 1 ? `<code>${Handlebars.escapeExpression(part)}</code>` : Handlebars.escapeExpression(part),
+          )
+          .join(""),
+      ),
   );
 }
 

@@ -4,7 +4,10 @@ import type { QueueSummary, WorkerSummary, WorkersView } from "./ports.js";
 import { HttpError } from "./problems.js";
 
 /** The JSON of `GET /api/v1/workers` (Kitelab's addition; Airflow has Flower for this). */
-export function workersJson(snapshot: { workers: WorkerSummary[]; queues: QueueSummary[] }, runLink: (dagId: string, runId: string) => string) {
+export function workersJson(
+  snapshot: { workers: WorkerSummary[]; queues: QueueSummary[] },
+  runLink: (dagId: string, runId: string) => string,
+) {
   return {
     workers: snapshot.workers.map((worker) => ({
       id: worker.id,
@@ -33,7 +36,10 @@ export function workersJson(snapshot: { workers: WorkerSummary[]; queues: QueueS
 
 function requireWorkers(context: AppContext): WorkersView {
   if (!context.deps.workers) {
-    throw new HttpError(404, "This Kitelab runs tasks with the LocalExecutor: there are no workers to show. Set [core] executor = BullMQExecutor and start `kitelab worker`s.");
+    throw new HttpError(
+      404,
+      "This Kitelab runs tasks with the LocalExecutor: there are no workers to show. Set [core] executor = BullMQExecutor and start `kitelab worker`s.",
+    );
   }
   return context.deps.workers;
 }
@@ -51,7 +57,11 @@ export function workersRouter(context: AppContext): Router {
   router.get("/workers", async (req, res) => {
     context.guard.requireRead(req);
     const json = workersJson(await requireWorkers(context).snapshot(), runLink);
-    const model = { ...context.pageModel(res, "Workers", "workers"), ...json, apiUrl: context.url(["api", "v1", "workers"]) };
+    const model = {
+      ...context.pageModel(res, "Workers", "workers"),
+      ...json,
+      apiUrl: context.url(["api", "v1", "workers"]),
+    };
     res.type("html").send(context.views.render("workers", model));
   });
 

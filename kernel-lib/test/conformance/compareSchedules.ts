@@ -55,13 +55,17 @@ export function scheduleDifference(c: ScheduleCase, airflow: ScheduleAnswer): st
     if (difference) return `due run #${index + 1}: ${difference}`;
   }
   if (kitelab.truncated || airflow.truncated) {
-    return kitelab.due.length === airflow.due.length ? undefined : `${kitelab.due.length} due runs in Kitelab, ${airflow.due.length} in Airflow`;
+    return kitelab.due.length === airflow.due.length
+      ? undefined
+      : `${kitelab.due.length} due runs in Kitelab, ${airflow.due.length} in Airflow`;
   }
   if (kitelab.due.length !== airflow.due.length) {
-    return `${kitelab.due.length} due runs in Kitelab, ${airflow.due.length} in Airflow (first extra: ${JSON.stringify((kitelab.due[count] ?? airflow.due[count]))})`;
+    return `${kitelab.due.length} due runs in Kitelab, ${airflow.due.length} in Airflow (first extra: ${JSON.stringify(kitelab.due[count] ?? airflow.due[count])})`;
   }
   if (!kitelab.next || !airflow.next) {
-    return kitelab.next === airflow.next ? undefined : `next run: Kitelab ${JSON.stringify(kitelab.next)}, Airflow ${JSON.stringify(airflow.next)}`;
+    return kitelab.next === airflow.next
+      ? undefined
+      : `next run: Kitelab ${JSON.stringify(kitelab.next)}, Airflow ${JSON.stringify(airflow.next)}`;
   }
   const difference = runDifference(kitelab.next, airflow.next);
   return difference ? `next run: ${difference}` : undefined;
@@ -90,6 +94,7 @@ export function kitelabManual(c: ManualCase): ManualAnswer | { error: string } {
 export function manualDifference(c: ManualCase, airflow: ManualAnswer): string | undefined {
   const kitelab = kitelabManual(c);
   if ("error" in kitelab) return `Kitelab refused the case: ${kitelab.error}`;
-  if (kitelab.dataIntervalStart === airflow.dataIntervalStart && kitelab.dataIntervalEnd === airflow.dataIntervalEnd) return undefined;
+  if (kitelab.dataIntervalStart === airflow.dataIntervalStart && kitelab.dataIntervalEnd === airflow.dataIntervalEnd)
+    return undefined;
   return `data interval Kitelab ${kitelab.dataIntervalStart}..${kitelab.dataIntervalEnd}, Airflow ${airflow.dataIntervalStart}..${airflow.dataIntervalEnd}`;
 }

@@ -38,7 +38,11 @@ export function readGolden(path = GOLDEN_FILE): Golden {
   return JSON.parse(readFileSync(path, "utf8")) as Golden;
 }
 
-function area<C extends { id: string; airflow: Answer<A> }, A>(name: string, cases: C[], differenceOf: (c: C, answer: A) => string | undefined): AreaResult {
+function area<C extends { id: string; airflow: Answer<A> }, A>(
+  name: string,
+  cases: C[],
+  differenceOf: (c: C, answer: A) => string | undefined,
+): AreaResult {
   const result: AreaResult = { area: name, cases: 0, agreeing: 0, differing: 0, airflowErrors: 0, differences: [] };
   for (const c of cases) {
     const answer = c.airflow;
@@ -61,15 +65,32 @@ function area<C extends { id: string; airflow: Answer<A> }, A>(name: string, cas
 /** Kitelab against every golden answer, one row per area. */
 export function checkGolden(golden: Golden): AreaResult[] {
   return [
-    area("schedules (Airflow 2 semantics)", golden.schedules.filter((c) => c.semantics === "airflow2"), scheduleDifference),
-    area("schedules (Airflow 3 semantics)", golden.schedules.filter((c) => c.semantics === "airflow3"), scheduleDifference),
+    area(
+      "schedules (Airflow 2 semantics)",
+      golden.schedules.filter((c) => c.semantics === "airflow2"),
+      scheduleDifference,
+    ),
+    area(
+      "schedules (Airflow 3 semantics)",
+      golden.schedules.filter((c) => c.semantics === "airflow3"),
+      scheduleDifference,
+    ),
     area("manual-run data interval", golden.manual, manualDifference),
   ];
 }
 
 export function formatTable(rows: AreaResult[]): string {
   const header = ["area", "cases", "agreeing", "differing", "Airflow errors (not counted)"];
-  const lines = [header, ...rows.map((row) => [row.area, String(row.cases), String(row.agreeing), String(row.differing), String(row.airflowErrors)])];
+  const lines = [
+    header,
+    ...rows.map((row) => [
+      row.area,
+      String(row.cases),
+      String(row.agreeing),
+      String(row.differing),
+      String(row.airflowErrors),
+    ]),
+  ];
   const widths = header.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")).join("\n");
 }

@@ -136,7 +136,9 @@ function isoMinute(ms: number): string {
 /** An instant near one of the zone's clock changes, or anywhere in 2024-2025 for zones without. */
 function nearClockChange(random: SeededRandom, timezone: string, spread: number): number {
   const changes = CLOCK_CHANGES[timezone];
-  const base = changes ? Date.parse(pick(random, changes)) : Date.parse("2024-01-01T00:00Z") + random.integer(0, 700) * DAY;
+  const base = changes
+    ? Date.parse(pick(random, changes))
+    : Date.parse("2024-01-01T00:00Z") + random.integer(0, 700) * DAY;
   const offset = random.integer(-spread, spread + 1);
   const minute = random.bernoulli(0.5) ? 0 : pick(random, [7, 15, 30, 45, 59]);
   return Math.floor((base + offset) / HOUR) * HOUR + minute * MINUTE;
@@ -162,7 +164,9 @@ export function scheduleCases(seed: number, count: number): ScheduleCase[] {
       start = now - span;
     }
     if (random.bernoulli(0.05)) now = start - random.integer(1, 48) * HOUR; // start date in the future
-    const endDate = random.bernoulli(0.2) ? isoMinute(start + random.integer(0, Math.max(1, Math.floor((now - start) / MINUTE) + 60)) * MINUTE) : undefined;
+    const endDate = random.bernoulli(0.2)
+      ? isoMinute(start + random.integer(0, Math.max(1, Math.floor((now - start) / MINUTE) + 60)) * MINUTE)
+      : undefined;
     cases.push({
       id: `s${index}`,
       schedule: drawn.schedule,

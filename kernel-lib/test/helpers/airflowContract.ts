@@ -51,22 +51,33 @@ export async function airflowContract(specPath = AIRFLOW_V1_SPEC): Promise<(exch
     const operation = api.matchOperation({ method: exchange.method.toLowerCase(), path: exchange.path, headers: {} });
     if (!operation) return { errors: [`Airflow's API has no ${exchange.method} ${exchange.path}`] };
     const errors: string[] = [];
-    const documented = (operation.responses ?? {})[String(exchange.status)] as { content?: Record<string, unknown> } | undefined;
+    const documented = (operation.responses ?? {})[String(exchange.status)] as
+      | { content?: Record<string, unknown> }
+      | undefined;
     if (exchange.status >= 400) {
-      if (!/json/.test(exchange.contentType)) errors.push(`an error must be a JSON problem, got ${exchange.contentType}`);
-      if (!validateProblem(exchange.body)) errors.push(...(validateProblem.errors ?? []).map((error) => `problem${error.instancePath} ${error.message}`));
+      if (!/json/.test(exchange.contentType))
+        errors.push(`an error must be a JSON problem, got ${exchange.contentType}`);
+      if (!validateProblem(exchange.body))
+        errors.push(...(validateProblem.errors ?? []).map((error) => `problem${error.instancePath} ${error.message}`));
       return { operationId: operation.operationId, errors };
     }
-    if (!documented) return { operationId: operation.operationId, errors: [`status ${exchange.status} is not documented for ${operation.operationId}`] };
+    if (!documented)
+      return {
+        operationId: operation.operationId,
+        errors: [`status ${exchange.status} is not documented for ${operation.operationId}`],
+      };
     if (documented.content === undefined) {
-      if (exchange.body !== undefined && exchange.body !== "") errors.push(`status ${exchange.status} has no body in the spec`);
+      if (exchange.body !== undefined && exchange.body !== "")
+        errors.push(`status ${exchange.status} has no body in the spec`);
       return { operationId: operation.operationId, errors };
     }
     const mediaType = exchange.contentType.split(";")[0]!.trim();
-    if (!(mediaType in documented.content)) errors.push(`content type ${mediaType} is not one of ${Object.keys(documented.content).join(", ")}`);
+    if (!(mediaType in documented.content))
+      errors.push(`content type ${mediaType} is not one of ${Object.keys(documented.content).join(", ")}`);
     if (mediaType === "application/json") {
       const result = api.validator.validateResponse(exchange.body, operation, exchange.status);
-      for (const error of result.errors ?? []) errors.push(`body${error.instancePath} ${error.message} ${JSON.stringify(error.params)}`);
+      for (const error of result.errors ?? [])
+        errors.push(`body${error.instancePath} ${error.message} ${JSON.stringify(error.params)}`);
     }
     return { operationId: operation.operationId, errors };
   };
@@ -76,7 +87,8 @@ function normalize(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(normalize);
   if (typeof node !== "object" || node === null) return node;
   const entries = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, normalize(value)]));
-  if (entries.nullable === true && Array.isArray(entries.enum) && !entries.enum.includes(null)) entries.enum = [...entries.enum, null];
+  if (entries.nullable === true && Array.isArray(entries.enum) && !entries.enum.includes(null))
+    entries.enum = [...entries.enum, null];
   if ("$ref" in entries && entries.nullable === true) {
     const { $ref, nullable: _nullable, ...rest } = entries;
     return { ...rest, anyOf: [{ $ref }, { enum: [null] }] };

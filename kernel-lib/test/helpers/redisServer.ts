@@ -34,13 +34,31 @@ export interface TestRedis {
  * write, so a restart keeps queued jobs) in a temporary folder removed by `cleanup`.
  */
 export async function startRedis(): Promise<TestRedis> {
-  if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: run \`npm run setup\` (it installs Debian's redis-server) or apt-get install redis-server`);
+  if (!existsSync(REDIS_SERVER))
+    throw new Error(
+      `${REDIS_SERVER} is missing: run \`npm run setup\` (it installs Debian's redis-server) or apt-get install redis-server`,
+    );
   const dir = mkdtempSync(join(tmpdir(), "kitelab-redis-"));
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"];
+      const args = [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--protected-mode",
+        "no",
+      ];
       const started = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
       child = started;
       let output = "";
@@ -54,7 +72,9 @@ export async function startRedis(): Promise<TestRedis> {
       };
       started.stdout!.on("data", onData);
       started.stderr!.resume();
-      started.once("exit", (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
+      started.once("exit", (code) =>
+        reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)),
+      );
     });
   const stop = async () => {
     const running = child;

@@ -1,7 +1,11 @@
 import type { SchedulerSettings } from "../../src/scheduler/scheduler.js";
 
 /** Scheduler settings for tests that run a real Scheduler over a temporary home; override what the test is about. */
-export function testSchedulerSettings(dags: string, logs: string, overrides: Partial<SchedulerSettings> = {}): SchedulerSettings {
+export function testSchedulerSettings(
+  dags: string,
+  logs: string,
+  overrides: Partial<SchedulerSettings> = {},
+): SchedulerSettings {
   return {
     dagFolders: [dags],
     listIntervalMs: 60_000,

@@ -41,11 +41,15 @@ export async function startStandaloneProcess(home: string, env: NodeJS.ProcessEn
     clearTimeout(timer);
   };
   try {
-    const url = await waitFor("the status page URL", () => {
-      if (child.exitCode !== null) throw new Error(`kitelab standalone exited with ${child.exitCode}:\n${output}`);
-      return /Status page:\s+(\S+)/.exec(output)?.[1];
-      // Only a bound for a failure: it starts in about a second, but the shared machine can be slow.
-    }, 120_000);
+    const url = await waitFor(
+      "the status page URL",
+      () => {
+        if (child.exitCode !== null) throw new Error(`kitelab standalone exited with ${child.exitCode}:\n${output}`);
+        return /Status page:\s+(\S+)/.exec(output)?.[1];
+        // Only a bound for a failure: it starts in about a second, but the shared machine can be slow.
+      },
+      120_000,
+    );
     const token = readFileSync(join(home, "api_token"), "utf8").trim();
     return { child, url: url.endsWith("/") ? url : `${url}/`, token, output: () => output, stop };
   } catch (error) {

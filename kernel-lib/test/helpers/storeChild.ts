@@ -29,7 +29,14 @@ export function churnRun(runId: string, at: string): DagRunRecord {
 }
 
 export function churnTaskInstances(runId: string): TaskInstanceRecord[] {
-  return CHURN_TASKS.map((taskId) => ({ dagId: CHURN_DAG, runId, taskId, state: "running", tryNumber: 0, maxTries: 1 }));
+  return CHURN_TASKS.map((taskId) => ({
+    dagId: CHURN_DAG,
+    runId,
+    taskId,
+    state: "running",
+    tryNumber: 0,
+    maxTries: 1,
+  }));
 }
 
 /** What the store says about the churn sequence: the number each record carries. */
@@ -63,7 +70,8 @@ export function lastWrite(observed: ChurnObservation): number {
 
 async function churn(store: FileStore): Promise<void> {
   for (const runId of CHURN_RUNS) {
-    if (!store.getRun(CHURN_DAG, runId)) await store.createRun(churnRun(runId, "2024-01-01T00:00:00.000Z"), churnTaskInstances(runId));
+    if (!store.getRun(CHURN_DAG, runId))
+      await store.createRun(churnRun(runId, "2024-01-01T00:00:00.000Z"), churnTaskInstances(runId));
   }
   let k = lastWrite(observeChurn(store));
   process.stdout.write(`ready ${process.pid} from ${k}\n`);
@@ -71,11 +79,18 @@ async function churn(store: FileStore): Promise<void> {
     k += 1;
     const slot = k % CHURN_SLOTS;
     if (slot < CHURN_RUNS.length) {
-      await store.updateTaskInstances(CHURN_DAG, CHURN_RUNS[slot]!, CHURN_TASKS.map((taskId) => ({ taskId, tryNumber: k, state: "running" as const })));
+      await store.updateTaskInstances(
+        CHURN_DAG,
+        CHURN_RUNS[slot]!,
+        CHURN_TASKS.map((taskId) => ({ taskId, tryNumber: k, state: "running" as const })),
+      );
     } else if (slot === 3) {
       await store.heartbeat({ pid: process.pid, hostname: "churn", at: `write-${k}` });
     } else {
-      await store.createRun(churnRun(`extra_${k}`, new Date(Date.UTC(2024, 0, 1) + k * 1000).toISOString()), churnTaskInstances(`extra_${k}`));
+      await store.createRun(
+        churnRun(`extra_${k}`, new Date(Date.UTC(2024, 0, 1) + k * 1000).toISOString()),
+        churnTaskInstances(`extra_${k}`),
+      );
     }
   }
 }

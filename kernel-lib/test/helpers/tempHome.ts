@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** A throwaway Kitelab home with a dags folder; removed by `cleanup`. */
-export function tempHome(prefix = "kitelab-test-"): { home: string; dags: string; logs: string; writeDag: (name: string, source: string) => string; cleanup: () => void } {
+export function tempHome(prefix = "kitelab-test-"): {
+  home: string;
+  dags: string;
+  logs: string;
+  writeDag: (name: string, source: string) => string;
+  cleanup: () => void;
+} {
   const home = mkdtempSync(join(tmpdir(), prefix));
   const dags = join(home, "dags");
   const logs = join(home, "logs");

@@ -10,7 +10,12 @@ import { taskLogPath } from "../../src/scheduler/logPaths.js";
 import type { DagRunState, TaskInstanceState } from "../../src/states.js";
 import { createApp, type OutboxView, type WebDeps } from "../../src/web/app.js";
 import type { DagSummary, Page, ReadModel, RunQuery, SchedulerControl, SharedSettings } from "../../src/web/ports.js";
-import { patchesForRunState, patchesForTaskState, type MarkableRunState, type MarkableTaskState } from "../../src/engine/markState.js";
+import {
+  patchesForRunState,
+  patchesForTaskState,
+  type MarkableRunState,
+  type MarkableTaskState,
+} from "../../src/engine/markState.js";
 import type { ConnectionRecord, PoolRecord, VariableRecord } from "../../src/records.js";
 
 /** A task as tests describe it: an id and the ids it depends on. */
@@ -21,24 +26,36 @@ export interface FakeTask {
 }
 
 export function serializedDag(dagId: string, tasks: FakeTask[], extra: Partial<SerializedDag> = {}): SerializedDag {
-  const full = tasks.map((task): SerializedTask => ({
-    taskId: task.taskId,
-    upstreamIds: task.upstream ?? [],
-    downstreamIds: tasks.filter((other) => other.upstream?.includes(task.taskId)).map((other) => other.taskId),
-    operator: task.operator ?? "PythonOperator",
-    triggerRule: "all_success",
-    retries: 0,
-    retryDelayMs: 300_000,
-    retryExponentialBackoff: false,
-    email: [],
-    emailOnFailure: false,
-    emailOnRetry: false,
-    emailOnSuccess: false,
-    pool: "default_pool",
-    poolSlots: 1,
-    owner: "airflow",
-  }));
-  return { dagId, fileloc: `/dags/${dagId}.ts`, schedule: "@daily", timezone: "UTC", params: {}, tags: [], warnings: [], tasks: full, ...extra };
+  const full = tasks.map(
+    (task): SerializedTask => ({
+      taskId: task.taskId,
+      upstreamIds: task.upstream ?? [],
+      downstreamIds: tasks.filter((other) => other.upstream?.includes(task.taskId)).map((other) => other.taskId),
+      operator: task.operator ?? "PythonOperator",
+      triggerRule: "all_success",
+      retries: 0,
+      retryDelayMs: 300_000,
+      retryExponentialBackoff: false,
+      email: [],
+      emailOnFailure: false,
+      emailOnRetry: false,
+      emailOnSuccess: false,
+      pool: "default_pool",
+      poolSlots: 1,
+      owner: "airflow",
+    }),
+  );
+  return {
+    dagId,
+    fileloc: `/dags/${dagId}.ts`,
+    schedule: "@daily",
+    timezone: "UTC",
+    params: {},
+    tags: [],
+    warnings: [],
+    tasks: full,
+    ...extra,
+  };
 }
 
 /**
@@ -61,7 +78,11 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     return this;
   }
 
-  addRun(dagId: string, run: Partial<DagRunRecord> & { state: DagRunState; logicalDate: string }, taskStates: Record<string, TaskInstanceState> = {}): DagRunRecord {
+  addRun(
+    dagId: string,
+    run: Partial<DagRunRecord> & { state: DagRunState; logicalDate: string },
+    taskStates: Record<string, TaskInstanceState> = {},
+  ): DagRunRecord {
     const record: DagRunRecord = {
       dagId,
       runId: run.runId ?? `scheduled__${run.logicalDate.replace(/\.000Z$/, "+00:00").replace(/Z$/, "+00:00")}`,
@@ -85,7 +106,9 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     const dag = this.summaries.get(dagId)?.dag;
     this.instances.set(
       key(dagId, record.runId),
-      (dag?.tasks ?? []).map((task) => instance(record, task.taskId, taskStates[task.taskId] ?? (record.state === "success" ? "success" : "none"))),
+      (dag?.tasks ?? []).map((task) =>
+        instance(record, task.taskId, taskStates[task.taskId] ?? (record.state === "success" ? "success" : "none")),
+      ),
     );
     return record;
   }
@@ -113,7 +136,8 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     if (runState) {
       run.state = runState;
       run.startDate ??= this.clock.toISOString();
-      if (runState === "success" || runState === "failed") run.endDate = new Date(this.clock.getTime() + 3000).toISOString();
+      if (runState === "success" || runState === "failed")
+        run.endDate = new Date(this.clock.getTime() + 3000).toISOString();
     }
   }
 
@@ -144,7 +168,9 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
 
   latestFinishedRun(dagId?: string): DagRunRecord | undefined {
     return this.runList
-      .filter((run) => (dagId === undefined || run.dagId === dagId) && (run.state === "success" || run.state === "failed"))
+      .filter(
+        (run) => (dagId === undefined || run.dagId === dagId) && (run.state === "success" || run.state === "failed"),
+      )
       .sort((a, b) => (b.endDate ?? "").localeCompare(a.endDate ?? ""))[0];
   }
 
@@ -164,7 +190,10 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     return this.heartbeat;
   }
 
-  async trigger(dagId: string, request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string }): Promise<DagRunRecord> {
+  async trigger(
+    dagId: string,
+    request: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string },
+  ): Promise<DagRunRecord> {
     this.calls.trigger.push({ dagId, ...request });
     this.throwIfAsked();
     if (!this.summaries.has(dagId)) throw new Error(`no DAG '${dagId}'`);
@@ -172,7 +201,16 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     const runId = request.runId ?? `manual__${logicalDate.replace(/\.000Z$/, "+00:00")}`;
     if (this.run(dagId, runId)) throw new Error(`DAG '${dagId}' already has a run '${runId}'`);
     this.clock = new Date(this.clock.getTime() + 1000);
-    return { ...this.addRun(dagId, { runId, state: "queued", logicalDate, runType: "manual", externalTrigger: true, conf: request.conf ?? {} }) };
+    return {
+      ...this.addRun(dagId, {
+        runId,
+        state: "queued",
+        logicalDate,
+        runType: "manual",
+        externalTrigger: true,
+        conf: request.conf ?? {},
+      }),
+    };
   }
 
   async setPaused(dagId: string, paused: boolean): Promise<void> {
@@ -186,7 +224,9 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
   async clear(dagId: string, runId: string, taskIds?: string[]): Promise<number> {
     this.calls.clear.push({ dagId, runId, taskIds });
     this.throwIfAsked();
-    const cleared = (this.instances.get(key(dagId, runId)) ?? []).filter((ti) => !taskIds || taskIds.includes(ti.taskId));
+    const cleared = (this.instances.get(key(dagId, runId)) ?? []).filter(
+      (ti) => !taskIds || taskIds.includes(ti.taskId),
+    );
     for (const ti of cleared) ti.state = "none";
     const run = this.run(dagId, runId);
     if (run) run.state = "queued";
@@ -202,7 +242,12 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     return { ...run };
   }
 
-  async setTaskInstanceState(dagId: string, runId: string, taskIds: readonly string[], state: MarkableTaskState): Promise<TaskInstanceRecord[]> {
+  async setTaskInstanceState(
+    dagId: string,
+    runId: string,
+    taskIds: readonly string[],
+    state: MarkableTaskState,
+  ): Promise<TaskInstanceRecord[]> {
     this.throwIfAsked();
     const patches = patchesForTaskState(this.taskInstances(dagId, runId), new Set(taskIds), state, this.clock);
     this.applyPatches(dagId, runId, patches);
@@ -217,7 +262,11 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     else for (const ti of this.instances.get(key(dagId, runId)) ?? []) if (ti.taskId === taskId) ti.note = note;
   }
 
-  private applyPatches(dagId: string, runId: string, patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>): void {
+  private applyPatches(
+    dagId: string,
+    runId: string,
+    patches: ReadonlyArray<Partial<TaskInstanceRecord> & { taskId: string }>,
+  ): void {
     for (const ti of this.instances.get(key(dagId, runId)) ?? []) {
       const patch = patches.find((candidate) => candidate.taskId === ti.taskId);
       if (patch) Object.assign(ti, patch);
@@ -258,8 +307,13 @@ function instance(run: DagRunRecord, taskId: string, state: TaskInstanceState): 
 export function memorySharedSettings(): SharedSettings {
   const variables = new Map<string, VariableRecord>();
   const connections = new Map<string, ConnectionRecord>();
-  const pools = new Map<string, PoolRecord>([["default_pool", { name: "default_pool", slots: 128, description: "Default pool" }]]);
-  const remove = <T>(table: Map<string, T>) => async (id: string) => table.delete(id);
+  const pools = new Map<string, PoolRecord>([
+    ["default_pool", { name: "default_pool", slots: 128, description: "Default pool" }],
+  ]);
+  const remove =
+    <T>(table: Map<string, T>) =>
+    async (id: string) =>
+      table.delete(id);
   return {
     variables: () => [...variables.values()],
     setVariable: async (variable) => void variables.set(variable.key, { ...variable }),
@@ -275,7 +329,15 @@ export function memorySharedSettings(): SharedSettings {
 
 /** A fake outbox with one message. */
 export function fakeOutbox(): OutboxView {
-  const messages = [{ id: "msg-1", subject: "Run succeeded: ml_pipeline", to: ["teacher@example.org"], date: "2024-03-01T12:00:05Z", status: "written" }];
+  const messages = [
+    {
+      id: "msg-1",
+      subject: "Run succeeded: ml_pipeline",
+      to: ["teacher@example.org"],
+      date: "2024-03-01T12:00:05Z",
+      status: "written",
+    },
+  ];
   return {
     list: () => messages,
     read: (id) => (id === "msg-1" ? "Subject: Run succeeded: ml_pipeline\n\nAll 7 tasks succeeded." : undefined),

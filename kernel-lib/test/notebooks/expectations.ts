@@ -43,7 +43,9 @@ export interface CellExpectations {
 export function checkNotebookRun(summary: NotebookRunSummary): string[] {
   const problems: string[] = [];
   if (summary.declaredKernel !== "tslab") {
-    problems.push(`the notebook declares kernel ${JSON.stringify(summary.declaredKernel)}; set its kernelspec name to "tslab"`);
+    problems.push(
+      `the notebook declares kernel ${JSON.stringify(summary.declaredKernel)}; set its kernelspec name to "tslab"`,
+    );
   }
   if (summary.stopped !== null) problems.push(`the run stopped early: ${summary.stopped}`);
   for (const cell of summary.cells) {
@@ -64,7 +66,9 @@ function checkCell(cell: CellSummary): string[] {
   const expectError = declared.expectError;
   if (expectError !== undefined) {
     if (cell.status !== "error") {
-      problems.push(`${where} should fail with an error containing ${JSON.stringify(expectError)}, but its status is ${cell.status}`);
+      problems.push(
+        `${where} should fail with an error containing ${JSON.stringify(expectError)}, but its status is ${cell.status}`,
+      );
     } else if (!cell.text.includes(expectError)) {
       problems.push(`${where} failed, but its output lacks ${JSON.stringify(expectError)}:\n${indent(cell.text)}`);
     }
@@ -88,7 +92,9 @@ export function parseCellExpectations(value: unknown, where: string): CellExpect
   const { expect, expectError, ...rest } = value as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
   if (unknownKeys.length > 0) {
-    throw new TypeError(`Unknown key(s) ${unknownKeys.join(", ")} in ${where} metadata "kitelab"; use "expect" or "expectError"`);
+    throw new TypeError(
+      `Unknown key(s) ${unknownKeys.join(", ")} in ${where} metadata "kitelab"; use "expect" or "expectError"`,
+    );
   }
   if (expect !== undefined && (!Array.isArray(expect) || !expect.every((e) => typeof e === "string"))) {
     throw new TypeError(`Expected ${where} "kitelab.expect" to be an array of strings, got ${JSON.stringify(expect)}`);
@@ -119,7 +125,13 @@ export interface ExecutedNotebook {
     source: string | string[];
     execution_count?: number | null;
     metadata?: { kitelab?: unknown };
-    outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]>; ename?: string; evalue?: string }[];
+    outputs?: {
+      output_type: string;
+      text?: string | string[];
+      data?: Record<string, string | string[]>;
+      ename?: string;
+      evalue?: string;
+    }[];
   }[];
 }
 
@@ -146,8 +158,12 @@ export function checkExecutedNotebook(nb: ExecutedNotebook): string[] {
       return;
     }
     const text = (cell.outputs ?? []).map(outputText).join("");
-    for (const expected of [...(declared.expect ?? []), ...(declared.expectError !== undefined ? [declared.expectError] : [])]) {
-      if (!text.includes(expected)) problems.push(`${where} output lacks ${JSON.stringify(expected)}; it was:\n${indent(text)}`);
+    for (const expected of [
+      ...(declared.expect ?? []),
+      ...(declared.expectError !== undefined ? [declared.expectError] : []),
+    ]) {
+      if (!text.includes(expected))
+        problems.push(`${where} output lacks ${JSON.stringify(expected)}; it was:\n${indent(text)}`);
     }
   });
   return problems;

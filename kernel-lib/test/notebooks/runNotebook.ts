@@ -27,23 +27,34 @@ export interface RunNotebookOptions {
 /** Executes `notebookPath` top to bottom; rejects only when the harness itself could not run. */
 export async function runNotebook(notebookPath: string, options: RunNotebookOptions = {}): Promise<NotebookRunSummary> {
   if (!existsSync(venvPython)) {
-    throw new Error(`No Python venv at ${path.dirname(path.dirname(venvPython))}: run \`npm run setup\` (it creates .venv with JupyterLab and the tslab kernel).`);
+    throw new Error(
+      `No Python venv at ${path.dirname(path.dirname(venvPython))}: run \`npm run setup\` (it creates .venv with JupyterLab and the tslab kernel).`,
+    );
   }
   const out = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-run-"));
   const args = [harness, notebookPath, "--out", out];
   if (options.cellTimeoutSeconds !== undefined) args.push("--timeout", String(options.cellTimeoutSeconds));
   if (options.cwd !== undefined) args.push("--cwd", options.cwd);
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
-    execFile(venvPython, args, { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : null) : 0 });
-    });
-  });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (resolve) => {
+      execFile(
+        venvPython,
+        args,
+        { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          resolve({ stdout, stderr, code: error ? (typeof error.code === "number" ? error.code : null) : 0 });
+        },
+      );
+    },
+  );
   if (code !== 0) {
     throw new Error(`run_notebook.py failed on ${notebookPath} (exit ${code}):\n${stderr.slice(-4000)}`);
   }
   try {
     return JSON.parse(stdout) as NotebookRunSummary;
   } catch {
-    throw new Error(`run_notebook.py printed no JSON summary for ${notebookPath}:\n${stdout.slice(0, 2000)}\n${stderr.slice(-2000)}`);
+    throw new Error(
+      `run_notebook.py printed no JSON summary for ${notebookPath}:\n${stdout.slice(0, 2000)}\n${stderr.slice(-2000)}`,
+    );
   }
 }

@@ -38,7 +38,10 @@ function trainWithIO<Model>(train: (rows: CsvRow[]) => Model, paths: { input: st
 }
 
 /** Wraps `predict(model, rows) -> rows` into a task that reads the model and the rows from files and writes the predictions. */
-function predictWithIO<Model>(predict: (model: Model, rows: CsvRow[]) => CsvRow[], paths: { model: string; input: string; output: string[] }) {
+function predictWithIO<Model>(
+  predict: (model: Model, rows: CsvRow[]) => CsvRow[],
+  paths: { model: string; input: string; output: string[] },
+) {
   return withIO<CsvRow[], CsvRow[]>({ input: paths.input, output: paths.output }, async (rows, { render }) => {
     const model = JSON.parse(await readFile(render(paths.model), "utf8")) as Model;
     return predict(model, rows);

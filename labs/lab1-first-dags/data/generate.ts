@@ -7,8 +7,14 @@ import { generateIceCreamSales } from "../../../kernel-lib/src/ml/index.js";
 import { toCsv } from "../../../kernel-lib/src/operators/csv.js";
 
 export function files(): Record<string, string> {
-  const forecast = [21.5, 24, 27.5, 30, 33, 18, 15.5].map((temperature, index) => ({ day: `day_${index + 1}`, temperature_c: temperature }));
-  return { "ice_cream_sales.csv": toCsv(generateIceCreamSales({ rows: 60, seed: 1 })), "forecast.csv": toCsv(forecast) };
+  const forecast = [21.5, 24, 27.5, 30, 33, 18, 15.5].map((temperature, index) => ({
+    day: `day_${index + 1}`,
+    temperature_c: temperature,
+  }));
+  return {
+    "ice_cream_sales.csv": toCsv(generateIceCreamSales({ rows: 60, seed: 1 })),
+    "forecast.csv": toCsv(forecast),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

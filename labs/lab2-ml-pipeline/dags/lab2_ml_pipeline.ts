@@ -89,7 +89,9 @@ const preprocess = dag.task("preprocess", async ({ params, log }) => {
   await writeFile(path(params, "train.csv"), toCsv(scale(train)));
   await writeFile(path(params, "test.csv"), toCsv(scale(test)));
   await writeFile(path(params, "scalers.json"), JSON.stringify({ features, minMax, standard }, null, 2));
-  log.info(`Split ${rows.length} rows into ${train.length} for training and ${test.length} for testing; ${columns.length} scaled columns`);
+  log.info(
+    `Split ${rows.length} rows into ${train.length} for training and ${test.length} for testing; ${columns.length} scaled columns`,
+  );
   return { train: train.length, test: test.length, columns };
 });
 
@@ -112,16 +114,27 @@ const trainModel = dag.task("train_model", async ({ params, log }) => {
   const X = await readCsv(path(params, "X_train.csv"));
   const y = toVector(await readCsv(path(params, "y_train.csv")), "clicked");
   const columns = Object.keys(X[0] ?? {});
-  const model = new LogisticRegression({ numSteps: Number(params.num_steps), learningRate: Number(params.learning_rate) });
+  const model = new LogisticRegression({
+    numSteps: Number(params.num_steps),
+    learningRate: Number(params.learning_rate),
+  });
   model.train(withIntercept(toMatrix(X, columns)), Matrix.columnVector(y));
-  await writeFile(path(params, "model.json"), JSON.stringify({ columns, library: "ml-logistic-regression", model: model.toJSON() }, null, 2));
-  log.info(`Trained on ${X.length} rows with ml-logistic-regression: ${params.num_steps} gradient steps, learning rate ${params.learning_rate}`);
+  await writeFile(
+    path(params, "model.json"),
+    JSON.stringify({ columns, library: "ml-logistic-regression", model: model.toJSON() }, null, 2),
+  );
+  log.info(
+    `Trained on ${X.length} rows with ml-logistic-regression: ${params.num_steps} gradient steps, learning rate ${params.learning_rate}`,
+  );
   return path(params, "model.json");
 });
 
 /** Step 5: load the saved model back, evaluate it on the test set, write the report. */
 const evaluateModel = dag.task("evaluate_model", async ({ params, log, ds }) => {
-  const saved = JSON.parse(await readFile(path(params, "model.json"), "utf8")) as { columns: string[]; model: Parameters<typeof LogisticRegression.load>[0] };
+  const saved = JSON.parse(await readFile(path(params, "model.json"), "utf8")) as {
+    columns: string[];
+    model: Parameters<typeof LogisticRegression.load>[0];
+  };
   const model = LogisticRegression.load(saved.model);
   const X = withIntercept(toMatrix(await readCsv(path(params, "X_test.csv")), saved.columns));
   const y = toVector(await readCsv(path(params, "y_test.csv")), "clicked");
@@ -132,9 +145,13 @@ const evaluateModel = dag.task("evaluate_model", async ({ params, log, ds }) => 
     `accuracy ${pct(report.accuracy)}, precision ${pct(report.precision)}, recall ${pct(report.recall)} on ${report.support} test rows`,
   );
   const m = report.confusionMatrix;
-  log.info(`confusion matrix (rows: actual 0/1, columns: predicted 0/1)\n  ${m.trueNegative}  ${m.falsePositive}\n  ${m.falseNegative}  ${m.truePositive}`);
+  log.info(
+    `confusion matrix (rows: actual 0/1, columns: predicted 0/1)\n  ${m.trueNegative}  ${m.falsePositive}\n  ${m.falseNegative}  ${m.truePositive}`,
+  );
   if (report.accuracy < Number(params.min_accuracy)) {
-    throw new UnrecoverableError(`accuracy ${pct(report.accuracy)} is below min_accuracy ${pct(Number(params.min_accuracy))}; not publishing this model`);
+    throw new UnrecoverableError(
+      `accuracy ${pct(report.accuracy)} is below min_accuracy ${pct(Number(params.min_accuracy))}; not publishing this model`,
+    );
   }
   return { accuracy: report.accuracy, precision: report.precision, recall: report.recall };
 });
@@ -170,8 +187,15 @@ const reportFailure = new TriggerDagRunOperator({
   pokeInterval: "1s",
 });
 
-loadData.then(preprocess).then(separateOutputs).then(trainModel).then(evaluateModel).then(sendEmail).then(triggerStatus);
-for (const step of [loadData, preprocess, separateOutputs, trainModel, evaluateModel, sendEmail]) step.then(reportFailure);
+loadData
+  .then(preprocess)
+  .then(separateOutputs)
+  .then(trainModel)
+  .then(evaluateModel)
+  .then(sendEmail)
+  .then(triggerStatus);
+for (const step of [loadData, preprocess, separateOutputs, trainModel, evaluateModel, sendEmail])
+  step.then(reportFailure);
 
 /** The status DAG: records the pipeline's outcome in status.json and prints it. */
 export const statusDag = new DAG({
@@ -183,7 +207,9 @@ export const statusDag = new DAG({
 });
 
 statusDag.task("write_status", async ({ params, log }) => {
-  const report = params.report ? (JSON.parse(await readFile(String(params.report), "utf8")) as BinaryClassificationReport) : undefined;
+  const report = params.report
+    ? (JSON.parse(await readFile(String(params.report), "utf8")) as BinaryClassificationReport)
+    : undefined;
   const status = {
     status: String(params.status),
     pipelineRunId: String(params.pipeline_run_id),
@@ -192,7 +218,9 @@ statusDag.task("write_status", async ({ params, log }) => {
   };
   await mkdir(String(params.work_dir), { recursive: true });
   await writeFile(join(String(params.work_dir), "status.json"), JSON.stringify(status, null, 2));
-  log.info(`Pipeline ${status.pipelineRunId}: ${status.status.toUpperCase()}${report ? ` (accuracy ${pct(report.accuracy)})` : ""}`);
+  log.info(
+    `Pipeline ${status.pipelineRunId}: ${status.status.toUpperCase()}${report ? ` (accuracy ${pct(report.accuracy)})` : ""}`,
+  );
   return status;
 });
 

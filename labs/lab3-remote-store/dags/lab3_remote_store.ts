@@ -30,7 +30,8 @@ const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "la
 
 export const dag = new DAG({
   dagId: "lab3_remote_store",
-  description: "Download petrol data from the store, train a random forest, upload the model to a folder named after the date",
+  description:
+    "Download petrol data from the store, train a random forest, upload the model to a folder named after the date",
   schedule: "0 12 * * *",
   startDate: "2024-01-01",
   catchup: false,
@@ -82,10 +83,20 @@ const train = dag.task("train_random_forest", async (context) => {
   forest.train(toMatrix(trainRows, features), toVector(trainRows, PETROL_TARGET));
   const predicted = forest.predict(toMatrix(test, features));
   const actual = toVector(test, PETROL_TARGET);
-  const metrics = { r2: r2Score(actual, predicted), mae: meanAbsoluteError(actual, predicted), trainRows: trainRows.length, testRows: test.length };
+  const metrics = {
+    r2: r2Score(actual, predicted),
+    mae: meanAbsoluteError(actual, predicted),
+    trainRows: trainRows.length,
+    testRows: test.length,
+  };
   await mkdir(dirname(modelPath), { recursive: true });
-  await writeFile(modelPath, JSON.stringify({ features, target: PETROL_TARGET, metrics, library: "ml-random-forest", model: forest.toJSON() }));
-  log.info(`Random forest of ${Number(params.n_estimators)} trees: R² ${metrics.r2.toFixed(3)}, MAE ${metrics.mae.toFixed(1)} on ${test.length} held-out rows`);
+  await writeFile(
+    modelPath,
+    JSON.stringify({ features, target: PETROL_TARGET, metrics, library: "ml-random-forest", model: forest.toJSON() }),
+  );
+  log.info(
+    `Random forest of ${Number(params.n_estimators)} trees: R² ${metrics.r2.toFixed(3)}, MAE ${metrics.mae.toFixed(1)} on ${test.length} held-out rows`,
+  );
   log.info(`Saved the model to ${modelPath}`);
   return { modelPath, ...metrics };
 });

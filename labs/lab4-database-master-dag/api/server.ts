@@ -34,12 +34,16 @@ const MODEL_NAME = /^[A-Za-z0-9_-]+$/;
 
 async function loadModel(modelsDir: string, name: unknown): Promise<SavedModel> {
   if (typeof name !== "string" || !MODEL_NAME.test(name)) {
-    throw new HttpError(400, `Expected \`model\` to be a model name such as "decision_tree" (see GET /models), got ${JSON.stringify(name) ?? "nothing"}`);
+    throw new HttpError(
+      400,
+      `Expected \`model\` to be a model name such as "decision_tree" (see GET /models), got ${JSON.stringify(name) ?? "nothing"}`,
+    );
   }
   try {
     return JSON.parse(await readFile(join(modelsDir, `${name}.json`), "utf8")) as SavedModel;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new HttpError(404, `No model "${name}" in ${modelsDir}; GET /models lists them`);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new HttpError(404, `No model "${name}" in ${modelsDir}; GET /models lists them`);
     throw error;
   }
 }
@@ -60,7 +64,12 @@ export function createInferenceApp(modelsDir: string): Express {
     const models = [];
     for (const file of files.filter((name) => name.endsWith(".json")).sort()) {
       const saved = await loadModel(modelsDir, file.slice(0, -".json".length));
-      models.push({ name: saved.name, kind: saved.model.kind, testAccuracy: saved.testAccuracy, trainedAt: saved.trainedAt });
+      models.push({
+        name: saved.name,
+        kind: saved.model.kind,
+        testAccuracy: saved.testAccuracy,
+        trainedAt: saved.trainedAt,
+      });
     }
     res.json(models);
   });
@@ -69,7 +78,10 @@ export function createInferenceApp(modelsDir: string): Express {
     const body = (req.body ?? {}) as { model?: unknown; penguin?: unknown };
     const saved = await loadModel(modelsDir, body.model);
     if (typeof body.penguin !== "object" || body.penguin === null) {
-      throw new HttpError(400, "Expected `penguin` to be an object with island, sex, bill_length_mm, bill_depth_mm, flipper_length_mm and body_mass_g");
+      throw new HttpError(
+        400,
+        "Expected `penguin` to be an object with island, sex, bill_length_mm, bill_depth_mm, flipper_length_mm and body_mass_g",
+      );
     }
     const penguin = body.penguin as RawPenguin;
     const problem = penguinProblem(penguin);
@@ -80,7 +92,9 @@ export function createInferenceApp(modelsDir: string): Express {
     res.json({
       model: saved.name,
       species: classifier.classes[best],
-      probabilities: Object.fromEntries(classifier.classes.map((species, i) => [species, Math.round(probabilities[i]! * 1000) / 1000])),
+      probabilities: Object.fromEntries(
+        classifier.classes.map((species, i) => [species, Math.round(probabilities[i]! * 1000) / 1000]),
+      ),
     });
   });
 
@@ -88,14 +102,21 @@ export function createInferenceApp(modelsDir: string): Express {
     res.status(404).json({ error: "Not found: use GET /models or POST /predict" });
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = error instanceof HttpError ? error.status : (error as { status?: number }).status === 400 ? 400 : 500;
-    res.status(status).json({ error: status === 500 && !(error instanceof HttpError) ? "Internal error" : (error as Error).message });
+    const status =
+      error instanceof HttpError ? error.status : (error as { status?: number }).status === 400 ? 400 : 500;
+    res
+      .status(status)
+      .json({ error: status === 500 && !(error instanceof HttpError) ? "Internal error" : (error as Error).message });
   });
   return app;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const modelsDir = process.env.LAB4_MODELS_DIR ?? join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab4", "models");
+  const modelsDir =
+    process.env.LAB4_MODELS_DIR ??
+    join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab4", "models");
   const port = Number(process.env.PORT ?? 8085);
-  createInferenceApp(modelsDir).listen(port, () => console.log(`Lab 4 inference API on http://localhost:${port} (models in ${modelsDir})`));
+  createInferenceApp(modelsDir).listen(port, () =>
+    console.log(`Lab 4 inference API on http://localhost:${port} (models in ${modelsDir})`),
+  );
 }

@@ -24,7 +24,14 @@ import {
   type TaskContext,
 } from "kitelab";
 import { LAB_TABLES, LabDatabase, type Column, type TableRow } from "../lib/database.js";
-import { computeScalerStats, encodePenguin, FEATURE_COLUMNS, penguinProblem, type RawPenguin, type ScalerStats } from "../lib/penguinFeatures.js";
+import {
+  computeScalerStats,
+  encodePenguin,
+  FEATURE_COLUMNS,
+  penguinProblem,
+  type RawPenguin,
+  type ScalerStats,
+} from "../lib/penguinFeatures.js";
 
 const labDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab4");
 const DB_EXAMPLE = `--conn-type sqlite --conn-host ${join(labDir, "penguins.db")} --conn-schema main --conn-login student --conn-password change-me --conn-port 0`;
@@ -33,7 +40,9 @@ const DB_EXAMPLE = `--conn-type sqlite --conn-host ${join(labDir, "penguins.db")
 function database(context: TaskContext): LabDatabase {
   const connection = requireConnection(context, "lab4_db", DB_EXAMPLE);
   const db = LabDatabase.fromConnection(connection.connId);
-  context.log.info(`Connected to ${connection.connId}: ${connection.connType} ${connection.host} (schema ${connection.schema ?? "-"}, login ${connection.login ?? "-"}, port ${connection.port ?? "-"}) with ${db.hook.constructor.name}`);
+  context.log.info(
+    `Connected to ${connection.connId}: ${connection.connType} ${connection.host} (schema ${connection.schema ?? "-"}, login ${connection.login ?? "-"}, port ${connection.port ?? "-"}) with ${db.hook.constructor.name}`,
+  );
   return db;
 }
 
@@ -59,7 +68,9 @@ export const loadRaw = new DAG({
   params: { source: fileURLToPath(new URL("../data/penguins.csv", import.meta.url)) },
 });
 loadRaw.task("load_penguins_raw", async (context) => {
-  const rows = (await readCsv(String(context.params.source))).map((row) => Object.fromEntries(RAW_COLUMNS.map((column) => [column, String(row[column])])));
+  const rows = (await readCsv(String(context.params.source))).map((row) =>
+    Object.fromEntries(RAW_COLUMNS.map((column) => [column, String(row[column])])),
+  );
   await database(context).writeTable("penguins_raw", RAW_COLUMNS.map(text), rows);
   context.log.info(`Loaded ${rows.length} rows into penguins_raw, missing values ("NA") included`);
   return { table: "penguins_raw", rows: rows.length };
@@ -75,15 +86,29 @@ preprocess.task("build_training_tables", async (context) => {
   const db = database(context);
   const raw = (await db.readTable("penguins_raw", RAW_COLUMNS)).map(fromRawText);
   const complete = raw.filter((row) => penguinProblem(row) === undefined);
-  context.log.info(`${raw.length} raw rows, ${raw.length - complete.length} dropped for missing values, ${complete.length} kept`);
-  const { train, test } = trainTestSplit(complete, { testSize: Number(context.params.test_size), seed: Number(context.params.seed) });
+  context.log.info(
+    `${raw.length} raw rows, ${raw.length - complete.length} dropped for missing values, ${complete.length} kept`,
+  );
+  const { train, test } = trainTestSplit(complete, {
+    testSize: Number(context.params.test_size),
+    seed: Number(context.params.seed),
+  });
   const stats = computeScalerStats(train);
   const encode = (rows: typeof complete): TableRow[] =>
-    rows.map((row) => ({ ...Object.fromEntries(FEATURE_COLUMNS.map((column, i) => [column, encodePenguin(row, stats)[i]!])), species: row.species }));
+    rows.map((row) => ({
+      ...Object.fromEntries(FEATURE_COLUMNS.map((column, i) => [column, encodePenguin(row, stats)[i]!])),
+      species: row.species,
+    }));
   await db.writeTable("penguins_train", TRAINING_COLUMNS, encode(train));
   await db.writeTable("penguins_test", TRAINING_COLUMNS, encode(test));
-  await db.writeTable("scaler_stats", [text("column_name"), number("mean"), number("std")], Object.entries(stats).map(([column, { mean, std }]) => ({ column_name: column, mean, std })));
-  context.log.info(`penguins_train: ${train.length} rows, penguins_test: ${test.length} rows, ${FEATURE_COLUMNS.length} features`);
+  await db.writeTable(
+    "scaler_stats",
+    [text("column_name"), number("mean"), number("std")],
+    Object.entries(stats).map(([column, { mean, std }]) => ({ column_name: column, mean, std })),
+  );
+  context.log.info(
+    `penguins_train: ${train.length} rows, penguins_test: ${test.length} rows, ${FEATURE_COLUMNS.length} features`,
+  );
   return { train: train.length, test: test.length };
 });
 
@@ -96,12 +121,23 @@ export const train = new DAG({
 train.task("train_models", async (context) => {
   const db = database(context);
   const split = async (table: string) => {
-    const rows = await db.readTable(table, TRAINING_COLUMNS.map((column) => column.name));
-    return { X: rows.map((row) => FEATURE_COLUMNS.map((column) => Number(row[column]))), y: rows.map((row) => String(row.species)) };
+    const rows = await db.readTable(
+      table,
+      TRAINING_COLUMNS.map((column) => column.name),
+    );
+    return {
+      X: rows.map((row) => FEATURE_COLUMNS.map((column) => Number(row[column]))),
+      y: rows.map((row) => String(row.species)),
+    };
   };
   const trainSet = await split("penguins_train");
   const testSet = await split("penguins_test");
-  const scaler = Object.fromEntries((await db.readTable("scaler_stats", ["column_name", "mean", "std"])).map((row) => [String(row.column_name), { mean: Number(row.mean), std: Number(row.std) }])) as ScalerStats;
+  const scaler = Object.fromEntries(
+    (await db.readTable("scaler_stats", ["column_name", "mean", "std"])).map((row) => [
+      String(row.column_name),
+      { mean: Number(row.mean), std: Number(row.std) },
+    ]),
+  ) as ScalerStats;
   const candidates = {
     softmax_regression: new SoftmaxRegression({ epochs: 300, learningRate: 0.5 }).fit(trainSet.X, trainSet.y),
     decision_tree: new DecisionTreeClassifier({ maxDepth: 4 }).fit(trainSet.X, trainSet.y),
@@ -111,10 +147,19 @@ train.task("train_models", async (context) => {
   const metrics: TableRow[] = [];
   for (const [name, model] of Object.entries(candidates)) {
     const testAccuracy = accuracy(testSet.y, model.predict(testSet.X));
-    const saved = { name, features: FEATURE_COLUMNS, scaler, testAccuracy, trainedAt: new Date().toISOString(), model: model.toJSON() };
+    const saved = {
+      name,
+      features: FEATURE_COLUMNS,
+      scaler,
+      testAccuracy,
+      trainedAt: new Date().toISOString(),
+      model: model.toJSON(),
+    };
     await writeFile(join(modelsDir, `${name}.json`), JSON.stringify(saved, null, 2));
     metrics.push({ model: name, test_accuracy: testAccuracy, trained_at: saved.trainedAt });
-    context.log.info(`${name}: ${(100 * testAccuracy).toFixed(1)}% accuracy on ${testSet.y.length} test penguins -> ${join(modelsDir, `${name}.json`)}`);
+    context.log.info(
+      `${name}: ${(100 * testAccuracy).toFixed(1)}% accuracy on ${testSet.y.length} test penguins -> ${join(modelsDir, `${name}.json`)}`,
+    );
   }
   await db.writeTable("model_metrics", [text("model"), number("test_accuracy"), text("trained_at")], metrics);
   return metrics;

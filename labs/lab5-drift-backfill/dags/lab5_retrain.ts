@@ -39,7 +39,8 @@ const DAY_MS = 24 * 3600 * 1000;
 
 export const dag = new DAG({
   dagId: "lab5_retrain",
-  description: "Weekly retraining of a loan-default model on recent data, with drift metrics and a cleanup that always runs",
+  description:
+    "Weekly retraining of a loan-default model on recent data, with drift metrics and a cleanup that always runs",
   schedule: "0 5 * * 1",
   startDate: "2021-01-04",
   catchup: false,
@@ -65,7 +66,10 @@ interface TrainedModel {
 function fit(rows: readonly LoanRow[]): TrainedModel {
   const features = [...LOAN_FEATURES];
   const scaler = new StandardScaler().fit(toMatrix(rows, features));
-  const model = new LogisticRegression({ epochs: 300, learningRate: 0.5 }).fit(scaler.transform(toMatrix(rows, features)), toVector(rows, LOAN_LABEL));
+  const model = new LogisticRegression({ epochs: 300, learningRate: 0.5 }).fit(
+    scaler.transform(toMatrix(rows, features)),
+    toVector(rows, LOAN_LABEL),
+  );
   return { scaler: scaler.toJSON(), model: model.toJSON() };
 }
 
@@ -76,12 +80,18 @@ function score(trained: TrainedModel, rows: readonly LoanRow[]): number {
 
 /** Rents the (pretend) training machine: its address is a Connection, its API token a Variable. */
 const acquire = dag.task("acquire_compute", async (context) => {
-  const compute = requireConnection(context, "lab5_compute", "--conn-type http --conn-host gpu.example.internal --conn-port 443");
+  const compute = requireConnection(
+    context,
+    "lab5_compute",
+    "--conn-type http --conn-host gpu.example.internal --conn-port 443",
+  );
   const token = requireVariable(context, "lab5_api_token");
   await mkdir(scratchDir(context), { recursive: true });
   const lease = { machine: `${compute.host}:${compute.port ?? 443}`, leasedAt: new Date().toISOString() };
   await writeFile(join(scratchDir(context), "lease.json"), JSON.stringify(lease));
-  context.log.info(`Leased ${lease.machine} with the token from Variable lab5_api_token (${token.length} characters, never printed)`);
+  context.log.info(
+    `Leased ${lease.machine} with the token from Variable lab5_api_token (${token.length} characters, never printed)`,
+  );
   return lease;
 });
 
@@ -92,19 +102,24 @@ const generateWeek = dag.task("generate_week_data", async (context) => {
   const file = join(String(params.work_dir), "data", `week_${weekOf(context)}.csv`);
   await mkdir(join(String(params.work_dir), "data"), { recursive: true });
   await writeFile(file, toCsv(rows));
-  log.info(`Data interval [${start.toISOString()}, ${end.toISOString()}): ${rows.length} applications, week ${weekIndex(start)} since ${DRIFT_ORIGIN.toISOString().slice(0, 10)} -> ${file}`);
+  log.info(
+    `Data interval [${start.toISOString()}, ${end.toISOString()}): ${rows.length} applications, week ${weekIndex(start)} since ${DRIFT_ORIGIN.toISOString().slice(0, 10)} -> ${file}`,
+  );
   return file;
 });
 
 /** Retrains on the weeks just before this one (the recent window). */
 const retrain = dag.task("retrain", async (context) => {
   const { params, data_interval_start: start, log } = context;
-  if (params.fail_training === true) throw new TaskError("training failed (fail_training is set): watch release_compute run anyway");
+  if (params.fail_training === true)
+    throw new TaskError("training failed (fail_training is set): watch release_compute run anyway");
   const windowStart = new Date(start.getTime() - Number(params.window_weeks) * 7 * DAY_MS);
   const recent = generateDriftingLoans({ start: windowStart, end: start, perDay: Number(params.per_day) });
   const trained = fit(recent);
   await writeFile(join(scratchDir(context), "model.json"), JSON.stringify(trained));
-  log.info(`Retrained on ${recent.length} applications from ${windowStart.toISOString().slice(0, 10)} to ${start.toISOString().slice(0, 10)}`);
+  log.info(
+    `Retrained on ${recent.length} applications from ${windowStart.toISOString().slice(0, 10)} to ${start.toISOString().slice(0, 10)}`,
+  );
   return { windowStart: windowStart.toISOString(), rows: recent.length };
 });
 
@@ -113,7 +128,11 @@ const evaluate = dag.task("evaluate", async (context) => {
   const { params, log, ti } = context;
   const week = (await readCsv(String(ti.xcomPull("generate_week_data")))) as unknown as LoanRow[];
   const fresh = JSON.parse(await readFile(join(scratchDir(context), "model.json"), "utf8")) as TrainedModel;
-  const firstWeek = generateDriftingLoans({ start: DRIFT_ORIGIN, end: new Date(DRIFT_ORIGIN.getTime() + 7 * DAY_MS), perDay: Number(params.per_day) });
+  const firstWeek = generateDriftingLoans({
+    start: DRIFT_ORIGIN,
+    end: new Date(DRIFT_ORIGIN.getTime() + 7 * DAY_MS),
+    perDay: Number(params.per_day),
+  });
   const metrics = {
     weekOf: weekOf(context),
     week: weekIndex(context.data_interval_start),

@@ -6,7 +6,9 @@ import { cliContext } from "../storeAccess.js";
 
 /** `kitelab clock show|advance`: the running scheduler's clock (moved only when it runs with --clock manual). */
 export function registerClockCommands(program: Command): void {
-  const clock = program.command("clock").description("Show or move the running scheduler's clock (kitelab standalone --clock manual)");
+  const clock = program
+    .command("clock")
+    .description("Show or move the running scheduler's clock (kitelab standalone --clock manual)");
 
   clock
     .command("show")

@@ -35,7 +35,9 @@ export function registerConfigCommands(program: Command): void {
       const value = getConfigValue(loaded, section, key);
       if (value === undefined) {
         const close = suggestConfigKey(section, key);
-        process.stderr.write(`The option [${section}/${key}] is not found in config.${close ? ` Did you mean [${close}]?` : ""}\n`);
+        process.stderr.write(
+          `The option [${section}/${key}] is not found in config.${close ? ` Did you mean [${close}]?` : ""}\n`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -84,9 +86,20 @@ function masked(row: ConfigRow): string {
   return row.secret && row.value !== "" ? MASK : row.value;
 }
 
-function renderList(config: KitelabConfig, rows: readonly (ConfigRow & { note?: string })[], format: ListFormat, unused: boolean): string {
+function renderList(
+  config: KitelabConfig,
+  rows: readonly (ConfigRow & { note?: string })[],
+  format: ListFormat,
+  unused: boolean,
+): string {
   if (format === "json") {
-    const items = rows.map((row) => ({ section: row.section, key: row.key, value: masked(row), source: row.source, ...(row.note ? { note: row.note } : {}) }));
+    const items = rows.map((row) => ({
+      section: row.section,
+      key: row.key,
+      value: masked(row),
+      source: row.source,
+      ...(row.note ? { note: row.note } : {}),
+    }));
     return `${JSON.stringify(items, null, 2)}\n`;
   }
   if (format === "table") {

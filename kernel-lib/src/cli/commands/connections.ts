@@ -29,23 +29,39 @@ function fromUri(connId: string, uri: string): ConnectionRecord {
 
 function fromOptions(connId: string, options: AddOptions): ConnectionRecord {
   if (options.connUri) return fromUri(connId, options.connUri);
-  if (!options.connType) throw new CliError("give --conn-type (such as aws, postgres, mysql, sqlite, http) or --conn-uri");
+  if (!options.connType)
+    throw new CliError("give --conn-type (such as aws, postgres, mysql, sqlite, http) or --conn-uri");
   let extra: Record<string, unknown> | undefined;
   if (options.connExtra) {
     try {
       extra = JSON.parse(options.connExtra) as Record<string, unknown>;
     } catch {
-      throw new CliError(`--conn-extra must be a JSON object such as '{"region_name": "us-east-1"}', got ${options.connExtra}`);
+      throw new CliError(
+        `--conn-extra must be a JSON object such as '{"region_name": "us-east-1"}', got ${options.connExtra}`,
+      );
     }
   }
   const port = options.connPort === undefined ? undefined : Number(options.connPort);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new CliError(`--conn-port must be a port number, got "${options.connPort}"`);
-  return { connId, connType: options.connType, host: options.connHost, schema: options.connSchema, login: options.connLogin, password: options.connPassword, port, extra, description: options.connDescription };
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new CliError(`--conn-port must be a port number, got "${options.connPort}"`);
+  return {
+    connId,
+    connType: options.connType,
+    host: options.connHost,
+    schema: options.connSchema,
+    login: options.connLogin,
+    password: options.connPassword,
+    port,
+    extra,
+    description: options.connDescription,
+  };
 }
 
 /** `kitelab connections add|get|list|delete`; passwords are encrypted at rest and never printed. */
 export function registerConnectionCommands(program: Command): void {
-  const connections = program.command("connections").description("Connections: how tasks reach databases, stores and services");
+  const connections = program
+    .command("connections")
+    .description("Connections: how tasks reach databases, stores and services");
   const store = (command: Command) => openStoreReader(loadCliConfig(command));
 
   connections
@@ -62,14 +78,18 @@ export function registerConnectionCommands(program: Command): void {
     .option("--conn-description <text>")
     .description("Add a connection")
     .action(async (connId: string, options: AddOptions, command: Command) => {
-      if (!/^[A-Za-z0-9_.-]+$/.test(connId)) throw new CliError(`connection id "${connId}" may contain only letters, digits, "_", "-" and "."`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(connId))
+        throw new CliError(`connection id "${connId}" may contain only letters, digits, "_", "-" and "."`);
       const record = fromOptions(connId, options);
       const target = store(command);
-      if (target.connections()[connId]) throw new CliError(`A connection with conn_id \`${connId}\` already exists; delete it first`);
+      if (target.connections()[connId])
+        throw new CliError(`A connection with conn_id \`${connId}\` already exists; delete it first`);
       await target.updateShared((shared, seal) => {
         shared.connections[connId] = { ...record, password: record.password ? seal(record.password) : undefined };
       });
-      process.stdout.write(`Successfully added \`conn_id\`=${connId} : ${record.connType}://${record.login ? `${record.login}:${record.password ? MASK : ""}@` : ""}${record.host ?? ""}${record.port ? `:${record.port}` : ""}${record.schema ? `/${record.schema}` : ""}\n`);
+      process.stdout.write(
+        `Successfully added \`conn_id\`=${connId} : ${record.connType}://${record.login ? `${record.login}:${record.password ? MASK : ""}@` : ""}${record.host ?? ""}${record.port ? `:${record.port}` : ""}${record.schema ? `/${record.schema}` : ""}\n`,
+      );
     });
 
   const columns = [
@@ -82,7 +102,16 @@ export function registerConnectionCommands(program: Command): void {
     { header: "port", value: (c: ConnectionRecord) => c.port ?? "" },
     { header: "extra", value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(maskRecordValues(c.extra)) : "") },
   ];
-  const masked = (c: ConnectionRecord) => ({ conn_id: c.connId, conn_type: c.connType, host: c.host ?? null, schema: c.schema ?? null, login: c.login ?? null, password: c.password ? MASK : null, port: c.port ?? null, extra: c.extra ? maskRecordValues(c.extra) : null });
+  const masked = (c: ConnectionRecord) => ({
+    conn_id: c.connId,
+    conn_type: c.connType,
+    host: c.host ?? null,
+    schema: c.schema ?? null,
+    login: c.login ?? null,
+    password: c.password ? MASK : null,
+    port: c.port ?? null,
+    extra: c.extra ? maskRecordValues(c.extra) : null,
+  });
 
   connections
     .command("get")

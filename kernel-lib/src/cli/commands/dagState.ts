@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { FileStore } from "../../persistence/index.js";
+import type { FileStore } from "../../persistence/index.js";
 import type { DagRunRecord } from "../../records.js";
 import { DAG_RUN_STATES } from "../../states.js";
 import { StoreReadModel } from "../../scheduler/readModel.js";
@@ -19,47 +19,61 @@ const output = (command: Command) => command.option("-o, --output <format>", "ta
 
 /** The `dags` commands that read or change scheduler state (list, runs, trigger, pause, backfill...). */
 export function registerDagStateCommands(dags: Command): void {
-  output(dags.command("list").description("DAGs the scheduler knows, with their schedule and paused state")).action(async (_o, command: Command) => {
-    const context = cliContext(command);
-    // The list comes from the store, which only the scheduler fills. Before any scheduler has
-    // run, read the dags folder here, as Airflow's `dags list` does, and say what is missing.
-    if (context.store.dagStatuses().length === 0 && !context.scheduler) {
-      await listFromFolders(context.config, context.format);
-      return;
-    }
-    const read = new StoreReadModel(context.store, schedulerSettingsOf(context.config));
-    printRows(
-      read.dags(),
-      [
-        { header: "dag_id", value: (s) => s.dag.dagId },
-        { header: "schedule", value: (s) => s.dag.schedule ?? "None" },
-        { header: "paused", value: (s) => (s.isPaused ? "True" : "False") },
-        { header: "active", value: (s) => (s.isActive ? "True" : "False (file gone)") },
-        { header: "next run", value: (s) => s.nextRunAfter ?? "" },
-        { header: "fileloc", value: (s) => s.dag.fileloc },
-      ],
-      context.format,
-      (s) => ({ dag_id: s.dag.dagId, schedule: s.dag.schedule, is_paused: s.isPaused, is_active: s.isActive, next_dagrun_create_after: s.nextRunAfter ?? null, fileloc: s.dag.fileloc }),
-    );
-    const errors = context.store.importErrorList().length;
-    if (errors > 0 && context.format !== "json") process.stderr.write(`${errors} DAG file(s) failed to import: kitelab dags list-import-errors\n`);
-    if (context.store.dagStatuses().length === 0 && context.format !== "json") {
-      process.stderr.write(`The running scheduler (pid ${context.scheduler!.pid}) found no DAG in ${context.config.core.dagsFolder} yet\n`);
-    }
-  });
+  output(dags.command("list").description("DAGs the scheduler knows, with their schedule and paused state")).action(
+    async (_o, command: Command) => {
+      const context = cliContext(command);
+      // The list comes from the store, which only the scheduler fills. Before any scheduler has
+      // run, read the dags folder here, as Airflow's `dags list` does, and say what is missing.
+      if (context.store.dagStatuses().length === 0 && !context.scheduler) {
+        await listFromFolders(context.config, context.format);
+        return;
+      }
+      const read = new StoreReadModel(context.store, schedulerSettingsOf(context.config));
+      printRows(
+        read.dags(),
+        [
+          { header: "dag_id", value: (s) => s.dag.dagId },
+          { header: "schedule", value: (s) => s.dag.schedule ?? "None" },
+          { header: "paused", value: (s) => (s.isPaused ? "True" : "False") },
+          { header: "active", value: (s) => (s.isActive ? "True" : "False (file gone)") },
+          { header: "next run", value: (s) => s.nextRunAfter ?? "" },
+          { header: "fileloc", value: (s) => s.dag.fileloc },
+        ],
+        context.format,
+        (s) => ({
+          dag_id: s.dag.dagId,
+          schedule: s.dag.schedule,
+          is_paused: s.isPaused,
+          is_active: s.isActive,
+          next_dagrun_create_after: s.nextRunAfter ?? null,
+          fileloc: s.dag.fileloc,
+        }),
+      );
+      const errors = context.store.importErrorList().length;
+      if (errors > 0 && context.format !== "json")
+        process.stderr.write(`${errors} DAG file(s) failed to import: kitelab dags list-import-errors\n`);
+      if (context.store.dagStatuses().length === 0 && context.format !== "json") {
+        process.stderr.write(
+          `The running scheduler (pid ${context.scheduler!.pid}) found no DAG in ${context.config.core.dagsFolder} yet\n`,
+        );
+      }
+    },
+  );
 
-  output(dags.command("list-import-errors").description("DAG files that failed to import, with the reason")).action((_o, command: Command) => {
-    const context = cliContext(command);
-    printRows(
-      context.store.importErrorList(),
-      [
-        { header: "filepath", value: (e) => `${e.file}${e.line ? `:${e.line}` : ""}` },
-        { header: "error", value: (e) => `${e.name}: ${e.message}`.split("\n")[0] },
-      ],
-      context.format,
-      (e) => ({ filepath: e.file, line: e.line ?? null, error: `${e.name}: ${e.message}`, timestamp: e.timestamp }),
-    );
-  });
+  output(dags.command("list-import-errors").description("DAG files that failed to import, with the reason")).action(
+    (_o, command: Command) => {
+      const context = cliContext(command);
+      printRows(
+        context.store.importErrorList(),
+        [
+          { header: "filepath", value: (e) => `${e.file}${e.line ? `:${e.line}` : ""}` },
+          { header: "error", value: (e) => `${e.name}: ${e.message}`.split("\n")[0] },
+        ],
+        context.format,
+        (e) => ({ filepath: e.file, line: e.line ?? null, error: `${e.name}: ${e.message}`, timestamp: e.timestamp }),
+      );
+    },
+  );
 
   output(
     dags
@@ -82,41 +96,71 @@ export function registerDagStateCommands(dags: Command): void {
         throw new CliError(`--state must be one of ${DAG_RUN_STATES.join(", ")}; got "${options.state}"`);
       }
       const read = new StoreReadModel(context.store, schedulerSettingsOf(context.config));
-      const page = read.runs({ dagId, states: options.state ? [options.state as DagRunRecord["state"]] : undefined, limit: Number(options.limit) || 25, offset: 0, orderBy: "-execution_date" });
+      const page = read.runs({
+        dagId,
+        states: options.state ? [options.state as DagRunRecord["state"]] : undefined,
+        limit: Number(options.limit) || 25,
+        offset: 0,
+        orderBy: "-execution_date",
+      });
       printRows(page.items, runColumns, context.format);
     },
   );
 
-  output(dags.command("state").description("The state of one run").argument("<dag-id>").argument("<logical-date-or-run-id>")).action((dagId: string, which: string, _o, command: Command) => {
+  output(
+    dags.command("state").description("The state of one run").argument("<dag-id>").argument("<logical-date-or-run-id>"),
+  ).action((dagId: string, which: string, _o, command: Command) => {
     const context = cliContext(command);
     const run = findRun(context.store, dagId, which);
     if (context.format === "json") process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     else process.stdout.write(`${run.state}\n`);
   });
 
-  output(dags.command("next-execution").description("When the next scheduled run of a DAG happens").argument("<dag-id>")).action((dagId: string, _o, command: Command) => {
+  output(
+    dags.command("next-execution").description("When the next scheduled run of a DAG happens").argument("<dag-id>"),
+  ).action((dagId: string, _o, command: Command) => {
     const context = cliContext(command);
     requireKnownDag(context, dagId);
     const summary = new StoreReadModel(context.store, schedulerSettingsOf(context.config)).dag(dagId)!;
-    if (context.format === "json") process.stdout.write(`${JSON.stringify({ logical_date: summary.nextLogicalDate ?? null, run_after: summary.nextRunAfter ?? null })}\n`);
-    else process.stdout.write(summary.nextLogicalDate ? `${summary.nextLogicalDate} (runs after ${summary.nextRunAfter})${summary.isPaused ? " — the DAG is paused: kitelab dags unpause " + dagId : ""}\n` : "None: this DAG has no further scheduled run\n");
+    if (context.format === "json")
+      process.stdout.write(
+        `${JSON.stringify({ logical_date: summary.nextLogicalDate ?? null, run_after: summary.nextRunAfter ?? null })}\n`,
+      );
+    else
+      process.stdout.write(
+        summary.nextLogicalDate
+          ? `${summary.nextLogicalDate} (runs after ${summary.nextRunAfter})${summary.isPaused ? " — the DAG is paused: kitelab dags unpause " + dagId : ""}\n`
+          : "None: this DAG has no further scheduled run\n",
+      );
   });
 
-  output(dags.command("trigger").description("Start a run now (needs a running scheduler)").argument("<dag-id>").option("-c, --conf <json>", "run conf as JSON").option("-e, --exec-date <date>", "logical date").option("-r, --run-id <id>")).action(
-    async (dagId: string, options: { conf?: string; execDate?: string; runId?: string }, command: Command) => {
-      const context = cliContext(command);
-      requireKnownDag(context, dagId);
-      const run = await context.api<Record<string, unknown>>("POST", `/dags/${enc(dagId)}/dagRuns`, {
-        conf: parseConf(options.conf) ?? {},
-        ...(options.execDate ? { logical_date: parseLogicalDate(options.execDate)!.toISOString() } : {}),
-        ...(options.runId ? { dag_run_id: options.runId } : {}),
-      });
-      if (context.format === "json") process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-      else process.stdout.write(`Created run ${String(run.dag_run_id)} of ${dagId} (${String(run.state)})${context.store.dagStatuses().find((s) => s.dagId === dagId)?.isPaused ? `\nNote: ${dagId} is paused, so the run waits until you unpause it: kitelab dags unpause ${dagId}` : ""}\n`);
-    },
-  );
+  output(
+    dags
+      .command("trigger")
+      .description("Start a run now (needs a running scheduler)")
+      .argument("<dag-id>")
+      .option("-c, --conf <json>", "run conf as JSON")
+      .option("-e, --exec-date <date>", "logical date")
+      .option("-r, --run-id <id>"),
+  ).action(async (dagId: string, options: { conf?: string; execDate?: string; runId?: string }, command: Command) => {
+    const context = cliContext(command);
+    requireKnownDag(context, dagId);
+    const run = await context.api<Record<string, unknown>>("POST", `/dags/${enc(dagId)}/dagRuns`, {
+      conf: parseConf(options.conf) ?? {},
+      ...(options.execDate ? { logical_date: parseLogicalDate(options.execDate)!.toISOString() } : {}),
+      ...(options.runId ? { dag_run_id: options.runId } : {}),
+    });
+    if (context.format === "json") process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    else
+      process.stdout.write(
+        `Created run ${String(run.dag_run_id)} of ${dagId} (${String(run.state)})${context.store.dagStatuses().find((s) => s.dagId === dagId)?.isPaused ? `\nNote: ${dagId} is paused, so the run waits until you unpause it: kitelab dags unpause ${dagId}` : ""}\n`,
+      );
+  });
 
-  for (const [name, paused] of [["pause", true], ["unpause", false]] as const) {
+  for (const [name, paused] of [
+    ["pause", true],
+    ["unpause", false],
+  ] as const) {
     dags
       .command(name)
       .description(paused ? "Stop creating and starting runs of a DAG" : "Let the scheduler run a DAG")
@@ -138,7 +182,8 @@ export function registerDagStateCommands(dags: Command): void {
     .action(async (dagId: string, options: { yes?: boolean }, command: Command) => {
       const context = cliContext(command);
       requireKnownDag(context, dagId);
-      if (context.scheduler) throw new CliError(`stop the scheduler (pid ${context.scheduler.pid}) before deleting a DAG's history`);
+      if (context.scheduler)
+        throw new CliError(`stop the scheduler (pid ${context.scheduler.pid}) before deleting a DAG's history`);
       if (!options.yes) throw new CliError(`this removes every run of '${dagId}'; run again with --yes to confirm`);
       const removed = await withWriter(command, (store) => store.deleteDag(dagId));
       process.stdout.write(`Removed DAG '${dagId}' and ${removed} run(s)\n`);
@@ -157,18 +202,31 @@ export function registerDagStateCommands(dags: Command): void {
       const conf = parseConf(options.conf) ?? {};
       const context = cliContext(command);
       if (context.scheduler) {
-        const created = await context.api<{ dag_runs: Array<{ dag_run_id: string }> }>("POST", `/dags/${enc(dagId)}/backfill`, { start_date: start.toISOString(), end_date: end.toISOString(), conf });
+        const created = await context.api<{ dag_runs: Array<{ dag_run_id: string }> }>(
+          "POST",
+          `/dags/${enc(dagId)}/backfill`,
+          { start_date: start.toISOString(), end_date: end.toISOString(), conf },
+        );
         const runIds = created.dag_runs.map((run) => run.dag_run_id);
-        process.stdout.write(`Backfill of ${dagId}: ${runIds.length} run(s) handed to the running scheduler (pid ${context.scheduler.pid})\n`);
+        process.stdout.write(
+          `Backfill of ${dagId}: ${runIds.length} run(s) handed to the running scheduler (pid ${context.scheduler.pid})\n`,
+        );
         context.store.refresh();
         process.stdout.write(pausedBackfillNote(dagId, context.store.dagStatuses()));
-        await followRuns(() => (context.store.refresh(), runIds.map((runId) => context.store.getRun(dagId, runId)!)), dagId);
+        await followRuns(
+          () => (context.store.refresh(), runIds.map((runId) => context.store.getRun(dagId, runId)!)),
+          dagId,
+        );
         return;
       }
       const config = loadCliConfig(command);
       process.stdout.write(`No scheduler is running: backfilling ${dagId} with one started for this command\n`);
       const { startStandalone } = await import("../../scheduler/standalone.js");
-      const running = await startStandalone(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: false }, openSchedulerStore);
+      const running = await startStandalone(
+        config,
+        { host: "127.0.0.1", port: 0, baseUrl: "/", web: false },
+        openSchedulerStore,
+      );
       try {
         const runs = await running.scheduler.backfill(dagId, start, end, conf);
         process.stdout.write(pausedBackfillNote(dagId, running.store.dagStatuses()));
@@ -195,7 +253,9 @@ export function findRun(store: FileStore, dagId: string, which: string): DagRunR
     const match = store.allRuns(dagId).find((run) => Date.parse(run.logicalDate) === date.getTime());
     if (match) return match;
   }
-  throw new CliError(`DAG '${dagId}' has no run '${which}' (give a run id or a logical date; kitelab dags list-runs ${dagId} lists them)`);
+  throw new CliError(
+    `DAG '${dagId}' has no run '${which}' (give a run id or a logical date; kitelab dags list-runs ${dagId} lists them)`,
+  );
 }
 
 async function withWriter<T>(command: Command, work: (store: FileStore) => Promise<T>): Promise<T> {
@@ -226,7 +286,10 @@ async function followRuns(current: () => DagRunRecord[], dagId: string): Promise
     last = line;
     if (done.length === runs.length) {
       process.stdout.write(`\nBackfill of ${dagId} finished in ${formatDuration(Date.now() - started)}:\n`);
-      for (const run of runs) process.stdout.write(`  ${run.state === "success" ? "✔" : "✖"} ${run.logicalDate.slice(0, 19)}  ${run.state}\n`);
+      for (const run of runs)
+        process.stdout.write(
+          `  ${run.state === "success" ? "✔" : "✖"} ${run.logicalDate.slice(0, 19)}  ${run.state}\n`,
+        );
       if (done.some((run) => run.state === "failed")) process.exitCode = 1;
       return;
     }
@@ -253,7 +316,9 @@ async function listFromFolders(config: KitelabConfig, format: OutputFormat): Pro
   );
   if (format === "json") return;
   for (const [file, error] of [...bag.importErrors].sort(([a], [b]) => a.localeCompare(b))) {
-    process.stderr.write(`import error in ${file}${error.line ? `:${error.line}` : ""}: ${error.name}: ${error.message.split("\n")[0]}\n`);
+    process.stderr.write(
+      `import error in ${file}${error.line ? `:${error.line}` : ""}: ${error.name}: ${error.message.split("\n")[0]}\n`,
+    );
   }
   process.stderr.write(
     `Read ${files.length} file(s) of ${config.core.dagsFolder} just now: no scheduler has run yet, so nothing is scheduled. Start one with \`kitelab scheduler\` (or \`kitelab standalone\` for the status page too).\n`,

@@ -20,24 +20,31 @@ export function registerDagCommands(program: Command): Command {
     .option("--dag-id <id>", "which DAG, when the file defines several")
     .option("--conf <json>", "run conf as JSON, overriding the DAG's params")
     .option("--max-retry-delay <duration>", "cap retry waits, e.g. 1s")
-    .action(async (fileOrId: string, logicalDate: string | undefined, options: { dagId?: string; conf?: string; maxRetryDelay?: string }) => {
-      const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
-      const conf = parseConf(options.conf);
-      const store = openStoreReader(cliConfig());
-      const result = await dag.test({
-        logicalDate: parseLogicalDate(logicalDate),
-        conf,
-        maxRetryDelay: options.maxRetryDelay,
-        // As Airflow's `dags test`: the Variables and Connections the scheduler's tasks would see.
-        variables: store.variables(),
-        connections: store.connections(),
-      });
-      process.stdout.write(`\n${result.toString()}\n`);
-      for (const task of result.tasks) {
-        if (task.state === "failed" && task.error) process.stderr.write(`${task.taskId} failed: ${task.error.name}: ${task.error.message}\n`);
-      }
-      process.exitCode = result.succeeded ? 0 : 1;
-    });
+    .action(
+      async (
+        fileOrId: string,
+        logicalDate: string | undefined,
+        options: { dagId?: string; conf?: string; maxRetryDelay?: string },
+      ) => {
+        const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
+        const conf = parseConf(options.conf);
+        const store = openStoreReader(cliConfig());
+        const result = await dag.test({
+          logicalDate: parseLogicalDate(logicalDate),
+          conf,
+          maxRetryDelay: options.maxRetryDelay,
+          // As Airflow's `dags test`: the Variables and Connections the scheduler's tasks would see.
+          variables: store.variables(),
+          connections: store.connections(),
+        });
+        process.stdout.write(`\n${result.toString()}\n`);
+        for (const task of result.tasks) {
+          if (task.state === "failed" && task.error)
+            process.stderr.write(`${task.taskId} failed: ${task.error.name}: ${task.error.message}\n`);
+        }
+        process.exitCode = result.succeeded ? 0 : 1;
+      },
+    );
 
   dags
     .command("show")
@@ -82,6 +89,7 @@ export function parseConf(text: string | undefined): Record<string, unknown> | u
 export function parseLogicalDate(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new CliError(`logical date "${text}" is not an ISO-8601 date such as 2024-01-01 or 2024-01-01T12:00:00Z`);
+  if (Number.isNaN(date.getTime()))
+    throw new CliError(`logical date "${text}" is not an ISO-8601 date such as 2024-01-01 or 2024-01-01T12:00:00Z`);
   return date;
 }

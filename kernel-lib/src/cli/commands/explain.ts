@@ -10,18 +10,29 @@ import { closestMatch } from "../../util/editDistance.js";
 export function registerExplainCommand(dags: Command): void {
   dags
     .command("explain")
-    .description("Say why a DAG is not running: scheduler, import error, paused, schedule, limits, and each waiting task")
+    .description(
+      "Say why a DAG is not running: scheduler, import error, paused, schedule, limits, and each waiting task",
+    )
     .argument("<dag-id>")
-    .option("--now <iso>", "explain as of this instant of the scheduler's clock (default: the scheduler's clock, or now)")
+    .option(
+      "--now <iso>",
+      "explain as of this instant of the scheduler's clock (default: the scheduler's clock, or now)",
+    )
     .option("--json", 'print {"dagId", "blocked", "reasons": [{"code", "message", ...}], "nextRun"}')
     .action(async (dagId: string, options: { now?: string; json?: boolean }, command: Command) => {
       const now = options.now === undefined ? undefined : parseIsoInstant(options.now, "UTC");
-      if (options.now !== undefined && !now) throw new CliError(`--now ${JSON.stringify(options.now)} is not an ISO-8601 instant such as 2024-01-01 or 2024-01-01T12:00:00Z`);
+      if (options.now !== undefined && !now)
+        throw new CliError(
+          `--now ${JSON.stringify(options.now)} is not an ISO-8601 instant such as 2024-01-01 or 2024-01-01T12:00:00Z`,
+        );
       const context = cliContext(command);
       let explanation: Explanation | undefined;
       if (context.scheduler) {
         // The running scheduler knows its clock (it may be a teaching clock); ask it.
-        explanation = await context.api<Explanation>("GET", `/dags/${enc(dagId)}/explain${now ? `?now=${enc(now.toISOString())}` : ""}`);
+        explanation = await context.api<Explanation>(
+          "GET",
+          `/dags/${enc(dagId)}/explain${now ? `?now=${enc(now.toISOString())}` : ""}`,
+        );
       } else {
         explanation = explainFromStore(context.store, dagId, {
           settings: schedulerSettingsOf(context.config),
@@ -30,7 +41,10 @@ export function registerExplainCommand(dags: Command): void {
         });
       }
       if (!explanation) {
-        const known = context.store.dagStatuses().map((status) => status.dagId).sort();
+        const known = context.store
+          .dagStatuses()
+          .map((status) => status.dagId)
+          .sort();
         const close = closestMatch(dagId, known);
         throw new CliError(
           known.length > 0

@@ -27,7 +27,9 @@ interface PreviewFlags {
 
 /** `kitelab schedule ...`: see what a schedule does before a DAG uses it. */
 export function registerScheduleCommands(program: Command): void {
-  const schedule = program.command("schedule").description("Explore schedules: which runs exist, with which data intervals");
+  const schedule = program
+    .command("schedule")
+    .description("Explore schedules: which runs exist, with which data intervals");
 
   schedule
     .command("preview")
@@ -38,7 +40,11 @@ export function registerScheduleCommands(program: Command): void {
     .option("--no-catchup", "only the latest interval runs, not every missed one")
     .option("--timezone <iana>", "time zone the cron expression is evaluated in (default UTC)")
     .option("--now <iso>", "preview at this instant instead of the current time")
-    .option("--semantics <name>", "airflow2 (run at the end of the interval) or airflow3 (run at the scheduled time)", "airflow2")
+    .option(
+      "--semantics <name>",
+      "airflow2 (run at the end of the interval) or airflow3 (run at the scheduled time)",
+      "airflow2",
+    )
     .option("--json", "print one JSON object: {due, next}")
     .option("--limit <n>", `list at most n due runs (1-${DEFAULT_PREVIEW_LIMIT})`, String(DEFAULT_PREVIEW_LIMIT))
     .action((flags: PreviewFlags) => {
@@ -47,7 +53,11 @@ export function registerScheduleCommands(program: Command): void {
       if (!preview.ok) throw new CliError(preview.error);
       const { due, next, truncated } = preview.value;
       if (flags.json) {
-        const output = { due: due.map(runJson), next: next ? runJson(next) : null, ...(truncated ? { truncated: true } : {}) };
+        const output = {
+          due: due.map(runJson),
+          next: next ? runJson(next) : null,
+          ...(truncated ? { truncated: true } : {}),
+        };
         process.stdout.write(`${JSON.stringify(output)}\n`);
         return;
       }
@@ -67,13 +77,17 @@ function readFlags(flags: PreviewFlags): { options: TimetableOptions; now: Date;
   }
   const limit = Number(flags.limit);
   if (!/^\d+$/.test(flags.limit) || limit < 1 || limit > DEFAULT_PREVIEW_LIMIT) {
-    throw new CliError(`--limit must be a whole number from 1 to ${DEFAULT_PREVIEW_LIMIT}, got ${JSON.stringify(flags.limit)}`);
+    throw new CliError(
+      `--limit must be a whole number from 1 to ${DEFAULT_PREVIEW_LIMIT}, got ${JSON.stringify(flags.limit)}`,
+    );
   }
   const now = flags.now === undefined ? new Date() : isoFlag("--now", flags.now, timezone);
   const startDate = flags.startDate === undefined ? undefined : isoFlag("--start-date", flags.startDate, timezone);
   const endDate = flags.endDate === undefined ? undefined : isoFlag("--end-date", flags.endDate, timezone);
   if (schedule !== null && !startDate) {
-    throw new CliError(`--start-date is required with --schedule ${JSON.stringify(schedule)}, for example --start-date 2024-01-01`);
+    throw new CliError(
+      `--start-date is required with --schedule ${JSON.stringify(schedule)}, for example --start-date 2024-01-01`,
+    );
   }
   if (startDate && endDate && endDate < startDate) {
     throw new CliError(`--end-date ${endDate.toISOString()} is before --start-date ${startDate.toISOString()}`);
@@ -94,7 +108,9 @@ function readFlags(flags: PreviewFlags): { options: TimetableOptions; now: Date;
 function isoFlag(flag: string, text: string, timezone: string): Date {
   const date = parseIsoInstant(text, timezone);
   if (!date) {
-    throw new CliError(`${flag} ${JSON.stringify(text)} is not an ISO-8601 date (expected e.g. 2024-01-01 or 2024-01-01T12:00:00Z)`);
+    throw new CliError(
+      `${flag} ${JSON.stringify(text)} is not an ISO-8601 date (expected e.g. 2024-01-01 or 2024-01-01T12:00:00Z)`,
+    );
   }
   return date;
 }
@@ -165,7 +181,10 @@ function runColumns(zones: string[]): Column<RunInfo>[] {
       { header: `runs at (${zone})`, value: (run) => formatWallTime(run.runAfter, zone, local) },
     );
   }
-  columns.push({ header: "length", value: (run) => length(run.dataIntervalEnd.getTime() - run.dataIntervalStart.getTime()) });
+  columns.push({
+    header: "length",
+    value: (run) => length(run.dataIntervalEnd.getTime() - run.dataIntervalStart.getTime()),
+  });
   return columns;
 }
 
@@ -180,7 +199,12 @@ function length(ms: number): string {
   if (ms % day === 0 && ms >= 3 * day) return `${ms / day}d`;
   const parts: string[] = [];
   let rest = ms;
-  for (const [size, unit] of [[3_600_000, "h"], [60_000, "m"], [1000, "s"], [1, "ms"]] as const) {
+  for (const [size, unit] of [
+    [3_600_000, "h"],
+    [60_000, "m"],
+    [1000, "s"],
+    [1, "ms"],
+  ] as const) {
     const count = Math.floor(rest / size);
     if (count > 0) parts.push(`${count}${unit}`);
     rest -= count * size;

@@ -25,21 +25,39 @@ export function registerSchedulerCommands(program: Command): void {
     .option("--port <port>", "web server port (default: [webserver] web_server_port; 0 picks a free one)")
     .option("--host <host>", "address to listen on (default: [webserver] web_server_host, 127.0.0.1)")
     .option("--base-url <path>", "path prefix the pages are served under, e.g. /user/alice/kitelab/")
-    .option("--take-over-notebook-scheduler", "stop a scheduler that a notebook started for this home, and serve instead (the JupyterLab Launcher uses this)")
-    .option("--clock <clock>", "for teaching: accelerated:FACTOR (accelerated:3600 makes one real second an hour) or manual (moved by `kitelab clock advance 1d`), optionally @START such as manual@2024-01-01", "real")
-    .action(async (options: { port?: string; host?: string; baseUrl?: string; takeOverNotebookScheduler?: boolean; clock: string }, command: Command) => {
-      const config = loadCliConfig(command);
-      const port = parsePort(options.port ?? String(config.webserver.webServerPort));
-      const host = options.host ?? config.webserver.webServerHost;
-      const clock = parseClockSpec(options.clock);
-      if (!clock.ok) throw new CliError(clock.error);
-      if (options.takeOverNotebookScheduler) await takeOverNotebookScheduler(config.home);
-      await runUntilSignal(config, { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true, clock: clock.value }, true);
-    });
+    .option(
+      "--take-over-notebook-scheduler",
+      "stop a scheduler that a notebook started for this home, and serve instead (the JupyterLab Launcher uses this)",
+    )
+    .option(
+      "--clock <clock>",
+      "for teaching: accelerated:FACTOR (accelerated:3600 makes one real second an hour) or manual (moved by `kitelab clock advance 1d`), optionally @START such as manual@2024-01-01",
+      "real",
+    )
+    .action(
+      async (
+        options: { port?: string; host?: string; baseUrl?: string; takeOverNotebookScheduler?: boolean; clock: string },
+        command: Command,
+      ) => {
+        const config = loadCliConfig(command);
+        const port = parsePort(options.port ?? String(config.webserver.webServerPort));
+        const host = options.host ?? config.webserver.webServerHost;
+        const clock = parseClockSpec(options.clock);
+        if (!clock.ok) throw new CliError(clock.error);
+        if (options.takeOverNotebookScheduler) await takeOverNotebookScheduler(config.home);
+        await runUntilSignal(
+          config,
+          { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true, clock: clock.value },
+          true,
+        );
+      },
+    );
 
   program
     .command("scheduler")
-    .description("Run the scheduler and its workers (the status page too, on a free loopback port, for the CLI and notebooks)")
+    .description(
+      "Run the scheduler and its workers (the status page too, on a free loopback port, for the CLI and notebooks)",
+    )
     .action(async (_options: unknown, command: Command) => {
       const config = loadCliConfig(command);
       await runUntilSignal(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: true }, false);
@@ -64,13 +82,30 @@ export function registerSchedulerCommands(program: Command): void {
       const { createApp } = await import("../../web/app.js");
       const app = createApp({
         read: new StoreReadModel(store, schedulerSettingsOf(config)),
-        control: { trigger: refuse, setPaused: refuse, clear: refuse, setRunState: refuse, setTaskInstanceState: refuse, setNote: refuse },
+        control: {
+          trigger: refuse,
+          setPaused: refuse,
+          clear: refuse,
+          setRunState: refuse,
+          setTaskInstanceState: refuse,
+          setNote: refuse,
+        },
         shared: fileSharedSettings(store),
-        explainer: storeExplainer(store, { settings: schedulerSettingsOf(config), heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000 }, () => new Date()),
+        explainer: storeExplainer(
+          store,
+          {
+            settings: schedulerSettingsOf(config),
+            heartbeatThresholdMs: config.scheduler.schedulerHealthCheckThreshold * 1000,
+          },
+          () => new Date(),
+        ),
         baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/",
         token: ensureApiToken(config),
         exposeReads: config.webserver.exposeReads,
-      allowedHosts: config.webserver.allowedHosts.split(",").map((host) => host.trim()).filter((host) => host !== ""),
+        allowedHosts: config.webserver.allowedHosts
+          .split(",")
+          .map((host) => host.trim())
+          .filter((host) => host !== ""),
         healthThresholdSeconds: config.scheduler.schedulerHealthCheckThreshold,
         logFolder: config.logging.baseLogFolder,
         statusDagId: config.webserver.statusDagId || undefined,
@@ -78,7 +113,9 @@ export function registerSchedulerCommands(program: Command): void {
       });
       const host = options.host ?? config.webserver.webServerHost;
       const port = parsePort(options.port ?? String(config.webserver.webServerPort));
-      const server = app.listen(port, host, () => process.stdout.write(`Kitelab status page (read-only) at http://${host}:${port}/\n`));
+      const server = app.listen(port, host, () =>
+        process.stdout.write(`Kitelab status page (read-only) at http://${host}:${port}/\n`),
+      );
       await waitForSignal();
       clearInterval(refreshing);
       await workers?.close();
@@ -108,20 +145,25 @@ export function registerSchedulerCommands(program: Command): void {
         api_token: ensureApiToken(config),
       };
       if (options.output === "json") process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-      else for (const [key, value] of Object.entries(info)) process.stdout.write(`${key.padEnd(16)} ${String(value)}\n`);
+      else
+        for (const [key, value] of Object.entries(info)) process.stdout.write(`${key.padEnd(16)} ${String(value)}\n`);
     });
 }
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be a number from 0 to 65535, got "${text}"`);
   return port;
 }
 
 async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions, announce: boolean): Promise<void> {
   const { startStandalone } = await import("../../scheduler/standalone.js");
   const existing = runningScheduler(config.home);
-  if (existing) throw new CliError(`a Kitelab scheduler (pid ${existing.pid}) already runs for ${config.home}, at ${existing.url}; stop it first or set another KITELAB_HOME`);
+  if (existing)
+    throw new CliError(
+      `a Kitelab scheduler (pid ${existing.pid}) already runs for ${config.home}, at ${existing.url}; stop it first or set another KITELAB_HOME`,
+    );
   let running: RunningStandalone;
   try {
     running = await startStandalone(config, options, openSchedulerStore);
@@ -129,19 +171,34 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
     throw new CliError((error as Error).message);
   }
   const startedBy = process.env.KITELAB_STARTED_BY?.trim() || undefined;
-  writeEndpoint(config.home, { pid: process.pid, url: running.url ?? "", startedAt: new Date().toISOString(), ...(startedBy ? { startedBy } : {}) });
+  writeEndpoint(config.home, {
+    pid: process.pid,
+    url: running.url ?? "",
+    startedAt: new Date().toISOString(),
+    ...(startedBy ? { startedBy } : {}),
+  });
   const dagCount = running.store.dagStatuses().filter((status) => status.isActive).length;
   const errors = running.store.importErrorList().length;
   if (announce) {
-    process.stdout.write(`Kitelab ${version} standalone: scheduler, worker processes as tasks need them (up to ${config.core.parallelism} tasks at once) and the status page\n`);
+    process.stdout.write(
+      `Kitelab ${version} standalone: scheduler, worker processes as tasks need them (up to ${config.core.parallelism} tasks at once) and the status page\n`,
+    );
     process.stdout.write(`  Status page:  ${running.url}\n`);
-    process.stdout.write(`  Home:         ${config.home}\n  DAGs folder:  ${config.core.dagsFolder}${config.core.loadExamples ? " (+ examples)" : ""}\n`);
-    process.stdout.write(`  ${dagCount} DAG(s) listed${errors > 0 ? `, ${errors} import error(s): see the status page or kitelab dags list-import-errors` : ""}\n`);
+    process.stdout.write(
+      `  Home:         ${config.home}\n  DAGs folder:  ${config.core.dagsFolder}${config.core.loadExamples ? " (+ examples)" : ""}\n`,
+    );
+    process.stdout.write(
+      `  ${dagCount} DAG(s) listed${errors > 0 ? `, ${errors} import error(s): see the status page or kitelab dags list-import-errors` : ""}\n`,
+    );
     process.stdout.write(`  API token:    in ${config.home}/api_token (kitelab info shows it)\n  Stop with Ctrl-C.\n`);
     const clock = running.scheduler.clock;
     if (clock.mode !== "real") {
-      process.stdout.write(`  Clock:        ${clock.info().description}; scheduler time is now ${clock.now().toISOString()}\n`);
-      process.stderr.write(`\nNOTE: the scheduler runs on a teaching clock (--clock ${clock.mode}): runs are created in scheduler time, not real time.\n\n`);
+      process.stdout.write(
+        `  Clock:        ${clock.info().description}; scheduler time is now ${clock.now().toISOString()}\n`,
+      );
+      process.stderr.write(
+        `\nNOTE: the scheduler runs on a teaching clock (--clock ${clock.mode}): runs are created in scheduler time, not real time.\n\n`,
+      );
     }
   } else {
     process.stdout.write(`Kitelab scheduler running (pid ${process.pid}); API at ${running.url}; Ctrl-C stops it\n`);
@@ -151,7 +208,8 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
       `\nWARNING: listening on ${options.host}, reachable from other machines. Every change needs the API token, but${config.webserver.exposeReads ? " the pages and logs are readable by anyone who can reach this address ([webserver] expose_reads = True)" : " keep the token secret"}.\n\n`,
     );
   }
-  if (!isAbsolute(config.core.dagsFolder)) process.stderr.write(`warning: dags_folder ${config.core.dagsFolder} is relative\n`);
+  if (!isAbsolute(config.core.dagsFolder))
+    process.stderr.write(`warning: dags_folder ${config.core.dagsFolder} is relative\n`);
   await waitForSignal();
   process.stdout.write("Stopping: running tasks get 5 seconds to finish...\n");
   await running.stop(5000);
@@ -168,11 +226,16 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
 async function takeOverNotebookScheduler(home: string): Promise<void> {
   const existing = runningScheduler(home);
   if (!existing || existing.startedBy !== "notebook") return;
-  process.stdout.write(`Stopping the scheduler a notebook started for ${home} (pid ${existing.pid}), so that this one serves JupyterLab...\n`);
+  process.stdout.write(
+    `Stopping the scheduler a notebook started for ${home} (pid ${existing.pid}), so that this one serves JupyterLab...\n`,
+  );
   process.kill(existing.pid, "SIGTERM");
   const deadline = Date.now() + 30_000;
   while (isProcessAlive(existing.pid)) {
-    if (Date.now() > deadline) throw new CliError(`the scheduler a notebook started (pid ${existing.pid}) did not stop within 30 s; stop it (kill ${existing.pid}) and try again`);
+    if (Date.now() > deadline)
+      throw new CliError(
+        `the scheduler a notebook started (pid ${existing.pid}) did not stop within 30 s; stop it (kill ${existing.pid}) and try again`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -17,19 +17,26 @@ export function registerTaskCommands(program: Command): Command {
     .argument("[logical-date]")
     .option("--dag-id <id>", "which DAG, when the file defines several")
     .option("--conf <json>", "run conf as JSON")
-    .action(async (fileOrId: string, taskId: string, logicalDate: string | undefined, options: { dagId?: string; conf?: string }) => {
-      const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
-      const task = dag.getTask(taskId);
-      const store = openStoreReader(cliConfig());
-      const result = await task.test({
-        logicalDate: parseLogicalDate(logicalDate),
-        conf: parseConf(options.conf),
-        variables: store.variables(),
-        connections: store.connections(),
-      });
-      if (result.error) process.stderr.write(`${taskId} failed: ${result.error.name}: ${result.error.message}\n`);
-      process.exitCode = result.state === "success" ? 0 : 1;
-    });
+    .action(
+      async (
+        fileOrId: string,
+        taskId: string,
+        logicalDate: string | undefined,
+        options: { dagId?: string; conf?: string },
+      ) => {
+        const dag = await loadDagForCli(fileOrId, dagLookupFolders(), options.dagId);
+        const task = dag.getTask(taskId);
+        const store = openStoreReader(cliConfig());
+        const result = await task.test({
+          logicalDate: parseLogicalDate(logicalDate),
+          conf: parseConf(options.conf),
+          variables: store.variables(),
+          connections: store.connections(),
+        });
+        if (result.error) process.stderr.write(`${taskId} failed: ${result.error.name}: ${result.error.message}\n`);
+        process.exitCode = result.state === "success" ? 0 : 1;
+      },
+    );
 
   registerTaskStateCommands(tasks);
   return tasks;

@@ -8,13 +8,16 @@ import { loadCliConfig } from "./config.js";
 const KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 function checkKey(key: string): string {
-  if (!KEY_PATTERN.test(key)) throw new CliError(`variable key "${key}" may contain only letters, digits, "_", "-" and "."`);
+  if (!KEY_PATTERN.test(key))
+    throw new CliError(`variable key "${key}" may contain only letters, digits, "_", "-" and "."`);
   return key;
 }
 
 /** `kitelab variables set|get|list|delete|import|export`: works while a scheduler runs. */
 export function registerVariableCommands(program: Command): void {
-  const variables = program.command("variables").description("Variables: key/value settings tasks read (var.value.KEY)");
+  const variables = program
+    .command("variables")
+    .description("Variables: key/value settings tasks read (var.value.KEY)");
   const store = (command: Command) => openStoreReader(loadCliConfig(command));
 
   variables
@@ -25,9 +28,14 @@ export function registerVariableCommands(program: Command): void {
     .description("Set a variable (tasks see it on their next attempt)")
     .action(async (key: string, value: string, options: { description?: string }, command: Command) => {
       await store(command).updateShared((shared) => {
-        shared.variables[checkKey(key)] = { value, ...(options.description ? { description: options.description } : {}) };
+        shared.variables[checkKey(key)] = {
+          value,
+          ...(options.description ? { description: options.description } : {}),
+        };
       });
-      process.stdout.write(`Variable ${key} set${isSensitiveName(key) ? " (its name marks it secret: it is shown as *** everywhere)" : ""}\n`);
+      process.stdout.write(
+        `Variable ${key} set${isSensitiveName(key) ? " (its name marks it secret: it is shown as *** everywhere)" : ""}\n`,
+      );
     });
 
   variables
@@ -50,8 +58,18 @@ export function registerVariableCommands(program: Command): void {
     .option("-o, --output <format>", "table or json", "table")
     .description("List variables (secret-named ones as ***)")
     .action((options: { output: string }, command: Command) => {
-      const rows = store(command).variableRecords().map((variable) => ({ ...variable, value: isSensitiveName(variable.key) ? MASK : variable.value }));
-      printRows(rows, [{ header: "key", value: (row) => row.key }, { header: "value", value: (row) => row.value }, { header: "description", value: (row) => row.description ?? "" }], parseOutputFormat(options.output));
+      const rows = store(command)
+        .variableRecords()
+        .map((variable) => ({ ...variable, value: isSensitiveName(variable.key) ? MASK : variable.value }));
+      printRows(
+        rows,
+        [
+          { header: "key", value: (row) => row.key },
+          { header: "value", value: (row) => row.value },
+          { header: "description", value: (row) => row.description ?? "" },
+        ],
+        parseOutputFormat(options.output),
+      );
     });
 
   variables
@@ -78,11 +96,13 @@ export function registerVariableCommands(program: Command): void {
       } catch (error) {
         throw new CliError(`cannot read ${file} as JSON: ${(error as Error).message}`);
       }
-      if (typeof data !== "object" || data === null || Array.isArray(data)) throw new CliError(`${file} must hold a JSON object of key: value pairs`);
+      if (typeof data !== "object" || data === null || Array.isArray(data))
+        throw new CliError(`${file} must hold a JSON object of key: value pairs`);
       const entries = Object.entries(data as Record<string, unknown>);
       for (const [key] of entries) checkKey(key);
       await store(command).updateShared((shared) => {
-        for (const [key, value] of entries) shared.variables[key] = { value: typeof value === "string" ? value : JSON.stringify(value) };
+        for (const [key, value] of entries)
+          shared.variables[key] = { value: typeof value === "string" ? value : JSON.stringify(value) };
       });
       process.stdout.write(`${entries.length} of ${entries.length} variables successfully updated.\n`);
     });

@@ -14,9 +14,14 @@ const STOP_GRACE_MS = 30_000;
 export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
-    .description("Run tasks the BullMQ executor queues in Redis ([bullmq] redis_url), on this machine; SIGTERM stops it gracefully")
+    .description(
+      "Run tasks the BullMQ executor queues in Redis ([bullmq] redis_url), on this machine; SIGTERM stops it gracefully",
+    )
     .option("--queues <names>", "comma-separated queues to take tasks from (default: [bullmq] default_queue)")
-    .option("--concurrency <n>", "tasks run at once, each in its own worker process (default: [bullmq] worker_concurrency)")
+    .option(
+      "--concurrency <n>",
+      "tasks run at once, each in its own worker process (default: [bullmq] worker_concurrency)",
+    )
     .option("--hostname <name>", "the name task instances and the worker view show (default: this machine's hostname)")
     .action(async (options: { queues?: string; concurrency?: string; hostname?: string }, command: Command) => {
       const config = loadCliConfig(command);
@@ -40,13 +45,17 @@ export function registerWorkerCommand(program: Command): void {
       } catch (error) {
         throw new CliError((error as Error).message);
       }
-      process.stdout.write(`kitelab worker ${name} (pid ${process.pid}) ready: queues ${queues.join(", ")}, concurrency ${concurrency}, DAGs from ${config.core.dagsFolder}\n`);
+      process.stdout.write(
+        `kitelab worker ${name} (pid ${process.pid}) ready: queues ${queues.join(", ")}, concurrency ${concurrency}, DAGs from ${config.core.dagsFolder}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
-      process.stdout.write(`Stopping: ${worker.runningCount} running task(s) get ${STOP_GRACE_MS / 1000} s to finish; a second signal stops at once (the scheduler then retries them)...\n`);
+      process.stdout.write(
+        `Stopping: ${worker.runningCount} running task(s) get ${STOP_GRACE_MS / 1000} s to finish; a second signal stops at once (the scheduler then retries them)...\n`,
+      );
       const exitNow = () => process.exit(130);
       process.once("SIGINT", exitNow);
       process.once("SIGTERM", exitNow);
@@ -56,14 +65,19 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 function parseQueues(text: string): string[] {
-  const queues = text.split(",").map((queue) => queue.trim()).filter((queue) => queue !== "");
+  const queues = text
+    .split(",")
+    .map((queue) => queue.trim())
+    .filter((queue) => queue !== "");
   const bad = queues.find((queue) => !/^[\w.-]+$/.test(queue));
-  if (queues.length === 0 || bad !== undefined) throw new CliError(`--queues must be queue names separated by commas, such as default,gpu; got "${text}"`);
+  if (queues.length === 0 || bad !== undefined)
+    throw new CliError(`--queues must be queue names separated by commas, such as default,gpu; got "${text}"`);
   return [...new Set(queues)];
 }
 
 function parseConcurrency(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new CliError(`--concurrency must be a positive whole number, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new CliError(`--concurrency must be a positive whole number, got "${text}"`);
   return value;
 }

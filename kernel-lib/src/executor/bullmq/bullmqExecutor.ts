@@ -7,7 +7,17 @@ import { attemptId, type AttemptKey, type ExecutorEvent, type TaskJob } from "..
 import { checkRedis, openRedis, type BullmqSettings } from "./connection.js";
 import { lostAttempts } from "./lostAttempts.js";
 import { claimsOf, keys } from "./registry.js";
-import { EVENTS_QUEUE, jobIdOf, SERVICES_QUEUE, taskQueueName, toRemoteJob, type DagFolders, type RemoteTaskJob, type ServiceCall, type WorkerEvent } from "./wire.js";
+import {
+  EVENTS_QUEUE,
+  jobIdOf,
+  SERVICES_QUEUE,
+  taskQueueName,
+  toRemoteJob,
+  type DagFolders,
+  type RemoteTaskJob,
+  type ServiceCall,
+  type WorkerEvent,
+} from "./wire.js";
 
 export interface BullMQExecutorOptions {
   settings: BullmqSettings;
@@ -61,12 +71,16 @@ export class BullMQExecutor implements Executor {
       removeOnComplete: { count: 0 },
       removeOnFail: { count: 1000 },
     });
-    this.servicesWorker = new Worker(SERVICES_QUEUE, (job: Job<ServiceCall>) => this.options.serviceHandler(job.data.method, job.data.args, job.data.key), {
-      ...common,
-      concurrency: 16,
-      removeOnComplete: { age: 3600 },
-      removeOnFail: { age: 3600 },
-    });
+    this.servicesWorker = new Worker(
+      SERVICES_QUEUE,
+      (job: Job<ServiceCall>) => this.options.serviceHandler(job.data.method, job.data.args, job.data.key),
+      {
+        ...common,
+        concurrency: 16,
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 3600 },
+      },
+    );
     for (const worker of [this.eventsWorker, this.servicesWorker]) worker.on("error", () => {});
     this.lostTimer = setInterval(() => void this.checkLost().catch(() => {}), settings.heartbeatMs);
   }
@@ -84,27 +98,53 @@ export class BullMQExecutor implements Executor {
     const remote = toRemoteJob(job, this.options.folders, this.options.settings.defaultQueue);
     if (!remote.ok) {
       this.writeLog(job.logPath, remote.error);
-      queueMicrotask(() => this.emit({ type: "finished", key: job.key, result: { outcome: { kind: "failed" }, xcoms: [], error: { name: "DagFileLocationError", message: remote.error } } }));
+      queueMicrotask(() =>
+        this.emit({
+          type: "finished",
+          key: job.key,
+          result: {
+            outcome: { kind: "failed" },
+            xcoms: [],
+            error: { name: "DagFileLocationError", message: remote.error },
+          },
+        }),
+      );
       return;
     }
     const jobId = jobIdOf(job.key);
     this.inFlight.set(jobId, { job, jobId });
     void this.queueFor(remote.value.queue)
-      .add("attempt", remote.value, { jobId, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } })
-      .catch((error: unknown) => this.failInFlight(jobId, "QueueError", `could not put the task on queue ${remote.value.queue}: ${(error as Error).message}`));
+      .add("attempt", remote.value, {
+        jobId,
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      })
+      .catch((error: unknown) =>
+        this.failInFlight(
+          jobId,
+          "QueueError",
+          `could not put the task on queue ${remote.value.queue}: ${(error as Error).message}`,
+        ),
+      );
   }
 
   cancel(key: AttemptKey, reason: string): void {
     const jobId = jobIdOf(key);
     if (!this.inFlight.has(jobId) || !this.redis) return;
-    void this.redis.publish(keys.cancels(this.options.settings.prefix), JSON.stringify({ jobId, reason })).catch(() => {});
+    void this.redis
+      .publish(keys.cancels(this.options.settings.prefix), JSON.stringify({ jobId, reason }))
+      .catch(() => {});
   }
 
   /** Attempts on workers keep running: a restarted scheduler records them as orphans and retries them. */
   async stop(_graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.lostTimer) clearInterval(this.lostTimer);
-    await Promise.all([this.eventsWorker?.close(), this.servicesWorker?.close(), ...[...this.queues.values()].map((queue) => queue.close())]);
+    await Promise.all([
+      this.eventsWorker?.close(),
+      this.servicesWorker?.close(),
+      ...[...this.queues.values()].map((queue) => queue.close()),
+    ]);
     this.redis?.disconnect();
   }
 
@@ -136,9 +176,17 @@ export class BullMQExecutor implements Executor {
   private async checkLost(): Promise<void> {
     if (!this.redis || this.inFlight.size === 0) return;
     const flights = [...this.inFlight.values()];
-    const claims = await claimsOf(this.redis, this.options.settings.prefix, flights.map((flight) => flight.jobId));
+    const claims = await claimsOf(
+      this.redis,
+      this.options.settings.prefix,
+      flights.map((flight) => flight.jobId),
+    );
     for (const lost of lostAttempts(flights.map((flight, index) => ({ id: flight.jobId, ...claims[index]! })))) {
-      this.failInFlight(lost.id, "WorkerLostError", `the worker ${lost.workerId} stopped sending heartbeats while it ran this task (killed, or its machine or network went away); recorded as a failed attempt`);
+      this.failInFlight(
+        lost.id,
+        "WorkerLostError",
+        `the worker ${lost.workerId} stopped sending heartbeats while it ran this task (killed, or its machine or network went away); recorded as a failed attempt`,
+      );
     }
   }
 
@@ -147,7 +195,11 @@ export class BullMQExecutor implements Executor {
     if (!flight) return;
     this.inFlight.delete(jobId);
     this.writeLog(flight.job.logPath, message);
-    this.emit({ type: "finished", key: flight.job.key, result: { outcome: { kind: "failed" }, xcoms: [], error: { name, message } } });
+    this.emit({
+      type: "finished",
+      key: flight.job.key,
+      result: { outcome: { kind: "failed" }, xcoms: [], error: { name, message } },
+    });
   }
 
   private emit(event: ExecutorEvent): void {

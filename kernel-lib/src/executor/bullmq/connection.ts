@@ -39,13 +39,20 @@ export function redisOptionsOf(url: string): Result<RedisOptions> {
   try {
     parsed = new URL(url);
   } catch {
-    return { ok: false, error: `[bullmq] redis_url ${JSON.stringify(url)} is not a URL; use one such as redis://127.0.0.1:6379/0` };
+    return {
+      ok: false,
+      error: `[bullmq] redis_url ${JSON.stringify(url)} is not a URL; use one such as redis://127.0.0.1:6379/0`,
+    };
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
     return { ok: false, error: `[bullmq] redis_url ${JSON.stringify(url)} is not a redis:// or rediss:// URL` };
   }
   const db = parsed.pathname.replace(/^\//, "");
-  if (db !== "" && !/^\d+$/.test(db)) return { ok: false, error: `[bullmq] redis_url ${JSON.stringify(url)}: the database after / must be a number, such as /0` };
+  if (db !== "" && !/^\d+$/.test(db))
+    return {
+      ok: false,
+      error: `[bullmq] redis_url ${JSON.stringify(url)}: the database after / must be a number, such as /0`,
+    };
   return {
     ok: true,
     value: {
@@ -74,7 +81,13 @@ export function describeRedisUrl(url: string): string {
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<Result<RedisOptions>> {
   const options = redisOptionsOf(url);
   if (!options.ok) return options;
-  const probe = new Redis({ ...options.value, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  const probe = new Redis({
+    ...options.value,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
   probe.on("error", () => {});
   try {
     await probe.connect();

@@ -12,5 +12,7 @@ export interface ClaimState {
  * still take them.
  */
 export function lostAttempts(states: readonly ClaimState[]): Array<{ id: string; workerId: string }> {
-  return states.filter((state) => state.workerId !== undefined && !state.alive).map((state) => ({ id: state.id, workerId: state.workerId! }));
+  return states
+    .filter((state) => state.workerId !== undefined && !state.alive)
+    .map((state) => ({ id: state.id, workerId: state.workerId! }));
 }

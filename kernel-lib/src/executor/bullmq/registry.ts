@@ -50,7 +50,12 @@ const ENDED = "ended:";
 /** Long enough to outlive any redelivery of the same message. */
 export const CLAIM_TTL_MS = 7 * 24 * 3600 * 1000;
 
-export async function writeHeartbeat(redis: Redis, prefix: string, record: WorkerRecord, offlineAfterMs: number): Promise<void> {
+export async function writeHeartbeat(
+  redis: Redis,
+  prefix: string,
+  record: WorkerRecord,
+  offlineAfterMs: number,
+): Promise<void> {
   const batch = redis.multi().hset(keys.workers(prefix), record.id, JSON.stringify(record));
   if (record.state === "stopped") batch.del(keys.alive(prefix, record.id));
   else batch.set(keys.alive(prefix, record.id), "1", "PX", Math.max(1, Math.round(offlineAfterMs)));
@@ -71,7 +76,12 @@ export async function readWorkers(redis: Redis, prefix: string): Promise<WorkerV
  * Takes an attempt for this worker. False when another delivery of the same message
  * already took it: the attempt must not run again.
  */
-export async function claimAttempt(redis: Redis, prefix: string, jobId: string, workerId: string): Promise<{ claimed: true } | { claimed: false; by: string }> {
+export async function claimAttempt(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  workerId: string,
+): Promise<{ claimed: true } | { claimed: false; by: string }> {
   const result = await redis.set(keys.claim(prefix, jobId), workerId, "PX", CLAIM_TTL_MS, "NX");
   if (result === "OK") return { claimed: true };
   const owner = await redis.get(keys.claim(prefix, jobId));
@@ -84,7 +94,11 @@ export async function markAttemptEnded(redis: Redis, prefix: string, jobId: stri
 }
 
 /** For each job id: the worker that claimed it (undefined: none yet) and whether that worker is alive (an ended attempt counts as alive). */
-export async function claimsOf(redis: Redis, prefix: string, jobIds: string[]): Promise<Array<{ workerId?: string; alive: boolean }>> {
+export async function claimsOf(
+  redis: Redis,
+  prefix: string,
+  jobIds: string[],
+): Promise<Array<{ workerId?: string; alive: boolean }>> {
   if (jobIds.length === 0) return [];
   const owners = await redis.mget(...jobIds.map((id) => keys.claim(prefix, id)));
   const unique = [...new Set(owners.filter((owner): owner is string => owner !== null && !owner.startsWith(ENDED)))];

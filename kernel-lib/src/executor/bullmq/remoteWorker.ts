@@ -12,8 +12,26 @@ import type { AttemptResult } from "../../runtime/attempt.js";
 import { LocalExecutor } from "../localExecutor.js";
 import { attemptId, type AttemptKey, type ExecutorEvent, type ServiceMethod, type TaskJob } from "../protocol.js";
 import { checkRedis, openRedis, type BullmqSettings } from "./connection.js";
-import { claimAttempt, keys, markAttemptEnded, writeHeartbeat, type RunningAttempt, type WorkerRecord } from "./registry.js";
-import { EVENTS_QUEUE, jobIdOf, parseRemoteJob, SERVICES_QUEUE, taskQueueName, toLocalJob, truncateLog, type DagFolders, type ServiceCall, type WorkerEvent } from "./wire.js";
+import {
+  claimAttempt,
+  keys,
+  markAttemptEnded,
+  writeHeartbeat,
+  type RunningAttempt,
+  type WorkerRecord,
+} from "./registry.js";
+import {
+  EVENTS_QUEUE,
+  jobIdOf,
+  parseRemoteJob,
+  SERVICES_QUEUE,
+  taskQueueName,
+  toLocalJob,
+  truncateLog,
+  type DagFolders,
+  type ServiceCall,
+  type WorkerEvent,
+} from "./wire.js";
 
 export interface RemoteWorkerOptions {
   settings: BullmqSettings;
@@ -113,13 +131,19 @@ export class RemoteWorker {
     this.state = "stopping";
     await this.heartbeat().catch(() => {});
     const closing = Promise.all(this.workers.map((worker) => worker.close()));
-    const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref())]);
+    const timedOut = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+    ]);
     if (timedOut) {
       for (const entry of [...this.running.values()]) {
         entry.finish({
           outcome: { kind: "failed" },
           xcoms: [],
-          error: { name: "WorkerStoppedError", message: `the worker ${this.options.hostname} was stopped before this task ended; handed back to the scheduler as a failed attempt` },
+          error: {
+            name: "WorkerStoppedError",
+            message: `the worker ${this.options.hostname} was stopped before this task ended; handed back to the scheduler as a failed attempt`,
+          },
         });
       }
       await Promise.all(this.workers.map((worker) => worker.close(true)));
@@ -145,7 +169,12 @@ export class RemoteWorker {
     }
     const local = toLocalJob(remote, this.options.folders, this.options.baseLogFolder);
     if (!local.ok) {
-      await this.sendFinished(remote.key, jobId, { outcome: { kind: "failed" }, xcoms: [], error: { name: "DagFileLocationError", message: local.error } }, local.error);
+      await this.sendFinished(
+        remote.key,
+        jobId,
+        { outcome: { kind: "failed" }, xcoms: [], error: { name: "DagFileLocationError", message: local.error } },
+        local.error,
+      );
       return { outcome: "failed" };
     }
     await this.acquireSlot();
@@ -159,7 +188,10 @@ export class RemoteWorker {
   }
 
   private runInPool(job: TaskJob, jobId: string, queue: string): Promise<AttemptResult> {
-    writeLogLine(job.logPath, `INFO  - Taken from queue ${queue} by kitelab worker ${this.options.hostname} (${this.id})`);
+    writeLogLine(
+      job.logPath,
+      `INFO  - Taken from queue ${queue} by kitelab worker ${this.options.hostname} (${this.id})`,
+    );
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: AttemptResult) => {
@@ -180,8 +212,16 @@ export class RemoteWorker {
     const entry = this.running.get(attemptId(event.key));
     if (!entry) return;
     if (event.type === "started") {
-      const started: WorkerEvent = { type: "started", key: event.key, hostname: this.options.hostname, workerId: this.id, pid: event.pid };
-      void this.events!.add("started", started, { jobId: `${entry.jobId}.started`, removeOnComplete: true }).catch(() => {});
+      const started: WorkerEvent = {
+        type: "started",
+        key: event.key,
+        hostname: this.options.hostname,
+        workerId: this.id,
+        pid: event.pid,
+      };
+      void this.events!.add("started", started, { jobId: `${entry.jobId}.started`, removeOnComplete: true }).catch(
+        () => {},
+      );
       return;
     }
     entry.finish(event.result);
@@ -190,7 +230,14 @@ export class RemoteWorker {
   private async sendFinished(key: AttemptKey, jobId: string, result: AttemptResult, log: string): Promise<void> {
     if (result.outcome.kind === "success" || result.outcome.kind === "skipped") this.done += 1;
     else this.failed += 1;
-    const finished: WorkerEvent = { type: "finished", key, hostname: this.options.hostname, workerId: this.id, result, log: truncateLog(log) };
+    const finished: WorkerEvent = {
+      type: "finished",
+      key,
+      hostname: this.options.hostname,
+      workerId: this.id,
+      result,
+      log: truncateLog(log),
+    };
     await this.events!.add("finished", finished, { jobId: `${jobId}.finished`, removeOnComplete: true });
     await markAttemptEnded(this.redis!, this.options.settings.prefix, jobId, this.id);
     this.say(`${attemptId(key)}: ${result.outcome.kind}`);
@@ -210,12 +257,16 @@ export class RemoteWorker {
       return;
     }
     for (const entry of this.running.values()) {
-      if (entry.jobId === message.jobId) this.pool.cancel(entry.job.key, message.reason ?? "cancelled by the scheduler");
+      if (entry.jobId === message.jobId)
+        this.pool.cancel(entry.job.key, message.reason ?? "cancelled by the scheduler");
     }
   }
 
   private async heartbeat(): Promise<void> {
-    const running: RunningAttempt[] = [...this.running.values()].map((entry) => ({ key: entry.job.key, startedAt: entry.startedAt }));
+    const running: RunningAttempt[] = [...this.running.values()].map((entry) => ({
+      key: entry.job.key,
+      startedAt: entry.startedAt,
+    }));
     const record: WorkerRecord = {
       id: this.id,
       hostname: this.options.hostname,
@@ -234,7 +285,8 @@ export class RemoteWorker {
 
   /** One pool slot per attempt, shared by the queues this worker serves. */
   private async acquireSlot(): Promise<void> {
-    while (this.slotsUsed >= this.options.concurrency) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    while (this.slotsUsed >= this.options.concurrency)
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     this.slotsUsed += 1;
   }
 

@@ -67,23 +67,33 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 export function dagFileRefOf(file: string, folders: DagFolders): Result<DagFileRef> {
   for (const folder of ["dags", "examples"] as const) {
     const inside = relative(folders[folder], file);
-    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)) return { ok: true, value: { folder, path: inside.split(sep).join("/") } };
+    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside))
+      return { ok: true, value: { folder, path: inside.split(sep).join("/") } };
   }
-  return { ok: false, error: `${file} is neither in dags_folder (${folders.dags}) nor among the examples, so a worker cannot find it` };
+  return {
+    ok: false,
+    error: `${file} is neither in dags_folder (${folders.dags}) nor among the examples, so a worker cannot find it`,
+  };
 }
 
 /** Turns a scheduler's job into the queue message. */
 export function toRemoteJob(job: TaskJob, folders: DagFolders, defaultQueue: string): Result<RemoteTaskJob> {
   const dagFile = dagFileRefOf(job.dagFile, folders);
   if (!dagFile.ok) return dagFile;
-  return { ok: true, value: { key: job.key, dagFile: dagFile.value, queue: job.queue ?? defaultQueue, request: job.request } };
+  return {
+    ok: true,
+    value: { key: job.key, dagFile: dagFile.value, queue: job.queue ?? defaultQueue, request: job.request },
+  };
 }
 
 /** Turns a queue message into a job for this machine's worker pool (its own dags and log folders). */
 export function toLocalJob(remote: RemoteTaskJob, folders: DagFolders, baseLogFolder: string): Result<TaskJob> {
   const parts = remote.dagFile.path.split("/");
   if (parts.some((part) => part === ".." || part === "") || isAbsolute(remote.dagFile.path)) {
-    return { ok: false, error: `refusing DAG file path ${JSON.stringify(remote.dagFile.path)}: it leaves the ${remote.dagFile.folder} folder` };
+    return {
+      ok: false,
+      error: `refusing DAG file path ${JSON.stringify(remote.dagFile.path)}: it leaves the ${remote.dagFile.folder} folder`,
+    };
   }
   const { dagId, runId, taskId, tryNumber } = remote.key;
   return {
@@ -102,7 +112,15 @@ export function toLocalJob(remote: RemoteTaskJob, folders: DagFolders, baseLogFo
 export function parseRemoteJob(value: unknown): Result<RemoteTaskJob> {
   const job = value as Partial<RemoteTaskJob> | null;
   const key = job?.key as Partial<AttemptKey> | undefined;
-  if (!job || typeof job !== "object" || !key || typeof key.dagId !== "string" || typeof key.runId !== "string" || typeof key.taskId !== "string" || !Number.isInteger(key.tryNumber)) {
+  if (
+    !job ||
+    typeof job !== "object" ||
+    !key ||
+    typeof key.dagId !== "string" ||
+    typeof key.runId !== "string" ||
+    typeof key.taskId !== "string" ||
+    !Number.isInteger(key.tryNumber)
+  ) {
     return { ok: false, error: "the message has no valid attempt key (dagId, runId, taskId, tryNumber)" };
   }
   const file = job.dagFile as Partial<DagFileRef> | undefined;
@@ -121,6 +139,8 @@ export const MAX_SHIPPED_LOG_BYTES = 2 * 1024 * 1024;
 export function truncateLog(text: string, maxBytes = MAX_SHIPPED_LOG_BYTES): string {
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return text;
-  const tail = Buffer.from(text).subarray(bytes - maxBytes).toString("utf8");
+  const tail = Buffer.from(text)
+    .subarray(bytes - maxBytes)
+    .toString("utf8");
   return `[log truncated: the first ${bytes - maxBytes} bytes stayed on the worker]\n${tail}`;
 }

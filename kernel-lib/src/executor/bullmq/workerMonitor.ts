@@ -18,10 +18,12 @@ export class WorkerMonitor implements WorkersView {
 
   async snapshot(): Promise<{ workers: WorkerSummary[]; queues: QueueSummary[] }> {
     const views = await readWorkers(this.redis, this.settings.prefix);
-    const workers = views.map((view): WorkerSummary => ({
-      ...view,
-      running: view.running.map((attempt) => ({ ...attempt.key, startedAt: attempt.startedAt })),
-    }));
+    const workers = views.map(
+      (view): WorkerSummary => ({
+        ...view,
+        running: view.running.map((attempt) => ({ ...attempt.key, startedAt: attempt.startedAt })),
+      }),
+    );
     const names = [...new Set([this.settings.defaultQueue, ...workers.flatMap((worker) => worker.queues)])].sort();
     const queues = await Promise.all(
       names.map(async (name): Promise<QueueSummary> => {

@@ -59,7 +59,8 @@ export abstract class DbApiHook {
   abstract readonly connectionExample: string;
 
   constructor(connId: string, optionName: string) {
-    if (typeof connId !== "string" || connId === "") throw new ValidationError(`Expected \`${optionName}\` to be a connection id, got ${describeValue(connId)}`);
+    if (typeof connId !== "string" || connId === "")
+      throw new ValidationError(`Expected \`${optionName}\` to be a connection id, got ${describeValue(connId)}`);
     this.connId = connId;
   }
 
@@ -86,37 +87,61 @@ export abstract class DbApiHook {
    * `commitEvery` rows per transaction.
    * @returns the number of rows inserted
    */
-  async insertRows(table: string, rows: readonly (readonly SqlValue[])[], targetFields?: readonly string[], options: InsertRowsOptions = {}): Promise<number> {
-    if (!IDENTIFIER.test(table)) throw new ValidationError(`Expected a table name of letters, digits and _ (optionally schema.table), got ${describeValue(table)}`);
+  async insertRows(
+    table: string,
+    rows: readonly (readonly SqlValue[])[],
+    targetFields?: readonly string[],
+    options: InsertRowsOptions = {},
+  ): Promise<number> {
+    if (!IDENTIFIER.test(table))
+      throw new ValidationError(
+        `Expected a table name of letters, digits and _ (optionally schema.table), got ${describeValue(table)}`,
+      );
     for (const field of targetFields ?? []) {
-      if (!IDENTIFIER.test(field)) throw new ValidationError(`Expected target field names of letters, digits and _, got ${describeValue(field)}`);
+      if (!IDENTIFIER.test(field))
+        throw new ValidationError(`Expected target field names of letters, digits and _, got ${describeValue(field)}`);
     }
     const width = targetFields?.length ?? rows[0]?.length ?? 0;
     rows.forEach((row, index) => {
       if (!Array.isArray(row) || row.length !== width) {
-        throw new ValidationError(`Expected every row to be an array of ${width} values${targetFields ? ` (${targetFields.join(", ")})` : ""}; row ${index} is ${describeValue(row)}`);
+        throw new ValidationError(
+          `Expected every row to be an array of ${width} values${targetFields ? ` (${targetFields.join(", ")})` : ""}; row ${index} is ${describeValue(row)}`,
+        );
       }
     });
     const commitEvery = options.commitEvery ?? 1000;
-    if (!Number.isInteger(commitEvery) || commitEvery < 1) throw new ValidationError(`Expected \`commitEvery\` to be a positive integer, got ${describeValue(commitEvery)}`);
+    if (!Number.isInteger(commitEvery) || commitEvery < 1)
+      throw new ValidationError(`Expected \`commitEvery\` to be a positive integer, got ${describeValue(commitEvery)}`);
     const columns = targetFields ? ` (${targetFields.join(", ")})` : "";
     const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
     let inserted = 0;
     for (let start = 0; start < rows.length; start += commitEvery) {
       const batch = rows.slice(start, start + commitEvery);
-      await this.execute(`INSERT INTO ${table}${columns} VALUES ${batch.map(() => tuple).join(", ")}`, batch.flat(), { write: true });
+      await this.execute(`INSERT INTO ${table}${columns} VALUES ${batch.map(() => tuple).join(", ")}`, batch.flat(), {
+        write: true,
+      });
       inserted += batch.length;
     }
     return inserted;
   }
 
   /** Runs statements in one session (one transaction when writing); errors come back without the password. */
-  async execute(sql: string | readonly string[], parameters: SqlParameters, options: { write: boolean }): Promise<QueryResult[]> {
+  async execute(
+    sql: string | readonly string[],
+    parameters: SqlParameters,
+    options: { write: boolean },
+  ): Promise<QueryResult[]> {
     const statements = typeof sql === "string" ? [sql] : [...sql];
-    if (statements.length === 0 || statements.some((statement) => typeof statement !== "string" || statement.trim() === "")) {
+    if (
+      statements.length === 0 ||
+      statements.some((statement) => typeof statement !== "string" || statement.trim() === "")
+    ) {
       throw new ValidationError(`Expected SQL text (or a list of statements), got ${describeValue(sql)}`);
     }
-    if (!Array.isArray(parameters)) throw new ValidationError(`Expected the parameters to be an array of values for the ? placeholders, got ${describeValue(parameters)}`);
+    if (!Array.isArray(parameters))
+      throw new ValidationError(
+        `Expected the parameters to be an array of values for the ? placeholders, got ${describeValue(parameters)}`,
+      );
     const connection = this.connection();
     try {
       return await this.withSession(connection, options, async (session) => {
@@ -143,7 +168,11 @@ export abstract class DbApiHook {
   }
 
   /** Opens a connection, runs `work`, commits (or rolls back when `work` throws) and closes. */
-  protected abstract withSession<T>(connection: ConnectionRecord, options: { write: boolean }, work: (session: SqlSession) => Promise<T>): Promise<T>;
+  protected abstract withSession<T>(
+    connection: ConnectionRecord,
+    options: { write: boolean },
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T>;
 
   /** Where the connection points, without the password. */
   protected describeConnection(connection: ConnectionRecord): string {
@@ -154,7 +183,8 @@ export abstract class DbApiHook {
     const mask = createMasker([connection.password ?? ""]);
     const code = (error as { code?: unknown }).code;
     const authFailed = code === "28P01" || code === "ER_ACCESS_DENIED_ERROR" || code === "ER_DBACCESS_DENIED_ERROR";
-    const unreachable = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EHOSTUNREACH";
+    const unreachable =
+      code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EHOSTUNREACH";
     const hint = authFailed
       ? ` Check the login and password of connection '${this.connId}'.`
       : unreachable

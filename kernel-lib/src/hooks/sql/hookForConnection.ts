@@ -19,7 +19,9 @@ const HOOKS: Record<string, (connId: string) => DbApiHook> = {
 export function hookForConnection(connection: ConnectionRecord): DbApiHook {
   const make = HOOKS[connection.connType];
   if (make === undefined) {
-    throw new ValidationError(`Connection '${connection.connId}' has conn type "${connection.connType}", which no SQL hook reads; expected one of ${Object.keys(HOOKS).join(", ")}`);
+    throw new ValidationError(
+      `Connection '${connection.connId}' has conn type "${connection.connType}", which no SQL hook reads; expected one of ${Object.keys(HOOKS).join(", ")}`,
+    );
   }
   return make(connection.connId);
 }

@@ -15,13 +15,18 @@ export interface MySqlHookOptions {
 export class MySqlHook extends DbApiHook {
   readonly databaseName = "MySQL";
   readonly connTypes = ["mysql"] as const;
-  readonly connectionExample = "--conn-type mysql --conn-host 127.0.0.1 --conn-port 3306 --conn-login <user> --conn-password <password> --conn-schema <database>";
+  readonly connectionExample =
+    "--conn-type mysql --conn-host 127.0.0.1 --conn-port 3306 --conn-login <user> --conn-password <password> --conn-schema <database>";
 
   constructor(options: MySqlHookOptions = {}) {
     super(options.mysqlConnId ?? "mysql_default", "mysqlConnId");
   }
 
-  protected async withSession<T>(connection: ConnectionRecord, options: { write: boolean }, work: (session: SqlSession) => Promise<T>): Promise<T> {
+  protected async withSession<T>(
+    connection: ConnectionRecord,
+    options: { write: boolean },
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T> {
     const mysql = await import("mysql2/promise");
     const client = await mysql.createConnection({
       host: connection.host || "localhost",
@@ -38,7 +43,9 @@ export class MySqlHook extends DbApiHook {
         query: async (sql, parameters) => {
           // rowsAsArray: two columns of the same name stay two values, as in the other hooks.
           const [answer, fields] =
-            parameters.length > 0 ? await client.execute({ sql, rowsAsArray: true }, toMySqlValues(parameters)) : await client.query({ sql, rowsAsArray: true });
+            parameters.length > 0
+              ? await client.execute({ sql, rowsAsArray: true }, toMySqlValues(parameters))
+              : await client.query({ sql, rowsAsArray: true });
           if (Array.isArray(answer)) {
             const columns = ((fields ?? []) as FieldPacket[]).map((field) => field.name);
             const rows = answer as unknown as unknown[][];

@@ -15,20 +15,26 @@ export interface PostgresHookOptions {
 export class PostgresHook extends DbApiHook {
   readonly databaseName = "Postgres";
   readonly connTypes = ["postgres"] as const;
-  readonly connectionExample = "--conn-type postgres --conn-host 127.0.0.1 --conn-port 5432 --conn-login <user> --conn-password <password> --conn-schema <database>";
+  readonly connectionExample =
+    "--conn-type postgres --conn-host 127.0.0.1 --conn-port 5432 --conn-login <user> --conn-password <password> --conn-schema <database>";
 
   constructor(options: PostgresHookOptions = {}) {
     super(options.postgresConnId ?? "postgres_default", "postgresConnId");
   }
 
-  protected async withSession<T>(connection: ConnectionRecord, options: { write: boolean }, work: (session: SqlSession) => Promise<T>): Promise<T> {
+  protected async withSession<T>(
+    connection: ConnectionRecord,
+    options: { write: boolean },
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T> {
     const { default: pg } = await import("pg");
     const client = new pg.Client({
       host: connection.host || "localhost",
       port: connection.port || 5432,
       user: connection.login,
       password: connection.password,
-      database: typeof connection.extra?.database === "string" ? connection.extra.database : connection.schema || undefined,
+      database:
+        typeof connection.extra?.database === "string" ? connection.extra.database : connection.schema || undefined,
       connectionTimeoutMillis: 30_000,
     });
     // A server that drops the connection later emits 'error' on the client; the query that is waiting reports it.
@@ -38,10 +44,19 @@ export class PostgresHook extends DbApiHook {
       if (options.write) await client.query("BEGIN");
       const result = await work({
         query: async (sql, parameters) => {
-          const answer = await client.query({ text: parameters.length > 0 ? toNumberedPlaceholders(sql) : sql, values: [...parameters], rowMode: "array" });
+          const answer = await client.query({
+            text: parameters.length > 0 ? toNumberedPlaceholders(sql) : sql,
+            values: [...parameters],
+            rowMode: "array",
+          });
           const columns = (answer.fields ?? []).map((field) => field.name);
           const returnsRows = columns.length > 0;
-          return { columns, rows: answer.rows as unknown[][], rowCount: returnsRows ? answer.rows.length : (answer.rowCount ?? 0), returnsRows };
+          return {
+            columns,
+            rows: answer.rows as unknown[][],
+            rowCount: returnsRows ? answer.rows.length : (answer.rowCount ?? 0),
+            returnsRows,
+          };
         },
       });
       if (options.write) await client.query("COMMIT");

@@ -35,13 +35,23 @@ export class SqliteHook extends DbApiHook {
   /** The database file the connection names (host, or an absolute schema as in a sqlite:////path URI). */
   databaseFile(connection: ConnectionRecord = this.connection()): string {
     const named = connection.host || (connection.schema?.startsWith("/") ? connection.schema : undefined);
-    if (!named) throw new ValidationError(`Connection '${this.connId}' has no host; for sqlite the host is the database file, such as ~/kitelab/labs/lab4/penguins.db`);
+    if (!named)
+      throw new ValidationError(
+        `Connection '${this.connId}' has no host; for sqlite the host is the database file, such as ~/kitelab/labs/lab4/penguins.db`,
+      );
     const file = named.startsWith("~/") ? join(homedir(), named.slice(2)) : named;
-    if (!isAbsolute(file)) throw new ValidationError(`Expected the host of connection '${this.connId}' to be an absolute path to the database file, got "${named}"`);
+    if (!isAbsolute(file))
+      throw new ValidationError(
+        `Expected the host of connection '${this.connId}' to be an absolute path to the database file, got "${named}"`,
+      );
     return file;
   }
 
-  protected async withSession<T>(connection: ConnectionRecord, options: { write: boolean }, work: (session: SqlSession) => Promise<T>): Promise<T> {
+  protected async withSession<T>(
+    connection: ConnectionRecord,
+    options: { write: boolean },
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T> {
     const file = this.databaseFile(connection);
     const previous = fileQueues.get(file) ?? Promise.resolve();
     const turn = previous.catch(() => undefined).then(() => this.session(file, options, work));
@@ -53,7 +63,11 @@ export class SqliteHook extends DbApiHook {
     }
   }
 
-  private async session<T>(file: string, options: { write: boolean }, work: (session: SqlSession) => Promise<T>): Promise<T> {
+  private async session<T>(
+    file: string,
+    options: { write: boolean },
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T> {
     const SQL = await (sqlJs ??= import("sql.js").then((module) => module.default()));
     const data = await readFile(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return undefined;
@@ -90,7 +104,8 @@ function runStatement(db: SqlJsDatabase, sql: string, parameters: SqlParameters)
 }
 
 function toSqliteValue(value: SqlParameters[number]): string | number | null | Uint8Array {
-  if (value === null || typeof value === "string" || typeof value === "number" || value instanceof Uint8Array) return value;
+  if (value === null || typeof value === "string" || typeof value === "number" || value instanceof Uint8Array)
+    return value;
   if (typeof value === "boolean") return value ? 1 : 0;
   if (typeof value === "bigint") return Number(value);
   return value.toISOString();

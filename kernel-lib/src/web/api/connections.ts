@@ -7,12 +7,31 @@ import type { AppContext } from "../app.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";
-import { integerOf, objectBody, optionalString, pageOf, pagination, requiredString, sortedBy, stringQuery, updateMask } from "./request.js";
+import {
+  integerOf,
+  objectBody,
+  optionalString,
+  pageOf,
+  pagination,
+  requiredString,
+  sortedBy,
+  stringQuery,
+  updateMask,
+} from "./request.js";
 
 const CHANGEABLE = ["conn_type", "description", "host", "login", "schema", "port", "password", "extra"] as const;
 
 /** Ports used when a connection names a host but no port. */
-const DEFAULT_PORTS: Record<string, number> = { postgres: 5432, mysql: 3306, redis: 6379, smtp: 25, http: 80, https: 443, s3: 443, aws: 443 };
+const DEFAULT_PORTS: Record<string, number> = {
+  postgres: 5432,
+  mysql: 3306,
+  redis: 6379,
+  smtp: 25,
+  http: 80,
+  https: 443,
+  s3: 443,
+  aws: 443,
+};
 
 /**
  * `/connections` CRUD and `/connections/test`. As in Airflow, a password is never answered
@@ -25,7 +44,12 @@ export function connectionsRouter(context: AppContext): Router {
   const requireConnection = (param: unknown): ConnectionRecord => {
     const connId = checkPathParam("connection id", param);
     const connection = shared.connections().find((candidate) => candidate.connId === connId);
-    if (!connection) throw new HttpError(404, `The Connection with connection_id: \`${connId}\` was not found`, "Connection not found");
+    if (!connection)
+      throw new HttpError(
+        404,
+        `The Connection with connection_id: \`${connId}\` was not found`,
+        "Connection not found",
+      );
     return connection;
   };
 
@@ -58,7 +82,10 @@ export function connectionsRouter(context: AppContext): Router {
     const current = requireConnection(req.params.connId);
     const body = objectBody(req);
     if (body.connection_id !== undefined && body.connection_id !== current.connId) {
-      throw new HttpError(400, `The body's \`connection_id\` (${JSON.stringify(body.connection_id)}) must match the path's ('${current.connId}').`);
+      throw new HttpError(
+        400,
+        `The body's \`connection_id\` (${JSON.stringify(body.connection_id)}) must match the path's ('${current.connId}').`,
+      );
     }
     const updated = connectionFrom(current.connId, body, updateMask(req, body, CHANGEABLE), current);
     await control(() => shared.setConnection(updated));
@@ -73,7 +100,12 @@ export function connectionsRouter(context: AppContext): Router {
 
   router.post("/connections/test", async (req, res) => {
     const body = objectBody(req);
-    const connection = connectionFrom(optionalString(body, "connection_id") ?? "test", body, [...CHANGEABLE], undefined);
+    const connection = connectionFrom(
+      optionalString(body, "connection_id") ?? "test",
+      body,
+      [...CHANGEABLE],
+      undefined,
+    );
     res.json(await testConnection(connection));
   });
 
@@ -81,10 +113,16 @@ export function connectionsRouter(context: AppContext): Router {
 }
 
 /** A connection from an API body: `fields` are taken from it, the others kept from `current`. */
-function connectionFrom(connId: string, body: Record<string, unknown>, fields: readonly string[], current: ConnectionRecord | undefined): ConnectionRecord {
+function connectionFrom(
+  connId: string,
+  body: Record<string, unknown>,
+  fields: readonly string[],
+  current: ConnectionRecord | undefined,
+): ConnectionRecord {
   const take = <T>(field: string, read: () => T, kept: T): T => (fields.includes(field) ? read() : kept);
   const connType = take("conn_type", () => optionalString(body, "conn_type"), current?.connType);
-  if (connType === undefined || connType === "") throw new HttpError(400, "`conn_type` is required: send it as a string such as \"postgres\", \"fs\" or \"http\".");
+  if (connType === undefined || connType === "")
+    throw new HttpError(400, '`conn_type` is required: send it as a string such as "postgres", "fs" or "http".');
   return {
     connId,
     connType,
@@ -106,7 +144,10 @@ function extraOf(value: unknown): Record<string, unknown> | undefined {
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new HttpError(400, `Expected \`extra\` to be a JSON object in a string, such as "{\\"root\\": \\"/tmp/bucket\\"}", got ${JSON.stringify(value)}.`);
+      throw new HttpError(
+        400,
+        `Expected \`extra\` to be a JSON object in a string, such as "{\\"root\\": \\"/tmp/bucket\\"}", got ${JSON.stringify(value)}.`,
+      );
     }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -128,14 +169,18 @@ function connectionItemJson(connection: ConnectionRecord) {
 }
 
 function connectionJson(connection: ConnectionRecord) {
-  return { ...connectionItemJson(connection), extra: connection.extra === undefined ? null : JSON.stringify(redact(connection.extra)) };
+  return {
+    ...connectionItemJson(connection),
+    extra: connection.extra === undefined ? null : JSON.stringify(redact(connection.extra)),
+  };
 }
 
 /** Airflow's `redact`: the values of secret-named keys, at any depth, become `***`. */
 function redact(value: unknown, key = ""): unknown {
   if (isSensitiveName(key) && value !== null && value !== undefined && value !== "") return MASK;
   if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redact(inner, name)]));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redact(inner, name)]));
   return value;
 }
 
@@ -146,13 +191,21 @@ function redact(value: unknown, key = ""): unknown {
 async function testConnection(connection: ConnectionRecord): Promise<{ status: boolean; message: string }> {
   if (connection.connType === "fs") {
     const root = connection.extra?.root;
-    if (typeof root !== "string") return { status: false, message: "An fs connection needs extra {\"root\": \"/path/to/folder\"}." };
+    if (typeof root !== "string")
+      return { status: false, message: 'An fs connection needs extra {"root": "/path/to/folder"}.' };
     const info = await stat(root).catch(() => undefined);
-    return info?.isDirectory() ? { status: true, message: `Folder ${root} exists.` } : { status: false, message: `Folder ${root} does not exist.` };
+    return info?.isDirectory()
+      ? { status: true, message: `Folder ${root} exists.` }
+      : { status: false, message: `Folder ${root} does not exist.` };
   }
-  if (!connection.host) return { status: false, message: `Kitelab tests a \`${connection.connType}\` connection by reaching its host; this one has no host.` };
+  if (!connection.host)
+    return {
+      status: false,
+      message: `Kitelab tests a \`${connection.connType}\` connection by reaching its host; this one has no host.`,
+    };
   const port = connection.port ?? DEFAULT_PORTS[connection.connType];
-  if (port === undefined) return { status: false, message: `Give a port: Kitelab knows no default port for \`${connection.connType}\`.` };
+  if (port === undefined)
+    return { status: false, message: `Give a port: Kitelab knows no default port for \`${connection.connType}\`.` };
   const host = connection.host;
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: 3000 });
@@ -160,8 +213,12 @@ async function testConnection(connection: ConnectionRecord): Promise<{ status: b
       socket.destroy();
       resolve(result);
     };
-    socket.once("connect", () => finish({ status: true, message: `Connection successfully tested: ${host}:${port} accepts connections.` }));
+    socket.once("connect", () =>
+      finish({ status: true, message: `Connection successfully tested: ${host}:${port} accepts connections.` }),
+    );
     socket.once("timeout", () => finish({ status: false, message: `${host}:${port} did not answer within 3 s.` }));
-    socket.once("error", (error) => finish({ status: false, message: `${host}:${port} cannot be reached: ${error.message}` }));
+    socket.once("error", (error) =>
+      finish({ status: false, message: `${host}:${port} cannot be reached: ${error.message}` }),
+    );
   });
 }

@@ -74,7 +74,8 @@ export function dagRunsRouter(context: AppContext): Router {
       startDate: { gte: dateField(body, "start_date_gte"), lte: dateField(body, "start_date_lte") },
       endDate: { gte: dateField(body, "end_date_gte"), lte: dateField(body, "end_date_lte") },
     };
-    const orderBy = body.order_by === undefined || body.order_by === null ? undefined : requiredString(body, "order_by");
+    const orderBy =
+      body.order_by === undefined || body.order_by === null ? undefined : requiredString(body, "order_by");
     const runs = sortedBy(filteredRuns(context, filter), orderBy, "execution_date", RUN_ORDERS);
     const { items, total_entries } = pageOf(runs, formPage(body));
     res.json({ dag_runs: items.map(dagRunJson), total_entries });
@@ -95,7 +96,9 @@ export function dagRunsRouter(context: AppContext): Router {
         throw new HttpError(409, `DAGRun with DAG ID: '${summary.dag.dagId}' and DAGRun ID: '${runId}' already exists`);
       }
     }
-    const run = await control(() => deps.control.trigger(summary.dag.dagId, { conf: conf as Record<string, unknown>, logicalDate, runId }));
+    const run = await control(() =>
+      deps.control.trigger(summary.dag.dagId, { conf: conf as Record<string, unknown>, logicalDate, runId }),
+    );
     res.json(dagRunJson(run));
   });
 
@@ -121,9 +124,14 @@ export function dagRunsRouter(context: AppContext): Router {
     const run = requireRun(context, req.params.dagId, req.params.runId);
     const state = requiredString(objectBody(req), "state");
     if (!(MARKABLE_RUN_STATES as readonly string[]).includes(state)) {
-      throw new HttpError(400, `Expected \`state\` to be one of ${MARKABLE_RUN_STATES.join(", ")}, got ${JSON.stringify(state)}.`);
+      throw new HttpError(
+        400,
+        `Expected \`state\` to be one of ${MARKABLE_RUN_STATES.join(", ")}, got ${JSON.stringify(state)}.`,
+      );
     }
-    res.json(dagRunJson(await control(() => deps.control.setRunState(run.dagId, run.runId, state as MarkableRunState))));
+    res.json(
+      dagRunJson(await control(() => deps.control.setRunState(run.dagId, run.runId, state as MarkableRunState))),
+    );
   });
 
   router.post("/dags/:dagId/dagRuns/:runId/clear", async (req, res) => {
@@ -151,7 +159,10 @@ export function dagRunsRouter(context: AppContext): Router {
 function checkedStates(states: readonly string[]): string[] {
   for (const state of states) {
     if (!(DAG_RUN_STATES as readonly string[]).includes(state)) {
-      throw new HttpError(400, `Expected \`state\` to be one of ${DAG_RUN_STATES.join(", ")}, got ${JSON.stringify(state)}.`);
+      throw new HttpError(
+        400,
+        `Expected \`state\` to be one of ${DAG_RUN_STATES.join(", ")}, got ${JSON.stringify(state)}.`,
+      );
     }
   }
   return [...states];
@@ -162,5 +173,10 @@ function filteredRuns(context: AppContext, filter: RunFilter): DagRunRecord[] {
   return dagIds
     .flatMap((dagId) => (dagId === undefined || context.deps.read.dag(dagId) ? allRuns(context, dagId) : []))
     .filter((run) => filter.states.length === 0 || filter.states.includes(run.state))
-    .filter((run) => inRange(run.logicalDate, filter.executionDate) && inRange(run.startDate, filter.startDate) && inRange(run.endDate, filter.endDate));
+    .filter(
+      (run) =>
+        inRange(run.logicalDate, filter.executionDate) &&
+        inRange(run.startDate, filter.startDate) &&
+        inRange(run.endDate, filter.endDate),
+    );
 }

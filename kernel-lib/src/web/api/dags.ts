@@ -4,7 +4,16 @@ import { dagDetailsJson, dagJson, filelocOfToken, taskJson } from "../airflowSha
 import type { AppContext } from "../app.js";
 import { HttpError } from "../problems.js";
 import { control, importErrorFiles, requireDag } from "./lookups.js";
-import { booleanQuery, listQuery, objectBody, pageOf, pagination, sortedBy, stringQuery, updateMask } from "./request.js";
+import {
+  booleanQuery,
+  listQuery,
+  objectBody,
+  pageOf,
+  pagination,
+  sortedBy,
+  stringQuery,
+  updateMask,
+} from "./request.js";
 
 /** `/dags`, `/dags/{dag_id}` (+ `/details`, `/tasks`), `/dagSources/{file_token}`. */
 export function dagsRouter(context: AppContext): Router {
@@ -27,7 +36,12 @@ export function dagsRouter(context: AppContext): Router {
         .filter((summary) => tags.length === 0 || tags.some((tag) => summary.dag.tags.includes(tag))),
       stringQuery(req, "order_by"),
       "dag_id",
-      { dag_id: (summary) => summary.dag.dagId, fileloc: (summary) => summary.dag.fileloc, is_paused: (summary) => Number(summary.isPaused), next_dagrun: (summary) => summary.nextLogicalDate },
+      {
+        dag_id: (summary) => summary.dag.dagId,
+        fileloc: (summary) => summary.dag.fileloc,
+        is_paused: (summary) => Number(summary.isPaused),
+        next_dagrun: (summary) => summary.nextLogicalDate,
+      },
     );
     const { items, total_entries } = pageOf(dags, page);
     res.json({ dags: items.map((summary) => dagJson(summary, errors.has(summary.dag.fileloc))), total_entries });
@@ -45,14 +59,21 @@ export function dagsRouter(context: AppContext): Router {
 
   router.get("/dags/:dagId/tasks", (req, res) => {
     const summary = requireDag(context, req.params.dagId);
-    const tasks = sortedBy(summary.dag.tasks, stringQuery(req, "order_by"), "task_id", { task_id: (task) => task.taskId });
+    const tasks = sortedBy(summary.dag.tasks, stringQuery(req, "order_by"), "task_id", {
+      task_id: (task) => task.taskId,
+    });
     res.json({ tasks: tasks.map(taskJson), total_entries: tasks.length });
   });
 
   router.get("/dags/:dagId/tasks/:taskId", (req, res) => {
     const summary = requireDag(context, req.params.dagId);
     const task = summary.dag.tasks.find((candidate) => candidate.taskId === req.params.taskId);
-    if (!task) throw new HttpError(404, `Task with id '${req.params.taskId}' not found in DAG '${summary.dag.dagId}'`, "Task not found");
+    if (!task)
+      throw new HttpError(
+        404,
+        `Task with id '${req.params.taskId}' not found in DAG '${summary.dag.dagId}'`,
+        "Task not found",
+      );
     res.json(taskJson(task));
   });
 
@@ -61,7 +82,10 @@ export function dagsRouter(context: AppContext): Router {
     const body = objectBody(req);
     updateMask(req, body, ["is_paused"]);
     if (typeof body.is_paused !== "boolean") {
-      throw new HttpError(400, `Expected \`is_paused\` to be true or false, got ${JSON.stringify(body.is_paused) ?? "nothing"}.`);
+      throw new HttpError(
+        400,
+        `Expected \`is_paused\` to be true or false, got ${JSON.stringify(body.is_paused) ?? "nothing"}.`,
+      );
     }
     const paused = body.is_paused;
     await control(() => context.deps.control.setPaused(summary.dag.dagId, paused));
@@ -73,7 +97,11 @@ export function dagsRouter(context: AppContext): Router {
   router.get("/dagSources/:fileToken", async (req, res) => {
     const fileloc = filelocOfToken(String(req.params.fileToken));
     if (!read.dags().some((summary) => summary.dag.fileloc === fileloc)) {
-      throw new HttpError(404, "No DAG file has that file token; read `file_token` from GET /dags/{dag_id}.", "DAG source not found");
+      throw new HttpError(
+        404,
+        "No DAG file has that file token; read `file_token` from GET /dags/{dag_id}.",
+        "DAG source not found",
+      );
     }
     let content: string;
     try {

@@ -17,14 +17,24 @@ export function requireRun(context: AppContext, dagParam: unknown, runParam: unk
   const summary = requireDag(context, dagParam);
   const runId = checkPathParam("DAG run id", runParam);
   const run = context.deps.read.run(summary.dag.dagId, runId);
-  if (!run) throw new HttpError(404, `DAGRun with DAG ID: '${summary.dag.dagId}' and DagRun ID: '${runId}' not found`, "DAGRun not found");
+  if (!run)
+    throw new HttpError(
+      404,
+      `DAGRun with DAG ID: '${summary.dag.dagId}' and DagRun ID: '${runId}' not found`,
+      "DAGRun not found",
+    );
   return run;
 }
 
 export function requireTaskInstance(context: AppContext, run: DagRunRecord, taskParam: unknown): TaskInstanceRecord {
   const taskId = checkPathParam("task id", taskParam);
   const ti = context.deps.read.taskInstances(run.dagId, run.runId).find((instance) => instance.taskId === taskId);
-  if (!ti) throw new HttpError(404, `Task instance '${taskId}' not found in DAG run '${run.runId}'`, "Task instance not found");
+  if (!ti)
+    throw new HttpError(
+      404,
+      `Task instance '${taskId}' not found in DAG run '${run.runId}'`,
+      "Task instance not found",
+    );
   return ti;
 }
 

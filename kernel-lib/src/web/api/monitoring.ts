@@ -34,7 +34,12 @@ export function monitoringRouter(context: AppContext): Router {
 
   router.get("/importErrors/:id", (req, res) => {
     const error = importErrors().find((candidate) => String(candidate.import_error_id) === req.params.id);
-    if (!error) throw new HttpError(404, `The ImportError with import_error_id: \`${req.params.id}\` was not found`, "Import error not found");
+    if (!error)
+      throw new HttpError(
+        404,
+        `The ImportError with import_error_id: \`${req.params.id}\` was not found`,
+        "Import error not found",
+      );
     res.json(error);
   });
 
@@ -54,7 +59,11 @@ export function monitoringRouter(context: AppContext): Router {
         })),
       )
       .filter((warning) => type === undefined || warning.warning_type === type);
-    const sorted = sortedBy(warnings, stringQuery(req, "order_by"), "dag_id", { dag_id: (warning) => warning.dag_id, warning_type: (warning) => warning.warning_type, message: (warning) => warning.message });
+    const sorted = sortedBy(warnings, stringQuery(req, "order_by"), "dag_id", {
+      dag_id: (warning) => warning.dag_id,
+      warning_type: (warning) => warning.warning_type,
+      message: (warning) => warning.message,
+    });
     const { items, total_entries } = pageOf(sorted, pagination(req));
     res.json({ dag_warnings: items, total_entries });
   });

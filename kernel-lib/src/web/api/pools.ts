@@ -4,7 +4,17 @@ import type { AppContext } from "../app.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";
-import { integerOf, objectBody, optionalString, pageOf, pagination, requiredString, sortedBy, stringQuery, updateMask } from "./request.js";
+import {
+  integerOf,
+  objectBody,
+  optionalString,
+  pageOf,
+  pagination,
+  requiredString,
+  sortedBy,
+  stringQuery,
+  updateMask,
+} from "./request.js";
 
 const DEFAULT_POOL = "default_pool";
 
@@ -21,7 +31,11 @@ export function poolsRouter(context: AppContext): Router {
   };
 
   router.get("/pools", (req, res) => {
-    const pools = sortedBy(shared.pools(), stringQuery(req, "order_by"), "id", { id: (pool) => (pool.name === DEFAULT_POOL ? "" : pool.name), name: (pool) => pool.name, slots: (pool) => pool.slots });
+    const pools = sortedBy(shared.pools(), stringQuery(req, "order_by"), "id", {
+      id: (pool) => (pool.name === DEFAULT_POOL ? "" : pool.name),
+      name: (pool) => pool.name,
+      slots: (pool) => pool.slots,
+    });
     const { items, total_entries } = pageOf(pools, pagination(req));
     const usage = poolUsage(context);
     res.json({ pools: items.map((pool) => poolJson(pool, usage.get(pool.name))), total_entries });
@@ -46,7 +60,10 @@ export function poolsRouter(context: AppContext): Router {
     const body = objectBody(req);
     const fields = updateMask(req, body, ["name", "slots", "description", "include_deferred"]);
     if (fields.includes("name") && body.name !== current.name) {
-      throw new HttpError(400, `Pools cannot be renamed: the body's \`name\` (${JSON.stringify(body.name)}) must be '${current.name}'.`);
+      throw new HttpError(
+        400,
+        `Pools cannot be renamed: the body's \`name\` (${JSON.stringify(body.name)}) must be '${current.name}'.`,
+      );
     }
     if (fields.includes("include_deferred") && body.include_deferred === true) {
       throw new HttpError(400, "Kitelab has no deferred tasks: `include_deferred` can only be false.");
@@ -72,7 +89,8 @@ export function poolsRouter(context: AppContext): Router {
 
 function requiredSlots(body: Record<string, unknown>): number {
   const slots = integerOf(body, "slots");
-  if (slots === undefined) throw new HttpError(400, "`slots` is required: send the number of slots as a non-negative integer.");
+  if (slots === undefined)
+    throw new HttpError(400, "`slots` is required: send the number of slots as a non-negative integer.");
   return slots;
 }
 

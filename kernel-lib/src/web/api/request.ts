@@ -31,7 +31,12 @@ export function pageOf<T>(items: readonly T[], page: PageRequest): { items: T[];
  * Sorts by Airflow's `order_by` (`field` or `-field`), with `fields` mapping each accepted
  * name to a record's sort key. Unknown names get Airflow's 400.
  */
-export function sortedBy<T>(items: readonly T[], orderBy: string | undefined, fallback: string, fields: Record<string, (item: T) => string | number | undefined>): T[] {
+export function sortedBy<T>(
+  items: readonly T[],
+  orderBy: string | undefined,
+  fallback: string,
+  fields: Record<string, (item: T) => string | number | undefined>,
+): T[] {
   const value = orderBy ?? fallback;
   const descending = value.startsWith("-");
   const name = descending ? value.slice(1) : value;
@@ -54,7 +59,8 @@ export function sortedBy<T>(items: readonly T[], orderBy: string | undefined, fa
 export function integerQuery(req: Request, name: string): number | undefined {
   const value = stringQuery(req, name);
   if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw new HttpError(400, `Expected \`${name}\` to be a non-negative integer, got ${JSON.stringify(value)}.`);
+  if (!/^\d{1,9}$/.test(value))
+    throw new HttpError(400, `Expected \`${name}\` to be a non-negative integer, got ${JSON.stringify(value)}.`);
   return Number(value);
 }
 
@@ -73,7 +79,10 @@ export function listQuery(req: Request, name: string): string[] {
   if (!values.every((item): item is string => typeof item === "string")) {
     throw new HttpError(400, `Expected \`${name}\` to be repeated plain values, got ${JSON.stringify(value)}.`);
   }
-  return values.flatMap((item) => item.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  return values
+    .flatMap((item) => item.split(","))
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 export function booleanQuery(req: Request, name: string): boolean | undefined {
@@ -107,7 +116,8 @@ export function objectBody(req: Request): Record<string, unknown> {
 export function optionalBoolean(body: Record<string, unknown>, name: string): boolean | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean") throw new HttpError(400, `Expected \`${name}\` to be true or false, got ${JSON.stringify(value)}.`);
+  if (typeof value !== "boolean")
+    throw new HttpError(400, `Expected \`${name}\` to be true or false, got ${JSON.stringify(value)}.`);
   return value;
 }
 
@@ -123,13 +133,15 @@ export function integerOf(body: Record<string, unknown>, name: string): number |
 export function optionalString(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new HttpError(400, `Expected \`${name}\` to be a string, got ${JSON.stringify(value)}.`);
+  if (typeof value !== "string")
+    throw new HttpError(400, `Expected \`${name}\` to be a string, got ${JSON.stringify(value)}.`);
   return value;
 }
 
 export function requiredString(body: Record<string, unknown>, name: string): string {
   const value = optionalString(body, name);
-  if (value === undefined || value === "") throw new HttpError(400, `\`${name}\` is required: send it as a non-empty string.`);
+  if (value === undefined || value === "")
+    throw new HttpError(400, `\`${name}\` is required: send it as a non-empty string.`);
   return value;
 }
 
@@ -149,8 +161,15 @@ export function dateField(body: Record<string, unknown>, name: string): Date | u
 }
 
 function parseDate(name: string, value: unknown): Date {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new HttpError(400, `Expected \`${name}\` to be an ISO 8601 date with a time zone, such as "2024-01-01T00:00:00+00:00", got ${JSON.stringify(value)}.`);
+  if (
+    typeof value !== "string" ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
+    throw new HttpError(
+      400,
+      `Expected \`${name}\` to be an ISO 8601 date with a time zone, such as "2024-01-01T00:00:00+00:00", got ${JSON.stringify(value)}.`,
+    );
   }
   return new Date(value);
 }
@@ -164,7 +183,10 @@ export function updateMask(req: Request, body: Record<string, unknown>, changeab
   const fields = mask.length > 0 ? mask : Object.keys(body).filter((field) => changeable.includes(field));
   const unknown = fields.filter((field) => !changeable.includes(field));
   if (unknown.length > 0) {
-    throw new HttpError(400, `Only ${changeable.map((field) => `\`${field}\``).join(", ")} can be updated, got update_mask ${JSON.stringify(mask)}.`);
+    throw new HttpError(
+      400,
+      `Only ${changeable.map((field) => `\`${field}\``).join(", ")} can be updated, got update_mask ${JSON.stringify(mask)}.`,
+    );
   }
   return fields;
 }
@@ -180,7 +202,9 @@ export function inRange(iso: string | undefined, range: Range): boolean {
   if (range.gte === undefined && range.lte === undefined) return true;
   if (iso === undefined) return false;
   const at = Date.parse(iso);
-  return (range.gte === undefined || at >= range.gte.getTime()) && (range.lte === undefined || at <= range.lte.getTime());
+  return (
+    (range.gte === undefined || at >= range.gte.getTime()) && (range.lte === undefined || at <= range.lte.getTime())
+  );
 }
 
 /** The batch forms' `page_offset` and `page_limit`. */
@@ -192,6 +216,10 @@ export function formPage(body: Record<string, unknown>): { limit: number; offset
 
 /** A note as Airflow's setNote forms carry it: a string, possibly empty. */
 export function requiredNote(body: Record<string, unknown>): string {
-  if (typeof body.note !== "string") throw new HttpError(400, `\`note\` is required: send it as a string, got ${JSON.stringify(body.note) ?? "nothing"}.`);
+  if (typeof body.note !== "string")
+    throw new HttpError(
+      400,
+      `\`note\` is required: send it as a string, got ${JSON.stringify(body.note) ?? "nothing"}.`,
+    );
   return body.note;
 }

@@ -50,7 +50,10 @@ export function taskInstancesRouter(context: AppContext): Router {
       ({ ti, run }) =>
         (states.length === 0 || states.includes(ti.state)) &&
         (pools.length === 0 || pools.includes(ti.pool ?? "default_pool")) &&
-        inRange(run.logicalDate, { gte: dateQuery(req, "execution_date_gte"), lte: dateQuery(req, "execution_date_lte") }) &&
+        inRange(run.logicalDate, {
+          gte: dateQuery(req, "execution_date_gte"),
+          lte: dateQuery(req, "execution_date_lte"),
+        }) &&
         inRange(ti.startDate, { gte: dateQuery(req, "start_date_gte"), lte: dateQuery(req, "start_date_lte") }) &&
         inRange(ti.endDate, { gte: dateQuery(req, "end_date_gte"), lte: dateQuery(req, "end_date_lte") }),
     );
@@ -66,13 +69,21 @@ export function taskInstancesRouter(context: AppContext): Router {
     const states = optionalStringList(body, "state");
     const pools = optionalStringList(body, "pool");
     for (const state of states ?? []) checkTaskState(state);
-    const runs = (dagIds ?? [undefined]).flatMap((dagId) => (dagId === undefined || read.dag(dagId) ? allRuns(context, dagId) : []));
-    const selected = instancesOf(context, runs.filter((run) => runIds === undefined || runIds.includes(run.runId))).filter(
+    const runs = (dagIds ?? [undefined]).flatMap((dagId) =>
+      dagId === undefined || read.dag(dagId) ? allRuns(context, dagId) : [],
+    );
+    const selected = instancesOf(
+      context,
+      runs.filter((run) => runIds === undefined || runIds.includes(run.runId)),
+    ).filter(
       ({ ti, run }) =>
         (taskIds === undefined || taskIds.includes(ti.taskId)) &&
         (states === undefined || states.includes(ti.state)) &&
         (pools === undefined || pools.includes(ti.pool ?? "default_pool")) &&
-        inRange(run.logicalDate, { gte: dateField(body, "execution_date_gte"), lte: dateField(body, "execution_date_lte") }) &&
+        inRange(run.logicalDate, {
+          gte: dateField(body, "execution_date_gte"),
+          lte: dateField(body, "execution_date_lte"),
+        }) &&
         inRange(ti.startDate, { gte: dateField(body, "start_date_gte"), lte: dateField(body, "start_date_lte") }) &&
         inRange(ti.endDate, { gte: dateField(body, "end_date_gte"), lte: dateField(body, "end_date_lte") }),
     );
@@ -90,7 +101,8 @@ export function taskInstancesRouter(context: AppContext): Router {
     const ti = requireTaskInstance(context, run, req.params.taskId);
     const body = objectBody(req);
     const state = markableState(requiredString(body, "new_state"));
-    if (optionalBoolean(body, "dry_run") === false) await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, [ti.taskId], state));
+    if (optionalBoolean(body, "dry_run") === false)
+      await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, [ti.taskId], state));
     res.json(taskInstanceReference(ti, run));
   });
 
@@ -107,14 +119,24 @@ export function taskInstancesRouter(context: AppContext): Router {
     const ti = requireTaskInstance(context, run, req.params.taskId);
     const tryNumber = Number(req.params.tryNumber);
     if (!Number.isInteger(tryNumber) || tryNumber < 1 || String(tryNumber) !== req.params.tryNumber) {
-      throw new HttpError(400, `Expected the try number to be a positive integer, got ${JSON.stringify(req.params.tryNumber)}.`);
+      throw new HttpError(
+        400,
+        `Expected the try number to be a positive integer, got ${JSON.stringify(req.params.tryNumber)}.`,
+      );
     }
     const fullContent = booleanQuery(req, "full_content") ?? false;
     const token = stringQuery(req, "token");
     const offset = token === undefined || fullContent ? 0 : offsetOfToken(token);
-    const chunk = await readTaskLog(deps.logFolder, { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber }, offset);
+    const chunk = await readTaskLog(
+      deps.logFolder,
+      { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber },
+      offset,
+    );
     if (!chunk.exists && tryNumber > Math.max(ti.tryNumber, 1)) {
-      throw new HttpError(404, `Task '${ti.taskId}' has had ${ti.tryNumber} attempt(s); there is no log for try ${tryNumber}.`);
+      throw new HttpError(
+        404,
+        `Task '${ti.taskId}' has had ${ti.tryNumber} attempt(s); there is no log for try ${tryNumber}.`,
+      );
     }
     const continuation = Buffer.from(`o:${chunk.nextOffset}`).toString("base64url");
     if (req.accepts(["text/plain", "application/json"]) === "application/json") {
@@ -132,7 +154,8 @@ export function taskInstancesRouter(context: AppContext): Router {
       res.json({ task_instances: selection.map(({ ti, run }) => taskInstanceReference(ti, run)) });
       return;
     }
-    for (const { run, taskIds } of byRun(selection)) await control(() => deps.control.clear(run.dagId, run.runId, taskIds));
+    for (const { run, taskIds } of byRun(selection))
+      await control(() => deps.control.clear(run.dagId, run.runId, taskIds));
     res.json({ task_instances: selection.map(({ ti, run }) => taskInstanceReference(ti, run)) });
   });
 
@@ -145,10 +168,16 @@ export function taskInstancesRouter(context: AppContext): Router {
       throw new HttpError(404, `Task '${taskId}' not found in DAG '${summary.dag.dagId}'`, "Task not found");
     }
     const runs = runsNamed(context, summary, body);
-    const taskIds = withRelatives(summary, new Set([taskId]), optionalBoolean(body, "include_upstream") ?? false, optionalBoolean(body, "include_downstream") ?? false);
+    const taskIds = withRelatives(
+      summary,
+      new Set([taskId]),
+      optionalBoolean(body, "include_upstream") ?? false,
+      optionalBoolean(body, "include_downstream") ?? false,
+    );
     const selection = instancesOf(context, runs).filter(({ ti }) => taskIds.has(ti.taskId) && ti.state !== state);
     if (optionalBoolean(body, "dry_run") === false) {
-      for (const { run, taskIds: ids } of byRun(selection)) await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, ids, state));
+      for (const { run, taskIds: ids } of byRun(selection))
+        await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, ids, state));
     }
     res.json({ task_instances: selection.map(({ ti, run }) => taskInstanceReference(ti, run)) });
   });
@@ -158,13 +187,19 @@ export function taskInstancesRouter(context: AppContext): Router {
 
 function checkTaskState(state: string): void {
   if (!(TASK_INSTANCE_STATES as readonly string[]).includes(state)) {
-    throw new HttpError(400, `Expected \`state\` to be one of ${TASK_INSTANCE_STATES.join(", ")}, got ${JSON.stringify(state)}.`);
+    throw new HttpError(
+      400,
+      `Expected \`state\` to be one of ${TASK_INSTANCE_STATES.join(", ")}, got ${JSON.stringify(state)}.`,
+    );
   }
 }
 
 function markableState(state: string): MarkableTaskState {
   if (!(MARKABLE_TASK_STATES as readonly string[]).includes(state)) {
-    throw new HttpError(400, `Expected \`new_state\` to be one of ${MARKABLE_TASK_STATES.join(", ")}, got ${JSON.stringify(state)}.`);
+    throw new HttpError(
+      400,
+      `Expected \`new_state\` to be one of ${MARKABLE_TASK_STATES.join(", ")}, got ${JSON.stringify(state)}.`,
+    );
   }
   return state as MarkableTaskState;
 }
@@ -192,7 +227,10 @@ function runsNamed(context: AppContext, summary: DagSummary, body: Record<string
   const start = at ?? dateField(body, "start_date");
   const end = at ?? dateField(body, "end_date");
   if (start === undefined && end === undefined) {
-    throw new HttpError(400, "Name the runs: give `dag_run_id`, or `execution_date`, or `start_date` and/or `end_date` (logical dates).");
+    throw new HttpError(
+      400,
+      "Name the runs: give `dag_run_id`, or `execution_date`, or `start_date` and/or `end_date` (logical dates).",
+    );
   }
   return allRuns(context, dagId).filter((run) => inRange(run.logicalDate, { gte: start, lte: end }));
 }
@@ -204,7 +242,12 @@ function selectForClear(context: AppContext, summary: DagSummary, body: Record<s
   const taskIds =
     requested === undefined
       ? undefined
-      : withRelatives(summary, new Set(requested), optionalBoolean(body, "include_upstream") ?? false, optionalBoolean(body, "include_downstream") ?? false);
+      : withRelatives(
+          summary,
+          new Set(requested),
+          optionalBoolean(body, "include_upstream") ?? false,
+          optionalBoolean(body, "include_downstream") ?? false,
+        );
   return instancesOf(context, runsNamed(context, summary, body))
     .filter(({ ti }) => taskIds === undefined || taskIds.has(ti.taskId))
     .filter(({ ti }) => !onlyFailed || ti.state === "failed" || ti.state === "upstream_failed")

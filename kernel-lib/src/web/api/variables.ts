@@ -5,7 +5,16 @@ import type { AppContext } from "../app.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";
-import { objectBody, optionalString, pageOf, pagination, requiredString, sortedBy, stringQuery, updateMask } from "./request.js";
+import {
+  objectBody,
+  optionalString,
+  pageOf,
+  pagination,
+  requiredString,
+  sortedBy,
+  stringQuery,
+  updateMask,
+} from "./request.js";
 
 /**
  * `/variables` CRUD. Values of secret-named Variables (`db_password`, `api_token`...) are
@@ -23,7 +32,10 @@ export function variablesRouter(context: AppContext): Router {
   };
 
   router.get("/variables", (req, res) => {
-    const variables = sortedBy(shared.variables(), stringQuery(req, "order_by"), "key", { key: (variable) => variable.key, id: (variable) => variable.key });
+    const variables = sortedBy(shared.variables(), stringQuery(req, "order_by"), "key", {
+      key: (variable) => variable.key,
+      id: (variable) => variable.key,
+    });
     const { items, total_entries } = pageOf(variables, pagination(req));
     res.json({ variables: items.map(variableJson), total_entries });
   });
@@ -34,7 +46,11 @@ export function variablesRouter(context: AppContext): Router {
 
   router.post("/variables", async (req, res) => {
     const body = objectBody(req);
-    const variable = { key: checkPathParam("key", requiredString(body, "key")), value: requiredValue(body), description: optionalString(body, "description") };
+    const variable = {
+      key: checkPathParam("key", requiredString(body, "key")),
+      value: requiredValue(body),
+      description: optionalString(body, "description"),
+    };
     await control(() => shared.setVariable(variable));
     res.json(variableJson(variable));
   });
@@ -43,7 +59,10 @@ export function variablesRouter(context: AppContext): Router {
     const current = requireVariable(req.params.key);
     const body = objectBody(req);
     if (body.key !== undefined && body.key !== current.key) {
-      throw new HttpError(400, `The body's \`key\` (${JSON.stringify(body.key)}) must match the path's ('${current.key}'); a Variable cannot be renamed.`);
+      throw new HttpError(
+        400,
+        `The body's \`key\` (${JSON.stringify(body.key)}) must match the path's ('${current.key}'); a Variable cannot be renamed.`,
+      );
     }
     const fields = updateMask(req, body, ["value", "description"]);
     const updated: VariableRecord = {
@@ -65,10 +84,18 @@ export function variablesRouter(context: AppContext): Router {
 }
 
 function requiredValue(body: Record<string, unknown>): string {
-  if (typeof body.value !== "string") throw new HttpError(400, `\`value\` is required: send it as a string, got ${JSON.stringify(body.value) ?? "nothing"}.`);
+  if (typeof body.value !== "string")
+    throw new HttpError(
+      400,
+      `\`value\` is required: send it as a string, got ${JSON.stringify(body.value) ?? "nothing"}.`,
+    );
   return body.value;
 }
 
 function variableJson(variable: VariableRecord) {
-  return { key: variable.key, value: isSensitiveName(variable.key) ? MASK : variable.value, description: variable.description ?? null };
+  return {
+    key: variable.key,
+    value: isSensitiveName(variable.key) ? MASK : variable.value,
+    description: variable.description ?? null,
+  };
 }

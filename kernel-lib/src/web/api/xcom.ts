@@ -14,14 +14,20 @@ export function xcomRouter(context: AppContext): Router {
   const entriesOf = (dagParam: unknown, runParam: unknown, taskParam: unknown) => {
     const run = requireRun(context, dagParam, runParam);
     const ti = requireTaskInstance(context, run, taskParam);
-    return { run, ti, xcoms: context.deps.read.xcoms(run.dagId, run.runId).filter((xcom) => xcom.taskId === ti.taskId) };
+    return {
+      run,
+      ti,
+      xcoms: context.deps.read.xcoms(run.dagId, run.runId).filter((xcom) => xcom.taskId === ti.taskId),
+    };
   };
 
   router.get(base, (req, res) => {
     const { run, ti, xcoms } = entriesOf(req.params.dagId, req.params.runId, req.params.taskId);
     const key = stringQuery(req, "xcom_key");
     const mapIndex = integerQuery(req, "map_index");
-    const matching = xcoms.filter((xcom) => (key === undefined || xcom.key === key) && (mapIndex === undefined || mapIndex === -1));
+    const matching = xcoms.filter(
+      (xcom) => (key === undefined || xcom.key === key) && (mapIndex === undefined || mapIndex === -1),
+    );
     const { items, total_entries } = pageOf(matching, pagination(req));
     res.json({ xcom_entries: items.map((xcom) => xcomItemJson(xcom, run, ti)), total_entries });
   });
@@ -29,12 +35,23 @@ export function xcomRouter(context: AppContext): Router {
   router.get(`${base}/:key`, (req, res) => {
     const { run, ti, xcoms } = entriesOf(req.params.dagId, req.params.runId, req.params.taskId);
     const xcom = xcoms.find((candidate) => candidate.key === req.params.key);
-    if (!xcom) throw new HttpError(404, `Task '${ti.taskId}' of run '${run.runId}' pushed no XCom with key '${req.params.key}'.`, "XCom entry not found");
+    if (!xcom)
+      throw new HttpError(
+        404,
+        `Task '${ti.taskId}' of run '${run.runId}' pushed no XCom with key '${req.params.key}'.`,
+        "XCom entry not found",
+      );
     if (booleanQuery(req, "deserialize")) {
-      throw new HttpError(400, "XCom values are JSON in Kitelab: leave out `deserialize`, and send `stringify=false` for the value itself.");
+      throw new HttpError(
+        400,
+        "XCom values are JSON in Kitelab: leave out `deserialize`, and send `stringify=false` for the value itself.",
+      );
     }
     const stringify = booleanQuery(req, "stringify") ?? true;
-    res.json({ ...xcomItemJson(xcom, run, ti), value: stringify ? JSON.stringify(xcom.value) ?? "null" : xcom.value });
+    res.json({
+      ...xcomItemJson(xcom, run, ti),
+      value: stringify ? (JSON.stringify(xcom.value) ?? "null") : xcom.value,
+    });
   });
 
   return router;

@@ -8,7 +8,9 @@ export const MOTO_SERVER = join(repoRoot, ".venv", "bin", "moto_server");
 
 /** Why moto cannot run here, or undefined when it can. */
 export function motoMissing(): string | undefined {
-  return existsSync(MOTO_SERVER) ? undefined : `${MOTO_SERVER} is missing: run \`npm run setup\` (it installs moto[server] from scripts/requirements.txt into .venv)`;
+  return existsSync(MOTO_SERVER)
+    ? undefined
+    : `${MOTO_SERVER} is missing: run \`npm run setup\` (it installs moto[server] from scripts/requirements.txt into .venv)`;
 }
 
 export interface MotoServer {
@@ -24,17 +26,33 @@ export async function startMoto(): Promise<MotoServer> {
   const server: OwnedProcess = startOwned(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)]);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`moto_server on ${endpoint}`, async () => {
-      if (server.child.exitCode !== null) throw new Error(`moto_server exited (${server.child.exitCode}):\n${server.output()}`);
-      return (await fetch(`${endpoint}/moto-api/`).then((response) => response.ok, () => false)) || undefined;
-    }, 60_000, 100);
+    await waitFor(
+      `moto_server on ${endpoint}`,
+      async () => {
+        if (server.child.exitCode !== null)
+          throw new Error(`moto_server exited (${server.child.exitCode}):\n${server.output()}`);
+        return (
+          (await fetch(`${endpoint}/moto-api/`).then(
+            (response) => response.ok,
+            () => false,
+          )) || undefined
+        );
+      },
+      60_000,
+      100,
+    );
   } catch (error) {
     await server.stop();
     throw error;
   }
   return {
     endpoint,
-    connectionJson: JSON.stringify({ conn_type: "aws", login: "testing", password: "testing-secret", extra: { region_name: "us-east-1", endpoint_url: endpoint } }),
+    connectionJson: JSON.stringify({
+      conn_type: "aws",
+      login: "testing",
+      password: "testing-secret",
+      extra: { region_name: "us-east-1", endpoint_url: endpoint },
+    }),
     stop: () => server.stop(),
   };
 }
