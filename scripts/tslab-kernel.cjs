@@ -23,7 +23,7 @@ const TSLAB_VERSION = "1.0.22";
  * Returns an error message when tslab's shape is not the one this patch was written for.
  */
 function patchStopOnError(JupyterHandlerImpl, TaskCanceledError, ZmqServer) {
-  const proto = JupyterHandlerImpl && JupyterHandlerImpl.prototype;
+  const proto = JupyterHandlerImpl?.prototype;
   if (
     !proto ||
     typeof proto.handleExecute !== "function" ||

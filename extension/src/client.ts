@@ -16,11 +16,12 @@ import type { IKitelabUrls } from "./urls.js";
 
 /** What the client needs from an HTTP stack: `ServerConnection.makeRequest` in JupyterLab. */
 export type ITransport = (
-    url: string,
-    init: { method: "GET" | "POST" | "PATCH"; body?: string },) => Promise<{
-    status: number;
-    text(): Promise<string>;
-  }>
+  url: string,
+  init: { method: "GET" | "POST" | "PATCH"; body?: string },
+) => Promise<{
+  status: number;
+  text(): Promise<string>;
+}>;
 
 /** The scheduler answered with an HTTP error; `status` says which. */
 export class KitelabHttpError extends Error {

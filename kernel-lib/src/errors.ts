@@ -8,9 +8,6 @@ import { inspect } from "node:util";
  */
 export class KitelabError extends Error {
   override name = "KitelabError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 
   /**
    * How `console.log`, the REPL and the notebook kernel print the error: its message and
@@ -54,9 +51,6 @@ export class DagDefinitionError extends KitelabError {
 /** Wraps an error thrown by user task code; the original is kept as `cause`. */
 export class TaskError extends KitelabError {
   override name = "TaskError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A task failure that must not be retried (bad input that a retry cannot fix). */

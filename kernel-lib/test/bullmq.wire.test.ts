@@ -86,7 +86,7 @@ describe("attempt messages", () => {
   });
 
   it("long logs keep their end, with a note", () => {
-    const text = truncateLog("a".repeat(100) + "END", 10);
+    const text = truncateLog(`${"a".repeat(100)}END`, 10);
     assert.match(text, /^\[log truncated: the first 93 bytes stayed on the worker\]\naaaaaaaEND$/);
   });
 });

@@ -150,7 +150,7 @@ describe("kitelab schedule preview", () => {
     assert.equal(bounded.next, null);
     const once = await previewJson("--schedule", "@once", "--start-date", "2024-01-01T08:00Z", "--now", "2024-02-01");
     assert.deepEqual(
-      once.due.map((run) => run.dataIntervalStart + " " + run.dataIntervalEnd),
+      once.due.map((run) => `${run.dataIntervalStart} ${run.dataIntervalEnd}`),
       ["2024-01-01T08:00:00.000Z 2024-01-01T08:00:00.000Z"],
     );
     assert.deepEqual(await previewJson("--schedule", "none"), { due: [], next: null });

@@ -545,6 +545,7 @@ function firstDagNotebook(): object {
   const cell = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
   return {
     cells: [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the cell's own TypeScript template literal
       cell('import { DAG, version } from "kitelab";\nconsole.log(`kitelab ${version}`);'),
       cell(
         'const dag = new DAG({ dagId: "in_the_browser", schedule: null, startDate: "2024-01-01" });\nconst greet = dag.task("greet", async ({ log }) => log.info("hello from the browser"));\nconst done = dag.task("done", async () => 1);\ngreet.then(done);\nawait dag.test();',

@@ -45,7 +45,7 @@ async function firstRun(params: Record<string, unknown>) {
       Math.max(summary.tryNumber, 1),
     );
     mkdirSync(dirname(logPath), { recursive: true });
-    writeFileSync(logPath, summary.logs.join("\n") + "\n");
+    writeFileSync(logPath, `${summary.logs.join("\n")}\n`);
     return {
       dagId: dag.dagId,
       runId: result.runId,

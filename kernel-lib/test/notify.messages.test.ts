@@ -211,7 +211,7 @@ describe("run summaries (runSummaryEmail)", () => {
     const logPath = join(dir, "attempt=3.log");
     writeFileSync(
       logPath,
-      Array.from({ length: 50 }, (_, i) => `line ${i + 1}${i === 49 ? " <ValueError>" : ""}`).join("\n") + "\n",
+      `${Array.from({ length: 50 }, (_, i) => `line ${i + 1}${i === 49 ? " <ValueError>" : ""}`).join("\n")}\n`,
     );
     const failing = instances.map((ti) =>
       ti.taskId === "train_model"

@@ -367,11 +367,11 @@ describe("the student pages", () => {
     it("a paused DAG's page says that triggered runs stay queued until it is switched on", async () => {
       await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "true", return_to: "dag" });
       assert.match(
-        await html(fetch(app.url + "/dags/etl_daily")),
+        await html(fetch(`${app.url}/dags/etl_daily`)),
         /This DAG is paused\.<\/strong>.*stays <em>queued<\/em> until you switch the DAG on/,
       );
       await post(app, "/dags/etl_daily/pause", { _csrf: await csrfOf(app), paused: "false", return_to: "dag" });
-      assert.doesNotMatch(await html(fetch(app.url + "/dags/etl_daily")), /This DAG is paused/);
+      assert.doesNotMatch(await html(fetch(`${app.url}/dags/etl_daily`)), /This DAG is paused/);
     });
 
     it("clear one task of a run", async () => {

@@ -182,7 +182,7 @@ function scheduleReasons(
   if (!catchup) {
     const skipped = skippedIntervals(facts, dag, next);
     if (skipped.count > 0) {
-      const listed = skipped.first.map((run) => run.logicalDate.toISOString().slice(0, 19) + "Z").join(", ");
+      const listed = skipped.first.map((run) => `${run.logicalDate.toISOString().slice(0, 19)}Z`).join(", ");
       reasons.push({
         code: "catchup_skipped",
         message: `Catchup is off, so ${skipped.count} interval${skipped.count === 1 ? "" : "s"} before the latest one ${skipped.count === 1 ? "was" : "were"} skipped (logical dates ${listed}${skipped.count > skipped.first.length ? ", …" : ""}). Set catchup: true to run every missed interval, or backfill them: kitelab dags backfill ${dag.dagId} -s ${skipped.first[0]!.logicalDate.toISOString().slice(0, 10)} -e ${skipped.last!.logicalDate.toISOString().slice(0, 10)}.`,

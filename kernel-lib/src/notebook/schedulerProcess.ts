@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 import { runningScheduler } from "../cli/schedulerClient.js";
 import { resolveHome } from "../config/index.js";
 import { describeValue, KitelabError, ValidationError } from "../errors.js";
-import { isProcessAlive } from "../util/processes.js";
 import { SchedulerClient, type ConnectOptions } from "./client.js";
 import { stopScheduler } from "./schedulerStop.js";
 import { escapeHtml, show } from "./display.js";
@@ -190,7 +189,7 @@ export async function kitelabCli(args: readonly string[], options: KitelabCliOpt
       `\`kitelab ${args.join(" ")}\` failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`,
     );
   }
-  return summarized(result, `kitelab ${args[0] ?? ""} ${args[1] ?? ""}`.trimEnd() + `: exit ${result.exitCode}`);
+  return summarized(result, `${`kitelab ${args[0] ?? ""} ${args[1] ?? ""}`.trimEnd()}: exit ${result.exitCode}`);
 }
 
 async function healthy(url: string): Promise<boolean> {

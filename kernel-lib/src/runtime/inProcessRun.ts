@@ -11,7 +11,7 @@ import { createTimetable } from "../timetable/index.js";
 import { formatDuration, toMilliseconds, type Duration } from "../util/duration.js";
 import { formatTable } from "../cli/output.js";
 import { DEFAULT_XCOM_MAX_BYTES, runAttempt, type AttemptRequest } from "./attempt.js";
-import { createLiveView, silentView, type LiveView } from "./liveView.js";
+import { createLiveView, silentView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
 import { configuredScheduleDefaults } from "./scheduleDefaults.js";
 import { createOutboxOnlyMailService } from "../notify/mailService.js";

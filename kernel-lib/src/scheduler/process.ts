@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 export { ensureApiToken } from "./apiToken.js";
 import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";

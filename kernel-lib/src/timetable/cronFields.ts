@@ -73,7 +73,7 @@ function checkItem(item: string, field: CronField): string | undefined {
   if (field.name === "day of month" && item === "L") return undefined;
   if (field.name === "day of week" && item.includes("#")) {
     const [day, nth] = item.split("#");
-    if (valueOf(day!, field) === undefined || !/^[1-5]$/.test(nth ?? "")) {
+    if (fieldValueOf(day!, field) === undefined || !/^[1-5]$/.test(nth ?? "")) {
       return `expected a weekday and its occurrence in the month, such as "MON#1" (1-5)`;
     }
     return undefined;
@@ -85,7 +85,7 @@ function checkItem(item: string, field: CronField): string | undefined {
   if (range === "*") return undefined;
   const bounds = range!.split("-");
   if (bounds.length > 2) return expected;
-  const values = bounds.map((bound) => valueOf(bound, field));
+  const values = bounds.map((bound) => fieldValueOf(bound, field));
   if (values.some((value) => value === undefined)) return expected;
   if (values.length === 2 && values[0]! > values[1]!) {
     return `expected a range from low to high within ${expectedRange(field)}`;
@@ -93,7 +93,7 @@ function checkItem(item: string, field: CronField): string | undefined {
   return undefined;
 }
 
-function valueOf(text: string, field: CronField): number | undefined {
+function fieldValueOf(text: string, field: CronField): number | undefined {
   if (/^\d+$/.test(text)) {
     const value = Number(text);
     return value >= field.min && value <= field.max ? value : undefined;
@@ -132,5 +132,5 @@ export const WEEKDAY_NAMES = [
 /** A single number in a field (`"5"`, `"MON"`), or undefined when the field is anything else. */
 export function singleValue(text: string, fieldIndex: number): number | undefined {
   const field = CRON_FIELDS[fieldIndex]!;
-  return valueOf(text, field);
+  return fieldValueOf(text, field);
 }

@@ -180,7 +180,7 @@ function stripBase(base: string) {
   };
 }
 
-function securityHeaders(req: Request, res: Response, next: NextFunction): void {
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   const nonce = randomBytes(16).toString("base64");
   res.locals.nonce = nonce;
   res.set({

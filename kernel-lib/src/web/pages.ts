@@ -248,8 +248,7 @@ function login(context: AppContext, res: Response, token: string, next: string):
 
 /** Only a path under the app's own base may be a redirect target. */
 function safeNext(context: AppContext, next: string | undefined): string {
-  if (next !== undefined && next.startsWith(context.base) && !next.startsWith("//") && !/[\\\s]/.test(next))
-    return next;
+  if (next?.startsWith(context.base) && !next.startsWith("//") && !/[\\\s]/.test(next)) return next;
   return context.url(["dags"]);
 }
 
@@ -495,7 +494,7 @@ function runStatusJson(context: AppContext, run: DagRunRecord) {
 }
 
 /** Adds the response's CSP nonce to the SVG's `<style>`; its inline `style` attribute moves to the style sheet. */
-function withNonce(svg: string, context: AppContext, req: Request): string {
+function withNonce(svg: string, _context: AppContext, req: Request): string {
   const nonce = String(req.res?.locals.nonce ?? "");
   return svg.replace("<style>", `<style nonce="${nonce}">`).replace(' style="max-width: 100%; height: auto"', "");
 }

@@ -51,7 +51,7 @@ export async function airflowContract(specPath = AIRFLOW_V1_SPEC): Promise<(exch
     const operation = api.matchOperation({ method: exchange.method.toLowerCase(), path: exchange.path, headers: {} });
     if (!operation) return { errors: [`Airflow's API has no ${exchange.method} ${exchange.path}`] };
     const errors: string[] = [];
-    const documented = (operation.responses ?? {})[String(exchange.status)] as
+    const documented = operation.responses?.[String(exchange.status)] as
       | { content?: Record<string, unknown> }
       | undefined;
     if (exchange.status >= 400) {

@@ -153,12 +153,12 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
     const order = query.orderBy ?? "-execution_date";
     const descending = order.startsWith("-");
     const field = descending ? order.slice(1) : order;
-    const valueOf = (run: DagRunRecord) =>
+    const sortKeyOf = (run: DagRunRecord) =>
       field === "start_date" ? (run.startDate ?? "") : field === "end_date" ? (run.endDate ?? "") : run.logicalDate;
     const matching = this.runList
       .filter((run) => query.dagId === undefined || run.dagId === query.dagId)
       .filter((run) => query.states === undefined || query.states.includes(run.state))
-      .sort((a, b) => (descending ? -1 : 1) * valueOf(a).localeCompare(valueOf(b)));
+      .sort((a, b) => (descending ? -1 : 1) * sortKeyOf(a).localeCompare(sortKeyOf(b)));
     return { items: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
   }
 

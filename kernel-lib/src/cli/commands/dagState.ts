@@ -129,7 +129,7 @@ export function registerDagStateCommands(dags: Command): void {
     else
       process.stdout.write(
         summary.nextLogicalDate
-          ? `${summary.nextLogicalDate} (runs after ${summary.nextRunAfter})${summary.isPaused ? " — the DAG is paused: kitelab dags unpause " + dagId : ""}\n`
+          ? `${summary.nextLogicalDate} (runs after ${summary.nextRunAfter})${summary.isPaused ? ` — the DAG is paused: kitelab dags unpause ${dagId}` : ""}\n`
           : "None: this DAG has no further scheduled run\n",
       );
   });
@@ -213,10 +213,10 @@ export function registerDagStateCommands(dags: Command): void {
         );
         context.store.refresh();
         process.stdout.write(pausedBackfillNote(dagId, context.store.dagStatuses()));
-        await followRuns(
-          () => (context.store.refresh(), runIds.map((runId) => context.store.getRun(dagId, runId)!)),
-          dagId,
-        );
+        await followRuns(() => {
+          context.store.refresh();
+          return runIds.map((runId) => context.store.getRun(dagId, runId)!);
+        }, dagId);
         return;
       }
       const config = loadCliConfig(command);

@@ -14,7 +14,6 @@ import {
   taskQueueName,
   toRemoteJob,
   type DagFolders,
-  type RemoteTaskJob,
   type ServiceCall,
   type WorkerEvent,
 } from "./wire.js";

@@ -62,7 +62,10 @@ export async function startPostgres(): Promise<DatabaseServer> {
   const data = join(dir, "data");
   const password = "pg-Secret-4711";
   writeFileSync(join(dir, "pwfile"), `${password}\n`);
-  if (owner) chownSync(dir, owner.uid, owner.gid), chownSync(join(dir, "pwfile"), owner.uid, owner.gid);
+  if (owner) {
+    chownSync(dir, owner.uid, owner.gid);
+    chownSync(join(dir, "pwfile"), owner.uid, owner.gid);
+  }
   runOrThrow(
     join(bin, "initdb"),
     ["-D", data, "-U", "kitelab", `--pwfile=${join(dir, "pwfile")}`, "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"],
