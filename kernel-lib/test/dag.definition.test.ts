@@ -26,6 +26,22 @@ describe("defining a DAG", () => {
     assert.deepEqual([...dag.upstreamOf("e")], ["d"]);
   });
 
+  it("says a task is not a promise when one is awaited or returned from an async function", async () => {
+    const dag = new DAG({ dagId: "awaited" });
+    const extract = new EmptyOperator({ dag, taskId: "extract" });
+    const load = new EmptyOperator({ dag, taskId: "load" });
+    const build = async () => extract.then(load);
+    await assert.rejects(build(), (error: Error) => {
+      assert.ok(error instanceof DagDefinitionError);
+      assert.match(
+        error.message,
+        /Task 'load' was awaited or returned from an async function: a task is not a promise/,
+      );
+      return true;
+    });
+    assert.deepEqual([...dag.upstreamOf("load")], ["extract"]);
+  });
+
   it("chains lists element-wise when two lists are next to each other", () => {
     const dag = new DAG({ dagId: "pairs" });
     const [a, b, c, d] = ["a", "b", "c", "d"].map((taskId) => new EmptyOperator({ dag, taskId }));

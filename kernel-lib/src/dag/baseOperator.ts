@@ -133,6 +133,13 @@ export abstract class BaseOperator {
    * An array fans out: `a.then([b, c])`.
    */
   then<T extends BaseOperator | readonly BaseOperator[]>(next: T): T {
+    if (typeof next === "function") {
+      // A promise resolving to a task calls `then(resolve, reject)`; say what happened instead of a type error.
+      throw new DagDefinitionError(
+        `Task '${this.taskId}' was awaited or returned from an async function: a task is not a promise, and its ` +
+          "`then` sets a dependency. Return the DAG or wrap the task in an object: `return { task }`.",
+      );
+    }
     const targets: readonly BaseOperator[] = Array.isArray(next) ? next : [next as BaseOperator];
     for (const target of targets) this.dag.setDependency(this, target);
     return next;
