@@ -30,7 +30,7 @@ describe("defining a DAG", () => {
     const dag = new DAG({ dagId: "awaited" });
     const extract = new EmptyOperator({ dag, taskId: "extract" });
     const load = new EmptyOperator({ dag, taskId: "load" });
-    const build = async () => extract.then(load);
+    const build = async (): Promise<unknown> => extract.then(load) as unknown;
     await assert.rejects(build(), (error: Error) => {
       assert.ok(error instanceof DagDefinitionError);
       assert.match(
