@@ -26,6 +26,14 @@ describe("defining a DAG", () => {
     assert.deepEqual([...dag.upstreamOf("e")], ["d"]);
   });
 
+  it("refuses task options given after the function instead of ignoring them", () => {
+    const dag = new DAG({ dagId: "late_options" });
+    const task = dag.task as unknown as (id: string, fn: () => number, options: object) => unknown;
+    const error = definitionError(() => task.call(dag, "flaky", () => 1, { retries: 3 }));
+    assert.match(error.message, /got its options after the function; options come first/);
+    assert.equal(dag.taskIds.length, 0);
+  });
+
   it("says a task is not a promise when one is awaited or returned from an async function", async () => {
     const dag = new DAG({ dagId: "awaited" });
     const extract = new EmptyOperator({ dag, taskId: "extract" });

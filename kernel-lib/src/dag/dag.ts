@@ -194,6 +194,13 @@ export class DAG {
     optionsOrFn: FunctionTaskOptions | TaskFunction<T>,
     maybeFn?: TaskFunction<T>,
   ): FunctionTask<T> {
+    if (typeof optionsOrFn === "function" && maybeFn !== undefined) {
+      throw new DagDefinitionError(
+        `dag.task("${taskId}", ...) got its options after the function; options come first: ` +
+          `dag.task("${taskId}", { retries: 3 }, async () => { ... })`,
+        { dagId: this.dagId, taskId, file: callerFile() },
+      );
+    }
     const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
     const options = typeof optionsOrFn === "function" ? {} : optionsOrFn;
     if (typeof fn !== "function") {
