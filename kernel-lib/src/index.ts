@@ -49,6 +49,7 @@ export {
 export type { Duration } from "./util/duration.js";
 export type { Explanation, Reason, ReasonCode, RunJson } from "./explain/explain.js";
 export type { ClockInfo, ClockMode } from "./clock/clock.js";
+export type { CheckContext, CheckOutcome, CheckResult, DagFileParse, LabCheck, LabReport } from "./check/types.js";
 export * from "./ml/index.js";
 export * from "./hooks/index.js";
 export * from "./connections/index.js";

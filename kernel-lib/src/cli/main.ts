@@ -10,6 +10,7 @@ import { registerSchedulerCommands } from "./commands/scheduler.js";
 import { registerPoolCommands } from "./commands/pools.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { registerClockCommands } from "./commands/clock.js";
+import { registerCheckCommand } from "./commands/check.js";
 
 /** Builds the `kitelab` command tree. Commands throw CliError to fail with one line. */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPoolCommands(program);
   registerWorkerCommand(program);
   registerClockCommands(program);
+  registerCheckCommand(program);
   return program;
 }
 

@@ -24,3 +24,4 @@ export {
 } from "./schedulerProcess.js";
 export { showFiles, showTable, type FileInfo } from "./tables.js";
 export type { DagInfo, DagRunInfo, ImportErrorInfo, TaskInstanceInfo, TaskLog } from "./apiRecords.js";
+export { check, type CheckOptions } from "./check.js";
