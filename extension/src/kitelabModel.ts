@@ -1,5 +1,5 @@
 import { type ISignal, Signal } from "@lumino/signaling";
-import type { IDagRun } from "./api.js";
+import type { IDagRun, ISchedulerProcess } from "./api.js";
 import type { KitelabClient } from "./client.js";
 import {
   type IDagSummary,
@@ -30,6 +30,8 @@ export interface IKitelabModelOptions {
 export class KitelabModel {
   private current: IKitelabSnapshot = INITIAL_SNAPSHOT;
   private polled = false;
+  /** Scheduler time (epoch ms) up to which polls have looked: the latest heartbeat or process start seen. */
+  private lookedUntil: number | null = null;
   private inFlight: Promise<IKitelabSnapshot> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -102,12 +104,13 @@ export class KitelabModel {
 
   private async poll(): Promise<IKitelabSnapshot> {
     const previous = this.polled ? this.current : null;
-    const next = await this.read(this.current);
+    const { snapshot: next, startedAt } = await this.read(this.current);
     this.polled = true;
     if (this.disposed) {
       return next;
     }
-    const finished = newlyFinishedRuns(previous, next);
+    const finished = newlyFinishedRuns(previous, next, this.lookedUntil);
+    this.lookedUntil = latest(this.lookedUntil, next.heartbeat === null ? null : Date.parse(next.heartbeat), startedAt);
     const changed = JSON.stringify(next) !== JSON.stringify(this.current);
     this.current = next;
     if (changed) {
@@ -119,15 +122,27 @@ export class KitelabModel {
     return next;
   }
 
-  /** Never throws: a failed request becomes the snapshot's `error`, keeping what was known. */
-  private async read(previous: IKitelabSnapshot): Promise<IKitelabSnapshot> {
+  /**
+   * Never throws: a failed request becomes the snapshot's `error`, keeping what was known.
+   * `startedAt` is when the scheduler process started (epoch ms), when Jupyter says.
+   */
+  private async read(previous: IKitelabSnapshot): Promise<{ snapshot: IKitelabSnapshot; startedAt: number | null }> {
     const { client } = this.options;
     let process;
     try {
       process = await client.schedulerProcess();
     } catch (error) {
-      return { ...previous, error: `Cannot ask Jupyter whether the scheduler runs: ${message(error)}` };
+      return {
+        snapshot: { ...previous, error: `Cannot ask Jupyter whether the scheduler runs: ${message(error)}` },
+        startedAt: null,
+      };
     }
+    const startedAt = process.started_at === null ? null : process.started_at * 1000;
+    return { snapshot: await this.readScheduler(previous, process), startedAt };
+  }
+
+  private async readScheduler(previous: IKitelabSnapshot, process: ISchedulerProcess): Promise<IKitelabSnapshot> {
+    const { client } = this.options;
     if (process.state !== "running") {
       return { ...INITIAL_SNAPSHOT, scheduler: schedulerState(process, null) };
     }
@@ -157,6 +172,12 @@ export class KitelabModel {
       };
     }
   }
+}
+
+/** The latest of the known instants (epoch ms), ignoring unknown and unreadable ones. */
+function latest(...instants: readonly (number | null)[]): number | null {
+  const known = instants.filter((instant): instant is number => instant !== null && !Number.isNaN(instant));
+  return known.length === 0 ? null : Math.max(...known);
 }
 
 function message(error: unknown): string {

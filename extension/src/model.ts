@@ -86,11 +86,18 @@ export function latestRun(dags: readonly IDagSummary[]): IDagRun | null {
 }
 
 /**
- * The runs that finished between `previous` and `current`: finished now, and either not finished
- * or not yet listed in `previous`. A DAG absent from `previous` (the first poll, a scheduler that
- * just came up, a new DAG file) only sets the baseline, so old runs never pop up as news.
+ * The runs that finished between `previous` and `current`, each once: finished now, and either
+ * not finished or not listed in `previous`. A DAG absent from `previous` (a new DAG file, a
+ * scheduler that just came up) may already have a run that started and finished between the two
+ * polls: its finished runs are news when they ended after `since`, the scheduler time (epoch ms)
+ * up to which earlier polls had looked. On the first poll (`previous` null) or without `since`,
+ * nothing is news, so old runs never pop up when JupyterLab opens.
  */
-export function newlyFinishedRuns(previous: IKitelabSnapshot | null, current: IKitelabSnapshot): IDagRun[] {
+export function newlyFinishedRuns(
+  previous: IKitelabSnapshot | null,
+  current: IKitelabSnapshot,
+  since: number | null = null,
+): IDagRun[] {
   if (previous === null) {
     return [];
   }
@@ -99,6 +106,9 @@ export function newlyFinishedRuns(previous: IKitelabSnapshot | null, current: IK
   for (const summary of current.dags) {
     const known = before.get(summary.dag.dag_id);
     if (known === undefined) {
+      if (since !== null) {
+        finished.push(...summary.runs.filter((run) => isFinished(run.state) && endTime(run) > since));
+      }
       continue;
     }
     const stateBefore = new Map(known.map((run) => [run.dag_run_id, run.state]));
@@ -110,6 +120,11 @@ export function newlyFinishedRuns(previous: IKitelabSnapshot | null, current: IK
     }
   }
   return finished.sort((a, b) => runTime(a) - runTime(b));
+}
+
+function endTime(run: IDagRun): number {
+  const time = run.end_date === null ? Number.NaN : Date.parse(run.end_date);
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
 }
 
 /** How a status is coloured: the status bar's dots and the panel's badges. */

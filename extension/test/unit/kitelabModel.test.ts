@@ -8,6 +8,7 @@ import { dag, run } from "./fixtures.js";
 class FakeScheduler {
   process: ISchedulerProcess = { state: "not-started", started_at: null };
   healthStatus: "healthy" | "unhealthy" = "healthy";
+  heartbeat = "hb";
   dagList: IDag[] = [];
   runs = new Map<string, IDagRun[]>();
   errors: IImportError[] = [];
@@ -22,7 +23,7 @@ class FakeScheduler {
     this.calls.push("health");
     return {
       metadatabase: { status: "healthy" },
-      scheduler: { status: this.healthStatus, latest_scheduler_heartbeat: "hb" },
+      scheduler: { status: this.healthStatus, latest_scheduler_heartbeat: this.heartbeat },
     };
   }
   async dags(): Promise<IDag[]> {
@@ -87,6 +88,36 @@ describe("KitelabModel", () => {
     await model.refresh();
     await model.refresh();
     assert.deepEqual(finished, [["r1"]]);
+  });
+
+  it("signals, once, the run of a DAG first seen and finished between two polls", async () => {
+    const fake = new FakeScheduler();
+    fake.process = { state: "running", started_at: Date.parse("2024-03-01T06:00:00Z") / 1000 };
+    fake.heartbeat = "2024-03-01T08:30:00.000Z";
+    fake.dagList = [dag("etl")];
+    const { model, finished } = modelOver(fake);
+    await model.refresh();
+    // Between polls: the DAG file appears, its run is triggered and succeeds (runs end at :05).
+    fake.heartbeat = "2024-03-01T09:10:00.000Z";
+    fake.dagList = [dag("etl"), dag("tour_hello")];
+    fake.runs.set("tour_hello", [run("tour_hello", "manual__1", "success", 9)]);
+    await model.refresh();
+    await model.refresh();
+    assert.deepEqual(finished, [["manual__1"]]);
+  });
+
+  it("does not signal the old runs a scheduler finds when it comes up, only those that end after it started", async () => {
+    const fake = new FakeScheduler();
+    const { model, finished } = modelOver(fake);
+    await model.refresh();
+    fake.process = { state: "starting", started_at: Date.parse("2024-03-01T08:30:00Z") / 1000 };
+    await model.refresh();
+    fake.process = { ...fake.process, state: "running" };
+    fake.heartbeat = "2024-03-01T09:10:00.000Z";
+    fake.dagList = [dag("etl")];
+    fake.runs.set("etl", [run("etl", "new", "success", 9), run("etl", "old", "success", 8)]);
+    await model.refresh();
+    assert.deepEqual(finished, [["new"]]);
   });
 
   it("emits `changed` only when what the views show changed", async () => {

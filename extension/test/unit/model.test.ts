@@ -39,6 +39,9 @@ describe("latestRun", () => {
   });
 });
 
+/** Epoch ms of `hour`:00 on 2024-03-01, the fixtures' day (their runs end at :05). */
+const at = (hour: number) => Date.parse(`2024-03-01T${String(hour).padStart(2, "0")}:00:00.000Z`);
+
 describe("newlyFinishedRuns: the notification decision", () => {
   const before = snapshot([summary("etl", [run("etl", "r2", "running", 9), run("etl", "r1", "success", 8)])]);
 
@@ -60,22 +63,37 @@ describe("newlyFinishedRuns: the notification decision", () => {
     );
   });
 
-  it("announces nothing on the first poll, for a DAG seen for the first time, or twice for one run", () => {
-    const after = snapshot([
-      summary("etl", [run("etl", "r2", "success", 9), run("etl", "r1", "success", 8)]),
-      summary("new_dag", [run("new_dag", "n1", "success", 9)]),
-    ]);
-    assert.deepEqual(newlyFinishedRuns(null, after), []);
+  it("announces nothing on the first poll, or twice for one run", () => {
+    const after = snapshot([summary("etl", [run("etl", "r2", "success", 9), run("etl", "r1", "success", 8)])]);
+    assert.deepEqual(newlyFinishedRuns(null, after, at(8)), []);
     assert.deepEqual(
-      newlyFinishedRuns(before, after).map((r) => r.dag_run_id),
+      newlyFinishedRuns(before, after, at(8)).map((r) => r.dag_run_id),
       ["r2"],
     );
-    assert.deepEqual(newlyFinishedRuns(after, after), []);
+    assert.deepEqual(newlyFinishedRuns(after, after, at(9)), []);
   });
 
-  it("treats a scheduler that just came up as a baseline, not as news", () => {
+  it("announces the run of a DAG first seen and finished within one poll, and none of its older runs", () => {
+    // The tour's path: the DAG file is written, triggered and done before the next poll.
+    const after = snapshot([
+      ...before.dags,
+      summary("tour_hello", [run("tour_hello", "new", "success", 9), run("tour_hello", "old", "failed", 7)]),
+    ]);
+    assert.deepEqual(
+      newlyFinishedRuns(before, after, at(8)).map((r) => r.dag_run_id),
+      ["new"],
+    );
+    assert.deepEqual(newlyFinishedRuns(before, after, null), [], "without a time to compare with, nothing is news");
+  });
+
+  it("treats the runs of a scheduler that just came up as a baseline, unless they ended after it started", () => {
     const stopped = snapshot([], { scheduler: "not-started" });
+    const up = snapshot([summary("etl", [run("etl", "r2", "success", 9), run("etl", "r1", "success", 8)])]);
     assert.deepEqual(newlyFinishedRuns(stopped, before), []);
+    assert.deepEqual(
+      newlyFinishedRuns(stopped, up, at(9)).map((r) => r.dag_run_id),
+      ["r2"],
+    );
   });
 
   it("lists several finished runs oldest first", () => {
