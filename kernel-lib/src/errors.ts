@@ -73,6 +73,21 @@ export class ValidationError extends KitelabError {
   override name = "ValidationError";
 }
 
+/** Something asked for by name does not exist: a DAG, a run, a task instance. */
+export class NotFoundError extends KitelabError {
+  override name = "NotFoundError";
+}
+
+/** A request that clashes with the current state: a run id that is taken, a run still running. */
+export class ConflictError extends KitelabError {
+  override name = "ConflictError";
+}
+
+/** Something awaited did not happen in the time given. */
+export class TimeoutError extends KitelabError {
+  override name = "TimeoutError";
+}
+
 function withLocation(message: string, location: DefinitionLocation): string {
   const parts: string[] = [];
   if (location.dagId) parts.push(`DAG '${location.dagId}'`);

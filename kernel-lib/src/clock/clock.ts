@@ -39,6 +39,15 @@ export interface ManualClock extends Clock {
   advance(ms: number): Date;
 }
 
+/**
+ * Real time in epoch milliseconds: what a moved scheduler clock must not change (heartbeats,
+ * task start and end, retries, timeouts). Passed in, like the clock, so tests can set it.
+ */
+export type WallTime = () => number;
+
+/** The machine's time. */
+export const systemWallTime: WallTime = () => Date.now();
+
 /** The wall clock. */
 export function realClock(): Clock {
   return {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
-import type { SchedulerSettings } from "../scheduler/scheduler.js";
+import type { SchedulerSettings } from "../scheduler/settings.js";
 import type { DagStatus, SchedulerStore } from "../scheduler/schedulerStore.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { OutgoingEmail } from "../dag/context.js";
 import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
-import type { RunFinishedEvent, TaskFinishedEvent } from "../scheduler/scheduler.js";
+import type { RunFinishedEvent, TaskFinishedEvent } from "../scheduler/events.js";
 import { formatDuration } from "../util/duration.js";
 import {
   DEFAULT_ALERT_TEMPLATES,

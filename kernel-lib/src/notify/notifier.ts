@@ -1,7 +1,7 @@
 import type { EventEmitter } from "node:events";
 import { inspect } from "node:util";
 import type { OutgoingEmail } from "../dag/context.js";
-import type { RunFinishedEvent, SchedulerEvents, TaskFinishedEvent } from "../scheduler/scheduler.js";
+import type { RunFinishedEvent, SchedulerEvents, TaskFinishedEvent } from "../scheduler/events.js";
 import { readLogTail } from "./logTail.js";
 import {
   alertKindFor,

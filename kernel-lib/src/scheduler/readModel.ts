@@ -1,7 +1,7 @@
 import type { DagRunRecord } from "../records.js";
 import { createTimetable } from "../timetable/index.js";
 import type { DagSummary, Page, ReadModel, RunQuery } from "../web/ports.js";
-import type { SchedulerSettings } from "./scheduler.js";
+import type { SchedulerSettings } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 
 const ORDER_FIELDS: Record<string, keyof DagRunRecord> = {

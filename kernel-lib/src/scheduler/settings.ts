@@ -1,7 +1,22 @@
 import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import type { KitelabConfig } from "../config/index.js";
-import type { SchedulerSettings } from "./scheduler.js";
 import { setConfiguredTaskDefaults, TASK_DEFAULTS_ENV, type ConfiguredTaskDefaults } from "../dag/taskOptions.js";
+
+/** What the scheduler needs from `airflow.cfg`, already parsed. Durations in milliseconds. */
+export interface SchedulerSettings {
+  dagFolders: string[];
+  listIntervalMs: number;
+  importTimeoutMs: number;
+  parallelism: number;
+  maxActiveTasksPerDag: number;
+  maxActiveRunsPerDag: number;
+  catchupByDefault: boolean;
+  pausedAtCreation: boolean;
+  heartbeatMs: number;
+  semantics: "airflow2" | "airflow3";
+  baseLogFolder: string;
+  xcomMaxBytes: number;
+}
 
 /** The folders the DAG processor scans: `dags_folder`, plus the examples when `load_examples`. */
 export function dagFoldersOf(config: KitelabConfig): string[] {
