@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs kernel-lib's node:test suites through tsx. Node 20's `--test` takes no glob patterns,
-// so the files are listed here: every kernel-lib/test/**/*.test.ts, or the paths given
-// (files or folders, relative to kernel-lib/). Other arguments (--test-name-pattern=...) pass through.
+// so the files are listed here: every kernel-lib/test/**/*.test.ts and labs/**/test/*.test.ts
+// (the labs' shared code), or the paths given (files or folders, relative to kernel-lib/). Other arguments (--test-name-pattern=...) pass through.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,7 +24,9 @@ function testFilesUnder(relative) {
     .map((name) => path.join(relative, name));
 }
 
-const files = [...new Set((targets.length > 0 ? targets : ["test"]).flatMap(testFilesUnder))].sort();
+const files = [
+  ...new Set((targets.length > 0 ? targets : ["test", "../labs/shared/test"]).flatMap(testFilesUnder)),
+].sort();
 if (files.length === 0) {
   console.error("run-tests: no *.test.ts files found");
   process.exit(2);

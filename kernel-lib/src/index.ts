@@ -36,6 +36,7 @@ export {
   SkipTask,
   TemplateError,
   ValidationError,
+  describeValue,
 } from "./errors.js";
 export { TRIGGER_RULES, type TriggerRule } from "./engine/triggerRules.js";
 export type { TaskInstanceState, DagRunState, DagRunType } from "./states.js";
@@ -50,7 +51,6 @@ export type { Duration } from "./util/duration.js";
 export type { Explanation, Reason, ReasonCode, RunJson } from "./explain/explain.js";
 export type { ClockInfo, ClockMode } from "./clock/clock.js";
 export type { CheckContext, CheckOutcome, CheckResult, DagFileParse, LabCheck, LabReport } from "./check/types.js";
-export * from "./ml/index.js";
 export * from "./hooks/index.js";
 export * from "./connections/index.js";
 export { getCurrentContext } from "./runtime/currentContext.js";

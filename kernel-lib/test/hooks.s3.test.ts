@@ -2,11 +2,13 @@
 // started on a free loopback port for this file and stopped after it.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DAG, S3Hook, S3KeySensor } from "../src/index.js";
 import type { ConnectionRecord } from "../src/records.js";
+import { repoRoot } from "./notebooks/runNotebook.js";
 import { motoMissing, startMoto, type MotoServer } from "./helpers/servers/moto.js";
 import { freePort } from "./helpers/servers/process.js";
 import { waitFor } from "./helpers/waitFor.js";
@@ -25,6 +27,7 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
   after(async () => {
     delete process.env.AIRFLOW_CONN_AWS_DEFAULT;
     await moto?.stop();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it("creates a bucket, uploads a file and a string, lists, reads, downloads, checks and deletes keys", async () => {
@@ -190,4 +193,107 @@ describe("S3Hook against moto's S3 server", { skip: missing }, () => {
       process.env.AIRFLOW_CONN_AWS_DEFAULT = moto.connectionJson;
     }
   });
+
+  it("an S3KeySensor with wildcardMatch waits for any key matching a * pattern", async () => {
+    const s3 = new S3Hook();
+    await s3.createBucket("drops");
+    await s3.loadString("x", "exports/2024-01-01/readme.txt", "drops");
+    const pokes: boolean[] = [];
+    class ObservedSensor extends S3KeySensor {
+      override async poke() {
+        const found = await super.poke();
+        pokes.push(found !== undefined);
+        return found;
+      }
+    }
+    const dag = new DAG({ dagId: "s3_wildcard_sensor_test", schedule: null });
+    new ObservedSensor({
+      dag,
+      taskId: "wait_for_any_csv",
+      bucketName: "drops",
+      bucketKey: "exports/{{ ds }}/*.csv",
+      wildcardMatch: true,
+      pokeInterval: "100ms",
+      timeout: "60s",
+    });
+    dag.task("upload_csv", async ({ ds }) => {
+      await waitFor("the sensor's first poke", () => (pokes.length > 0 ? true : undefined));
+      await new S3Hook().loadString("a\n1\n", `exports/${ds}/part-0001.csv`, "drops");
+    });
+    const result = await dag.test({ logicalDate: "2024-01-01", quiet: true });
+    assert.equal(result.state, "success", result.toString());
+    assert.equal(pokes[0], false, "readme.txt does not match *.csv");
+    assert.equal(pokes.at(-1), true);
+    assert.equal(result.xcom("wait_for_any_csv"), "s3://drops/exports/2024-01-01/*.csv");
+    assert.equal(await s3.checkForWildcardKey("exports/2024-01-0?/*.csv", "drops"), true);
+    assert.equal(await s3.checkForWildcardKey("exports/2024-01-0?/*.json", "drops"), false);
+  });
 });
+
+describe("S3Hook against moto enforcing IAM", { skip: missing }, () => {
+  it("access denied names the connection, the bucket and the key, and never the secret", async () => {
+    // moto answers its first 4 requests without checking: they create a user allowed only to
+    // list one bucket, its access key and the bucket. From then on it checks every
+    // request's signature and the user's policy, as AWS does.
+    const moto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: "4" } });
+    try {
+      const student = await createListOnlyUser(moto.endpoint, "locked");
+      process.env.AIRFLOW_CONN_S3_STUDENT = JSON.stringify({
+        conn_type: "aws",
+        login: student.accessKeyId,
+        password: student.secretAccessKey,
+        extra: { region_name: "us-east-1", endpoint_url: moto.endpoint },
+      });
+      const s3 = new S3Hook({ awsConnId: "s3_student" });
+      assert.deepEqual(await s3.listKeys("locked"), [], "the policy allows listing");
+      await assert.rejects(s3.readKey("models/model.json", "locked"), (error: Error & { problem?: string }) => {
+        assert.equal(error.problem, "access_denied");
+        assert.match(
+          error.message,
+          /Cannot read key 'models\/model.json' in bucket 'locked': access denied by http:\/\/127.0.0.1:\d+ \(connection 's3_student'\).*Check the connection's login \(access key id\) and password \(secret\)/,
+        );
+        assert.ok(!error.message.includes(student.secretAccessKey), "the secret is not in the message");
+        return true;
+      });
+      process.env.AIRFLOW_CONN_S3_STUDENT = JSON.stringify({
+        conn_type: "aws",
+        login: "AKIA-NOT-A-KEY",
+        password: "wrong",
+        extra: { region_name: "us-east-1", endpoint_url: moto.endpoint },
+      });
+      await assert.rejects(
+        new S3Hook({ awsConnId: "s3_student" }).listKeys("locked"),
+        (error: Error & { problem?: string }) => error.problem === "access_denied" && /s3_student/.test(error.message),
+      );
+    } finally {
+      delete process.env.AIRFLOW_CONN_S3_STUDENT;
+      await moto.stop();
+    }
+  });
+});
+
+/** Through boto3 from the repository's .venv (moto's own dependency): IAM has no client in this repository. */
+function createListOnlyUser(
+  endpoint: string,
+  bucket: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const script = `
+import boto3, json, sys
+endpoint, bucket = sys.argv[1], sys.argv[2]
+session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+iam = session.client("iam", endpoint_url=endpoint)
+iam.create_user(UserName="student")
+key = iam.create_access_key(UserName="student")["AccessKey"]
+session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+iam.put_user_policy(UserName="student", PolicyName="list-only", PolicyDocument=json.dumps({
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}],
+}))
+print(json.dumps({"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}))
+`;
+  return new Promise((resolve, reject) => {
+    execFile(join(repoRoot, ".venv", "bin", "python"), ["-c", script, endpoint, bucket], (error, stdout, stderr) =>
+      error ? reject(new Error(`creating the IAM user failed: ${stderr}`)) : resolve(JSON.parse(stdout)),
+    );
+  });
+}

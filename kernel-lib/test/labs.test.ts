@@ -234,7 +234,7 @@ describe("lab 4: database and master DAG", () => {
       const models = (await (await fetch(`${base}/models`)).json()) as Array<{ name: string }>;
       assert.deepEqual(
         models.map((model) => model.name),
-        ["decision_tree", "softmax_regression"],
+        ["decision_tree", "logistic_regression"],
       );
       const gentoo = {
         island: "Biscoe",
@@ -252,7 +252,7 @@ describe("lab 4: database and master DAG", () => {
         flipper_length_mm: 188,
         body_mass_g: 3400,
       };
-      for (const model of ["decision_tree", "softmax_regression"]) {
+      for (const model of ["decision_tree", "logistic_regression"]) {
         const ask = async (penguin: object) =>
           (await (
             await fetch(`${base}/predict`, {

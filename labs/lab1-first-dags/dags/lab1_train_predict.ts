@@ -9,8 +9,9 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DAG, toMatrix, toVector, withIO, type CsvRow } from "kitelab";
+import { DAG, withIO, type CsvRow } from "kitelab";
 import MultivariateLinearRegression from "ml-regression-multivariate-linear";
+import { toMatrix, toVector } from "../../shared/index.js";
 
 /** The saved model: ml.js's linear regression as its own toJSON() writes it. */
 type SalesModel = ReturnType<MultivariateLinearRegression["toJSON"]>;

@@ -3,8 +3,8 @@
  * Run from the repository root: node --import tsx labs/lab1-first-dags/data/generate.ts
  */
 import { writeFileSync } from "node:fs";
-import { generateIceCreamSales } from "../../../kernel-lib/src/ml/index.js";
-import { toCsv } from "../../../kernel-lib/src/operators/csv.js";
+import { generateIceCreamSales } from "../../shared/index.js";
+import { toCsv } from "kitelab";
 
 export function files(): Record<string, string> {
   const forecast = [21.5, 24, 27.5, 30, 33, 18, 15.5].map((temperature, index) => ({

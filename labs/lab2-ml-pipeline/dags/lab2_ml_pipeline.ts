@@ -9,25 +9,20 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DAG, EmailOperator, readCsv, toCsv, TriggerDagRunOperator, UnrecoverableError } from "kitelab";
+import LogisticRegression from "ml-logistic-regression";
+import { Matrix } from "ml-matrix";
 import {
   ADVERTISING_FEATURES,
   ADVERTISING_LABEL,
   binaryClassificationReport,
-  DAG,
-  EmailOperator,
   MinMaxScaler,
-  readCsv,
   StandardScaler,
-  toCsv,
   toMatrix,
   toVector,
   trainTestSplit,
-  TriggerDagRunOperator,
-  UnrecoverableError,
   type BinaryClassificationReport,
-} from "kitelab";
-import LogisticRegression from "ml-logistic-regression";
-import { Matrix } from "ml-matrix";
+} from "../../shared/index.js";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab2");
 

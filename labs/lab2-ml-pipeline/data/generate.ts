@@ -3,8 +3,8 @@
  * Run from the repository root: node --import tsx labs/lab2-ml-pipeline/data/generate.ts
  */
 import { writeFileSync } from "node:fs";
-import { generateAdvertisingData } from "../../../kernel-lib/src/ml/index.js";
-import { toCsv } from "../../../kernel-lib/src/operators/csv.js";
+import { generateAdvertisingData } from "../../shared/index.js";
+import { toCsv } from "kitelab";
 
 export function files(): Record<string, string> {
   return { "advertising.csv": toCsv(generateAdvertisingData({ rows: 1000, seed: 7 })) };

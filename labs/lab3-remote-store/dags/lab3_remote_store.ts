@@ -10,21 +10,17 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { BashOperator, DAG, readCsv, S3Hook, type TaskContext } from "kitelab";
+import { RandomForestRegression } from "ml-random-forest";
 import {
-  BashOperator,
-  DAG,
   meanAbsoluteError,
   PETROL_FEATURES,
   PETROL_TARGET,
   r2Score,
-  readCsv,
-  S3Hook,
   toMatrix,
   toVector,
   trainTestSplit,
-  type TaskContext,
-} from "kitelab";
-import { RandomForestRegression } from "ml-random-forest";
+} from "../../shared/index.js";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab3", "work");
 

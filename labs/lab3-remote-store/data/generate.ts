@@ -3,8 +3,8 @@
  * Run from the repository root: node --import tsx labs/lab3-remote-store/data/generate.ts
  */
 import { writeFileSync } from "node:fs";
-import { generatePetrolConsumption } from "../../../kernel-lib/src/ml/index.js";
-import { toCsv } from "../../../kernel-lib/src/operators/csv.js";
+import { generatePetrolConsumption } from "../../shared/index.js";
+import { toCsv } from "kitelab";
 
 export function files(): Record<string, string> {
   return { "petrol_consumption.csv": toCsv(generatePetrolConsumption({ rows: 48, seed: 48 })) };

@@ -1,7 +1,7 @@
 /**
  * Lab 4's inference API: lists the models the lab4_train DAG saved and predicts the
  * species of a penguin with the model the caller names.
- *   GET  /models                                   -> [{ name, kind, testAccuracy, trainedAt }]
+ *   GET  /models                                   -> [{ name, kind, library, testAccuracy, trainedAt }]
  *   POST /predict { model, penguin: { island, sex, bill_length_mm, ... } } -> { species, probabilities }
  * Run: node --import tsx labs/lab4-database-master-dag/api/server.ts   (PORT, default 8085)
  */
@@ -9,16 +9,15 @@ import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { DecisionTreeClassifier, SoftmaxRegression } from "../../../kernel-lib/src/ml/index.js";
+import { loadClassifier, type Classifier, type TrainedClassifier } from "../lib/models.js";
 import { encodePenguin, penguinProblem, type RawPenguin, type ScalerStats } from "../lib/penguinFeatures.js";
 
-interface SavedModel {
+interface SavedModel extends TrainedClassifier {
   name: string;
   features: string[];
   scaler: ScalerStats;
   testAccuracy: number;
   trainedAt: string;
-  model: { kind: string };
 }
 
 class HttpError extends Error {
@@ -48,10 +47,12 @@ async function loadModel(modelsDir: string, name: unknown): Promise<SavedModel> 
   }
 }
 
-function classifierOf(saved: SavedModel): { classes: string[]; predictProba(X: number[][]): number[][] } {
-  if (saved.model.kind === "SoftmaxRegression") return SoftmaxRegression.fromJSON(saved.model);
-  if (saved.model.kind === "DecisionTreeClassifier") return DecisionTreeClassifier.fromJSON(saved.model);
-  throw new HttpError(500, `Model "${saved.name}" is of an unknown kind "${saved.model.kind}"`);
+function classifierOf(saved: SavedModel): Classifier {
+  try {
+    return loadClassifier(saved);
+  } catch (error) {
+    throw new HttpError(500, `Model "${saved.name}" cannot be loaded: ${(error as Error).message}`);
+  }
 }
 
 /** Builds the app without listening, so tests drive it over HTTP on a free port. */
@@ -66,7 +67,8 @@ export function createInferenceApp(modelsDir: string): Express {
       const saved = await loadModel(modelsDir, file.slice(0, -".json".length));
       models.push({
         name: saved.name,
-        kind: saved.model.kind,
+        kind: saved.kind,
+        library: saved.library,
         testAccuracy: saved.testAccuracy,
         trainedAt: saved.trainedAt,
       });

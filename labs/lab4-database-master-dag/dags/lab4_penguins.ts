@@ -11,18 +11,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  accuracy,
-  chain,
-  DAG,
-  DecisionTreeClassifier,
-  readCsv,
-  requireConnection,
-  SoftmaxRegression,
-  trainTestSplit,
-  TriggerDagRunOperator,
-  type TaskContext,
-} from "kitelab";
+import { chain, DAG, readCsv, requireConnection, TriggerDagRunOperator, type TaskContext } from "kitelab";
+import { loadClassifier, trainDecisionTree, trainLogisticRegression } from "../lib/models.js";
 import { LAB_TABLES, LabDatabase, type Column, type TableRow } from "../lib/database.js";
 import {
   computeScalerStats,
@@ -32,6 +22,7 @@ import {
   type RawPenguin,
   type ScalerStats,
 } from "../lib/penguinFeatures.js";
+import { accuracy, trainTestSplit } from "../../shared/index.js";
 
 const labDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab4");
 const DB_EXAMPLE = `--conn-type sqlite --conn-host ${join(labDir, "penguins.db")} --conn-schema main --conn-login student --conn-password change-me --conn-port 0`;
@@ -139,26 +130,26 @@ train.task("train_models", async (context) => {
     ]),
   ) as ScalerStats;
   const candidates = {
-    softmax_regression: new SoftmaxRegression({ epochs: 300, learningRate: 0.5 }).fit(trainSet.X, trainSet.y),
-    decision_tree: new DecisionTreeClassifier({ maxDepth: 4 }).fit(trainSet.X, trainSet.y),
+    logistic_regression: trainLogisticRegression(trainSet.X, trainSet.y, { numSteps: 500, learningRate: 0.01 }),
+    decision_tree: trainDecisionTree(trainSet.X, trainSet.y, { maxDepth: 4 }),
   };
   const modelsDir = String(context.params.models_dir);
   await mkdir(modelsDir, { recursive: true });
   const metrics: TableRow[] = [];
-  for (const [name, model] of Object.entries(candidates)) {
-    const testAccuracy = accuracy(testSet.y, model.predict(testSet.X));
+  for (const [name, trained] of Object.entries(candidates)) {
+    const testAccuracy = accuracy(testSet.y, loadClassifier(trained).predict(testSet.X));
     const saved = {
       name,
       features: FEATURE_COLUMNS,
       scaler,
       testAccuracy,
       trainedAt: new Date().toISOString(),
-      model: model.toJSON(),
+      ...trained,
     };
     await writeFile(join(modelsDir, `${name}.json`), JSON.stringify(saved, null, 2));
     metrics.push({ model: name, test_accuracy: testAccuracy, trained_at: saved.trainedAt });
     context.log.info(
-      `${name}: ${(100 * testAccuracy).toFixed(1)}% accuracy on ${testSet.y.length} test penguins -> ${join(modelsDir, `${name}.json`)}`,
+      `${name} (${trained.library}): ${(100 * testAccuracy).toFixed(1)}% accuracy on ${testSet.y.length} test penguins -> ${join(modelsDir, `${name}.json`)}`,
     );
   }
   await db.writeTable("model_metrics", [text("model"), number("test_accuracy"), text("trained_at")], metrics);

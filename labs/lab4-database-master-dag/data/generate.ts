@@ -3,8 +3,8 @@
  * Run from the repository root: node --import tsx labs/lab4-database-master-dag/data/generate.ts
  */
 import { writeFileSync } from "node:fs";
-import { generatePenguins } from "../../../kernel-lib/src/ml/index.js";
-import { toCsv } from "../../../kernel-lib/src/operators/csv.js";
+import { generatePenguins } from "../../shared/index.js";
+import { toCsv } from "kitelab";
 
 export function files(): Record<string, string> {
   return { "penguins.csv": toCsv(generatePenguins({ seed: 344 })) };

@@ -12,27 +12,22 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { DAG, readCsv, requireConnection, requireVariable, TaskError, toCsv, type TaskContext } from "kitelab";
+import LogisticRegression from "ml-logistic-regression";
+import { Matrix } from "ml-matrix";
 import {
   accuracy,
-  DAG,
   DRIFT_ORIGIN,
   generateDriftingLoans,
   LOAN_FEATURES,
   LOAN_LABEL,
-  LogisticRegression,
   populationStabilityIndex,
-  readCsv,
-  requireConnection,
-  requireVariable,
   StandardScaler,
-  TaskError,
-  toCsv,
   toMatrix,
   toVector,
   weekIndex,
   type LoanRow,
-  type TaskContext,
-} from "kitelab";
+} from "../../shared/index.js";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab5");
 const DAY_MS = 24 * 3600 * 1000;
@@ -60,22 +55,27 @@ const scratchDir = (context: TaskContext) => join(String(context.params.work_dir
 
 interface TrainedModel {
   scaler: ReturnType<StandardScaler["toJSON"]>;
+  /** ml-logistic-regression's own JSON: class 1 = default. */
   model: ReturnType<LogisticRegression["toJSON"]>;
 }
+
+/** ml-logistic-regression fits no intercept of its own: a constant first column plays that part. */
+const withIntercept = (X: number[][]) => new Matrix(X.map((row) => [1, ...row]));
 
 function fit(rows: readonly LoanRow[]): TrainedModel {
   const features = [...LOAN_FEATURES];
   const scaler = new StandardScaler().fit(toMatrix(rows, features));
-  const model = new LogisticRegression({ epochs: 300, learningRate: 0.5 }).fit(
-    scaler.transform(toMatrix(rows, features)),
-    toVector(rows, LOAN_LABEL),
+  const model = new LogisticRegression({ numSteps: 300, learningRate: 0.001 });
+  model.train(
+    withIntercept(scaler.transform(toMatrix(rows, features))),
+    Matrix.columnVector(toVector(rows, LOAN_LABEL)),
   );
   return { scaler: scaler.toJSON(), model: model.toJSON() };
 }
 
 function score(trained: TrainedModel, rows: readonly LoanRow[]): number {
   const X = StandardScaler.fromJSON(trained.scaler).transform(toMatrix(rows, [...LOAN_FEATURES]));
-  return accuracy(toVector(rows, LOAN_LABEL), LogisticRegression.fromJSON(trained.model).predict(X));
+  return accuracy(toVector(rows, LOAN_LABEL), LogisticRegression.load(trained.model).predict(withIntercept(X)));
 }
 
 /** Rents the (pretend) training machine: its address is a Connection, its API token a Variable. */

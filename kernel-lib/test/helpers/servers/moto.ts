@@ -20,10 +20,16 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** moto's S3-compatible server from the repository's .venv, on a free loopback port. */
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * moto's S3-compatible server from the repository's .venv, on a free loopback port.
+ * `env` reaches the server: `INITIAL_NO_AUTH_ACTION_COUNT: "N"` makes it enforce IAM
+ * (signatures and policies) after its first N requests.
+ */
+export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<MotoServer> {
   const port = await freePort();
-  const server: OwnedProcess = startOwned(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)]);
+  const server: OwnedProcess = startOwned(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], {
+    env: { ...process.env, ...options.env },
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitFor(

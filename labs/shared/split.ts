@@ -1,4 +1,4 @@
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 import { createRandom } from "./random.js";
 
 export interface TrainTestSplitOptions {

@@ -1,4 +1,4 @@
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 import type { Matrix } from "./checks.js";
 
 /** A row read from a CSV file or a database table. */

@@ -1,8 +1,10 @@
 /**
- * Small, seeded machine-learning helpers for the labs: datasets generated offline,
- * splitting and scaling, models that save to JSON, metrics.
+ * What the labs share and the ml.js libraries do not give: seeded dataset generators,
+ * a seeded train/test split, scalers that save to JSON, metrics, and the step from CSV
+ * rows to a feature matrix. The labs train with ml.js (ml-random-forest,
+ * ml-logistic-regression, ml-cart...) as the course's sources train with scikit-learn.
  * @example
- * import { generateAdvertisingData, trainTestSplit, StandardScaler, LogisticRegression } from "kitelab";
+ * import { generateAdvertisingData, trainTestSplit, StandardScaler } from "../../shared/index.js";
  */
 export { createRandom, deriveSeed, type SeededRandom } from "./random.js";
 export type { Matrix } from "./checks.js";
@@ -16,23 +18,6 @@ export {
   type MinMaxScalerJson,
   type StandardScalerJson,
 } from "./scalers.js";
-export { LinearRegression, type LinearRegressionJson } from "./linear.js";
-export {
-  LogisticRegression,
-  sigmoid,
-  type LogisticRegressionOptions,
-  type LogisticRegressionJson,
-} from "./logistic.js";
-export { SoftmaxRegression, type SoftmaxRegressionOptions, type SoftmaxRegressionJson } from "./softmax.js";
-export {
-  DecisionTreeRegressor,
-  DecisionTreeClassifier,
-  type DecisionTreeOptions,
-  type TreeNode,
-  type DecisionTreeRegressorJson,
-  type DecisionTreeClassifierJson,
-} from "./tree.js";
-export { RandomForestRegressor, type RandomForestOptions, type RandomForestRegressorJson } from "./forest.js";
 export {
   accuracy,
   precision,

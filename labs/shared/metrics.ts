@@ -1,4 +1,4 @@
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 
 /** Counts of a binary classifier's outcomes, class 1 being "positive". */
 export interface BinaryConfusionMatrix {

@@ -1,6 +1,6 @@
 import { checkPositiveInteger } from "./checks.js";
 import { createRandom, deriveSeed, type SeededRandom } from "./random.js";
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 
 /**
  * Deterministic datasets for the labs: no downloads, the same rows for every student.

@@ -1,4 +1,4 @@
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 
 /** A seeded pseudo-random source: the same seed gives the same numbers on every machine. */
 export interface SeededRandom {

@@ -8,7 +8,7 @@ import {
   generatePetrolConsumption,
   toMatrix,
   weekIndex,
-} from "../src/ml/index.js";
+} from "../index.js";
 
 describe("generated datasets", () => {
   it("are the same on every call (seeded) and have the promised shapes", () => {

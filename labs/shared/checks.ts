@@ -1,4 +1,4 @@
-import { ValidationError, describeValue } from "../errors.js";
+import { describeValue, ValidationError } from "kitelab";
 
 /** A feature matrix: one row per example, one column per feature. */
 export type Matrix = number[][];

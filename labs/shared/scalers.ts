@@ -1,4 +1,4 @@
-import { ValidationError } from "../errors.js";
+import { ValidationError } from "kitelab";
 import { checkMatrix, checkModelJson, type Matrix } from "./checks.js";
 
 /** A fitted scaler's numbers, as saved to JSON. */

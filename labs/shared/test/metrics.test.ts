@@ -12,7 +12,7 @@ import {
   recall,
   rootMeanSquaredError,
   createRandom,
-} from "../src/ml/index.js";
+} from "../index.js";
 
 describe("classification metrics", () => {
   const actual = [1, 1, 1, 0, 0, 0, 0, 1];
