@@ -89,7 +89,7 @@ function venvPythonWorks() {
 /** Returns true when the venv is ready; false (with instructions printed) when Python is missing. */
 function pythonVenv() {
   const name = "python venv";
-  const hash = hashInputs([paths.requirements]);
+  const hash = hashInputs([paths.requirements, paths.airflow3ClientRequirements]);
   if (readStamp(paths.venvStamp) === hash && venvPythonWorks()) {
     step(name, ".venv up to date");
     return true;
@@ -125,6 +125,23 @@ function pythonVenv() {
   if (status !== 0)
     throw new SetupError(
       `pip install -r scripts/requirements.txt failed (exit ${status}); fix the error above and run \`npm run setup\` again.`,
+    );
+  step(name, "installing scripts/requirements-airflow3-client.txt into .venv/airflow3-client (Airflow 3's API client)");
+  fs.rmSync(paths.airflow3Client, { recursive: true, force: true });
+  const clientStatus = run(paths.venvPython, [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "-q",
+    "--target",
+    paths.airflow3Client,
+    "-r",
+    paths.airflow3ClientRequirements,
+  ]);
+  if (clientStatus !== 0)
+    throw new SetupError(
+      `pip install -r scripts/requirements-airflow3-client.txt failed (exit ${clientStatus}); fix the error above and run \`npm run setup\` again.`,
     );
   writeStamp(paths.venvStamp, hash);
   return true;

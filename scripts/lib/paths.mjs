@@ -14,6 +14,9 @@ export const paths = {
   venvJupyter: inRepo(".venv", "bin", "jupyter"),
   venvStamp: inRepo(".venv", ".kitelab-setup-requirements.sha256"),
   requirements: inRepo("scripts", "requirements.txt"),
+  // Airflow 3's client has the same import name as Airflow 2's, so it lives in its own folder (PYTHONPATH).
+  airflow3ClientRequirements: inRepo("scripts", "requirements-airflow3-client.txt"),
+  airflow3Client: inRepo(".venv", "airflow3-client"),
   kernelspecDir: inRepo(".venv", "share", "jupyter", "kernels", "tslab"),
   kitelabShim: inRepo(".venv", "bin", "kitelab"),
   tslabBin: inRepo("node_modules", "tslab", "bin", "tslab"),

@@ -5,6 +5,8 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { STATE_STYLES } from "../graph/palette.js";
 import { TASK_INSTANCE_STATES } from "../states.js";
 import { apiRouter } from "./api.js";
+import { authRouter } from "./apiV2/auth.js";
+import { apiV2Router, isAirflow3Path, v2ErrorOf } from "./apiV2/router.js";
 import { healthOf } from "./health.js";
 import { pageRouter } from "./pages.js";
 import type { ClockControl, Explainer, ReadModel, SchedulerControl, SharedSettings, WorkersView } from "./ports.js";
@@ -89,7 +91,7 @@ export interface AppContext {
 
 /**
  * Builds the Kitelab web app: the status pages, the student pages and the Airflow-compatible
- * JSON API under `/api/v1`. It does not listen; the caller does (`app.listen(port, host)`).
+ * JSON APIs: Airflow 2's under `/api/v1`, Airflow 3's under `/api/v2` with its `POST /auth/token`. It does not listen; the caller does (`app.listen(port, host)`).
  * @example
  * const app = createApp({ read, control, baseUrl: "/", token, exposeReads: true, healthThresholdSeconds: 30, logFolder });
  * app.listen(5555, "127.0.0.1");
@@ -97,7 +99,7 @@ export interface AppContext {
 export function createApp(deps: WebDeps): express.Express {
   const base = normalizeBaseUrl(deps.baseUrl);
   const now = deps.now ?? (() => new Date());
-  const guard = createGuard({ token: deps.token, exposeReads: deps.exposeReads, cookiePath: base });
+  const guard = createGuard({ token: deps.token, exposeReads: deps.exposeReads, cookiePath: base, now });
   const views = loadViews();
   const context: AppContext = {
     deps,
@@ -149,9 +151,16 @@ export function createApp(deps: WebDeps): express.Express {
     res.status(healthy ? 200 : 503).json(report);
   });
 
+  // Airflow 3 answers its health check without credentials, as Airflow 2 does `/health`.
+  app.get("/api/v2/monitor/health", (_req, res) => {
+    res.json(healthOf(deps.read, now(), deps.healthThresholdSeconds).report);
+  });
+
   app.use("/api/v1", explainApiRouter(context));
   app.use(workersRouter(context));
   app.use("/api/v1", apiRouter(context));
+  app.use("/api/v2", apiV2Router(context));
+  app.use(authRouter(context));
   app.use(pageRouter(context));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -239,6 +248,11 @@ function errorHandler(context: AppContext) {
       return;
     }
     if (status === 401) res.set("WWW-Authenticate", 'Bearer realm="kitelab"');
+    if (isAirflow3Path(req.path)) {
+      const answer = v2ErrorOf(error, status, detail);
+      res.status(answer.status).json(answer.body);
+      return;
+    }
     if (wantsJson(req)) {
       res
         .status(status)

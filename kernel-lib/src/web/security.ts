@@ -1,12 +1,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request } from "express";
+import { signAccessToken, verifyAccessToken } from "./jwt.js";
 import { HttpError } from "./problems.js";
 
 /**
  * Who may do what (the trust model; README.md in this folder says more):
  * - The server binds to 127.0.0.1 by default, so "who can reach it" is the local user, or
  *   whoever the Jupyter server let through its own login when it is proxied.
- * - A request is *authenticated* by the API token in `Authorization: Bearer T`,
+ * - A request is *authenticated* by the API token in `Authorization: Bearer T` (or a JWT
+ *   that `POST /auth/token` issued for T, as Airflow 3's clients send it),
  *   `Authorization: Basic` with T as the password (Airflow 2's basic auth, any user name) or
  *   `X-Kitelab-Token: T` (the JupyterLab proxy adds the latter), or by the session cookie
  *   that `/login?token=T` sets (HttpOnly, SameSite=Strict, its value an HMAC of the token).
@@ -38,15 +40,32 @@ export interface Guard {
   /** A new session's `name=value; …` cookie, when `candidate` is the right token. */
   sessionCookieFor(candidate: string): string | undefined;
   readonly cookieName: string;
+  /**
+   * Airflow 3's login (`POST /auth/token`): a signed access token when `password` is the API
+   * token (any user name, as with Basic auth), else undefined. With authentication off, any password.
+   */
+  issueAccessToken(username: string, password: string): string | undefined;
 }
 
 /** Sessions kept at once; the oldest is dropped (it signs in again). */
 const MAX_SESSIONS = 1000;
 
-export function createGuard(options: { token: string; exposeReads: boolean; cookiePath: string }): Guard {
+export function createGuard(options: {
+  token: string;
+  exposeReads: boolean;
+  cookiePath: string;
+  now?: () => Date;
+}): Guard {
   const authEnabled = options.token !== "";
+  const now = options.now ?? (() => new Date());
   // A fresh secret per server: nothing derived from it (CSRF tokens) is the same across installs or restarts.
   const secret = randomBytes(32).toString("hex");
+  // Access tokens stay valid across restarts of the same home, as long as its API token is the same.
+  const jwtKey = createHmac("sha256", options.token || secret)
+    .update("kitelab-access-token")
+    .digest("base64url");
+  const isCredential = (presented: string) =>
+    safeEqual(presented, options.token) || verifyAccessToken(jwtKey, presented, now()) !== undefined;
   const derive = (purpose: string) => createHmac("sha256", secret).update(`kitelab-web:${purpose}`).digest("base64url");
   const sessions = new Set<string>();
   // Cookies ignore ports: two Kitelabs on one host must not read each other's cookie.
@@ -64,7 +83,7 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
   const authOf = (req: Request): "token" | "cookie" | "none" | "wrong" => {
     if (!authEnabled) return "token";
     const presented = tokenInHeaders(req);
-    if (presented !== undefined) return safeEqual(presented, options.token) ? "token" : "wrong";
+    if (presented !== undefined) return isCredential(presented) ? "token" : "wrong";
     return sessionOf(req) !== undefined ? "cookie" : "none";
   };
 
@@ -101,7 +120,7 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
           "This request changes state: send the API token as `Authorization: Bearer <token>` (see `kitelab info`).",
         );
       }
-      if (!safeEqual(presented, options.token)) throw new HttpError(403, "The API token is wrong.");
+      if (!isCredential(presented)) throw new HttpError(403, "The API token is wrong.");
     },
     requireFormPost(req) {
       const auth = authOf(req);
@@ -126,6 +145,10 @@ export function createGuard(options: { token: string; exposeReads: boolean; cook
     csrfFor,
     authEnabled,
     cookieName,
+    issueAccessToken(username, password) {
+      if (authEnabled && !safeEqual(password, options.token)) return undefined;
+      return signAccessToken(jwtKey, username, now());
+    },
     sessionCookieFor(candidate) {
       if (!authEnabled || !safeEqual(candidate, options.token)) return undefined;
       const session = randomBytes(24).toString("base64url");

@@ -19,7 +19,7 @@ import {
   updateMask,
 } from "./request.js";
 
-const CHANGEABLE = ["conn_type", "description", "host", "login", "schema", "port", "password", "extra"] as const;
+export const CHANGEABLE = ["conn_type", "description", "host", "login", "schema", "port", "password", "extra"] as const;
 
 /** Ports used when a connection names a host but no port. */
 const DEFAULT_PORTS: Record<string, number> = {
@@ -113,7 +113,7 @@ export function connectionsRouter(context: AppContext): Router {
 }
 
 /** A connection from an API body: `fields` are taken from it, the others kept from `current`. */
-function connectionFrom(
+export function connectionFrom(
   connId: string,
   body: Record<string, unknown>,
   fields: readonly string[],
@@ -176,7 +176,7 @@ function connectionJson(connection: ConnectionRecord) {
 }
 
 /** Airflow's `redact`: the values of secret-named keys, at any depth, become `***`. */
-function redact(value: unknown, key = ""): unknown {
+export function redact(value: unknown, key = ""): unknown {
   if (isSensitiveName(key) && value !== null && value !== undefined && value !== "") return MASK;
   if (Array.isArray(value)) return value.map((item) => redact(item));
   if (typeof value === "object" && value !== null)
@@ -188,7 +188,7 @@ function redact(value: unknown, key = ""): unknown {
  * Kitelab's connection test: an `fs` connection's root must be a folder; a connection with a
  * host must accept a TCP connection on its port within 3 s.
  */
-async function testConnection(connection: ConnectionRecord): Promise<{ status: boolean; message: string }> {
+export async function testConnection(connection: ConnectionRecord): Promise<{ status: boolean; message: string }> {
   if (connection.connType === "fs") {
     const root = connection.extra?.root;
     if (typeof root !== "string")

@@ -26,7 +26,7 @@ import {
 } from "./request.js";
 
 /** What a DAG run list may be narrowed to (query parameters or the batch form). */
-interface RunFilter {
+export interface RunFilter {
   dagIds?: readonly string[];
   states: readonly string[];
   executionDate: Range;
@@ -34,7 +34,7 @@ interface RunFilter {
   endDate: Range;
 }
 
-const RUN_ORDERS: Record<string, (run: DagRunRecord) => string | undefined> = {
+export const RUN_ORDERS: Record<string, (run: DagRunRecord) => string | undefined> = {
   id: (run) => run.queuedAt,
   execution_date: (run) => run.logicalDate,
   logical_date: (run) => run.logicalDate,
@@ -156,7 +156,7 @@ export function dagRunsRouter(context: AppContext): Router {
   return router;
 }
 
-function checkedStates(states: readonly string[]): string[] {
+export function checkedStates(states: readonly string[]): string[] {
   for (const state of states) {
     if (!(DAG_RUN_STATES as readonly string[]).includes(state)) {
       throw new HttpError(
@@ -168,7 +168,7 @@ function checkedStates(states: readonly string[]): string[] {
   return [...states];
 }
 
-function filteredRuns(context: AppContext, filter: RunFilter): DagRunRecord[] {
+export function filteredRuns(context: AppContext, filter: RunFilter): DagRunRecord[] {
   const dagIds = filter.dagIds === undefined ? [undefined] : filter.dagIds;
   return dagIds
     .flatMap((dagId) => (dagId === undefined || context.deps.read.dag(dagId) ? allRuns(context, dagId) : []))

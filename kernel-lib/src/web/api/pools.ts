@@ -16,7 +16,7 @@ import {
   updateMask,
 } from "./request.js";
 
-const DEFAULT_POOL = "default_pool";
+export const DEFAULT_POOL = "default_pool";
 
 /** `/pools` CRUD, with the slots task instances hold right now. */
 export function poolsRouter(context: AppContext): Router {
@@ -87,21 +87,21 @@ export function poolsRouter(context: AppContext): Router {
   return router;
 }
 
-function requiredSlots(body: Record<string, unknown>): number {
+export function requiredSlots(body: Record<string, unknown>): number {
   const slots = integerOf(body, "slots");
   if (slots === undefined)
     throw new HttpError(400, "`slots` is required: send the number of slots as a non-negative integer.");
   return slots;
 }
 
-interface Usage {
+export interface Usage {
   running: number;
   queued: number;
   scheduled: number;
 }
 
 /** Slots held per pool by the task instances of active runs. */
-function poolUsage(context: AppContext): Map<string, Usage> {
+export function poolUsage(context: AppContext): Map<string, Usage> {
   const usage = new Map<string, Usage>();
   const read = context.deps.read;
   const active = read.runs({ states: ["queued", "running"], limit: 10_000, offset: 0 }).items;

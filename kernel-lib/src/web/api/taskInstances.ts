@@ -27,7 +27,7 @@ import {
   stringQuery,
 } from "./request.js";
 
-interface Selected {
+export interface Selected {
   ti: TaskInstanceRecord;
   run: DagRunRecord;
 }
@@ -185,7 +185,7 @@ export function taskInstancesRouter(context: AppContext): Router {
   return router;
 }
 
-function checkTaskState(state: string): void {
+export function checkTaskState(state: string): void {
   if (!(TASK_INSTANCE_STATES as readonly string[]).includes(state)) {
     throw new HttpError(
       400,
@@ -194,7 +194,7 @@ function checkTaskState(state: string): void {
   }
 }
 
-function markableState(state: string): MarkableTaskState {
+export function markableState(state: string): MarkableTaskState {
   if (!(MARKABLE_TASK_STATES as readonly string[]).includes(state)) {
     throw new HttpError(
       400,
@@ -204,11 +204,11 @@ function markableState(state: string): MarkableTaskState {
   return state as MarkableTaskState;
 }
 
-function instancesOf(context: AppContext, runs: readonly DagRunRecord[]): Selected[] {
+export function instancesOf(context: AppContext, runs: readonly DagRunRecord[]): Selected[] {
   return runs.flatMap((run) => context.deps.read.taskInstances(run.dagId, run.runId).map((ti) => ({ ti, run })));
 }
 
-function byRun(selection: readonly Selected[]): Array<{ run: DagRunRecord; taskIds: string[] }> {
+export function byRun(selection: readonly Selected[]): Array<{ run: DagRunRecord; taskIds: string[] }> {
   const groups = new Map<string, { run: DagRunRecord; taskIds: string[] }>();
   for (const { ti, run } of selection) {
     const group = groups.get(run.runId) ?? { run, taskIds: [] };
@@ -219,7 +219,7 @@ function byRun(selection: readonly Selected[]): Array<{ run: DagRunRecord; taskI
 }
 
 /** `dag_run_id`, else the runs whose logical date is `execution_date` or lies in [start_date, end_date]. */
-function runsNamed(context: AppContext, summary: DagSummary, body: Record<string, unknown>): DagRunRecord[] {
+export function runsNamed(context: AppContext, summary: DagSummary, body: Record<string, unknown>): DagRunRecord[] {
   const dagId = summary.dag.dagId;
   const runId = optionalString(body, "dag_run_id");
   if (runId !== undefined) return [requireRun(context, dagId, runId)];
@@ -235,7 +235,7 @@ function runsNamed(context: AppContext, summary: DagSummary, body: Record<string
   return allRuns(context, dagId).filter((run) => inRange(run.logicalDate, { gte: start, lte: end }));
 }
 
-function selectForClear(context: AppContext, summary: DagSummary, body: Record<string, unknown>): Selected[] {
+export function selectForClear(context: AppContext, summary: DagSummary, body: Record<string, unknown>): Selected[] {
   const onlyFailed = optionalBoolean(body, "only_failed") ?? true;
   const onlyRunning = optionalBoolean(body, "only_running") ?? false;
   const requested = optionalStringList(body, "task_ids");
@@ -254,7 +254,12 @@ function selectForClear(context: AppContext, summary: DagSummary, body: Record<s
     .filter(({ ti }) => !onlyRunning || ti.state === "running");
 }
 
-function withRelatives(summary: DagSummary, ids: Set<string>, upstream: boolean, downstream: boolean): Set<string> {
+export function withRelatives(
+  summary: DagSummary,
+  ids: Set<string>,
+  upstream: boolean,
+  downstream: boolean,
+): Set<string> {
   const result = new Set(ids);
   const tasks = new Map(summary.dag.tasks.map((task) => [task.taskId, task]));
   const walk = (next: (id: string) => readonly string[]) => {
@@ -273,7 +278,7 @@ function withRelatives(summary: DagSummary, ids: Set<string>, upstream: boolean,
   return result;
 }
 
-function offsetOfToken(token: string): number {
+export function offsetOfToken(token: string): number {
   const match = /^o:(\d{1,15})$/.exec(Buffer.from(token, "base64url").toString("utf8"));
   if (!match) throw new HttpError(400, "The continuation token is not one this server gave out.");
   return Number(match[1]);

@@ -83,7 +83,7 @@ export function variablesRouter(context: AppContext): Router {
   return router;
 }
 
-function requiredValue(body: Record<string, unknown>): string {
+export function requiredValue(body: Record<string, unknown>): string {
   if (typeof body.value !== "string")
     throw new HttpError(
       400,
