@@ -209,6 +209,23 @@ describe("defaults from airflow.cfg", () => {
     }
   });
 
+  it("words the first-run warning with the configured semantics and catchup", () => {
+    const saved = process.env.KITELAB__SCHEDULER__CREATE_CRON_DATA_INTERVALS;
+    process.env.KITELAB__SCHEDULER__CREATE_CRON_DATA_INTERVALS = "False";
+    try {
+      const start = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 0, 1));
+      const dag = new DAG({ dagId: "future_airflow3", schedule: "@daily", startDate: start });
+      const iso = start.toISOString();
+      // Airflow 3: the first run's logical date is when it starts; Airflow 2 would start it a day later.
+      assert.deepEqual(dag.warnings, [
+        `startDate ${iso} is in the future: the first scheduled run (logical date ${iso}) will start at ${iso}.`,
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.KITELAB__SCHEDULER__CREATE_CRON_DATA_INTERVALS;
+      else process.env.KITELAB__SCHEDULER__CREATE_CRON_DATA_INTERVALS = saved;
+    }
+  });
+
   it("warns about a malformed run summary address and keeps the good ones", () => {
     const dag = new DAG({ dagId: "summary_typo", runSummaryEmail: { to: "teacher@example.com, nobody-at-example" } });
     assert.deepEqual(dag.runSummaryEmail?.to, ["teacher@example.com"]);

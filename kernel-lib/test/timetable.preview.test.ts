@@ -92,6 +92,21 @@ describe("firstRunWarning", () => {
     );
   });
 
+  it("names the first run as Airflow 3 semantics make it: logical date and start are the same instant", () => {
+    const warning = firstRunWarning({
+      schedule: "0 12 * * *",
+      startDate: at("2024-07-01T00:00Z"),
+      catchup: false,
+      semantics: "airflow3",
+      now,
+    });
+    assert.equal(
+      warning,
+      "startDate 2024-07-01T00:00:00.000Z is in the future: the first scheduled run " +
+        "(logical date 2024-07-01T12:00:00.000Z) will start at 2024-07-01T12:00:00.000Z.",
+    );
+  });
+
   it("says when a DAG can never run", () => {
     const warning = firstRunWarning({
       schedule: "@weekly",

@@ -12,6 +12,7 @@ import { registerDag } from "./registry.js";
 import { normalizeEmailList, resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
 import { FunctionTask } from "./functionTask.js";
 import type { DagTestOptions, DagTestResult } from "../runtime/inProcessRun.js";
+import { configuredScheduleDefaults } from "../runtime/scheduleDefaults.js";
 import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
 import { show } from "../notebook/display.js";
 import type { TaskInstanceState } from "../states.js";
@@ -161,13 +162,15 @@ export class DAG {
       );
     }
     if (this.schedule !== null && this.startDate) {
+      // What the scheduler will do with this DAG: unset options come from airflow.cfg, as there.
+      const defaults = configuredScheduleDefaults();
       const warning = firstRunWarning({
         schedule: this.schedule,
         startDate: this.startDate,
         endDate: this.endDate,
-        catchup: this.catchup ?? true,
+        catchup: this.catchup ?? defaults.catchup,
         timezone: this.timezone,
-        semantics: this.scheduleSemantics ?? "airflow2",
+        semantics: this.scheduleSemantics ?? defaults.semantics,
         now: new Date(),
       });
       if (warning) this.warn(warning);

@@ -55,7 +55,8 @@ export function previewSchedule(options: PreviewOptions): Result<SchedulePreview
  */
 export function firstRunWarning(options: TimetableOptions & { now: Date }): string | undefined {
   if (options.schedule === null) return undefined;
-  const timetable = createTimetable({ ...options, catchup: true });
+  // The DAG's own catchup and semantics: with Airflow 3's, a run's logical date is when it runs.
+  const timetable = createTimetable(options);
   if (!timetable.ok) return undefined;
   const first = timetable.value.nextRun(null, options.now);
   if (!first) {
