@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError } from "./output.js";
-import { isProcessAlive } from "../util/processes.js";
+import { isSameProcessAlive, processIdentity } from "../util/processes.js";
 
 /** What a running scheduler writes to `$KITELAB_HOME/scheduler.json`, so the CLI can reach it. */
 export interface SchedulerEndpoint {
@@ -10,6 +10,8 @@ export interface SchedulerEndpoint {
   startedAt: string;
   /** Who started it, from `$KITELAB_STARTED_BY`: "notebook" for `startScheduler()` in a cell. */
   startedBy?: string;
+  /** Tells the scheduler from a later process that got the same pid (see processIdentity). */
+  process?: string;
 }
 
 export function endpointPath(home: string): string {
@@ -17,7 +19,9 @@ export function endpointPath(home: string): string {
 }
 
 export function writeEndpoint(home: string, endpoint: SchedulerEndpoint): void {
-  writeFileSync(endpointPath(home), `${JSON.stringify(endpoint, null, 2)}\n`, { mode: 0o600 });
+  const identity = processIdentity(endpoint.pid);
+  const recorded = identity ? { ...endpoint, process: identity } : endpoint;
+  writeFileSync(endpointPath(home), `${JSON.stringify(recorded, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function removeEndpoint(home: string, pid: number): void {
@@ -38,7 +42,7 @@ function readEndpoint(home: string): SchedulerEndpoint | undefined {
 /** The running scheduler of this home, if there is one (a stale endpoint file is ignored). */
 export function runningScheduler(home: string): SchedulerEndpoint | undefined {
   const endpoint = readEndpoint(home);
-  return endpoint && isProcessAlive(endpoint.pid) ? endpoint : undefined;
+  return endpoint && isSameProcessAlive(endpoint.pid, endpoint.process) ? endpoint : undefined;
 }
 
 /** Calls the running scheduler's JSON API with the API token; throws CliError with the server's message. */

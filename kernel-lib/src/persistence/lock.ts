@@ -2,12 +2,14 @@ import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { KitelabError } from "../errors.js";
-import { isProcessAlive } from "../util/processes.js";
+import { isSameProcessAlive, processIdentity } from "../util/processes.js";
 
 export interface LockOwner {
   pid: number;
   hostname: string;
   startedAt: string;
+  /** Tells the owner from a later process that got the same pid (see processIdentity). */
+  process?: string;
 }
 
 export class StoreLockedError extends KitelabError {
@@ -21,22 +23,33 @@ const ATTEMPTS = 20;
 /**
  * Takes the single-writer lock: a file holding the owner's pid, created whole or not at all
  * (written aside, then hard-linked into place, which fails if the lock exists). A lock held
- * by a live process is refused, naming it; a stale one (dead pid, or unreadable) is taken
- * over. Takeovers are serialized by a guard file, so two processes that find the same stale
+ * by a live process is refused, naming it; a stale one (dead pid, a pid now used by another
+ * process, or unreadable) is taken over. Takeovers are serialized by a guard file, so two processes that find the same stale
  * lock cannot both end up holding it.
  */
 export function acquireLock(
   path: string,
   what: string,
 ): { owner: LockOwner; tookOverFrom?: LockOwner; release(): void } {
-  const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const identity = processIdentity(process.pid);
+  const owner: LockOwner = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    ...(identity ? { process: identity } : {}),
+  };
   let tookOverFrom: LockOwner | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     if (createWhole(path, JSON.stringify(owner))) return { owner, tookOverFrom, release: () => releaseIfOwned(path) };
     const text = readText(path);
     if (text === undefined) continue; // released between our two steps: try again
     const holder = parseOwner(text);
-    if (holder && holder.hostname === owner.hostname && holder.pid !== process.pid && isProcessAlive(holder.pid)) {
+    if (
+      holder &&
+      holder.hostname === owner.hostname &&
+      holder.pid !== process.pid &&
+      isSameProcessAlive(holder.pid, holder.process)
+    ) {
       throw new StoreLockedError(
         `Another Kitelab scheduler (pid ${holder.pid}, started ${holder.startedAt}) is using ${what}. Stop it first (kill ${holder.pid}), or give this one another KITELAB_HOME`,
       );
