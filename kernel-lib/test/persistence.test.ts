@@ -1,7 +1,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DAG } from "../src/dag/dag.js";
@@ -9,6 +9,7 @@ import { serializeDag, type SerializedDag } from "../src/dag/serialize.js";
 import { FileStore, SCHEMA_VERSION, StoreLockedError } from "../src/persistence/index.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../src/records.js";
 import { tempHome } from "./helpers/tempHome.js";
+import { runningScheduler, writeEndpoint } from "../src/cli/schedulerClient.js";
 
 const CHILD = fileURLToPath(new URL("./helpers/storeChild.ts", import.meta.url));
 const homes: Array<ReturnType<typeof tempHome>> = [];
@@ -126,6 +127,34 @@ describe("the store's single-writer lock", () => {
     const again = FileStore.open(dir, { writer: true, home });
     assert.equal(again.lockTakenOverFrom, undefined, "a released lock is not a stale one");
     await again.close();
+  });
+
+  it("takes over a dead writer's lock whose pid now belongs to another, unrelated process, and leaves that process alone", async () => {
+    const { home, dir } = freshStore();
+    const holder = await startChild("hold", dir, home);
+    await killed(holder.child);
+    // The system gives the dead writer's pid to another program: the lock names a live pid that is not the writer.
+    const unrelated = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const lockPath = join(dir, "scheduler.lock");
+      const stale = JSON.parse(readFileSync(lockPath, "utf8")) as { pid: number; process?: string };
+      assert.ok(stale.process, "the lock records the writer's process identity beside its pid");
+      writeFileSync(lockPath, JSON.stringify({ ...stale, pid: unrelated.pid }));
+      const store = FileStore.open(dir, { writer: true, home });
+      assert.equal(store.lockTakenOverFrom?.pid, unrelated.pid);
+      assert.equal(unrelated.exitCode, null);
+      assert.equal(unrelated.signalCode, null, "the unrelated process is not touched");
+      await store.close();
+
+      // The same for the endpoint file the CLI reads to find a running scheduler.
+      writeEndpoint(home, { pid: process.pid, url: "http://127.0.0.1:1/", startedAt: new Date().toISOString() });
+      assert.equal(runningScheduler(home)?.pid, process.pid, "a live scheduler is found");
+      const endpoint = JSON.parse(readFileSync(join(home, "scheduler.json"), "utf8")) as { process?: string };
+      writeFileSync(join(home, "scheduler.json"), JSON.stringify({ ...endpoint, pid: unrelated.pid }));
+      assert.equal(runningScheduler(home), undefined, "a pid given to another process is no scheduler");
+    } finally {
+      await killed(unrelated);
+    }
   });
 });
 
@@ -300,15 +329,14 @@ describe("a damaged store file", () => {
     return paths;
   }
 
-  for (const [what, file, damage] of [
+  for (const [what, file, damage, advice] of [
     [
-      "a run file cut short",
-      ["runs", "daily_sales", "manual__2.json"],
-      (text: string) => text.slice(0, Math.floor(text.length / 2)),
+      "meta.json edited by hand",
+      ["meta.json"],
+      (text: string) => text.replace(/}$/, ",}"),
+      /Restore it from a backup; or, to start afresh, move the whole store folder/,
     ],
-    ["meta.json edited by hand", ["meta.json"], (text: string) => text.replace(/}$/, ",}")],
-    ["an empty shared.json", ["shared.json"], () => ""],
-    ["a run file holding JSON that is not a record", ["runs", "daily_sales", "manual__1.json"], () => "[1, 2, 3]"],
+    ["an empty shared.json", ["shared.json"], () => "", /restore it from a backup, or move it away/],
   ] as const) {
     it(`${what}: the error names the file and what to do, and nothing else is lost`, async () => {
       const { home, dir } = await populated();
@@ -320,28 +348,151 @@ describe("a damaged store file", () => {
           () => FileStore.open(dir, { writer, home }),
           (error: Error) => {
             assert.ok(error.message.includes(damaged), `the message names ${damaged}: ${error.message}`);
-            assert.match(error.message, /restore it from a backup, or move it away/);
+            assert.match(error.message, advice);
             return true;
           },
         );
       }
       assert.deepEqual(snapshot(dir), before, "a failed open changes no file and leaves no lock behind");
 
+      // meta.json cannot be moved away alone (see "a fresh store and one whose meta.json is gone").
+      if (damaged.endsWith("meta.json")) return;
       writeFileSync(`${damaged}.bad`, readFileSync(damaged));
-      const { rmSync } = await import("node:fs");
       rmSync(damaged);
       const store = FileStore.open(dir, { writer: false, home });
       const runs = store
         .allRuns("daily_sales")
         .map((run) => run.runId)
         .sort();
-      const expectedRuns = ["manual__1", "manual__2"].filter((runId) => !damaged.endsWith(`${runId}.json`));
-      assert.deepEqual(runs, expectedRuns, "every run in an undamaged file is still there");
-      if (!damaged.endsWith("meta.json")) assert.ok(store.getDag("daily_sales"), "the DAGs are still there");
-      if (!damaged.endsWith("shared.json"))
-        assert.equal(store.variables().region, "eu", "the variables are still there");
+      assert.deepEqual(runs, ["manual__1", "manual__2"], "every run is still there");
+      assert.ok(store.getDag("daily_sales"), "the DAGs are still there");
     });
   }
+});
+
+describe("a fresh store and one whose meta.json is gone", () => {
+  async function withPausedDagAndRun(): Promise<{ home: string; dir: string }> {
+    const paths = freshStore();
+    const store = FileStore.open(paths.dir, { writer: true, home: paths.home });
+    await store.saveDags([sampleDag("daily_sales")], () => true);
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await store.close();
+    return paths;
+  }
+
+  for (const [what, damage] of [
+    ["meta.json emptied to {}", (path: string) => writeFileSync(path, "{}")],
+    ["meta.json deleted", (path: string) => rmSync(path)],
+  ] as const) {
+    it(`${what}: refused by writer and reader, naming the file, what it held and what to do; nothing is changed`, async () => {
+      const { home, dir } = await withPausedDagAndRun();
+      damage(join(dir, "meta.json"));
+      const before = snapshot(dir);
+      for (const writer of [true, false]) {
+        assert.throws(
+          () => FileStore.open(dir, { writer, home }),
+          (error: Error) => {
+            assert.ok(error.message.includes(join(dir, "meta.json")), error.message);
+            assert.match(error.message, /paused flag/);
+            assert.match(error.message, /Restore it from a backup; or, to start afresh, move the whole store folder/);
+            return true;
+          },
+        );
+      }
+      assert.deepEqual(snapshot(dir), before, "no new meta.json replaces the lost one, and no lock is left");
+    });
+  }
+
+  it("a home where only Variables were set before the first start is fresh: it opens with an empty DAG list", async () => {
+    const { home, dir } = freshStore();
+    const reader = FileStore.open(dir, { writer: false, home });
+    await reader.updateShared((shared) => {
+      shared.variables.region = { value: "eu" };
+    });
+    const writer = FileStore.open(dir, { writer: true, home });
+    assert.deepEqual(writer.dagStatuses(), []);
+    assert.equal(writer.variables().region, "eu");
+    await writer.close();
+  });
+});
+
+describe("a run file that cannot be read", () => {
+  async function populated(): Promise<{ home: string; dir: string }> {
+    const paths = freshStore();
+    const store = FileStore.open(paths.dir, { writer: true, home: paths.home });
+    await store.saveDags([sampleDag("daily_sales")], () => true);
+    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
+    await store.createRun(sampleRun("daily_sales", "manual__2"), sampleTaskInstances("daily_sales", "manual__2"));
+    await store.updateShared((shared) => {
+      shared.variables.region = { value: "eu" };
+    });
+    await store.close();
+    return paths;
+  }
+
+  for (const [what, damage, reason] of [
+    ["cut short", (text: string) => text.slice(0, Math.floor(text.length / 2)), /^is not valid JSON/],
+    ["holding JSON that is not a record", () => "[1, 2, 3]", /^holds an array, not a Kitelab record$/],
+    ["without its run", (text: string) => text.replace('"run":', '"lost":'), /missing or wrong: run/],
+  ] as const) {
+    it(`${what}: a reader skips it and moves nothing; the writer sets it aside with its journal, and loses nothing else`, async () => {
+      const { home, dir } = await populated();
+      const damaged = join(dir, "runs", "daily_sales", "manual__2.json");
+      const bad = damage(readFileSync(damaged, "utf8"));
+      writeFileSync(damaged, bad);
+      writeFileSync(`${damaged}l`, "");
+      const before = snapshot(dir);
+
+      const reader = FileStore.open(dir, { writer: false, home });
+      assert.deepEqual(
+        reader.allRuns("daily_sales").map((run) => run.runId),
+        ["manual__1"],
+      );
+      assert.equal(reader.variables().region, "eu");
+      const [skipped] = reader.damagedFiles();
+      assert.equal(skipped?.runId, "manual__2");
+      assert.equal(skipped?.movedTo, undefined);
+      assert.match(skipped!.reason, reason);
+      assert.deepEqual(snapshot(dir), before, "a reader changes no file");
+
+      const writer = FileStore.open(dir, { writer: true, home });
+      assert.deepEqual(
+        writer.allRuns("daily_sales").map((run) => run.runId),
+        ["manual__1"],
+      );
+      assert.equal(writer.dagStatuses()[0]?.isPaused, true, "the DAGs and their flags are still there");
+      assert.equal(writer.variables().region, "eu");
+      const [aside] = writer.damagedFiles();
+      assert.match(aside!.movedTo!, /^quarantine\/[^/]+\/runs\/daily_sales\/manual__2\.json$/);
+      assert.equal(readFileSync(join(dir, aside!.movedTo!), "utf8"), bad, "the file is kept as it was");
+      assert.ok(existsSync(join(dir, `${aside!.movedTo!}l`)), "its journal went with it");
+      assert.ok(!existsSync(damaged) && !existsSync(`${damaged}l`));
+      assert.match(aside!.reason, reason);
+      assert.match(aside!.restore, /move them back to runs\/daily_sales\/manual__2\.json/);
+      // A new run with the same id is possible meanwhile; the damaged one stays listed until it is dealt with.
+      await writer.close();
+      assert.deepEqual(
+        FileStore.open(dir, { writer: false, home })
+          .damagedFiles()
+          .map((file) => file.movedTo),
+        [aside!.movedTo],
+        "still listed after a restart, from quarantine/",
+      );
+    });
+  }
+
+  it("a journal damaged before its last line sets its run aside too", async () => {
+    const { home, dir } = await populated();
+    const journal = join(dir, "runs", "daily_sales", "manual__1.jsonl");
+    writeFileSync(journal, 'not json\n{"seq":1,"change":{}}\n');
+    const writer = FileStore.open(dir, { writer: true, home });
+    assert.deepEqual(
+      writer.allRuns().map((run) => run.runId),
+      ["manual__2"],
+    );
+    assert.match(writer.damagedFiles()[0]!.reason, /^journal: line 1 is not a Kitelab journal entry/);
+    await writer.close();
+  });
 });
 
 describe("secrets at rest", () => {
@@ -632,24 +783,5 @@ describe("the journal beside each snapshot", () => {
       3300,
     );
     await store.close();
-  });
-
-  it("refuses a journal damaged before its last line, naming the file and the line", async () => {
-    const { home, dir } = freshStore();
-    const store = FileStore.open(dir, { writer: true, home });
-    await store.createRun(sampleRun("daily_sales", "manual__1"), sampleTaskInstances("daily_sales", "manual__1"));
-    await store.updateTaskInstances("daily_sales", "manual__1", [
-      { taskId: "extract", state: "running", tryNumber: 1 },
-    ]);
-    await store.updateTaskInstances("daily_sales", "manual__1", [{ taskId: "load", state: "running", tryNumber: 1 }]);
-    const lines = readFileSync(`${runFile(dir)}l`, "utf8").split("\n");
-    writeFileSync(`${runFile(dir)}l`, ["not json", ...lines.slice(1)].join("\n"));
-    assert.throws(
-      () => FileStore.open(dir, { writer: false, home }),
-      (error: Error) =>
-        error.message.includes("manual__1.jsonl: line 1 is not a Kitelab journal entry") &&
-        /restore it from a backup/.test(error.message),
-    );
-    await store.close().catch(() => undefined);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
-import { AtomicJsonFile, temporaryFileWriter } from "./atomicJsonFile.js";
+import { AtomicJsonFile, DAMAGED_ADVICE, temporaryFileWriter } from "./atomicJsonFile.js";
 import {
   isMetaChange,
   isRunChange,
@@ -16,6 +16,7 @@ import { migrate, SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.j
 import type { StorePersistence } from "./storePersistence.js";
 import { emptyMeta } from "./storeCore.js";
 import { isProcessAlive } from "../util/processes.js";
+import { listQuarantine, quarantineFile, skippedFile, type DamagedStoreFile } from "./quarantine.js";
 
 /** A journal longer than this many times its snapshot (and than the floor) is compacted. */
 const COMPACT_RATIO = 2;
@@ -67,6 +68,8 @@ export class FilePersistence implements StorePersistence {
   private pending?: Batch;
   private tail: Promise<void> = Promise.resolve();
   private failure?: Error;
+  /** Run files a reader could not read at its last load (the writer moves them aside instead). */
+  private skipped: DamagedStoreFile[] = [];
 
   constructor(
     readonly dir: string,
@@ -76,9 +79,17 @@ export class FilePersistence implements StorePersistence {
   /** Reads every document (snapshot, then its journal's later changes). Start-up only: synchronous. */
   load(): LoadedStore {
     if (this.writer) this.removeOrphans();
-    let meta = this.loadDocument<MetaFile>(join(this.dir, "meta.json"), "meta", isMetaChange, applyMetaChange);
+    const metaPath = join(this.dir, "meta.json");
+    let meta: Document<MetaFile> | undefined;
+    try {
+      meta = this.loadDocument<MetaFile>(metaPath, "meta", isMetaChange, applyMetaChange);
+    } catch (error) {
+      // Moving meta.json away alone does not start afresh (it is refused as missing): say what does.
+      throw new Error((error as Error).message.replace(DAMAGED_ADVICE, META_ADVICE), { cause: error });
+    }
     if (!meta) {
-      meta = this.newDocument(join(this.dir, "meta.json"), emptyMeta());
+      this.refuseMissingMeta(metaPath);
+      meta = this.newDocument(metaPath, emptyMeta());
       // A new store is a whole one from the start: readers find its meta.json.
       if (this.writer) {
         meta.snapshot.writeSync(meta.db.data);
@@ -87,17 +98,52 @@ export class FilePersistence implements StorePersistence {
     }
     this.meta = meta;
     this.runs.clear();
+    this.skipped = [];
     const runsDir = join(this.dir, "runs");
+    const now = new Date();
     for (const dagFolder of readdirSync(runsDir)) {
       const folder = join(runsDir, dagFolder);
       if (!statSync(folder).isDirectory()) continue;
       for (const name of readdirSync(folder)) {
         if (!name.endsWith(".json")) continue;
-        const document = this.loadDocument<RunFile>(join(folder, name), "run", isRunChange, applyRunChange);
-        if (document) this.runs.set(document.db.data, document);
+        const path = join(folder, name);
+        try {
+          const document = this.loadDocument<RunFile>(path, "run", isRunChange, applyRunChange);
+          if (document) this.runs.set(document.db.data, document);
+        } catch (error) {
+          // One run's damage must not stop the scheduler or the CLI: the writer moves it aside, a reader skips it.
+          const reason = reasonOf(error, path);
+          if (this.writer) quarantineFile(this.dir, path, reason, now);
+          else this.skipped.push(skippedFile(this.dir, path, reason));
+        }
       }
     }
     return { meta: meta.db.data, runs: [...this.runs.keys()] };
+  }
+
+  /** Run files that could not be read: those set aside in `quarantine/`, and those a reader skipped. */
+  damagedFiles(): DamagedStoreFile[] {
+    return [...listQuarantine(this.dir), ...this.skipped];
+  }
+
+  /**
+   * No meta.json is a fresh store only if nothing else is there either: with runs (or the
+   * meta journal) present it was deleted or moved, and starting without it would forget
+   * which DAGs were paused and how far each schedule got.
+   */
+  private refuseMissingMeta(metaPath: string): void {
+    const runsDir = join(this.dir, "runs");
+    const dags = readdirSync(runsDir).filter((name) => {
+      const folder = join(runsDir, name);
+      return statSync(folder).isDirectory() && readdirSync(folder).some((file) => /\.jsonl?$/.test(file));
+    });
+    const journal = existsSync(journalPathOf(metaPath));
+    if (dags.length === 0 && !journal) return;
+    const held =
+      dags.length > 0
+        ? `runs of ${dags.map((name) => `'${decodeURIComponent(name)}'`).join(", ")}`
+        : "its journal (meta.jsonl)";
+    throw new Error(`${metaPath} is missing, but the store holds ${held}: this is not a new store. ${META_ADVICE}`);
   }
 
   private loadDocument<T extends object>(
@@ -112,6 +158,9 @@ export class FilePersistence implements StorePersistence {
     const snapshot = new AtomicJsonFile<T>(path);
     const raw = snapshot.readSync() as Record<string, unknown> | null;
     if (!raw) return undefined;
+    // Every meta.json Kitelab wrote names its schema version: one without (such as `{}`) is damage, not a new store.
+    if (kind === "meta" && typeof raw.schemaVersion !== "number")
+      throw new Error(`${path} has no schemaVersion, so Kitelab did not write it as it is. ${META_ADVICE}`);
     const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
     const data = migrate<T & { journalSeq?: number }>(raw, path, kind);
     let seq = data.journalSeq ?? 0;
@@ -293,6 +342,24 @@ export class FilePersistence implements StorePersistence {
     );
     await Promise.all(documents.map((document) => document.journal.close()));
   }
+}
+
+/** What to do about a missing or damaged meta.json: it cannot be rebuilt from the rest. */
+const META_ADVICE =
+  "It held the DAG list, each DAG's paused flag and how far each schedule got. Restore it from a backup; or, to start afresh, move the whole store folder ([database] store_path) away (the old runs stay there to read)";
+
+/** Why a file could not be read, without its path (reported beside it) or the general advice. */
+function reasonOf(error: unknown, path: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    message
+      .replace(`. ${DAMAGED_ADVICE}`, "")
+      .replaceAll(`${path}l: `, "journal: ")
+      .replaceAll(`${path}: `, "")
+      .replaceAll(`${path} `, "")
+      .replaceAll(path, "the file")
+      .trim() || "unreadable"
+  );
 }
 
 function journalPathOf(snapshotPath: string): string {

@@ -8,6 +8,7 @@ import { acquireLock, type LockOwner } from "./lock.js";
 import { migrate, SCHEMA_VERSION, type SharedFile } from "./schema.js";
 import { SecretBox } from "./secretBox.js";
 import { StoreCore } from "./storeCore.js";
+import type { DamagedStoreFile } from "./quarantine.js";
 import { isSensitiveName } from "../util/secrets.js";
 
 export type { StoreChange } from "./storeCore.js";
@@ -72,6 +73,11 @@ export class FileStore extends StoreCore {
     const { meta, runs } = this.files.load();
     this.adopt(meta, runs);
     this.reloadShared(true);
+  }
+
+  /** Run files that could not be read, set aside in `quarantine/` (or skipped by a reader), with how to restore each. */
+  damagedFiles(): DamagedStoreFile[] {
+    return this.files.damagedFiles();
   }
 
   /** Re-reads files other processes may have written (readers call this before answering). */

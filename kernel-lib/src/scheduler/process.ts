@@ -12,6 +12,7 @@ import { Scheduler } from "./scheduler.js";
 import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 import { realClock, type Clock } from "../clock/clock.js";
+import { describeDamaged } from "../persistence/quarantine.js";
 
 /** The executor `[core] executor` names. */
 function executorFor(config: KitelabConfig, parallelism: number, serviceHandler: ServiceHandler): Executor {
@@ -53,6 +54,8 @@ export async function startScheduler(
   mkdirSync(config.core.dagsFolder, { recursive: true });
   mkdirSync(config.logging.baseLogFolder, { recursive: true });
   const store = await openStore(config);
+  for (const file of store.damagedFiles?.() ?? [])
+    process.stderr.write(`kitelab: ${describeDamaged(file, config.database.storePath)}\n`);
   const settings = schedulerSettingsOf(config);
   let scheduler: Scheduler | undefined;
   const executor = executorFor(config, settings.parallelism, (...args) => scheduler!.serviceHandler(...args));

@@ -105,4 +105,8 @@ export class StoreReadModel implements ReadModel {
   latestHeartbeat() {
     return this.store.latestHeartbeat();
   }
+
+  damagedFiles() {
+    return this.store.damagedFiles?.() ?? [];
+  }
 }

@@ -1,5 +1,6 @@
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
+import type { DamagedStoreFile } from "../persistence/quarantine.js";
 import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
 
 /** What the scheduler keeps about each DAG besides its definition. */
@@ -62,4 +63,6 @@ export interface SchedulerStore {
   allRuns(dagId?: string): DagRunRecord[];
   importErrorList(): Array<ImportProblem & { file: string; timestamp: string }>;
   latestHeartbeat(): { pid: number; hostname: string; at: string } | undefined;
+  /** Store files that could not be read: set aside so the rest keeps working (file stores only). */
+  damagedFiles?(): DamagedStoreFile[];
 }

@@ -451,6 +451,7 @@ function dagPageModel(
     })),
     totalRuns: history.total,
     pagination: pages > 1 ? paginationModel(page, pages, pageHref) : undefined,
+    damagedRuns: (read.damagedFiles?.() ?? []).filter((file) => file.dagId === dag.dagId),
   };
 }
 

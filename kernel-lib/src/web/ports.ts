@@ -1,5 +1,6 @@
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
+import type { DamagedStoreFile } from "../persistence/quarantine.js";
 import type { MarkableRunState, MarkableTaskState } from "../engine/markState.js";
 import type {
   ConnectionRecord,
@@ -53,6 +54,8 @@ export interface ReadModel {
   importErrors(): Array<ImportProblem & { file: string; timestamp: string }>;
   /** The scheduler's latest heartbeat, if it ever beat. */
   latestHeartbeat(): { at: string; pid: number; hostname: string } | undefined;
+  /** Store files that could not be read and were set aside (none for stores without files). */
+  damagedFiles?(): DamagedStoreFile[];
 }
 
 /** State changes the web server asks of the running scheduler. */

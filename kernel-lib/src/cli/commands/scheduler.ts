@@ -14,6 +14,7 @@ import { removeEndpoint, runningScheduler, writeEndpoint } from "../schedulerCli
 import { isProcessAlive } from "../../util/processes.js";
 import { parseClockSpec } from "../../clock/clock.js";
 import { storeExplainer } from "../../explain/index.js";
+import { describeDamaged, type DamagedStoreFile } from "../../persistence/quarantine.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -143,11 +144,28 @@ export function registerSchedulerCommands(program: Command): void {
         base_log_folder: config.logging.baseLogFolder,
         scheduler: endpoint ? `running (pid ${endpoint.pid}) at ${endpoint.url}` : "not running",
         api_token: ensureApiToken(config),
+        damaged_store_files: damagedStoreFiles(config),
       };
       if (options.output === "json") process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-      else
-        for (const [key, value] of Object.entries(info)) process.stdout.write(`${key.padEnd(16)} ${String(value)}\n`);
+      else {
+        const { damaged_store_files: damaged, ...rest } = info;
+        for (const [key, value] of Object.entries(rest)) process.stdout.write(`${key.padEnd(16)} ${String(value)}\n`);
+        process.stdout.write(
+          `${"damaged_files".padEnd(16)} ${typeof damaged === "string" ? damaged : damaged.length}\n`,
+        );
+        if (typeof damaged !== "string")
+          for (const file of damaged) process.stdout.write(`  ${describeDamaged(file, config.database.storePath)}\n`);
+      }
     });
+}
+
+/** Run files set aside or skipped, or why the store cannot be read at all. */
+function damagedStoreFiles(config: KitelabConfig): DamagedStoreFile[] | string {
+  try {
+    return openStoreReader(config).damagedFiles();
+  } catch (error) {
+    return `the store cannot be read: ${(error as Error).message}`;
+  }
 }
 
 function parsePort(text: string): number {
