@@ -36,7 +36,7 @@ async function api(url: string, token: string, path: string, init: RequestInit =
 describe("one run file that cannot be read", () => {
   const home = tempHome("kitelab-quarantine-");
   after(() => home.cleanup());
-  const store = join(home.home, "store");
+  const store = join(home.home, "kitelab-store");
   const damaged = join(store, "runs", "daily_sales", "manual__broken.json");
 
   it("is set aside by the scheduler, which starts and says where; everything else keeps working, and the file can be put back", async () => {
