@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { redisOptionsOf, describeRedisUrl } from "../src/executor/bullmq/connection.js";
+import { redisOptionsOf, describeRedisUrl } from "../src/executor/bullmq/settings.js";
 import { lostAttempts } from "../src/executor/bullmq/lostAttempts.js";
 import { workerStateOf, type WorkerRecord } from "../src/executor/bullmq/registry.js";
 import { jobIdOf, parseRemoteJob, toLocalJob, toRemoteJob, truncateLog } from "../src/executor/bullmq/wire.js";

@@ -5,8 +5,7 @@ import type { KitelabConfig } from "../config/index.js";
 import { ensureConfigFile } from "../config/index.js";
 import { LocalExecutor } from "../executor/localExecutor.js";
 import type { Executor, ServiceHandler } from "../executor/executor.js";
-import { BullMQExecutor } from "../executor/bullmq/bullmqExecutor.js";
-import { bullmqSettingsOf } from "../executor/bullmq/connection.js";
+import { bullmqSettingsOf } from "../executor/bullmq/settings.js";
 import { EXAMPLES_FOLDER } from "../dagbag/listFiles.js";
 import { Scheduler } from "./scheduler.js";
 import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
@@ -15,8 +14,14 @@ import { realClock, type Clock } from "../clock/clock.js";
 import { describeDamaged } from "../persistence/quarantine.js";
 
 /** The executor `[core] executor` names. */
-function executorFor(config: KitelabConfig, parallelism: number, serviceHandler: ServiceHandler): Executor {
+async function executorFor(
+  config: KitelabConfig,
+  parallelism: number,
+  serviceHandler: ServiceHandler,
+): Promise<Executor> {
   if (config.core.executor === "BullMQExecutor") {
+    // Loaded only with this executor: BullMQ's modules would otherwise be most of the scheduler's start-up.
+    const { BullMQExecutor } = await import("../executor/bullmq/bullmqExecutor.js");
     return new BullMQExecutor({
       settings: bullmqSettingsOf(config.bullmq),
       parallelism,
@@ -58,7 +63,7 @@ export async function startScheduler(
     process.stderr.write(`kitelab: ${describeDamaged(file, config.database.storePath)}\n`);
   const settings = schedulerSettingsOf(config);
   let scheduler: Scheduler | undefined;
-  const executor = executorFor(config, settings.parallelism, (...args) => scheduler!.serviceHandler(...args));
+  const executor = await executorFor(config, settings.parallelism, (...args) => scheduler!.serviceHandler(...args));
   scheduler = new Scheduler(store, executor, settings, clock);
   await executor.start();
   await scheduler.start();

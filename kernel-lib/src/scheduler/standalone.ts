@@ -2,8 +2,8 @@ import type { Server } from "node:http";
 import type { KitelabConfig } from "../config/index.js";
 import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
 import { createApp } from "../web/app.js";
-import { bullmqSettingsOf } from "../executor/bullmq/connection.js";
-import { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
+import { bullmqSettingsOf } from "../executor/bullmq/settings.js";
+import type { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
 import { StoreReadModel } from "./readModel.js";
 import { schedulerSettingsOf } from "./settings.js";
@@ -36,8 +36,11 @@ export interface RunningStandalone extends RunningScheduler {
 }
 
 /** With the BullMQ executor, what the worker view reads from Redis. */
-export function workerMonitorFor(config: KitelabConfig): WorkerMonitor | undefined {
-  return config.core.executor === "BullMQExecutor" ? new WorkerMonitor(bullmqSettingsOf(config.bullmq)) : undefined;
+export async function workerMonitorFor(config: KitelabConfig): Promise<WorkerMonitor | undefined> {
+  if (config.core.executor !== "BullMQExecutor") return undefined;
+  // Loaded only with this executor: BullMQ's modules are most of a LocalExecutor standalone's start-up otherwise.
+  const { WorkerMonitor } = await import("../executor/bullmq/workerMonitor.js");
+  return new WorkerMonitor(bullmqSettingsOf(config.bullmq));
 }
 
 /** The mail settings the notifier needs, from airflow.cfg. */
@@ -79,7 +82,7 @@ export async function startStandalone(
   running.scheduler.useMailer(createMailService(notifier));
   let server: Server | undefined;
   let url: string | undefined;
-  const workers = options.web ? workerMonitorFor(config) : undefined;
+  const workers = options.web ? await workerMonitorFor(config) : undefined;
   if (options.web) {
     const settings = schedulerSettingsOf(config);
     const app = createApp({

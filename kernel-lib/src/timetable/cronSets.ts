@@ -81,12 +81,13 @@ const SEARCH_LIMIT = 40 * 366 * DAY;
 function dayMatches(sets: CronSets, date: Date): boolean {
   const day = date.getUTCDate();
   const weekday = date.getUTCDay();
-  const daysInMonth = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-  const dom = sets.daysOfMonth.has(day) || (sets.lastDayOfMonth && day === daysInMonth);
+  const daysInMonth = () => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  const dom = sets.daysOfMonth.has(day) || (sets.lastDayOfMonth && day === daysInMonth());
   const dow =
     sets.daysOfWeek.has(weekday) ||
-    sets.nthWeekdays.has(`${weekday}:${Math.ceil(day / 7)}`) ||
-    (day + 7 > daysInMonth && sets.nthWeekdays.has(`${weekday}:L`));
+    (sets.nthWeekdays.size > 0 &&
+      (sets.nthWeekdays.has(`${weekday}:${Math.ceil(day / 7)}`) ||
+        (day + 7 > daysInMonth() && sets.nthWeekdays.has(`${weekday}:L`))));
   return sets.dayOr ? dom || dow : dom && dow;
 }
 
@@ -104,12 +105,22 @@ export function previousMatch(sets: CronSets, time: Date): Date | null {
     } else if (!dayMatches(sets, date)) {
       cursor = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) - MINUTE;
     } else if (!sets.hours.has(date.getUTCHours())) {
-      cursor = Math.floor(cursor / HOUR) * HOUR - MINUTE;
+      const dayStart = Math.floor(cursor / DAY) * DAY;
+      const earlier = latestBelow(sets.hours, date.getUTCHours());
+      cursor = earlier === undefined ? dayStart - MINUTE : dayStart + (earlier + 1) * HOUR - MINUTE;
     } else if (!sets.minutes.has(date.getUTCMinutes())) {
-      cursor -= MINUTE;
+      const hourStart = Math.floor(cursor / HOUR) * HOUR;
+      const earlier = latestBelow(sets.minutes, date.getUTCMinutes());
+      cursor = earlier === undefined ? hourStart - MINUTE : hourStart + earlier * MINUTE;
     } else {
       return date;
     }
   }
   return null;
+}
+
+/** The largest value of `set` below `value`, if any. */
+function latestBelow(set: ReadonlySet<number>, value: number): number | undefined {
+  for (let candidate = value - 1; candidate >= 0; candidate -= 1) if (set.has(candidate)) return candidate;
+  return undefined;
 }

@@ -75,7 +75,7 @@ export function registerSchedulerCommands(program: Command): void {
       const store = openStoreReader(config);
       const refreshing = setInterval(() => store.refresh(), 1000);
       const { workerMonitorFor } = await import("../../scheduler/standalone.js");
-      const workers = workerMonitorFor(config);
+      const workers = await workerMonitorFor(config);
       const refuse = async (): Promise<never> => {
         throw new Error("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
       };

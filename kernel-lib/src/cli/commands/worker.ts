@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { EXAMPLES_FOLDER } from "../../dagbag/listFiles.js";
-import { bullmqSettingsOf } from "../../executor/bullmq/connection.js";
-import { RemoteWorker } from "../../executor/bullmq/remoteWorker.js";
+import { bullmqSettingsOf } from "../../executor/bullmq/settings.js";
 import { useConfiguredTaskDefaults } from "../../scheduler/settings.js";
 import { CliError } from "../output.js";
 import { loadCliConfig } from "./config.js";
@@ -31,6 +30,8 @@ export function registerWorkerCommand(program: Command): void {
       const name = options.hostname ?? hostname();
       if (name.trim() === "") throw new CliError("--hostname must not be empty");
       useConfiguredTaskDefaults(config);
+      // BullMQ and ioredis are loaded by this command only, not by every `kitelab` start.
+      const { RemoteWorker } = await import("../../executor/bullmq/remoteWorker.js");
       const worker = new RemoteWorker({
         settings,
         queues,

@@ -4,7 +4,8 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import { ExecutorFullError, type Executor, type ServiceHandler } from "../executor.js";
 import { attemptId, type AttemptKey, type ExecutorEvent, type TaskJob } from "../protocol.js";
-import { checkRedis, openRedis, type BullmqSettings } from "./connection.js";
+import { checkRedis, openRedis } from "./connection.js";
+import type { BullmqSettings } from "./settings.js";
 import { lostAttempts } from "./lostAttempts.js";
 import { claimsOf, keys } from "./registry.js";
 import {

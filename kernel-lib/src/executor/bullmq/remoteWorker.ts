@@ -11,7 +11,8 @@ import type { Redis, RedisOptions } from "ioredis";
 import type { AttemptResult } from "../../runtime/attempt.js";
 import { LocalExecutor } from "../localExecutor.js";
 import { attemptId, type AttemptKey, type ExecutorEvent, type ServiceMethod, type TaskJob } from "../protocol.js";
-import { checkRedis, openRedis, type BullmqSettings } from "./connection.js";
+import { checkRedis, openRedis } from "./connection.js";
+import type { BullmqSettings } from "./settings.js";
 import {
   claimAttempt,
   keys,

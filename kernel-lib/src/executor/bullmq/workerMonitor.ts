@@ -1,7 +1,8 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueueSummary, WorkerSummary, WorkersView } from "../../web/ports.js";
-import { openRedis, redisOptionsOf, type BullmqSettings } from "./connection.js";
+import { openRedis } from "./connection.js";
+import { redisOptionsOf, type BullmqSettings } from "./settings.js";
 import { readWorkers } from "./registry.js";
 import { taskQueueName } from "./wire.js";
 
