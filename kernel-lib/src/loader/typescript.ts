@@ -13,6 +13,10 @@ let loading: Promise<void> | undefined;
  */
 export function ensureTypeScriptLoader(): Promise<void> {
   loading ??= (async () => {
+    // The library first, before any hook is registered: a DAG file's `import "kitelab"` then
+    // finds it loaded, where otherwise each of its modules would be resolved and loaded through
+    // the hooks' thread (seconds, not milliseconds, for the first DAG file of a process).
+    await import(RUNNING_FROM_SOURCE ? "../index.ts" : "../index.js");
     if (!RUNNING_FROM_SOURCE) {
       const { register } = await import("tsx/esm/api");
       register();
