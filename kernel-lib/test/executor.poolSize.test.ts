@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { poolSize } from "../src/executor/poolSize.js";
 import { LocalExecutor } from "../src/executor/localExecutor.js";
+import { Scheduler } from "../src/scheduler/scheduler.js";
+import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
+import { tempHome } from "./helpers/tempHome.js";
+import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
+import { waitFor } from "./helpers/waitFor.js";
 
 describe("how many worker processes the LocalExecutor runs", () => {
   const cases: Array<
@@ -45,6 +51,61 @@ describe("how many worker processes the LocalExecutor runs", () => {
       assert.equal(executor.freeSlots, 6);
     } finally {
       await executor.stop(1000);
+    }
+    assert.equal(executor.workerCount, 0);
+  });
+
+  it("starts workers as tasks need them and retires the idle ones down to the warm ones", async () => {
+    const home = tempHome();
+    const barrier = join(home.home, "barrier");
+    // Three tasks that each wait until all three run: the run only ends if three workers ran at once.
+    home.writeDag(
+      "three_at_once.ts",
+      `import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { DAG } from "kitelab";
+export const dag = new DAG({ dagId: "three_at_once", schedule: null });
+for (const id of ["a", "b", "c"])
+  dag.task(id, { executionTimeout: 30_000 }, async () => {
+    mkdirSync(${JSON.stringify(barrier)}, { recursive: true });
+    writeFileSync(${JSON.stringify(barrier)} + "/" + id, String(process.pid));
+    while (readdirSync(${JSON.stringify(barrier)}).length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    return process.pid;
+  });
+export const single = new DAG({ dagId: "single", schedule: null });
+single.task("only", async () => process.pid);
+`,
+    );
+    let scheduler: Scheduler | undefined;
+    const executor = new LocalExecutor({
+      parallelism: 3,
+      maxWorkers: 3,
+      warmWorkers: 1,
+      idleRetireMs: 300,
+      serviceHandler: (...args) => scheduler!.serviceHandler(...args),
+    });
+    scheduler = new Scheduler(
+      new MemorySchedulerStore(),
+      executor,
+      testSchedulerSettings(home.dags, home.logs, { parallelism: 3, catchupByDefault: false }),
+    );
+    await executor.start();
+    await scheduler.start();
+    try {
+      assert.equal(executor.workerCount, 1, "only the warm worker at start");
+      const run = await scheduler.trigger("three_at_once");
+      assert.equal((await scheduler.waitForRun("three_at_once", run.runId)).state, "success");
+      assert.equal(executor.workerCount, 3, "two more workers were started for the tasks");
+      await waitFor("the idle workers to be retired", () => (executor.workerCount === 1 ? true : undefined), 30_000);
+      const after = await scheduler.trigger("single");
+      assert.equal(
+        (await scheduler.waitForRun("single", after.runId)).state,
+        "success",
+        "the warm worker still runs tasks",
+      );
+      assert.equal(executor.workerCount, 1);
+    } finally {
+      await scheduler.stop(1000);
+      home.cleanup();
     }
     assert.equal(executor.workerCount, 0);
   });

@@ -100,9 +100,9 @@ export class LocalExecutor implements Executor {
       process.stderr.write(
         `kitelab: killed ${reaped.length} process(es) left by an earlier scheduler's tasks (pids ${reaped.join(", ")})\n`,
       );
-    const readiness: Promise<void>[] = [];
-    for (let index = 0; index < this.warmWorkers; index += 1) readiness.push(this.spawnWorker().ready);
-    await Promise.all(readiness);
+    // Not awaited: the warm workers load while the scheduler lists the DAG files, and a task
+    // given to a worker that is still loading starts when it is ready.
+    for (let index = 0; index < this.warmWorkers; index += 1) this.spawnWorker();
     const idleRetireMs = this.options.idleRetireMs ?? 60_000;
     this.idleTimer = setInterval(() => this.retireIdle(idleRetireMs), Math.max(50, idleRetireMs / 2));
     this.idleTimer.unref();
