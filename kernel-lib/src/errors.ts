@@ -88,6 +88,18 @@ export class TimeoutError extends KitelabError {
   override name = "TimeoutError";
 }
 
+/** A running scheduler's API refused a request; `status` is the HTTP status (0: it could not be reached). */
+export class ApiError extends KitelabError {
+  override name = "ApiError";
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 function withLocation(message: string, location: DefinitionLocation): string {
   const parts: string[] = [];
   if (location.dagId) parts.push(`DAG '${location.dagId}'`);

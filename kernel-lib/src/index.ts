@@ -6,6 +6,12 @@
  * const hello = new BashOperator({ dag, taskId: "hello", bashCommand: "echo {{ ds }}" });
  */
 export { version } from "./version.js";
+import { useDagDisplay } from "./dag/dag.js";
+import { showDagGraph } from "./notebook/dagGraph.js";
+
+// dag.show() draws through the notebook layer; the DAG module itself never loads it.
+useDagDisplay(showDagGraph);
+
 export { DAG, isDag, type DagOptions, type RunSummaryEmail, type ScheduleSemantics } from "./dag/dag.js";
 export {
   BaseOperator,

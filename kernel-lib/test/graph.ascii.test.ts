@@ -142,3 +142,21 @@ describe("renderAscii", () => {
     );
   });
 });
+
+describe("dag.show() outside a notebook", () => {
+  it("prints the ASCII drawing when DAG comes from the package, which installs the notebook display", async () => {
+    const { DAG } = await import("../src/index.js");
+    const dag = new DAG({ dagId: "shown", schedule: null });
+    dag.task("extract", async () => 1).then(dag.task("load", async () => 2));
+    const printed: unknown[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => printed.push(...args);
+    try {
+      dag.show();
+    } finally {
+      console.log = original;
+    }
+    assert.equal(printed.length, 1);
+    assert.match(String(printed[0]), /extract[\s\S]*load/);
+  });
+});

@@ -9,7 +9,7 @@ import { serializeDag } from "../src/dag/serialize.js";
 import { Notifier, headerValue, listOutbox, parseMail, readOutboxMessage } from "../src/notify/index.js";
 import type { TaskInstanceRecord } from "../src/records.js";
 import type { DagTestResult } from "../src/runtime/inProcessRun.js";
-import { taskLogPath } from "../src/scheduler/logPaths.js";
+import { taskLogPath } from "../src/runtime/logPaths.js";
 import { outboxSettings, recordingLog, run, schedulerLikeEvents } from "./fixtures/notify/events.js";
 
 const EXAMPLE = fileURLToPath(new URL("../examples/example_run_summary_email.ts", import.meta.url));

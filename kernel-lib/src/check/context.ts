@@ -4,7 +4,8 @@ import type { KitelabConfig } from "../config/index.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import { parseFiles } from "../dagbag/dagProcessor.js";
 import { type FileStore, openStoreReader } from "../persistence/index.js";
-import { callApi, runningScheduler } from "../cli/schedulerClient.js";
+import { callApi } from "../client/apiClient.js";
+import { runningScheduler } from "../scheduler/endpoint.js";
 import { ensureApiToken } from "../scheduler/apiToken.js";
 import type { CheckContext, DagFileParse } from "./types.js";
 

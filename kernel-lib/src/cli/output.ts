@@ -1,5 +1,10 @@
 /** Helpers every CLI command uses: tables for people, JSON for scripts, one-line errors. */
 
+import { type Column, formatTable } from "../util/table.js";
+
+export type { Column } from "../util/table.js";
+export { formatTable } from "../util/table.js";
+
 export type OutputFormat = "table" | "json" | "plain";
 
 /** Thrown by a command to stop with one clear line and a non-zero exit code. */
@@ -11,32 +16,6 @@ export class CliError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface Column<Row> {
-  header: string;
-  value: (row: Row) => string | number | boolean | undefined | null;
-}
-
-/** Renders rows as an aligned text table with a header line. */
-export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
-  const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...cells.map((line) => line[index]!.length)),
-  );
-  const line = (values: string[]) =>
-    values
-      .map((value, index) => value.padEnd(widths[index]!))
-      .join("  ")
-      .trimEnd();
-  const header = line(columns.map((column) => column.header));
-  const rule = widths.map((width) => "-".repeat(width)).join("  ");
-  return [header, rule, ...cells.map(line)].join("\n");
-}
-
-function cellText(value: string | number | boolean | undefined | null): string {
-  if (value === undefined || value === null) return "";
-  return String(value);
 }
 
 /** Prints rows as a table, or as a JSON array when `--output json` was given. */

@@ -1,51 +1,16 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { callApi as callSchedulerApi } from "../client/apiClient.js";
+import type { SchedulerEndpoint } from "../scheduler/endpoint.js";
 import { CliError } from "./output.js";
-import { isSameProcessAlive, processIdentity } from "../util/processes.js";
 
-/** What a running scheduler writes to `$KITELAB_HOME/scheduler.json`, so the CLI can reach it. */
-export interface SchedulerEndpoint {
-  pid: number;
-  url: string;
-  startedAt: string;
-  /** Who started it, from `$KITELAB_STARTED_BY`: "notebook" for `startScheduler()` in a cell. */
-  startedBy?: string;
-  /** Tells the scheduler from a later process that got the same pid (see processIdentity). */
-  process?: string;
-}
+export {
+  endpointPath,
+  removeEndpoint,
+  runningScheduler,
+  type SchedulerEndpoint,
+  writeEndpoint,
+} from "../scheduler/endpoint.js";
 
-export function endpointPath(home: string): string {
-  return join(home, "scheduler.json");
-}
-
-export function writeEndpoint(home: string, endpoint: SchedulerEndpoint): void {
-  const identity = processIdentity(endpoint.pid);
-  const recorded = identity ? { ...endpoint, process: identity } : endpoint;
-  writeFileSync(endpointPath(home), `${JSON.stringify(recorded, null, 2)}\n`, { mode: 0o600 });
-}
-
-export function removeEndpoint(home: string, pid: number): void {
-  const found = readEndpoint(home);
-  if (found && found.pid === pid) rmSync(endpointPath(home), { force: true });
-}
-
-function readEndpoint(home: string): SchedulerEndpoint | undefined {
-  const path = endpointPath(home);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as SchedulerEndpoint;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The running scheduler of this home, if there is one (a stale endpoint file is ignored). */
-export function runningScheduler(home: string): SchedulerEndpoint | undefined {
-  const endpoint = readEndpoint(home);
-  return endpoint && isSameProcessAlive(endpoint.pid, endpoint.process) ? endpoint : undefined;
-}
-
-/** Calls the running scheduler's JSON API with the API token; throws CliError with the server's message. */
+/** Calls the running scheduler's JSON API; a refusal stops the command with the server's message. */
 export async function callApi<T>(
   endpoint: SchedulerEndpoint,
   token: string,
@@ -53,31 +18,9 @@ export async function callApi<T>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const url = `${endpoint.url.replace(/\/$/, "")}/api/v1${path}`;
-  let response: Response;
   try {
-    response = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return await callSchedulerApi<T>(endpoint, token, method, path, body);
   } catch (error) {
-    throw new CliError(
-      `cannot reach the scheduler (pid ${endpoint.pid}) at ${endpoint.url}: ${(error as Error).message}`,
-    );
+    throw new CliError((error as Error).message);
   }
-  const text = await response.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!response.ok) {
-    const detail =
-      (parsed as { detail?: string; title?: string } | undefined)?.detail ??
-      (parsed as { title?: string } | undefined)?.title ??
-      text;
-    throw new CliError(detail || `the scheduler answered ${response.status}`);
-  }
-  return parsed as T;
 }

@@ -153,7 +153,7 @@ export abstract class BaseOperator {
   }
 
   /** Runs this one task in-process (Airflow's `airflow tasks test`). */
-  async test(options: import("../runtime/inProcessRun.js").TaskTestOptions = {}) {
+  async test(options: import("./testing.js").TaskTestOptions = {}) {
     const { testTask } = await import("../runtime/inProcessRun.js");
     return testTask(this, options);
   }

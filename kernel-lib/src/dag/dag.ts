@@ -1,4 +1,4 @@
-import { DagDefinitionError, describeValue } from "../errors.js";
+import { DagDefinitionError, describeValue, KitelabError } from "../errors.js";
 import { compileEngineDag, type EngineDag } from "../engine/runEngine.js";
 import { serializeDag } from "./serialize.js";
 import { parseSchedule, firstRunWarning, timezoneProblem } from "../timetable/index.js";
@@ -11,10 +11,9 @@ import { editDistance } from "../util/editDistance.js";
 import { registerDag } from "./registry.js";
 import { normalizeEmailList, resolveTaskSettings, type TaskSettings } from "./taskOptions.js";
 import { FunctionTask } from "./functionTask.js";
-import type { DagTestOptions, DagTestResult } from "../runtime/inProcessRun.js";
-import { configuredScheduleDefaults } from "../runtime/scheduleDefaults.js";
-import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
-import { show } from "../notebook/display.js";
+import type { DagTestOptions, DagTestResult } from "./testing.js";
+import type { GraphInput } from "../graph/types.js";
+import { configuredScheduleDefaults } from "../config/scheduleDefaults.js";
 import type { TaskInstanceState } from "../states.js";
 
 export type ScheduleSemantics = "airflow2" | "airflow3";
@@ -345,8 +344,11 @@ export class DAG {
    * last `dag.test()`), an ASCII drawing in a terminal.
    */
   show(): void {
-    const input = this.toGraphInput(this.lastTestResult?.tasks);
-    show(renderSvg(input), renderAscii(input));
+    if (!dagDisplay)
+      throw new KitelabError(
+        'dag.show() draws with the notebook helpers: import DAG from "kitelab" (not from one of its files)',
+      );
+    dagDisplay(this);
   }
 
   /** The graph drawings' view of this DAG, optionally with the states of one run. */
@@ -378,6 +380,16 @@ export class DAG {
     this.lastTestResult = await testDag(this, options);
     return this.lastTestResult;
   }
+}
+
+/**
+ * How `dag.show()` draws a DAG. The notebook layer provides it when "kitelab" is imported,
+ * so a DAG (in a worker, a DAG parser) never loads the graph renderer or the notebook display.
+ */
+let dagDisplay: ((dag: DAG) => void) | undefined;
+
+export function useDagDisplay(display: (dag: DAG) => void): void {
+  dagDisplay = display;
 }
 
 function toDate(

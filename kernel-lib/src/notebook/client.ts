@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { callApi, endpointPath, runningScheduler, type SchedulerEndpoint } from "../cli/schedulerClient.js";
+import { callApi } from "../client/apiClient.js";
+import { endpointPath, runningScheduler, type SchedulerEndpoint } from "../scheduler/endpoint.js";
 import { loadConfig, resolveHome } from "../config/index.js";
 import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
-import { describeValue, KitelabError, ValidationError } from "../errors.js";
+import { ApiError, describeValue, KitelabError, ValidationError } from "../errors.js";
 import { isProcessAlive } from "../util/processes.js";
 import {
   dagInfoOf,
@@ -153,14 +154,10 @@ export class SchedulerClient {
     return running;
   }
 
-  /** Calls the JSON API (`/api/v1` + `path`); errors carry the scheduler's own message. */
+  /** Calls the JSON API (`/api/v1` + `path`); a refusal is an ApiError with the HTTP status and the scheduler's own message. */
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     const endpoint = this.endpoint();
-    try {
-      return await callApi<T>(endpoint, this.token(), method, path, body);
-    } catch (error) {
-      throw new KitelabError((error as Error).message, { cause: error });
-    }
+    return callApi<T>(endpoint, this.token(), method, path, body);
   }
 
   /** The DAGs the scheduler lists (examples too, unless `load_examples = False`). */
@@ -180,7 +177,7 @@ export class SchedulerClient {
     try {
       return dagInfoOf(await this.request("GET", `/dags/${encodeURIComponent(dagId)}`));
     } catch (error) {
-      if (/was not found/.test((error as Error).message)) return undefined;
+      if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { runningScheduler } from "../cli/schedulerClient.js";
+import { runningScheduler } from "../scheduler/endpoint.js";
 import { ensureConfigFile, loadConfig, resolveHome, writeConfigValue } from "../config/index.js";
 import { SCHEMA_ENTRIES, spellingsOf } from "../config/schema.js";
 import { describeValue, ValidationError } from "../errors.js";

@@ -2,7 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runningScheduler } from "../cli/schedulerClient.js";
+import { runningScheduler } from "../scheduler/endpoint.js";
 import { resolveHome } from "../config/index.js";
 import { describeValue, KitelabError, ValidationError } from "../errors.js";
 import { SchedulerClient, type ConnectOptions } from "./client.js";

@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { endpointPath } from "../cli/schedulerClient.js";
+import { endpointPath } from "../scheduler/endpoint.js";
 import { KitelabError } from "../errors.js";
 import { isProcessAlive } from "../util/processes.js";
 

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describeValue, ValidationError } from "../errors.js";
-import { formatTable } from "../cli/output.js";
+import { formatTable } from "../util/table.js";
 import { escapeHtml, htmlTable, show } from "./display.js";
 import { summarized } from "./views.js";
 

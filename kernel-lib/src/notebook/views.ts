@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { formatTable, type Column } from "../cli/output.js";
+import { formatTable, type Column } from "../util/table.js";
 import { STATE_STYLES } from "../graph/palette.js";
 import type { TaskInstanceState } from "../states.js";
 import { formatDuration } from "../util/duration.js";

@@ -5,7 +5,7 @@ import type { DagRunRecord } from "../records.js";
 import { attemptRequestFor } from "../runtime/attemptRequest.js";
 import { admitTasks, type Candidate } from "./admission.js";
 import { attemptKeyString, type SchedulerCore, toPatch } from "./core.js";
-import { taskLogPath } from "./logPaths.js";
+import { taskLogPath } from "../runtime/logPaths.js";
 import { newTaskInstance } from "./runCreation.js";
 
 /** A ready task of one run, before admission gives it a priority. */

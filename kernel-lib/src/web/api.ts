@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from "express";
-import type { AppContext } from "./app.js";
+import type { AppContext } from "./context.js";
 import { connectionsRouter } from "./api/connections.js";
 import { dagRunsRouter } from "./api/dagRuns.js";
 import { dagsRouter } from "./api/dags.js";

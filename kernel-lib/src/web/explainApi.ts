@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from "express";
 import { parseIsoInstant } from "../timetable/isoDate.js";
 import { toMilliseconds } from "../util/duration.js";
-import type { AppContext } from "./app.js";
+import type { AppContext } from "./context.js";
 import { HttpError, messageOf } from "./problems.js";
 import { checkPathParam } from "./security.js";
 

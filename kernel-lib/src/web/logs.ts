@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { isInside, taskLogPath } from "../scheduler/logPaths.js";
+import { isInside, taskLogPath } from "../runtime/logPaths.js";
 import { HttpError } from "./problems.js";
 
 /** A piece of a task's log file. */

@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import type { SerializedDag, SerializedTask } from "../../src/dag/serialize.js";
 import type { ImportProblem } from "../../src/dagbag/importFile.js";
 import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../../src/records.js";
-import { taskLogPath } from "../../src/scheduler/logPaths.js";
+import { taskLogPath } from "../../src/runtime/logPaths.js";
 import type { DagRunState, TaskInstanceState } from "../../src/states.js";
 import { createApp, type OutboxView, type WebDeps } from "../../src/web/app.js";
 import type { DagSummary, Page, ReadModel, RunQuery, SchedulerControl, SharedSettings } from "../../src/web/ports.js";

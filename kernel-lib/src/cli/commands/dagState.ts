@@ -12,7 +12,7 @@ import { openSchedulerStore } from "../../persistence/index.js";
 import { formatDuration } from "../../util/duration.js";
 import { CliError, printRows, type OutputFormat } from "../output.js";
 import { cliContext, enc, requireKnownDag } from "../storeAccess.js";
-import { parseConf, parseLogicalDate } from "./dags.js";
+import { parseConf, parseLogicalDate } from "../parse.js";
 import { loadCliConfig } from "./config.js";
 
 const output = (command: Command) => command.option("-o, --output <format>", "table or json", "table");

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { renderAscii, renderDot, renderSvg } from "../../graph/index.js";
-import { CliError } from "../output.js";
+import { parseConf, parseLogicalDate } from "../parse.js";
 import { loadDagForCli } from "../dagSource.js";
 import { cliConfig, dagLookupFolders } from "../cliConfig.js";
 import { openStoreReader } from "../../persistence/index.js";
@@ -73,23 +73,4 @@ async function emit(text: string, target: string | boolean): Promise<void> {
   } else {
     process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }
-}
-
-export function parseConf(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
-    return value as Record<string, unknown>;
-  } catch {
-    throw new CliError(`--conf must be a JSON object such as '{"name": "value"}', got ${text}`);
-  }
-}
-
-export function parseLogicalDate(text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime()))
-    throw new CliError(`logical date "${text}" is not an ISO-8601 date such as 2024-01-01 or 2024-01-01T12:00:00Z`);
-  return date;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { isInside } from "../../scheduler/logPaths.js";
+import { isInside } from "../../runtime/logPaths.js";
 import { formatDuration } from "../../util/duration.js";
 import { CliError, printRows } from "../output.js";
 import { cliContext, enc, requireKnownDag, type CliContext } from "../storeAccess.js";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadDagForCli } from "../dagSource.js";
 import { cliConfig, dagLookupFolders } from "../cliConfig.js";
 import { openStoreReader } from "../../persistence/index.js";
-import { parseConf, parseLogicalDate } from "./dags.js";
+import { parseConf, parseLogicalDate } from "../parse.js";
 import { registerTaskStateCommands } from "./taskState.js";
 
 /** `kitelab tasks ...`: commands on single tasks. */

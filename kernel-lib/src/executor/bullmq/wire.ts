@@ -6,7 +6,7 @@
  */
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AttemptResult } from "../../runtime/attempt.js";
-import { taskLogPath } from "../../scheduler/logPaths.js";
+import { taskLogPath } from "../../runtime/logPaths.js";
 import type { AttemptKey, ServiceMethod, TaskJob } from "../protocol.js";
 
 /** The dags folder of the machine that reads the file, or Kitelab's bundled examples. */

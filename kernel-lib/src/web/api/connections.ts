@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import express, { type Router } from "express";
 import type { ConnectionRecord } from "../../records.js";
 import { isSensitiveName, MASK } from "../../util/secrets.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";

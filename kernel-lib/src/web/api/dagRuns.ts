@@ -3,7 +3,7 @@ import { MARKABLE_RUN_STATES, type MarkableRunState } from "../../engine/markSta
 import type { DagRunRecord } from "../../records.js";
 import { DAG_RUN_STATES } from "../../states.js";
 import { dagRunJson, taskInstanceReference } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { allRuns, control, dagOrAll, requireDag, requireRun } from "./lookups.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import express, { type Router } from "express";
 import { dagDetailsJson, dagJson, filelocOfToken, taskJson } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { control, importErrorFiles, requireDag } from "./lookups.js";
 import {

@@ -1,5 +1,5 @@
 import type { DagRunRecord, TaskInstanceRecord } from "../../records.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import type { DagSummary } from "../ports.js";
 import { HttpError, messageOf, statusOfControlError } from "../problems.js";
 import { checkPathParam } from "../security.js";

@@ -1,7 +1,7 @@
 import express, { type Router } from "express";
 import { version } from "../../version.js";
 import { airflowDate } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { pageOf, pagination, sortedBy, stringQuery } from "./request.js";
 

@@ -1,6 +1,6 @@
 import express, { type Router } from "express";
 import type { PoolRecord } from "../../records.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";

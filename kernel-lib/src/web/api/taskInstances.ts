@@ -3,7 +3,7 @@ import { MARKABLE_TASK_STATES, type MarkableTaskState } from "../../engine/markS
 import type { DagRunRecord, TaskInstanceRecord } from "../../records.js";
 import { TASK_INSTANCE_STATES } from "../../states.js";
 import { taskInstanceJson, taskInstanceReference } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { readTaskLog } from "../logs.js";
 import type { DagSummary } from "../ports.js";
 import { HttpError } from "../problems.js";

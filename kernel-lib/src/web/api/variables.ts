@@ -1,7 +1,7 @@
 import express, { type Router } from "express";
 import type { VariableRecord } from "../../records.js";
 import { isSensitiveName, MASK } from "../../util/secrets.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { control } from "./lookups.js";

@@ -1,7 +1,7 @@
 import express, { type Router } from "express";
 import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../../records.js";
 import { airflowDate } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { requireRun, requireTaskInstance } from "./lookups.js";
 import { booleanQuery, integerQuery, pageOf, pagination, stringQuery } from "./request.js";

@@ -3,7 +3,7 @@
  * scheduler (dag.test(), `kitelab dags test`): the same airflow.cfg answers the scheduler uses,
  * so a notebook and the scheduler agree on data intervals.
  */
-import { loadConfig } from "../config/index.js";
+import { loadConfig } from "./index.js";
 import type { Semantics } from "../timetable/index.js";
 
 export interface ScheduleDefaults {
