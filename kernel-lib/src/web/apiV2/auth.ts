@@ -1,5 +1,5 @@
 import express, { type Router } from "express";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 
 /**

@@ -20,7 +20,7 @@ import {
   updateMask,
 } from "../api/request.js";
 import { instancesOf } from "../api/taskInstances.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { likeMatch } from "./dags.js";

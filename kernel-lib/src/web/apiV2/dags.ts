@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import express, { type Router } from "express";
 import { control, importErrorFiles, requireDag } from "../api/lookups.js";
 import { booleanQuery, listQuery, objectBody, pageOf, sortedBy, stringQuery, updateMask } from "../api/request.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { orderByV2, paginationV2 } from "./request.js";
 import { dagDetailsJsonV2, dagJsonV2, taskJsonV2 } from "./shapes.js";

@@ -2,7 +2,7 @@ import express, { type Router } from "express";
 import { version } from "../../version.js";
 import { pageOf, sortedBy, stringQuery } from "../api/request.js";
 import { airflowDate } from "../airflowShapes.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { orderByV2, paginationV2 } from "./request.js";
 

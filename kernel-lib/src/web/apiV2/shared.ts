@@ -13,11 +13,11 @@ import {
   stringQuery,
   updateMask,
 } from "../api/request.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 import { likeMatch } from "./dags.js";
-import { RuleRefusal } from "./router.js";
+import { RuleRefusal } from "./errors.js";
 import { orderByV2, paginationV2 } from "./request.js";
 
 /**

@@ -34,7 +34,7 @@ import {
   selectForClear,
   withRelatives,
 } from "../api/taskInstances.js";
-import type { AppContext } from "../app.js";
+import type { AppContext } from "../context.js";
 import { readTaskLog } from "../logs.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
