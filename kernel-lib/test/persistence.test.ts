@@ -188,6 +188,24 @@ describe("temporary files of interrupted writes", () => {
     );
     assert.ok(existsSync(live), "a live process's temporary file is left alone");
   });
+
+  it("a write whose data cannot be serialized fails, changes nothing on disk, and leaves no temporary file", async () => {
+    const { home, dir } = freshStore();
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.updateShared((shared) => {
+      shared.variables.region = { value: "eu" };
+    });
+    const before = snapshot(dir);
+    await assert.rejects(
+      store.updateShared((shared) => {
+        shared.variables.count = { value: 10n as unknown as string };
+      }),
+      /BigInt/,
+    );
+    assert.deepEqual(snapshot(dir), before, "shared.json is unchanged and no .tmp file was created");
+    assert.deepEqual(store.variables(), { region: "eu" }, "the change that was not written is not read either");
+    await store.close();
+  });
 });
 
 describe("schema versions", () => {

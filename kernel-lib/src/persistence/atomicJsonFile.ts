@@ -74,11 +74,13 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   writeSync(data: T): void {
+    // Serialized first: data that cannot be (a BigInt, a cycle, too deep) must leave no empty temporary file.
+    const text = JSON.stringify(data);
     mkdirSync(dirname(this.path), { recursive: true });
     const temporary = temporaryPathOf(this.path);
     const fd = openSync(temporary, "w", 0o600);
     try {
-      writeSync(fd, JSON.stringify(data));
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -195,6 +195,10 @@ export class FileStore extends StoreCore {
       this.shared.schemaVersion = SCHEMA_VERSION;
       this.sharedFile.writeSync(this.shared);
       this.sharedMtime = statSync(this.sharedFile.path).mtimeMs;
+    } catch (error) {
+      // The change was not written: forget it, so what is read is what is on disk.
+      this.reloadShared(true);
+      throw error;
     } finally {
       lock.release();
     }
