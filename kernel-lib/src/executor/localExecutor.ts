@@ -1,8 +1,7 @@
+import { appendPrivateFile } from "../util/privateFiles.js";
 import { fork, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serializeError } from "../errors.js";
 import type { AttemptResult } from "../runtime/attempt.js";
@@ -281,8 +280,7 @@ export class LocalExecutor implements Executor {
   private writeLog(job: TaskJob | undefined, line: string): void {
     if (!job) return;
     try {
-      mkdirSync(dirname(job.logPath), { recursive: true });
-      appendFileSync(job.logPath, `[${new Date().toISOString()}] ERROR - ${line}\n`);
+      appendPrivateFile(job.logPath, `[${new Date().toISOString()}] ERROR - ${line}\n`);
     } catch {
       // The log folder is gone; the scheduler still records the failure.
     }

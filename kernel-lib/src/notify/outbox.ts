@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ValidationError, describeValue } from "../errors.js";
 import { KITELAB_HEADERS } from "./compose.js";
@@ -54,12 +54,13 @@ export async function writeToOutbox(
   options: { failed?: boolean; now?: Date } = {},
 ): Promise<{ id: string; path: string }> {
   const folder = options.failed ? failedDir(home) : outboxDir(home);
-  await mkdir(folder, { recursive: true });
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await chmod(folder, 0o700);
   const id = newMessageId(options.now ?? new Date());
   const path = join(folder, `${id}.eml`);
   const temporary = join(folder, `.${id}.eml.tmp`);
   try {
-    await writeFile(temporary, raw, { flag: "wx" });
+    await writeFile(temporary, raw, { flag: "wx", mode: 0o600 });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });

@@ -1,3 +1,4 @@
+import { makePrivateFolder } from "../util/privateFiles.js";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 export { ensureApiToken } from "./apiToken.js";
@@ -57,7 +58,7 @@ export async function startScheduler(
   ensureConfigFile(config.home);
   useConfiguredTaskDefaults(config);
   mkdirSync(config.core.dagsFolder, { recursive: true });
-  mkdirSync(config.logging.baseLogFolder, { recursive: true });
+  makePrivateFolder(config.logging.baseLogFolder);
   const store = await openStore(config);
   for (const file of store.damagedFiles?.() ?? [])
     process.stderr.write(`kitelab: ${describeDamaged(file, config.database.storePath)}\n`);

@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { appendPrivateFile, writePrivateFile } from "../../util/privateFiles.js";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import { ExecutorFullError, type Executor, type ServiceHandler } from "../executor.js";
@@ -208,8 +207,7 @@ export class BullMQExecutor implements Executor {
 
   private writeLogFile(path: string, text: string): void {
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
+      writePrivateFile(path, text);
     } catch {
       // The log folder is gone; the scheduler still records the outcome.
     }
@@ -217,8 +215,7 @@ export class BullMQExecutor implements Executor {
 
   private writeLog(path: string, line: string): void {
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, `[${new Date().toISOString()}] ERROR - ${line}\n`, { flag: "a" });
+      appendPrivateFile(path, `[${new Date().toISOString()}] ERROR - ${line}\n`);
     } catch {
       // As above.
     }

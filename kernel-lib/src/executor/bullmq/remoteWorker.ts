@@ -3,9 +3,9 @@
  * isolated worker processes as the LocalExecutor (the pool is reused, not copied), then
  * sends their events and logs back to the scheduler through Redis.
  */
+import { appendPrivateFile } from "../../util/privateFiles.js";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import type { AttemptResult } from "../../runtime/attempt.js";
@@ -311,8 +311,7 @@ function readLog(path: string): string {
 
 function writeLogLine(path: string, line: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    appendFileSync(path, `[${new Date().toISOString()}] ${line}\n`);
+    appendPrivateFile(path, `[${new Date().toISOString()}] ${line}\n`);
   } catch {
     // The task's own log lines still go to the same file when it can be opened.
   }

@@ -1,0 +1,115 @@
+// After a run that uses secrets and fails, no secret is in clear anywhere Kitelab writes or
+// serves: store files, logs, mails, pages, API answers (plain, upper-case and base64 forms).
+// Logs and mails are readable by their owner only.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { tempHome } from "./helpers/tempHome.js";
+import { standaloneEnv } from "./helpers/standaloneEnv.js";
+import { startStandaloneProcess } from "./helpers/standaloneProcess.js";
+import { waitFor } from "./helpers/waitFor.js";
+
+const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
+const run = promisify(execFile);
+
+const SECRETS = ["tok-very-secret", "pg-pass-123"];
+const FORMS = SECRETS.flatMap((secret) => [secret, secret.toUpperCase(), Buffer.from(secret).toString("base64")]);
+
+const DAG_SOURCE = `
+import { BashOperator, DAG } from "kitelab";
+export const dag = new DAG({ dagId: "leaks_out", schedule: null, defaultArgs: { email: "ops@example.com", retries: 0 } });
+dag.task("throws", async ({ variables, connections }) => {
+  throw new Error("cannot log in with " + connections.get("db")?.password + " or " + variables.get("lab_api_token"));
+});
+dag.task("returns", async ({ variables }) => ({ upper: variables.get("lab_api_token")!.toUpperCase() }));
+dag.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.lab_api_token }}; exit 3" }));
+`;
+
+function filesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true }) as string[]).map((name) => join(root, name));
+}
+
+describe("secrets after a failed run that used them", () => {
+  const home = tempHome("kitelab-secrets-");
+  after(() => home.cleanup());
+
+  it("are nowhere in clear: files, logs, mails, pages, API; logs and mails are private", async () => {
+    home.writeDag("leaks_out.ts", DAG_SOURCE);
+    const env = standaloneEnv(home.home);
+    await run(process.execPath, [BIN, "variables", "set", "lab_api_token", "tok-very-secret"], { env });
+    await run(
+      process.execPath,
+      [BIN, "connections", "add", "db", "--conn-uri", "postgres://app:pg-pass-123@db.internal:5432/sales"],
+      { env },
+    );
+    const standalone = await startStandaloneProcess(home.home);
+    const outputs: Array<[string, string]> = [];
+    try {
+      const auth = { authorization: `Bearer ${standalone.token}`, "content-type": "application/json" };
+      const get = async (path: string) => {
+        const text = await (await fetch(`${standalone.url}${path}`, { headers: auth })).text();
+        outputs.push([`GET /${path}`, text]);
+        return text;
+      };
+      await waitFor("the DAG to be listed", async () => JSON.parse(await get("api/v1/dags/leaks_out")).dag_id);
+      await fetch(`${standalone.url}api/v1/dags/leaks_out/dagRuns`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ dag_run_id: "manual__scan" }),
+      });
+      await waitFor(
+        "the run to fail",
+        async () => JSON.parse(await get("api/v1/dags/leaks_out/dagRuns/manual__scan")).state === "failed",
+      );
+      await waitFor("the failure mails", () =>
+        filesUnder(join(home.home, "outbox")).some((path) => path.endsWith(".eml")),
+      );
+      for (const path of [
+        "",
+        "dags",
+        "dags/leaks_out",
+        "dags/leaks_out?run_id=manual__scan",
+        "failure",
+        "outbox",
+        "api/v1/dags/leaks_out/dagRuns",
+        "api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances",
+        "api/v1/connections",
+        "api/v1/connections/db",
+        "api/v1/variables",
+        "api/v1/importErrors",
+      ])
+        await get(path);
+      for (const taskId of ["throws", "returns", "fails"]) {
+        await get(`api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances/${taskId}/xcomEntries`);
+        await get(`api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances/${taskId}/logs/1`);
+      }
+    } finally {
+      await standalone.stop();
+    }
+    for (const args of [["connections", "list"], ["connections", "get", "db"], ["variables", "list"], ["info"]])
+      outputs.push([`kitelab ${args.join(" ")}`, (await run(process.execPath, [BIN, ...args], { env })).stdout]);
+    for (const path of filesUnder(home.home).filter((file) => statSync(file).isFile()))
+      outputs.push([relative(home.home, path), readFileSync(path, "latin1")]);
+
+    const found = outputs.flatMap(([where, text]) =>
+      FORMS.filter((form) => text.includes(form)).map((form) => `${form} in ${where}`),
+    );
+    process.stdout.write(
+      `# secrets found in clear: ${found.length} (${FORMS.length} forms of ${SECRETS.length} secrets over ${outputs.length} outputs: files, mails, pages, API answers, CLI)\n`,
+    );
+    assert.deepEqual(found, []);
+
+    const loose = ["logs", "outbox"].flatMap((folder) =>
+      filesUnder(join(home.home, folder))
+        .concat(join(home.home, folder))
+        .filter((path) => (statSync(path).mode & 0o077) !== 0)
+        .map((path) => `${relative(home.home, path)} ${(statSync(path).mode & 0o777).toString(8)}`),
+    );
+    assert.deepEqual(loose, [], "logs and mails: folders 0700, files 0600");
+  });
+});
