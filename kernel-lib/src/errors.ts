@@ -88,6 +88,51 @@ export class TimeoutError extends KitelabError {
   override name = "TimeoutError";
 }
 
+/** A store file Kitelab cannot trust as it is (damaged, from a newer Kitelab, missing); the message says what to do. */
+export class StoreError extends KitelabError {
+  override name = "StoreError";
+}
+
+/** Kitelab broke one of its own rules: a bug to report, never the user's input. */
+export class InternalError extends KitelabError {
+  override name = "InternalError";
+}
+
+/** The executor has no free slot for another attempt (the scheduler admits only what fits). */
+export class ExecutorFullError extends KitelabError {
+  override name = "ExecutorFullError";
+}
+
+/*
+ * Why an attempt failed, when it was not the task's own error. They are recorded on the task
+ * instance and cross process boundaries as plain data, so they are recognised by `name`.
+ */
+
+/** The attempt ran past its `executionTimeout` and was stopped. */
+export class TaskTimeoutError extends KitelabError {
+  override name = "TaskTimeoutError";
+}
+
+/** The worker process running the attempt died (a crash, `process.exit`, out of memory). */
+export class WorkerDiedError extends KitelabError {
+  override name = "WorkerDiedError";
+}
+
+/** The attempt's worker is gone without a word: the scheduler restarted, or a remote worker went silent. */
+export class WorkerLostError extends KitelabError {
+  override name = "WorkerLostError";
+}
+
+/** The attempt could not be put on its queue (the distributed executor's Redis refused it). */
+export class QueueError extends KitelabError {
+  override name = "QueueError";
+}
+
+/** A return value or pushed XCom is larger than `[core] xcom_max_size_bytes`. */
+export class XComTooLargeError extends KitelabError {
+  override name = "XComTooLargeError";
+}
+
 /** A running scheduler's API refused a request; `status` is the HTTP status (0: it could not be reached). */
 export class ApiError extends KitelabError {
   override name = "ApiError";
@@ -125,6 +170,43 @@ export function serializeError(error: unknown): SerializedError {
     };
   }
   return { name: "Error", message: String(error) };
+}
+
+/** The kinds of failure a retry cannot fix: the task fails at once, whatever its `retries`. */
+const UNRECOVERABLE_KINDS: ReadonlySet<string> = new Set(["UnrecoverableError", "TemplateError", "XComTooLargeError"]);
+
+/** True when a failure (possibly from another process, so by `name`) must not be retried. */
+export function isUnrecoverable(error: SerializedError): boolean {
+  return UNRECOVERABLE_KINDS.has(error.name);
+}
+
+/** True when task code asked to be skipped (SkipTask, Airflow's AirflowSkipException). */
+export function isSkip(error: SerializedError): boolean {
+  return error.name === "SkipTask";
+}
+
+/**
+ * What a refusal means for whoever asked: bad input to change, something that does not
+ * exist, or a clash with the current state. Undefined for anything else (a failure, a bug),
+ * whose message is not the caller's to read.
+ */
+export type RefusalKind = "invalid" | "not-found" | "conflict";
+
+const REFUSAL_KINDS: Readonly<Record<string, RefusalKind>> = {
+  ValidationError: "invalid",
+  NotFoundError: "not-found",
+  ConflictError: "conflict",
+  StoreLockedError: "conflict",
+};
+
+/** The refusal kind of an error, recognised by `name` (errors crossing modules and processes are). */
+export function refusalKindOf(error: unknown): RefusalKind | undefined {
+  return error instanceof Error ? REFUSAL_KINDS[error.name] : undefined;
+}
+
+/** The plain record of an error of one of Kitelab's kinds, as a task instance stores it (no stack). */
+export function errorRecord(kind: new (message: string) => KitelabError, message: string): SerializedError {
+  return { name: new kind(message).name, message };
 }
 
 /** Describes a value for an error message: `-1 (number)`, `"abc" (string)`. */

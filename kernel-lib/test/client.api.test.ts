@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { callApi } from "../src/client/apiClient.js";
+import { callApi, parseJson } from "../src/client/apiClient.js";
 import type { SchedulerEndpoint } from "../src/scheduler/endpoint.js";
 
 /** A stand-in for what sits between a notebook and the scheduler: the API itself, or a proxy in front of it. */
@@ -61,5 +61,13 @@ describe("the API client carries the HTTP status of a refusal", () => {
       assert.match(error.message, /cannot reach the scheduler \(pid \d+\) at http:\/\/127\.0\.0\.1:1\//);
       return true;
     });
+  });
+});
+
+describe("reading a response body as JSON", () => {
+  it("gives the value of JSON and undefined for an empty body or an HTML page", () => {
+    assert.deepEqual(parseJson('{"scheduler":{"status":"healthy"}}'), { scheduler: { status: "healthy" } });
+    assert.equal(parseJson(""), undefined);
+    assert.equal(parseJson("<html><body>502 Bad Gateway</body></html>"), undefined);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ValidationError } from "../src/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../src/errors.js";
 import { FakeKitelab, serializedDag, startWebApp } from "./helpers/webFakes.js";
 
 const TOKEN = "s3cret-token";
@@ -223,13 +223,45 @@ describe("the Airflow-compatible JSON API", () => {
       assert.equal((await send("POST", "/api/v1/dags/etl/dagRuns", { logical_date: "2025-01-01" })).status, 400);
     });
 
-    it("maps the scheduler's refusals: ValidationError to 400, others to 409", async () => {
-      app.world.failNext = new ValidationError("Expected `conf.n` to be a number");
-      const bad = await send("POST", "/api/v1/dags/etl/dagRuns", {});
-      assert.equal(bad.status, 400);
-      assert.match(((await bad.json()) as any).detail, /conf\.n/);
-      app.world.failNext = new Error("max_active_runs reached");
-      assert.equal((await send("POST", "/api/v1/dags/etl/dagRuns", {})).status, 409);
+    it("maps the scheduler's refusals by kind: bad input 400, unknown 404, conflicting state 409", async () => {
+      for (const [error, status] of [
+        [new ValidationError("Expected `conf.n` to be a number"), 400],
+        [new NotFoundError("no DAG 'etl'; known DAGs: other"), 404],
+        [new ConflictError("DAG 'etl' already has a run 'manual__x'"), 409],
+      ] as const) {
+        app.world.failNext = error;
+        const response = await send("POST", "/api/v1/dags/etl/dagRuns", {});
+        assert.equal(response.status, status, error.name);
+        assert.equal(((await response.json()) as any).detail, error.message);
+      }
+    });
+
+    it("answers 404 when the scheduler does not know a DAG the store still lists (an unknown DAG on trigger)", async () => {
+      app.world.failNext = new NotFoundError("no DAG 'etl'");
+      const response = await send("POST", "/api/v1/dags/etl/dagRuns", {});
+      assert.equal(response.status, 404);
+      assert.equal(((await response.json()) as any).title, "Not Found");
+    });
+
+    it("answers an internal failure 500 with a generic message, and logs the details", async () => {
+      const logged: unknown[] = [];
+      const own = await startWebApp({ world: world(), onError: (error) => logged.push(error) });
+      try {
+        own.world.failNext = new TypeError("Cannot read properties of undefined (reading 'tasks')");
+        const response = await fetch(`${own.url}/api/v1/dags/etl/dagRuns`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: "{}",
+        });
+        assert.equal(response.status, 500);
+        const body = (await response.json()) as any;
+        assert.doesNotMatch(JSON.stringify(body), /Cannot read|tasks/);
+        assert.match(body.detail, /Something went wrong on the Kitelab server/);
+        assert.equal(logged.length, 1);
+        assert.match(String(logged[0]), /Cannot read properties of undefined/);
+      } finally {
+        await own.close();
+      }
     });
 
     it("refuses a body that is not JSON with 415", async () => {

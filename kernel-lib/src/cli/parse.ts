@@ -3,13 +3,15 @@ import { CliError } from "./output.js";
 /** Reads `--conf`: a JSON object. */
 export function parseConf(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
-    return value as Record<string, unknown>;
+    value = JSON.parse(text);
   } catch {
-    throw new CliError(`--conf must be a JSON object such as '{"name": "value"}', got ${text}`);
+    value = undefined;
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new CliError(`--conf must be a JSON object such as '{"name": "value"}', got ${text}`);
+  return value as Record<string, unknown>;
 }
 
 /** Reads a logical date given on the command line (ISO-8601). */

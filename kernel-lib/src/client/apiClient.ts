@@ -52,7 +52,8 @@ export async function callApi<T>(
   return parsed as T;
 }
 
-function parseJson(text: string): unknown {
+/** The JSON in a response body, or undefined when it holds none (empty, or an HTML error page). */
+export function parseJson(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text) as unknown;

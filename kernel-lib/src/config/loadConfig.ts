@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { err, ok, type Result } from "../errors.js";
+import { err, ok, type Result, InternalError } from "../errors.js";
 import { ConfigError, problemPlace, type ConfigProblem } from "./configError.js";
 import { configPathIn, resolveHome, userHomeOf, type ConfigEnv } from "./home.js";
 import { parseIni, type IniDocument, type IniEntry } from "./ini.js";
@@ -82,7 +82,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<KitelabConfi
       ? checkCandidate(chosen, entry, context, problems)
       : entry.spec.kind.parse(expandHomePlaceholders(entry.spec.default, home), context);
     if (!value.ok) {
-      if (!chosen) throw new Error(`Kitelab's default for ${canonicalName(entry)} is invalid: ${value.reason}`);
+      if (!chosen) throw new InternalError(`Kitelab's default for ${canonicalName(entry)} is invalid: ${value.reason}`);
       continue;
     }
     (sections[entry.section] ??= {})[entry.field] = value.value;

@@ -1,3 +1,4 @@
+import { InternalError } from "../errors.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -112,7 +113,7 @@ export async function parseFiles(files: readonly string[], timeoutMs: number): P
         serialization: "json",
       });
       process.once("message", (message: ParseReply) =>
-        message.type === "ready" ? resolve(process) : reject(new Error("parser did not start")),
+        message.type === "ready" ? resolve(process) : reject(new InternalError("parser did not start")),
       );
       process.once("error", reject);
     });

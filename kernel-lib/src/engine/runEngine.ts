@@ -1,3 +1,4 @@
+import { InternalError, NotFoundError } from "../errors.js";
 import type { DagRunState, TaskInstanceState } from "../states.js";
 import { isFinished } from "../states.js";
 import { hasRetryLeft, retryDelayMs, type RetryPolicy } from "./retry.js";
@@ -77,7 +78,7 @@ export function compileEngineDag(dagId: string, tasks: readonly EngineTask[]): E
     }
   }
   if (order.length !== tasks.length) {
-    throw new Error(`DAG '${dagId}' has a cycle; validate it before compiling`);
+    throw new InternalError(`DAG '${dagId}' has a cycle; validate it before compiling`);
   }
   const leaves = order.filter((taskId) => (downstream.get(taskId) ?? []).length === 0);
   return { dagId, tasks: byId, order, downstream, leaves };
@@ -162,7 +163,7 @@ export function applyAttemptOutcome(
   logicalDate: string,
 ): StateChange[] {
   const task = dag.tasks.get(taskId);
-  if (!task) throw new Error(`Task '${taskId}' is not in DAG '${dag.dagId}'`);
+  if (!task) throw new NotFoundError(`Task '${taskId}' is not in DAG '${dag.dagId}'`);
   const endDate = now.toISOString();
   if (outcome.kind === "success") {
     const changes: StateChange[] = [{ taskId, state: "success", endDate }];

@@ -6,6 +6,7 @@
  *   group (a BashOperator command, a daemon that called setsid), so the leftovers of an
  *   attempt, or of a whole crashed scheduler, can be found and ended.
  */
+import { ConflictError } from "../errors.js";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** Names the scheduler (one per home) whose workers started the process. */
@@ -114,7 +115,7 @@ export async function reapOrphans(owner: string, timeoutMs = 10_000): Promise<nu
     const alive = processesMarked(marks);
     if (alive.length === 0) return [...killed];
     if (Date.now() > deadline) {
-      throw new Error(
+      throw new ConflictError(
         `processes started by an earlier scheduler's tasks are still alive after SIGKILL (pids ${alive.join(", ")}); end them (kill -9 ${alive.join(" ")}) and start again`,
       );
     }

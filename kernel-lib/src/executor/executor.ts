@@ -22,6 +22,4 @@ export interface Executor {
   stop(graceMs: number): Promise<void>;
 }
 
-export class ExecutorFullError extends Error {
-  override name = "ExecutorFullError";
-}
+export { ExecutorFullError } from "../errors.js";

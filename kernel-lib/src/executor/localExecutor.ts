@@ -3,10 +3,17 @@ import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { serializeError } from "../errors.js";
+import {
+  errorRecord,
+  ExecutorFullError,
+  serializeError,
+  TaskTimeoutError,
+  WorkerDiedError,
+  ValidationError,
+} from "../errors.js";
 import type { AttemptResult } from "../runtime/attempt.js";
 import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup } from "./attemptProcesses.js";
-import { ExecutorFullError, type Executor, type ServiceHandler } from "./executor.js";
+import type { Executor, ServiceHandler } from "./executor.js";
 import { childLoaderArgs } from "../loader/typescript.js";
 import { poolSize } from "./poolSize.js";
 import {
@@ -76,7 +83,7 @@ export class LocalExecutor implements Executor {
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
-      throw new Error(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
+      throw new ValidationError(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
     }
     this.name = options.name ?? "LocalExecutor";
     this.owner = options.processOwner ?? `executor-${process.pid}-${randomUUID()}`;
@@ -249,7 +256,7 @@ export class LocalExecutor implements Executor {
         }
         const result =
           reason && message.result.outcome.kind === "failed"
-            ? { ...message.result, error: { name: "TaskTimeoutError", message: reason } }
+            ? { ...message.result, error: errorRecord(TaskTimeoutError, reason) }
             : message.result;
         this.emit({ type: "finished", key: job.key, result });
         return;
@@ -291,6 +298,6 @@ function workerDiedResult(message: string, timedOut: boolean): AttemptResult {
   return {
     outcome: { kind: "failed" },
     xcoms: [],
-    error: { name: timedOut ? "TaskTimeoutError" : "WorkerDiedError", message },
+    error: errorRecord(timedOut ? TaskTimeoutError : WorkerDiedError, message),
   };
 }

@@ -8,7 +8,15 @@ import { appendFileSync, closeSync, mkdirSync, openSync, statSync, writeSync } f
 import { dirname } from "node:path";
 import { inspect } from "node:util";
 import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
-import { serializeError } from "../errors.js";
+import {
+  DagDefinitionError,
+  errorRecord,
+  KitelabError,
+  NotFoundError,
+  serializeError,
+  TaskError,
+  XComTooLargeError,
+} from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
@@ -170,13 +178,13 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
     // first import, serves every later attempt of this worker and must not end with this one.
     process.env[ATTEMPT_ENV] = id;
     if (!imported.ok)
-      throw new Error(
+      throw new DagDefinitionError(
         `cannot import ${job.dagFile}${imported.error.line ? `:${imported.error.line}` : ""}: ${imported.error.message}`,
       );
     const dag = imported.dags.find((candidate) => candidate.dagId === job.key.dagId);
-    if (!dag) throw new Error(`${job.dagFile} no longer defines DAG '${job.key.dagId}'`);
+    if (!dag) throw new NotFoundError(`${job.dagFile} no longer defines DAG '${job.key.dagId}'`);
     if (!dag.hasTask(job.key.taskId))
-      throw new Error(`DAG '${job.key.dagId}' no longer has a task '${job.key.taskId}'`);
+      throw new NotFoundError(`DAG '${job.key.dagId}' no longer has a task '${job.key.taskId}'`);
     const services: TaskServices = {
       triggerDagRun: (request) =>
         requestService(id, "triggerDagRun", request) as ReturnType<TaskServices["triggerDagRun"]>,
@@ -233,10 +241,10 @@ function wireSafe(result: AttemptResult): AttemptResult {
     return {
       outcome: { kind: "failed", unrecoverable: true },
       xcoms: [],
-      error: {
-        name: "XComTooLargeError",
-        message: `the task's result is not JSON-serializable (${problem}); return plain data (objects, arrays, strings, numbers)`,
-      },
+      error: errorRecord(
+        XComTooLargeError,
+        `the task's result is not JSON-serializable (${problem}); return plain data (objects, arrays, strings, numbers)`,
+      ),
     };
   }
 }
@@ -254,7 +262,7 @@ function onStrayError(kind: string, error: unknown): void {
   const text = `${kind} in task code: ${serializeError(error).message}`;
   retire = true;
   if (owner !== undefined && current?.id === owner) {
-    current.failLate(Object.assign(new Error(text), { name: "TaskError" }));
+    current.failLate(new TaskError(text));
     return;
   }
   const logPath = owner === undefined ? undefined : recentLogs.get(owner);
@@ -284,14 +292,14 @@ function handle(message: ParentToWorker): void {
       void run(message.job);
       return;
     case "cancel":
-      if (current?.id === message.attemptId) current.controller.abort(new Error(message.reason));
+      if (current?.id === message.attemptId) current.controller.abort(new KitelabError(message.reason));
       return;
     case "service-reply": {
       const pending = pendingServices.get(message.requestId);
       pendingServices.delete(message.requestId);
       if (!pending) return;
       if (message.ok) pending.resolve(message.value);
-      else pending.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
+      else pending.reject(Object.assign(new KitelabError(message.error.message), { name: message.error.name }));
       return;
     }
     case "shutdown":

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { callApi } from "../client/apiClient.js";
+import { callApi, parseJson } from "../client/apiClient.js";
 import { endpointPath, runningScheduler, type SchedulerEndpoint } from "../scheduler/endpoint.js";
 import { loadConfig, resolveHome } from "../config/index.js";
 import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
@@ -539,7 +539,8 @@ export class SchedulerClient {
       this.token(),
       "application/json",
     );
-    const body = (await response.json()) as {
+    // A proxy in front of the scheduler may answer with an HTML error page: that is an unknown health, not a crash.
+    const body = (parseJson(await response.text()) ?? {}) as {
       scheduler?: { status?: string; latest_scheduler_heartbeat?: string | null };
     };
     const result = {

@@ -1,3 +1,4 @@
+import { StoreError } from "../errors.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -43,11 +44,11 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     try {
       data = JSON.parse(text);
     } catch (error) {
-      throw new Error(`${this.path} is not valid JSON (${(error as Error).message}). ${DAMAGED_ADVICE}`);
+      throw new StoreError(`${this.path} is not valid JSON (${(error as Error).message}). ${DAMAGED_ADVICE}`);
     }
     // Every store file holds one object: `null`, an array or a number is damage too, not "no data".
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
-      throw new Error(
+      throw new StoreError(
         `${this.path} holds ${data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`}, not a Kitelab record. ${DAMAGED_ADVICE}`,
       );
     }

@@ -1,3 +1,4 @@
+import { InternalError, StoreError } from "../errors.js";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -85,7 +86,7 @@ export class FilePersistence implements StorePersistence {
       meta = this.loadDocument<MetaFile>(metaPath, "meta", isMetaChange, applyMetaChange);
     } catch (error) {
       // Moving meta.json away alone does not start afresh (it is refused as missing): say what does.
-      throw new Error((error as Error).message.replace(DAMAGED_ADVICE, META_ADVICE), { cause: error });
+      throw new StoreError((error as Error).message.replace(DAMAGED_ADVICE, META_ADVICE), { cause: error });
     }
     if (!meta) {
       this.refuseMissingMeta(metaPath);
@@ -143,7 +144,9 @@ export class FilePersistence implements StorePersistence {
       dags.length > 0
         ? `runs of ${dags.map((name) => `'${decodeURIComponent(name)}'`).join(", ")}`
         : "its journal (meta.jsonl)";
-    throw new Error(`${metaPath} is missing, but the store holds ${held}: this is not a new store. ${META_ADVICE}`);
+    throw new StoreError(
+      `${metaPath} is missing, but the store holds ${held}: this is not a new store. ${META_ADVICE}`,
+    );
   }
 
   private loadDocument<T extends object>(
@@ -160,7 +163,7 @@ export class FilePersistence implements StorePersistence {
     if (!raw) return undefined;
     // Every meta.json Kitelab wrote names its schema version: one without (such as `{}`) is damage, not a new store.
     if (kind === "meta" && typeof raw.schemaVersion !== "number")
-      throw new Error(`${path} has no schemaVersion, so Kitelab did not write it as it is. ${META_ADVICE}`);
+      throw new StoreError(`${path} has no schemaVersion, so Kitelab did not write it as it is. ${META_ADVICE}`);
     const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
     const data = migrate<T & { journalSeq?: number }>(raw, path, kind);
     let seq = data.journalSeq ?? 0;
@@ -229,7 +232,8 @@ export class FilePersistence implements StorePersistence {
 
   recordRun(file: RunFile, change: RunChange): Promise<void> {
     const document = this.runs.get(file);
-    if (!document) throw new Error(`the store has no file for run '${file.run.runId}' of DAG '${file.run.dagId}'`);
+    if (!document)
+      throw new InternalError(`the store has no file for run '${file.run.runId}' of DAG '${file.run.dagId}'`);
     const finished = file.run.state === "success" || file.run.state === "failed";
     return this.record(document, change, finished);
   }
@@ -261,7 +265,8 @@ export class FilePersistence implements StorePersistence {
   }
 
   private stage(document: AnyDocument, change: (write: PendingWrite) => void): Promise<void> {
-    if (!this.writer) throw new Error("this store was opened read-only; only the scheduler writes runs and DAGs");
+    if (!this.writer)
+      throw new InternalError("this store was opened read-only; only the scheduler writes runs and DAGs");
     if (this.failure) throw this.failure;
     if (!this.pending) {
       let settle!: (error?: unknown) => void;
@@ -289,7 +294,7 @@ export class FilePersistence implements StorePersistence {
     written.then(
       () => batch.settle(),
       (error: unknown) => {
-        this.failure ??= new Error(
+        this.failure ??= new StoreError(
           `the store could not write to ${this.dir} (${(error as Error).message}); restart the scheduler once the disk is writable`,
           { cause: error },
         );

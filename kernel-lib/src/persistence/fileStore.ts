@@ -1,3 +1,4 @@
+import { StoreError } from "../errors.js";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -185,7 +186,7 @@ export class FileStore extends StoreCore {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
-    if (!lock) throw new Error(`${lockPath} stays locked; if no kitelab command is running, delete it`);
+    if (!lock) throw new StoreError(`${lockPath} stays locked; if no kitelab command is running, delete it`);
     try {
       this.reloadShared(true);
       change(this.shared, (plain) => this.box.seal(plain));

@@ -1,3 +1,4 @@
+import { StoreError } from "../errors.js";
 import { readFileSync, truncateSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { DAMAGED_ADVICE } from "./atomicJsonFile.js";
@@ -40,7 +41,7 @@ export function readJournal<C>(path: string, isChange: (value: unknown) => value
     const isLast = end === -1 || end === text.length - 1;
     if (end === -1 || !entry) {
       if (isLast) return { entries, wholeBytes: Buffer.byteLength(text.slice(0, offset)), torn: true };
-      throw new Error(
+      throw new StoreError(
         `${path}: line ${lineNumber} is not a Kitelab journal entry (${line.slice(0, 60)}…). ${DAMAGED_ADVICE}`,
       );
     }

@@ -1,3 +1,4 @@
+import { StoreError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, XComRecord } from "../records.js";
@@ -77,14 +78,14 @@ const NO_SHAPE_CHANGE: Migration = (data) => ({
 export function migrate<T>(data: Record<string, unknown>, file: string, kind: "meta" | "shared" | "run"): T {
   let version = typeof data.schemaVersion === "number" ? data.schemaVersion : 1;
   if (version > SCHEMA_VERSION) {
-    throw new Error(
+    throw new StoreError(
       `${file} was written by a newer Kitelab (schema version ${version}; this one reads up to ${SCHEMA_VERSION}). Upgrade Kitelab, or point [database] store_path elsewhere`,
     );
   }
   let current = data;
   while (version < SCHEMA_VERSION) {
     const step = (kind === "meta" ? META_MIGRATIONS[version] : undefined) ?? NO_SHAPE_CHANGE;
-    if (!step) throw new Error(`${file}: no migration from schema version ${version}`);
+    if (!step) throw new StoreError(`${file}: no migration from schema version ${version}`);
     current = step(current);
     version += 1;
   }
@@ -107,7 +108,7 @@ function checkShape(data: Record<string, unknown>, file: string, kind: "meta" | 
   if (kind === "run" && missing.length === 0 && (typeof run?.dagId !== "string" || typeof run.runId !== "string"))
     missing.push("run.dagId", "run.runId");
   if (missing.length > 0)
-    throw new Error(
+    throw new StoreError(
       `${file} is not a Kitelab ${kind} file (missing or wrong: ${missing.join(", ")}). ${DAMAGED_ADVICE}`,
     );
 }

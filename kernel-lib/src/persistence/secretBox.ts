@@ -1,3 +1,4 @@
+import { StoreError } from "../errors.js";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -38,7 +39,7 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString("utf8");
     } catch {
-      throw new Error(
+      throw new StoreError(
         "A connection password or secret Variable cannot be decrypted with this key ([core] fernet_key or KITELAB_HOME/fernet_key changed); set it again",
       );
     }

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { ConflictError, NotFoundError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
@@ -86,7 +87,7 @@ export abstract class StoreCore implements SchedulerStore {
 
   setPaused(dagId: string, paused: boolean): Promise<void> {
     const status = this.meta.statuses[dagId];
-    if (!status) throw new Error(`no DAG '${dagId}'`);
+    if (!status) throw new NotFoundError(`no DAG '${dagId}'`);
     const written = this.changeMeta({ kind: "statuses", statuses: [{ ...status, isPaused: paused }] });
     this.events.emit("change", { kind: "dags" });
     return written;
@@ -136,7 +137,7 @@ export abstract class StoreCore implements SchedulerStore {
 
   createRun(run: DagRunRecord, taskInstances: readonly TaskInstanceRecord[]): Promise<void> {
     const key = runKey(run.dagId, run.runId);
-    if (this.runFiles.has(key)) throw new Error(`DAG '${run.dagId}' already has a run '${run.runId}'`);
+    if (this.runFiles.has(key)) throw new ConflictError(`DAG '${run.dagId}' already has a run '${run.runId}'`);
     const file: RunFile = {
       schemaVersion: SCHEMA_VERSION,
       run: structuredClone(run),
@@ -162,7 +163,7 @@ export abstract class StoreCore implements SchedulerStore {
 
   private runFile(dagId: string, runId: string): RunFile {
     const file = this.runFiles.get(runKey(dagId, runId));
-    if (!file) throw new Error(`DAG '${dagId}' has no run '${runId}'`);
+    if (!file) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
     return file;
   }
 

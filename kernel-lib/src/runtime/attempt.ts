@@ -1,5 +1,12 @@
 import { fileURLToPath } from "node:url";
-import { serializeError, type SerializedError } from "../errors.js";
+import {
+  isSkip,
+  isUnrecoverable,
+  KitelabError,
+  serializeError,
+  type SerializedError,
+  XComTooLargeError,
+} from "../errors.js";
 import type { ConnectionRecord, XComRecord } from "../records.js";
 import type { DagRunType } from "../states.js";
 import type { AttemptOutcome } from "../engine/runEngine.js";
@@ -94,16 +101,12 @@ export async function runAttempt(
 
 function failedAttempt(error: unknown, log: TaskLogger): AttemptResult {
   const serialized = serializeError(error);
-  if (serialized.name === "SkipTask") {
+  if (isSkip(serialized)) {
     log.info(`Task skipped: ${serialized.message}`);
     return { outcome: { kind: "skipped" }, xcoms: [] };
   }
   log.error(userFacingStack(serialized));
-  const unrecoverable =
-    serialized.name === "UnrecoverableError" ||
-    serialized.name === "TemplateError" ||
-    serialized.name === "XComTooLargeError";
-  return { outcome: { kind: "failed", unrecoverable }, xcoms: [], error: serialized };
+  return { outcome: { kind: "failed", unrecoverable: isUnrecoverable(serialized) }, xcoms: [], error: serialized };
 }
 
 const LIBRARY_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -122,10 +125,6 @@ export function userFacingStack(error: SerializedError): string {
         !line.includes("kitelab.mjs"),
     );
   return [head, ...frames].join("\n");
-}
-
-class XComTooLargeError extends Error {
-  override name = "XComTooLargeError";
 }
 
 function checkXComSize(request: AttemptRequest, key: string, value: unknown): void {
@@ -251,5 +250,7 @@ function rejectOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "the attempt was stopped"));
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new KitelabError(String(signal.reason ?? "the attempt was stopped"));
 }

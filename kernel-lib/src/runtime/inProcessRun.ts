@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { DagDefinitionError, KitelabError, type SerializedError } from "../errors.js";
+import { DagDefinitionError, KitelabError, type SerializedError, TaskTimeoutError } from "../errors.js";
 import type { XComRecord } from "../records.js";
 import type { TaskInstanceState } from "../states.js";
 import { applyAttemptOutcome, decideRun, type RunSnapshot, type StateChange } from "../engine/runEngine.js";
@@ -250,10 +250,6 @@ export async function testTask(
   const durationMs = Date.now() - startedAt;
   view.taskState(task.taskId, state, formatDuration(durationMs));
   return { taskId: task.taskId, state, tryNumber: 1, durationMs, logs, error: result.error };
-}
-
-class TaskTimeoutError extends KitelabError {
-  override name = "TaskTimeoutError";
 }
 
 function resolveLogicalDate(value: Date | string | undefined): Date {

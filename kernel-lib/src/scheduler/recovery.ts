@@ -1,4 +1,5 @@
 import { applyAttemptOutcome } from "../engine/runEngine.js";
+import { errorRecord, WorkerLostError } from "../errors.js";
 import { type SchedulerCore, toPatch } from "./core.js";
 
 /**
@@ -30,10 +31,10 @@ export function recoverOrphans(core: SchedulerCore, now: Date): void {
         changes.map((change) => ({
           ...toPatch(change),
           tryNumber: attemptedTry,
-          error: {
-            name: "WorkerLostError",
-            message: "the scheduler stopped while this task ran (its worker is gone); recorded as a failed attempt",
-          },
+          error: errorRecord(
+            WorkerLostError,
+            "the scheduler stopped while this task ran (its worker is gone); recorded as a failed attempt",
+          ),
         })),
       );
     }

@@ -13,7 +13,7 @@ import {
   patchesForRunState,
   patchesForTaskState,
 } from "../engine/markState.js";
-import { KitelabError, NotFoundError, ValidationError } from "../errors.js";
+import { KitelabError, NotFoundError } from "../errors.js";
 import type { Executor, ServiceHandler } from "../executor/executor.js";
 import type { AttemptKey, ExecutorEvent } from "../executor/protocol.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
@@ -276,7 +276,7 @@ export class Scheduler {
 
   private requireRun(dagId: string, runId: string): DagRunRecord {
     const run = this.store.getRun(dagId, runId);
-    if (!run) throw new ValidationError(`DAG '${dagId}' has no run '${runId}'`);
+    if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
     return run;
   }
 

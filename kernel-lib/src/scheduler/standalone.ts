@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { ConflictError } from "../errors.js";
 import type { KitelabConfig } from "../config/index.js";
 import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
 import { createApp } from "../web/app.js";
@@ -157,7 +158,7 @@ export function clockControl(clock: Clock, log: (line: string) => void): ClockCo
   return {
     info: () => clock.info(),
     advance(ms) {
-      if (!isManualClock(clock)) throw new Error(`the ${clock.mode} clock moves by itself`);
+      if (!isManualClock(clock)) throw new ConflictError(`the ${clock.mode} clock moves by itself`);
       const from = clock.now().toISOString();
       const to = clock.advance(ms).toISOString();
       log(`clock: advanced from ${from} to ${to} (manual clock)`);

@@ -2,6 +2,7 @@
  * The values each field of a valid cron expression allows, and the latest wall-clock minute
  * before a given one that the expression matches: croniter's `get_prev`, which croner lacks.
  */
+import { ValidationError } from "../errors.js";
 import { checkCronFields, CRON_FIELDS, singleValue } from "./cronFields.js";
 
 export interface CronSets {
@@ -59,7 +60,7 @@ function specialDays(dayOfMonth: string, dayOfWeek: string): Pick<CronSets, "las
 /** The sets of a valid five-field expression; throws on an invalid one (check it first). */
 export function cronSets(expression: string): CronSets {
   const checked = checkCronFields(expression);
-  if (!checked.ok) throw new Error(checked.problem);
+  if (!checked.ok) throw new ValidationError(checked.problem);
   const [minute, hour, dayOfMonth, month, dayOfWeek] = checked.fields;
   return {
     minutes: expand(minute, 0),

@@ -13,7 +13,7 @@ import { pageRouter } from "./pages.js";
 import type { AppContext, WebDeps } from "./context.js";
 import { explainApiRouter } from "./explainApi.js";
 import { workersRouter } from "./workers.js";
-import { HttpError, problemOf } from "./problems.js";
+import { HttpError, problemOf, statusOfError } from "./problems.js";
 import { createGuard } from "./security.js";
 import { checkJsonBody, checkPathSegments, withoutServerPaths } from "./edgeChecks.js";
 import { hostCheck } from "./hostCheck.js";
@@ -213,8 +213,9 @@ function errorHandler(context: AppContext) {
 
 function describe(error: unknown): { status: number; detail: string; title?: string } {
   if (error instanceof HttpError) return { status: error.status, detail: error.detail, title: error.title };
-  // Input a lower layer refused (recognised by name, as errors crossing modules are): the caller's mistake.
-  if (error instanceof Error && error.name === "ValidationError") return { status: 400, detail: error.message };
+  // A refusal a lower layer raised (bad input, unknown, conflicting state): the caller's to fix, so its message shows.
+  const kindStatus = statusOfError(error);
+  if (kindStatus < 500) return { status: kindStatus, detail: (error as Error).message };
   const candidate = error as { type?: unknown; status?: unknown; statusCode?: unknown } | undefined;
   const status =
     typeof candidate?.status === "number"

@@ -1,3 +1,5 @@
+import { type RefusalKind, refusalKindOf } from "../errors.js";
+
 /**
  * HTTP errors as the web layer raises them, and their JSON form: a problem object
  * (RFC 7807) with Airflow's `type` links, so API clients see the shapes Airflow sends.
@@ -43,13 +45,17 @@ export function problemOf(status: number, detail: string, title?: string): Probl
   return { type: AIRFLOW_ERRORS + known.type, title: title ?? known.title, status, detail };
 }
 
+const STATUS_OF_REFUSAL: Record<RefusalKind, number> = { invalid: 400, "not-found": 404, conflict: 409 };
+
 /**
- * The status an error from {@link SchedulerControl} maps to: a ValidationError (recognised
- * by `name`) is the caller's mistake (400); any other refusal is a conflict with the
- * scheduler's state (409), such as a run id that already exists.
+ * The status of an error a request ran into: its own for an HttpError, 400 for bad input
+ * (a ValidationError), 404 for something unknown, 409 for a clash with the current state,
+ * and 500 for anything else, whose message is not the caller's to read.
  */
-export function statusOfControlError(error: unknown): number {
-  return error instanceof Error && error.name === "ValidationError" ? 400 : 409;
+export function statusOfError(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  const kind = refusalKindOf(error);
+  return kind ? STATUS_OF_REFUSAL[kind] : 500;
 }
 
 /** The message of an error, without its stack, for a problem's `detail`. */

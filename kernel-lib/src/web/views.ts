@@ -1,3 +1,4 @@
+import { InternalError } from "../errors.js";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,11 +53,11 @@ export function loadViews(): Views {
     templates.set(file.slice(0, -4), hbs.compile(readFileSync(join(folder, file), "utf8"), { strict: false }));
   }
   const layout = templates.get("layout");
-  if (!layout) throw new Error(`the web views folder ${folder} has no layout.hbs`);
+  if (!layout) throw new InternalError(`the web views folder ${folder} has no layout.hbs`);
   return {
     render(view, model) {
       const template = templates.get(view);
-      if (!template) throw new Error(`no view '${view}' in ${folder}`);
+      if (!template) throw new InternalError(`no view '${view}' in ${folder}`);
       const body = new Handlebars.SafeString(template(model));
       return layout({ ...model, body });
     },

@@ -25,11 +25,8 @@ export function registerClockCommands(program: Command): void {
     .argument("<duration>", "how far: 30m, 6h, 1d, 1w, 1d12h")
     .option("--json", "print the clock as JSON")
     .action(async (duration: string, options: { json?: boolean }, command: Command) => {
-      try {
-        if (toMilliseconds(duration, "duration") <= 0) throw new Error("zero");
-      } catch {
+      if (!isPositiveDuration(duration))
         throw new CliError(`the duration must be positive, such as 30m, 6h, 1d or 1w; got ${JSON.stringify(duration)}`);
-      }
       const info = await cliContext(command).api<ClockInfo>("POST", "/clock", { advance: duration });
       process.stdout.write(options.json ? `${JSON.stringify(info)}\n` : `${describe(info)}\n`);
     });
@@ -37,4 +34,12 @@ export function registerClockCommands(program: Command): void {
 
 function describe(info: ClockInfo): string {
   return `Scheduler time ${info.now} (${info.description})`;
+}
+
+function isPositiveDuration(text: string): boolean {
+  try {
+    return toMilliseconds(text, "duration") > 0;
+  } catch {
+    return false;
+  }
 }

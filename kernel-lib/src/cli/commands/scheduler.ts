@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ConflictError } from "../../errors.js";
 import { isAbsolute } from "node:path";
 import { openSchedulerStore, openStoreReader } from "../../persistence/index.js";
 import type { RunningStandalone, StandaloneOptions } from "../../scheduler/standalone.js";
@@ -77,7 +78,7 @@ export function registerSchedulerCommands(program: Command): void {
       const { workerMonitorFor } = await import("../../scheduler/standalone.js");
       const workers = await workerMonitorFor(config);
       const refuse = async (): Promise<never> => {
-        throw new Error("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
+        throw new ConflictError("kitelab webserver is read-only; start `kitelab scheduler` to trigger, pause or clear");
       };
       // The web server and the scheduler load only for the commands that run them, so `--help` stays quick.
       const { createApp } = await import("../../web/app.js");

@@ -1,7 +1,15 @@
 import { appendPrivateFile, writePrivateFile } from "../../util/privateFiles.js";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
-import { ExecutorFullError, type Executor, type ServiceHandler } from "../executor.js";
+import {
+  errorRecord,
+  ExecutorFullError,
+  type KitelabError,
+  QueueError,
+  WorkerLostError,
+  ValidationError,
+} from "../../errors.js";
+import type { Executor, ServiceHandler } from "../executor.js";
 import { attemptId, type AttemptKey, type ExecutorEvent, type TaskJob } from "../protocol.js";
 import { checkRedis, openRedis } from "./connection.js";
 import type { BullmqSettings } from "./settings.js";
@@ -52,7 +60,7 @@ export class BullMQExecutor implements Executor {
 
   constructor(private readonly options: BullMQExecutorOptions) {
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
-      throw new Error(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
+      throw new ValidationError(`Expected \`parallelism\` to be a positive integer, got ${options.parallelism}`);
     }
     this.name = options.name ?? "BullMQExecutor";
   }
@@ -60,7 +68,7 @@ export class BullMQExecutor implements Executor {
   async start(): Promise<void> {
     const { settings } = this.options;
     const checked = await checkRedis(settings.redisUrl);
-    if (!checked.ok) throw new Error(checked.error);
+    if (!checked.ok) throw new ValidationError(checked.error);
     this.connection = checked.value;
     this.redis = openRedis(this.connection);
     const common = { connection: this.connection, prefix: settings.prefix };
@@ -121,7 +129,7 @@ export class BullMQExecutor implements Executor {
       .catch((error: unknown) =>
         this.failInFlight(
           jobId,
-          "QueueError",
+          QueueError,
           `could not put the task on queue ${remote.value.queue}: ${(error as Error).message}`,
         ),
       );
@@ -183,13 +191,13 @@ export class BullMQExecutor implements Executor {
     for (const lost of lostAttempts(flights.map((flight, index) => ({ id: flight.jobId, ...claims[index]! })))) {
       this.failInFlight(
         lost.id,
-        "WorkerLostError",
+        WorkerLostError,
         `the worker ${lost.workerId} stopped sending heartbeats while it ran this task (killed, or its machine or network went away); recorded as a failed attempt`,
       );
     }
   }
 
-  private failInFlight(jobId: string, name: string, message: string): void {
+  private failInFlight(jobId: string, kind: new (message: string) => KitelabError, message: string): void {
     const flight = this.inFlight.get(jobId);
     if (!flight) return;
     this.inFlight.delete(jobId);
@@ -197,7 +205,7 @@ export class BullMQExecutor implements Executor {
     this.emit({
       type: "finished",
       key: flight.job.key,
-      result: { outcome: { kind: "failed" }, xcoms: [], error: { name, message } },
+      result: { outcome: { kind: "failed" }, xcoms: [], error: errorRecord(kind, message) },
     });
   }
 

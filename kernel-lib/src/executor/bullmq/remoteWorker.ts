@@ -3,6 +3,7 @@
  * isolated worker processes as the LocalExecutor (the pool is reused, not copied), then
  * sends their events and logs back to the scheduler through Redis.
  */
+import { ValidationError } from "../../errors.js";
 import { appendPrivateFile } from "../../util/privateFiles.js";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -74,9 +75,9 @@ export class RemoteWorker {
 
   constructor(private readonly options: RemoteWorkerOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-      throw new Error(`Expected --concurrency to be a positive integer, got ${options.concurrency}`);
+      throw new ValidationError(`Expected --concurrency to be a positive integer, got ${options.concurrency}`);
     }
-    if (options.queues.length === 0) throw new Error("Expected at least one queue in --queues");
+    if (options.queues.length === 0) throw new ValidationError("Expected at least one queue in --queues");
     this.id = `${options.hostname}#${randomBytes(3).toString("hex")}`;
     this.pool = new LocalExecutor({
       parallelism: options.concurrency,
@@ -89,7 +90,7 @@ export class RemoteWorker {
   async start(): Promise<void> {
     const { settings } = this.options;
     const checked = await checkRedis(settings.redisUrl);
-    if (!checked.ok) throw new Error(checked.error);
+    if (!checked.ok) throw new ValidationError(checked.error);
     this.connection = checked.value;
     this.redis = openRedis(this.connection);
     this.subscriber = openRedis(this.connection);

@@ -1,3 +1,4 @@
+import { ValidationError } from "../../errors.js";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueueSummary, WorkerSummary, WorkersView } from "../../web/ports.js";
@@ -13,7 +14,7 @@ export class WorkerMonitor implements WorkersView {
 
   constructor(private readonly settings: BullmqSettings) {
     const options = redisOptionsOf(settings.redisUrl);
-    if (!options.ok) throw new Error(options.error);
+    if (!options.ok) throw new ValidationError(options.error);
     this.redis = openRedis(options.value);
   }
 

@@ -1,7 +1,7 @@
 import type { DagRunRecord, TaskInstanceRecord } from "../../records.js";
 import type { AppContext } from "../context.js";
 import type { DagSummary } from "../ports.js";
-import { HttpError, messageOf, statusOfControlError } from "../problems.js";
+import { HttpError, messageOf, statusOfError } from "../problems.js";
 import { checkPathParam } from "../security.js";
 
 /** The records a path names, or Airflow's 404 problem for the first one that does not exist. */
@@ -44,12 +44,18 @@ export function dagOrAll(context: AppContext, dagParam: unknown): string | undef
   return dagId === "~" ? undefined : requireDag(context, dagId).dag.dagId;
 }
 
-/** Calls the scheduler, turning its refusals into 400 (bad input) or 409 (conflicting state). */
+/**
+ * Calls the scheduler, turning its refusals into 400 (bad input), 404 (unknown) or 409
+ * (conflicting state) with its message. Anything else goes on to the error handler as it
+ * is: a 500 with a generic message, the details in the server's log.
+ */
 export async function control<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw new HttpError(statusOfControlError(error), messageOf(error));
+    const status = statusOfError(error);
+    if (status >= 500) throw error;
+    throw new HttpError(status, messageOf(error));
   }
 }
 

@@ -1,0 +1,54 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as errors from "../src/errors.js";
+
+const SRC = fileURLToPath(new URL("../src/", import.meta.url));
+
+const kinds = Object.entries(errors).filter(
+  (entry): entry is [string, new (message: string) => errors.KitelabError] =>
+    typeof entry[1] === "function" && entry[1].prototype instanceof Error,
+);
+
+describe("Kitelab's errors are a closed set in errors.ts", () => {
+  it("every kind is a KitelabError named as its class, so it is recognised by name across processes", () => {
+    assert.ok(kinds.length >= 15, `found ${kinds.length} kinds`);
+    for (const [exported, Kind] of kinds) {
+      const error = new Kind("message");
+      assert.ok(error instanceof errors.KitelabError, `${exported} is a KitelabError`);
+      assert.equal(error.name, exported);
+    }
+  });
+
+  it("kernel-lib/src raises no bare Error: each throw names its kind", () => {
+    const bare = (readdirSync(SRC, { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) =>
+        readFileSync(`${SRC}${file}`, "utf8")
+          .split("\n")
+          .flatMap((line, index) => (/\bnew Error\((?!\))/.test(line) ? [`${file}:${index + 1}`] : [])),
+      );
+    assert.deepEqual(bare, [], "use a kind from errors.ts (ValidationError, NotFoundError, ConflictError, ...)");
+  });
+
+  it("failure records carry the kind's name and no stack", () => {
+    assert.deepEqual(errors.errorRecord(errors.WorkerLostError, "gone"), { name: "WorkerLostError", message: "gone" });
+  });
+
+  it("a retry cannot fix an unrecoverable, template or XCom-size failure; it can fix the others", () => {
+    for (const Kind of [errors.UnrecoverableError, errors.TemplateError, errors.XComTooLargeError])
+      assert.equal(errors.isUnrecoverable(errors.errorRecord(Kind, "x")), true, Kind.name);
+    for (const Kind of [errors.TaskError, errors.TaskTimeoutError, errors.WorkerDiedError])
+      assert.equal(errors.isUnrecoverable(errors.errorRecord(Kind, "x")), false, Kind.name);
+  });
+
+  it("tells the caller's refusals (invalid, not found, conflict) from everything else", () => {
+    assert.equal(errors.refusalKindOf(new errors.ValidationError("x")), "invalid");
+    assert.equal(errors.refusalKindOf(new errors.NotFoundError("x")), "not-found");
+    assert.equal(errors.refusalKindOf(new errors.ConflictError("x")), "conflict");
+    assert.equal(errors.refusalKindOf(new errors.StoreError("x")), undefined);
+    assert.equal(errors.refusalKindOf(new TypeError("x")), undefined);
+    assert.equal(errors.refusalKindOf("a string"), undefined);
+  });
+});
