@@ -7,9 +7,8 @@ import * as errors from "../src/errors.js";
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 
 const kinds = Object.entries(errors).filter(
-  (entry): entry is [string, new (message: string) => errors.KitelabError] =>
-    typeof entry[1] === "function" && entry[1].prototype instanceof Error,
-);
+  ([, value]) => typeof value === "function" && value.prototype instanceof Error,
+) as Array<[string, new (message: string) => errors.KitelabError]>;
 
 describe("Kitelab's errors are a closed set in errors.ts", () => {
   it("every kind is a KitelabError named as its class, so it is recognised by name across processes", () => {
