@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: prints the figures the issues ask for, with their targets.
- * `npm run bench -- --only=scale,cli` runs some parts only (scheduler, store, student, scale, cli).
+ * `npm run bench -- --only=scale,cli` runs some parts only (scheduler, store, student, scale, cli, bullmq).
  */
 import { arch, cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchBullmq } from "./bullmq.js";
 import { benchCli } from "./cli.js";
 import { benchScale } from "./scale.js";
 import { benchScheduler } from "./scheduler.js";
@@ -145,4 +146,22 @@ if (wanted("scale")) {
     },
     { name: "10,000-task DAG: its page opens", value: scale.bigDagPageMs, unit: "ms", target: "< 1000 ms" },
   ]);
+}
+if (wanted("bullmq")) {
+  const figures = await benchBullmq();
+  for (const [name, side] of [
+    ["LocalExecutor", figures.local],
+    [`BullMQExecutor, ${figures.workers} kitelab workers`, figures.bullmq],
+  ] as const) {
+    print([
+      {
+        name: `${name} (${side.slots} slots): 40-task chain, trigger to success`,
+        value: side.chainRunMs,
+        unit: "ms",
+      },
+      { name: `${name}: task-to-task gap, p50`, value: side.gapP50Ms, unit: "ms" },
+      { name: `${name}: task-to-task gap, p99`, value: side.gapP99Ms, unit: "ms" },
+      { name: `${name}: 1,000-task fan-out, trigger to success`, value: side.fanOutMs, unit: "ms" },
+    ]);
+  }
 }

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,12 +40,27 @@ export const dag = new DAG({ dagId: "chain" });
 const wait = () => new Promise((r) => setTimeout(r, 1500));
 dag.task("a", async () => { await wait(); return "a"; }).then(dag.task("b", async () => { await wait(); return "b"; })).then(dag.task("c", async () => "c"));
 `,
+  "waiting.ts": `import { existsSync } from "node:fs";
+import { DAG } from "kitelab";
+// Tasks that say something, then wait until the test creates the marker file named in conf.
+const waitForMarker = async (marker: string) => {
+  for (let waited = 0; !existsSync(marker) && waited < 60_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  return existsSync(marker);
+};
+export const talkative = new DAG({ dagId: "talkative", params: { marker: "" } });
+talkative.task("speak", async (context) => { console.log("halfway there"); return waitForMarker(String(context.params.marker)); });
+export const patient = new DAG({ dagId: "patient", params: { marker: "" } });
+patient.task("finish_me", { queue: "graceful" }, async (context) => waitForMarker(String(context.params.marker)));
+`,
   "counted.ts": `import { DAG } from "kitelab";
 import { appendFileSync } from "node:fs";
 export const dag = new DAG({ dagId: "counted", params: { marker: "" } });
 dag.task("count", async (context) => { appendFileSync(String(context.params.marker), "ran\\n"); console.log("counted once"); return 1; });
 `,
 };
+
+/** One DAG per file, and two in waiting.ts. */
+const DAG_COUNT = Object.keys(DAGS).length + 1;
 
 interface Proc {
   child: ChildProcess;
@@ -150,7 +165,7 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     token = readFileSync(join(scheduler.home, "api_token"), "utf8").trim();
     await Promise.all([startWorker("alpha"), startWorker("beta")]);
     await waitFor("the DAGs to be listed", async () =>
-      (await api("/dags")).total_entries === Object.keys(DAGS).length ? true : undefined,
+      (await api("/dags")).total_entries === DAG_COUNT ? true : undefined,
     );
   });
 
@@ -179,6 +194,47 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
       { headers: { authorization: `Bearer ${token}` } },
     );
     assert.match(await served.text(), /Attempt ended: success/);
+  });
+
+  it("a remote task's log reaches the task log page while the task still runs", async () => {
+    const marker = join(scheduler.home, "talkative.done");
+    const runId = await trigger("talkative", { marker });
+    const logUrl = `${url}api/v1/dags/talkative/dagRuns/${encodeURIComponent(runId)}/taskInstances/speak/logs/1`;
+    await waitFor(
+      "the running task's line on the scheduler's log page",
+      async () => {
+        const served = await fetch(logUrl, { headers: { authorization: `Bearer ${token}` } });
+        return served.ok && /halfway there/.test(await served.text()) ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+    const [ti] = await taskInstances("talkative", runId);
+    assert.equal(ti!.state, "running", "the line arrived before the task ended");
+    writeFileSync(marker, "");
+    assert.equal(await finished("talkative", runId), "success");
+  });
+
+  it("a worker stopped with SIGTERM while a task runs lets the task finish, then exits", async () => {
+    const marker = join(scheduler.home, "patient.done");
+    const delta = await startWorker("delta", ["--queues", "graceful"]);
+    const runId = await trigger("patient", { marker });
+    await waitFor("the task to run on delta", async () => {
+      const ti = (await taskInstances("patient", runId))[0];
+      return ti?.state === "running" && ti.hostname === "delta" ? true : undefined;
+    });
+    delta.child.kill("SIGTERM");
+    await waitFor("delta to say it is stopping", () =>
+      /Stopping: 1 running task\(s\) get/.test(delta.output()) ? true : undefined,
+    );
+    writeFileSync(marker, "");
+    await exited(delta.child);
+    assert.equal(delta.child.exitCode, 0, delta.output());
+    assert.match(delta.output(), /Worker stopped\./);
+    assert.equal(await finished("patient", runId), "success");
+    const [ti] = await taskInstances("patient", runId);
+    assert.equal(ti!.try_number, 1, "the task finished on delta, not in a retry");
+    assert.equal(ti!.hostname, "delta");
   });
 
   it("a task with queue: 'special' runs only on a worker of that queue", async () => {
@@ -290,7 +346,7 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     assert.ok((byName.get("alpha")?.tasks_done ?? 0) > 0);
     assert.deepEqual(
       view.queues.map((queue) => queue.name),
-      ["default", "fragile", "special"],
+      ["default", "fragile", "graceful", "special"],
     );
   });
 });

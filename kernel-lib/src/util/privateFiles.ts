@@ -12,13 +12,13 @@ export function makePrivateFolder(path: string): void {
 }
 
 /** Appends to a private file, making its folders (0700) as needed. */
-export function appendPrivateFile(path: string, text: string): void {
+export function appendPrivateFile(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   appendFileSync(path, text, { mode: 0o600 });
 }
 
 /** Writes a private file, making its folders (0700) as needed. */
-export function writePrivateFile(path: string, text: string): void {
+export function writePrivateFile(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, text, { mode: 0o600 });
 }

@@ -18,6 +18,7 @@ import { claimsOf, keys } from "./registry.js";
 import {
   EVENTS_QUEUE,
   jobIdOf,
+  parseLogChunk,
   SERVICES_QUEUE,
   taskQueueName,
   toRemoteJob,
@@ -39,6 +40,8 @@ export interface BullMQExecutorOptions {
 interface InFlight {
   job: TaskJob;
   jobId: string;
+  /** Bytes of its live log written to the scheduler's copy so far. */
+  liveLogBytes?: number;
 }
 
 /**
@@ -53,6 +56,7 @@ export class BullMQExecutor implements Executor {
   private readonly queues = new Map<string, Queue>();
   private connection?: RedisOptions;
   private redis?: Redis;
+  private liveLogs?: Redis;
   private eventsWorker?: Worker;
   private servicesWorker?: Worker;
   private lostTimer?: NodeJS.Timeout;
@@ -90,6 +94,9 @@ export class BullMQExecutor implements Executor {
     );
     for (const worker of [this.eventsWorker, this.servicesWorker]) worker.on("error", () => {});
     this.lostTimer = setInterval(() => void this.checkLost().catch(() => {}), settings.heartbeatMs);
+    this.liveLogs = openRedis(this.connection);
+    await this.liveLogs.subscribe(keys.liveLogs(settings.prefix));
+    this.liveLogs.on("message", (_channel: string, text: string) => this.onLiveLog(text));
   }
 
   get freeSlots(): number {
@@ -153,6 +160,26 @@ export class BullMQExecutor implements Executor {
       ...[...this.queues.values()].map((queue) => queue.close()),
     ]);
     this.redis?.disconnect();
+    this.liveLogs?.disconnect();
+  }
+
+  /**
+   * Appends a running attempt's new log bytes to the scheduler's copy. A chunk that does not
+   * follow the last one (missed while Redis was away) stops the live copy; the finished
+   * event brings the whole log anyway.
+   */
+  private onLiveLog(text: string): void {
+    const chunk = parseLogChunk(text);
+    const flight = chunk && this.inFlight.get(chunk.jobId);
+    if (!chunk || !flight || chunk.offset !== (flight.liveLogBytes ?? 0)) return;
+    const bytes = Buffer.from(chunk.data, "base64");
+    try {
+      if (chunk.offset === 0) writePrivateFile(flight.job.logPath, bytes);
+      else appendPrivateFile(flight.job.logPath, bytes);
+      flight.liveLogBytes = chunk.offset + bytes.length;
+    } catch {
+      // The log folder is gone; the outcome is still recorded.
+    }
   }
 
   private queueFor(name: string): Queue {

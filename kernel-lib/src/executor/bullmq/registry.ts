@@ -42,6 +42,8 @@ export const keys = {
   alive: (prefix: string, workerId: string) => `${prefix}:kitelab:alive:${workerId}`,
   claim: (prefix: string, jobId: string) => `${prefix}:kitelab:claim:${jobId}`,
   cancels: (prefix: string) => `${prefix}:kitelab:cancel`,
+  /** Pub/sub channel of running attempts' new log bytes (LogChunk). */
+  liveLogs: (prefix: string) => `${prefix}:kitelab:logs`,
 };
 
 /** A claim's value once its attempt ended: `ended:<worker id>`. */

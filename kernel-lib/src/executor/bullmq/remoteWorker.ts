@@ -7,6 +7,7 @@ import { ValidationError } from "../../errors.js";
 import { appendPrivateFile } from "../../util/privateFiles.js";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import type { AttemptResult } from "../../runtime/attempt.js";
@@ -27,10 +28,12 @@ import {
   jobIdOf,
   parseRemoteJob,
   SERVICES_QUEUE,
+  MAX_SHIPPED_LOG_BYTES,
   taskQueueName,
   toLocalJob,
   truncateLog,
   type DagFolders,
+  type LogChunk,
   type ServiceCall,
   type WorkerEvent,
 } from "./wire.js";
@@ -46,6 +49,9 @@ export interface RemoteWorkerOptions {
   /** Progress lines for the terminal. */
   log?: (line: string) => void;
 }
+
+/** How often a running attempt's new log lines go to the scheduler. */
+const LIVE_LOG_MS = 500;
 
 interface Running {
   job: TaskJob;
@@ -196,9 +202,11 @@ export class RemoteWorker {
     );
     return new Promise((resolve) => {
       let settled = false;
+      const stopTail = this.tailLog(job.logPath, jobId);
       const finish = (result: AttemptResult) => {
         if (settled) return;
         settled = true;
+        stopTail();
         this.running.delete(attemptId(job.key));
         void this.heartbeat().catch(() => {});
         resolve(result);
@@ -208,6 +216,31 @@ export class RemoteWorker {
       // The worker view shows what runs now, not at the next beat.
       void this.heartbeat().catch(() => {});
     });
+  }
+
+  /**
+   * Publishes what a running attempt adds to its log, every LIVE_LOG_MS, so the scheduler's
+   * task log page shows it while the task runs. Returns the function that stops it.
+   */
+  private tailLog(path: string, jobId: string): () => void {
+    let offset = 0;
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading || offset >= MAX_SHIPPED_LOG_BYTES) return;
+      reading = true;
+      void readFrom(path, offset, MAX_SHIPPED_LOG_BYTES - offset)
+        .then(async (bytes) => {
+          if (bytes.length === 0) return;
+          const chunk: LogChunk = { jobId, offset, data: bytes.toString("base64") };
+          await this.redis!.publish(keys.liveLogs(this.options.settings.prefix), JSON.stringify(chunk));
+          offset += bytes.length;
+        })
+        .catch(() => {})
+        .finally(() => {
+          reading = false;
+        });
+    }, LIVE_LOG_MS);
+    return () => clearInterval(timer);
   }
 
   private onPoolEvent(event: ExecutorEvent): void {
@@ -299,6 +332,23 @@ export class RemoteWorker {
 
   private say(line: string): void {
     this.options.log?.(line);
+  }
+}
+
+/** Up to `limit` bytes of a file from `offset` (none when it does not exist yet). */
+async function readFrom(path: string, offset: number, limit: number): Promise<Buffer> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, "r");
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buffer = Buffer.alloc(Math.min(limit, 256 * 1024));
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
   }
 }
 

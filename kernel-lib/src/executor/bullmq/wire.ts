@@ -144,3 +144,31 @@ export function truncateLog(text: string, maxBytes = MAX_SHIPPED_LOG_BYTES): str
     .toString("utf8");
   return `[log truncated: the first ${bytes - maxBytes} bytes stayed on the worker]\n${tail}`;
 }
+
+/**
+ * New bytes of a running attempt's log, published by its worker while it runs so the task
+ * log page shows them before the attempt ends. `offset` is where they start in the worker's
+ * file; the finished event's whole log replaces whatever arrived this way.
+ */
+export interface LogChunk {
+  jobId: string;
+  offset: number;
+  /** The bytes, base64: a chunk may end inside a UTF-8 character. */
+  data: string;
+}
+
+export function parseLogChunk(text: string): LogChunk | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LogChunk>;
+    if (
+      typeof value.jobId === "string" &&
+      typeof value.data === "string" &&
+      Number.isSafeInteger(value.offset) &&
+      (value.offset as number) >= 0
+    )
+      return { jobId: value.jobId, offset: value.offset as number, data: value.data };
+  } catch {
+    // not a chunk
+  }
+  return undefined;
+}
