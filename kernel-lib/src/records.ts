@@ -85,3 +85,21 @@ export interface PoolRecord {
   slots: number;
   description?: string;
 }
+
+/**
+ * The XComs of a run after a task records `values`: the task's XComs under those keys are
+ * replaced, the new ones coming last (the newest write is the last entry). The one rule for
+ * the store and `dag.test()`.
+ */
+export function withXComs(
+  xcoms: readonly XComRecord[],
+  run: { dagId: string; runId: string },
+  taskId: string,
+  values: ReadonlyArray<{ key: string; value: unknown }>,
+): XComRecord[] {
+  const keys = new Set(values.map((value) => value.key));
+  return [
+    ...xcoms.filter((xcom) => !(xcom.taskId === taskId && keys.has(xcom.key))),
+    ...values.map(({ key, value }) => ({ dagId: run.dagId, runId: run.runId, taskId, key, value })),
+  ];
+}

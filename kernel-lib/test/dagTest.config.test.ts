@@ -55,3 +55,47 @@ describe("kitelab dags test follows airflow.cfg's schedule semantics, as the sch
     assert.match(result.stdout, /interval: 2024-03-05 00:00:00\+00:00 \.\. 2024-03-05 00:00:00\+00:00/);
   });
 });
+
+describe("kitelab dags test takes [core] max_active_tasks_per_dag for a DAG that sets no maxActiveTasks", () => {
+  const home = tempHome();
+  const trace = join(home.home, "trace.txt");
+  home.writeDag(
+    "pair.ts",
+    `import { DAG } from "kitelab";
+import { appendFileSync } from "node:fs";
+export const dag = new DAG({ dagId: "pair", schedule: null });
+for (const id of ["left", "right"])
+  dag.task(id, async () => {
+    appendFileSync(${JSON.stringify(trace)}, "start " + id + "\\n");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    appendFileSync(${JSON.stringify(trace)}, "end " + id + "\\n");
+  });
+`,
+  );
+  after(() => home.cleanup());
+
+  const steps = async (cfg: string) => {
+    writeFileSync(join(home.home, "airflow.cfg"), cfg);
+    writeFileSync(trace, "");
+    const result = await dagsTest(home, ["pair"]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const { readFileSync } = await import("node:fs");
+    return readFileSync(trace, "utf8").trim().split("\n");
+  };
+
+  it("with max_active_tasks_per_dag = 1 the two independent tasks run one after the other", async () => {
+    const lines = await steps("[core]\nmax_active_tasks_per_dag = 1\n");
+    assert.deepEqual(
+      lines.map((line) => line.split(" ")[0]),
+      ["start", "end", "start", "end"],
+    );
+  });
+
+  it("with the default (16) they run side by side", async () => {
+    const lines = await steps("");
+    assert.deepEqual(
+      lines.map((line) => line.split(" ")[0]),
+      ["start", "start", "end", "end"],
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import type { SerializedDag } from "../dag/serialize.js";
-import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
+import { type DagRunRecord, type TaskInstanceRecord, withXComs } from "../records.js";
 import type { DagStatus } from "../scheduler/schedulerStore.js";
 import type { MetaFile, RunFile } from "./schema.js";
 
@@ -54,17 +54,12 @@ export function applyRunChange(file: RunFile, change: RunChange): void {
       for (const ti of change.taskInstances) file.taskInstances[ti.taskId] = structuredClone(ti);
       return;
     case "xcoms": {
-      const keys = new Set(change.values.map((value) => value.key));
-      file.xcoms = [
-        ...file.xcoms.filter((xcom) => !(xcom.taskId === change.taskId && keys.has(xcom.key))),
-        ...change.values.map((value) => ({
-          dagId: file.run.dagId,
-          runId: file.run.runId,
-          taskId: change.taskId,
-          key: value.key,
-          value: structuredClone(value.value),
-        })),
-      ];
+      file.xcoms = withXComs(
+        file.xcoms,
+        file.run,
+        change.taskId,
+        change.values.map((value) => ({ key: value.key, value: structuredClone(value.value) })),
+      );
       return;
     }
     case "clear-xcoms":

@@ -13,6 +13,7 @@ import type { AttemptOutcome } from "../engine/runEngine.js";
 import type { BaseOperator } from "../dag/baseOperator.js";
 import { isExecuteOutcome } from "../dag/baseOperator.js";
 import type { TaskContext, TaskLogger, TaskServices } from "../dag/context.js";
+import { formatDuration } from "../util/duration.js";
 import { withCurrentContext } from "./currentContext.js";
 import { buildTemplateContext, renderTemplate, renderTemplateFields } from "../templating/index.js";
 
@@ -97,6 +98,11 @@ export async function runAttempt(
   } catch (error) {
     return failedAttempt(error, env.log);
   }
+}
+
+/** What an attempt that ran past its `executionTimeout` says, wherever it ran. */
+export function executionTimeoutMessage(taskId: string, limitMs: number): string {
+  return `Task '${taskId}' exceeded its executionTimeout of ${formatDuration(limitMs)}`;
 }
 
 function failedAttempt(error: unknown, log: TaskLogger): AttemptResult {

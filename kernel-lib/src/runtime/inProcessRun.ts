@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { DagDefinitionError, KitelabError, type SerializedError, TaskTimeoutError } from "../errors.js";
-import type { XComRecord } from "../records.js";
+import { withXComs, type XComRecord } from "../records.js";
 import type { TaskInstanceState } from "../states.js";
 import { applyAttemptOutcome, decideRun, type RunSnapshot, type StateChange } from "../engine/runEngine.js";
 import type { DAG } from "../dag/dag.js";
@@ -10,10 +10,11 @@ import { findDefinedDag } from "../dag/registry.js";
 import { createTimetable } from "../timetable/index.js";
 import { formatDuration, toMilliseconds } from "../util/duration.js";
 import { DagTestResult, type DagTestOptions, type TaskTestOptions, type TaskTestSummary } from "../dag/testing.js";
-import { DEFAULT_XCOM_MAX_BYTES, runAttempt, type AttemptRequest } from "./attempt.js";
+import { DEFAULT_XCOM_MAX_BYTES, executionTimeoutMessage, runAttempt } from "./attempt.js";
 import { createLiveView, silentView } from "./liveView.js";
 import { manualRunId } from "./runIds.js";
 import { configuredScheduleDefaults } from "../config/scheduleDefaults.js";
+import { type AttemptEnvironment, type AttemptRunFacts, attemptRequestFor } from "./attemptRequest.js";
 import { createOutboxOnlyMailService } from "../notify/mailService.js";
 import { resolveHome } from "../config/home.js";
 import { secretsMasker } from "../util/secrets.js";
@@ -49,12 +50,12 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
   const instances = new Map<string, LiveInstance>(
     dag.taskIds.map((taskId) => [taskId, { state: "none", tryNumber: 0, logs: [] }]),
   );
-  const xcoms: XComRecord[] = [];
+  let xcoms: XComRecord[] = [];
   const background: Promise<unknown>[] = [];
   const services = inProcessServices(options, background);
   const conf = { ...(options.conf ?? {}), ...(options.params ?? {}) };
-  const params = { ...dag.params, ...conf };
-  const maxActive = dag.maxActiveTasks ?? 16;
+  // As the scheduler: the DAG's own limit, else airflow.cfg's [core] max_active_tasks_per_dag.
+  const maxActive = dag.maxActiveTasks ?? configuredScheduleDefaults().maxActiveTasks;
   const started = Date.now();
   const finished: Array<{ taskId: string; result: Awaited<ReturnType<typeof runAttempt>> }> = [];
   let wake: (() => void) | undefined;
@@ -90,23 +91,11 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
     instance.controller = new AbortController();
     const maxTries = task.settings.retries + 1;
     view.taskState(taskId, "running", `try ${instance.tryNumber}/${maxTries}`);
-    const request: AttemptRequest = {
-      dagId: dag.dagId,
-      taskId,
-      runId,
-      runType: "manual",
-      logicalDate: logicalDate.toISOString(),
-      dataIntervalStart: interval.start.toISOString(),
-      dataIntervalEnd: interval.end.toISOString(),
-      tryNumber: instance.tryNumber,
-      maxTries,
-      conf,
-      params,
-      xcoms: [...xcoms],
-      variables: options.variables ?? {},
-      connections: options.connections ?? {},
-      xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
-    };
+    const request = attemptRequestFor(
+      testRun(dag.dagId, runId, logicalDate, interval, conf),
+      { taskId, tryNumber: instance.tryNumber, maxTries },
+      testEnvironment(dag, xcoms, options),
+    );
     const log = collectingLogger(secretsMasker(request.variables, request.connections), (level, line) => {
       instance.logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
       view.taskLog(taskId, level, line);
@@ -124,12 +113,7 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
       instance.durationMs = Date.now() - (instance.startedAtMs ?? Date.now());
       instance.error = result.error;
       instance.controller = undefined;
-      for (const xcom of result.xcoms) {
-        const index = xcoms.findIndex((existing) => existing.taskId === taskId && existing.key === xcom.key);
-        const record = { dagId: dag.dagId, runId, taskId, key: xcom.key, value: xcom.value };
-        if (index >= 0) xcoms[index] = record;
-        else xcoms.push(record);
-      }
+      xcoms = withXComs(xcoms, { dagId: dag.dagId, runId }, taskId, result.xcoms);
       applyChanges(
         applyAttemptOutcome(engineDag, snapshot(), taskId, result.outcome, new Date(), logicalDate.toISOString()),
       );
@@ -139,9 +123,7 @@ export async function testDag(dag: DAG, options: DagTestOptions = {}): Promise<D
     for (const taskId of decision.timedOut) {
       const instance = instances.get(taskId)!;
       const limit = dag.getTask(taskId).settings.executionTimeoutMs ?? 0;
-      instance.controller?.abort(
-        new TaskTimeoutError(`Task '${taskId}' exceeded its executionTimeout of ${formatDuration(limit)}`),
-      );
+      instance.controller?.abort(new TaskTimeoutError(executionTimeoutMessage(taskId, limit)));
     }
     if (decision.runState !== "running" && finished.length === 0) {
       await Promise.allSettled(background);
@@ -207,35 +189,18 @@ export async function testTask(
     timeoutMs === undefined
       ? undefined
       : setTimeout(
-          () =>
-            controller.abort(
-              new TaskTimeoutError(
-                `Task '${task.taskId}' exceeded its executionTimeout of ${formatDuration(timeoutMs)}`,
-              ),
-            ),
+          () => controller.abort(new TaskTimeoutError(executionTimeoutMessage(task.taskId, timeoutMs))),
           timeoutMs,
         );
   const startedAt = Date.now();
   view.taskState(task.taskId, "running", "try 1 (tasks test)");
   const result = await runAttempt(
     task,
-    {
-      dagId: dag.dagId,
-      taskId: task.taskId,
-      runId: manualRunId(logicalDate),
-      runType: "manual",
-      logicalDate: logicalDate.toISOString(),
-      dataIntervalStart: interval.start.toISOString(),
-      dataIntervalEnd: interval.end.toISOString(),
-      tryNumber: 1,
-      maxTries: task.settings.retries + 1,
-      conf,
-      params: { ...dag.params, ...conf },
-      xcoms: options.xcoms ?? [],
-      variables: options.variables ?? {},
-      connections: options.connections ?? {},
-      xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
-    },
+    attemptRequestFor(
+      testRun(dag.dagId, manualRunId(logicalDate), logicalDate, interval, conf),
+      { taskId: task.taskId, tryNumber: 1, maxTries: task.settings.retries + 1 },
+      testEnvironment(dag, options.xcoms ?? [], options),
+    ),
     {
       log: collectingLogger(secretsMasker(options.variables ?? {}, options.connections ?? {}), (level, line) => {
         logs.push(level === "info" ? line : `${level.toUpperCase()} ${line}`);
@@ -250,6 +215,40 @@ export async function testTask(
   const durationMs = Date.now() - startedAt;
   view.taskState(task.taskId, state, formatDuration(durationMs));
   return { taskId: task.taskId, state, tryNumber: 1, durationMs, logs, error: result.error };
+}
+
+/** The run `dag.test()` and `tasks test` make: manual, at `logicalDate`. */
+function testRun(
+  dagId: string,
+  runId: string,
+  logicalDate: Date,
+  interval: { start: Date; end: Date },
+  conf: Record<string, unknown>,
+): AttemptRunFacts {
+  return {
+    dagId,
+    runId,
+    runType: "manual",
+    logicalDate: logicalDate.toISOString(),
+    dataIntervalStart: interval.start.toISOString(),
+    dataIntervalEnd: interval.end.toISOString(),
+    conf,
+  };
+}
+
+/** What an attempt in `dag.test()` reads: the options' Variables and Connections, the run's XComs so far. */
+function testEnvironment(
+  dag: { params: Record<string, unknown> },
+  xcoms: readonly XComRecord[],
+  options: Pick<DagTestOptions, "variables" | "connections" | "xcomMaxBytes">,
+): AttemptEnvironment {
+  return {
+    dagParams: dag.params,
+    xcoms,
+    variables: options.variables ?? {},
+    connections: options.connections ?? {},
+    xcomMaxBytes: options.xcomMaxBytes ?? DEFAULT_XCOM_MAX_BYTES,
+  };
 }
 
 function resolveLogicalDate(value: Date | string | undefined): Date {

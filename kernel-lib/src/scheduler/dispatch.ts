@@ -2,6 +2,7 @@ import type { SerializedTask } from "../dag/serialize.js";
 import { decideRun } from "../engine/runEngine.js";
 import type { TaskJob } from "../executor/protocol.js";
 import type { DagRunRecord } from "../records.js";
+import { executionTimeoutMessage } from "../runtime/attempt.js";
 import { attemptRequestFor } from "../runtime/attemptRequest.js";
 import { admitTasks, type Candidate } from "./admission.js";
 import { attemptKeyString, type SchedulerCore, toPatch } from "./core.js";
@@ -60,7 +61,7 @@ export function advanceRun(
     core.afterCommit(() =>
       core.executor.cancel(
         { dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber },
-        `Task '${taskId}' exceeded its executionTimeout of ${limit / 1000}s`,
+        executionTimeoutMessage(taskId, limit),
       ),
     );
   }
