@@ -514,11 +514,12 @@ describe("a run file that cannot be read", () => {
 });
 
 describe("secrets at rest", () => {
-  it("never writes a connection password or a secret-named Variable's value in plaintext, yet reads them back", async () => {
+  it("never writes a connection password, a secret-named extra or a secret-named Variable's value in plaintext, yet reads them back", async () => {
     const { home, dir } = freshStore();
     const password = "correct-horse-battery-staple";
     const dbPassword = "s3cr3t-variable-value";
     const apiToken = "tok-0123456789abcdef";
+    const extraKey = "extra-key-456-in-the-uri";
     const store = FileStore.open(dir, { writer: true, home });
     await store.updateShared((shared, seal) => {
       shared.connections.warehouse = {
@@ -528,6 +529,7 @@ describe("secrets at rest", () => {
         login: "alice",
         password: seal(password),
         port: 5432,
+        extra: { api_key: extraKey, region: "eu-west-1", sslmode: "require" },
       };
       shared.variables.db_password = { value: dbPassword };
       shared.variables.API_TOKEN = { value: apiToken, description: "for the weather API" };
@@ -536,7 +538,7 @@ describe("secrets at rest", () => {
     await store.saveDags([sampleDag("daily_sales")], () => false);
     await store.close();
 
-    const secrets = [password, dbPassword, apiToken];
+    const secrets = [password, dbPassword, apiToken, extraKey];
     const files = allFiles(home);
     assert.ok(
       files.some(([name]) => name.endsWith("shared.json")),
@@ -559,6 +561,11 @@ describe("secrets at rest", () => {
 
     const reader = FileStore.open(dir, { writer: false, home });
     assert.equal(reader.connections().warehouse?.password, password);
+    assert.deepEqual(
+      reader.connections().warehouse?.extra,
+      { api_key: extraKey, region: "eu-west-1", sslmode: "require" },
+      "a secret-named extra is sealed at rest and opened for tasks; the others stay as they are",
+    );
     assert.deepEqual(reader.variables(), { db_password: dbPassword, API_TOKEN: apiToken, region: "eu-west-1" });
     assert.deepEqual(
       reader.variableRecords().find((variable) => variable.key === "API_TOKEN"),

@@ -16,7 +16,7 @@ import { waitFor } from "./helpers/waitFor.js";
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const run = promisify(execFile);
 
-const SECRETS = ["tok-very-secret", "pg-pass-123"];
+const SECRETS = ["tok-very-secret", "pg-pass-123", "extra-key-456"];
 const FORMS = SECRETS.flatMap((secret) => [secret, secret.toUpperCase(), Buffer.from(secret).toString("base64")]);
 
 const DAG_SOURCE = `
@@ -44,7 +44,14 @@ describe("secrets after a failed run that used them", () => {
     await run(process.execPath, [BIN, "variables", "set", "lab_api_token", "tok-very-secret"], { env });
     await run(
       process.execPath,
-      [BIN, "connections", "add", "db", "--conn-uri", "postgres://app:pg-pass-123@db.internal:5432/sales"],
+      [
+        BIN,
+        "connections",
+        "add",
+        "db",
+        "--conn-uri",
+        "postgres://app:pg-pass-123@db.internal:5432/sales?api_key=extra-key-456&sslmode=require",
+      ],
       { env },
     );
     const standalone = await startStandaloneProcess(home.home);

@@ -153,7 +153,21 @@ export class FileStore extends StoreCore {
     return Object.fromEntries(
       Object.entries(this.currentShared().connections).map(([id, connection]) => [
         id,
-        { ...connection, password: connection.password ? this.box.open(connection.password) : undefined },
+        {
+          ...connection,
+          password: connection.password ? this.box.open(connection.password) : undefined,
+          ...(connection.extra ? { extra: this.openExtra(connection.extra) } : {}),
+        },
+      ]),
+    );
+  }
+
+  /** Secret-named extras (`api_key`, `password`...) are sealed at rest; an older, plaintext one reads as it is. */
+  private openExtra(extra: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(
+      Object.entries(extra).map(([key, value]) => [
+        key,
+        isSensitiveName(key) && typeof value === "string" && SecretBox.isSealed(value) ? this.box.open(value) : value,
       ]),
     );
   }
@@ -192,6 +206,12 @@ export class FileStore extends StoreCore {
       change(this.shared, (plain) => this.box.seal(plain));
       for (const [key, variable] of Object.entries(this.shared.variables)) {
         if (isSensitiveName(key) && !SecretBox.isSealed(variable.value)) variable.value = this.box.seal(variable.value);
+      }
+      for (const connection of Object.values(this.shared.connections)) {
+        for (const [key, value] of Object.entries(connection.extra ?? {})) {
+          if (isSensitiveName(key) && typeof value === "string" && !SecretBox.isSealed(value))
+            connection.extra![key] = this.box.seal(value);
+        }
       }
       this.shared.schemaVersion = SCHEMA_VERSION;
       this.sharedFile.writeSync(this.shared);
