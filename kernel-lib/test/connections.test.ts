@@ -162,6 +162,46 @@ describe("connection and variable lookups", () => {
     }
   });
 
+  it("`kitelab connections add --conn-password-stdin` takes the password from standard input, never from argv", () => {
+    const home = tempHome("kitelab-conn-stdin-");
+    const previous = process.env.KITELAB_HOME;
+    const bin = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
+    const options = { encoding: "utf8" as const, env: { ...process.env, KITELAB_HOME: home.home } };
+    try {
+      const args = ["connections", "add", "warehouse", "--conn-type", "postgres", "--conn-login", "app"];
+      const cli = spawnSync(process.execPath, [bin, ...args, "--conn-password-stdin"], {
+        ...options,
+        input: "pw from a pipe\n",
+      });
+      assert.equal(cli.status, 0, cli.stderr);
+      assert.doesNotMatch(cli.stdout, /pw from a pipe/);
+      process.env.KITELAB_HOME = home.home;
+      assert.equal(getConnection("warehouse").password, "pw from a pipe", "the line end echo adds is not part of it");
+
+      const twice = spawnSync(
+        process.execPath,
+        [bin, "connections", "add", "other", "--conn-uri", "postgres://app:pw@db/x", "--conn-password-stdin"],
+        { ...options, input: "pw\n" },
+      );
+      assert.notEqual(twice.status, 0);
+      assert.match(twice.stderr, /give the password once/);
+      const empty = spawnSync(
+        process.execPath,
+        [bin, ...args.slice(0, 2), "third", ...args.slice(3), "--conn-password-stdin"],
+        {
+          ...options,
+          input: "",
+        },
+      );
+      assert.notEqual(empty.status, 0);
+      assert.match(empty.stderr, /read an empty password/);
+    } finally {
+      if (previous === undefined) delete process.env.KITELAB_HOME;
+      else process.env.KITELAB_HOME = previous;
+      home.cleanup();
+    }
+  });
+
   it("say how to define what is missing", () => {
     assert.throws(
       () => requireConnection(empty, "nope", "--conn-type aws"),

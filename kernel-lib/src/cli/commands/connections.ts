@@ -12,6 +12,7 @@ interface AddOptions {
   connSchema?: string;
   connLogin?: string;
   connPassword?: string;
+  connPasswordStdin?: boolean;
   connPort?: string;
   connExtra?: string;
   connUri?: string;
@@ -57,6 +58,18 @@ function fromOptions(connId: string, options: AddOptions): ConnectionRecord {
   };
 }
 
+/** The password piped to `--conn-password-stdin`, without the line end `echo` adds. */
+async function passwordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write("Password (then Enter and Ctrl-D): ");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if (password === "") throw new CliError("--conn-password-stdin read an empty password from standard input");
+  return password;
+}
+
 /** `kitelab connections add|get|list|delete`; passwords are encrypted at rest and never printed. */
 export function registerConnectionCommands(program: Command): void {
   const connections = program
@@ -71,7 +84,8 @@ export function registerConnectionCommands(program: Command): void {
     .option("--conn-host <host>")
     .option("--conn-schema <schema>")
     .option("--conn-login <login>")
-    .option("--conn-password <password>")
+    .option("--conn-password <password>", "visible to other users in the process list: prefer --conn-password-stdin")
+    .option("--conn-password-stdin", 'read the password from standard input (echo "$PW" | kitelab connections add ...)')
     .option("--conn-port <port>")
     .option("--conn-extra <json>")
     .option("--conn-uri <uri>")
@@ -81,6 +95,11 @@ export function registerConnectionCommands(program: Command): void {
       if (!/^[A-Za-z0-9_.-]+$/.test(connId))
         throw new CliError(`connection id "${connId}" may contain only letters, digits, "_", "-" and "."`);
       const record = fromOptions(connId, options);
+      if (options.connPasswordStdin) {
+        if (record.password !== undefined)
+          throw new CliError("give the password once: --conn-password-stdin, or in --conn-password or --conn-uri");
+        record.password = await passwordFromStdin();
+      }
       const target = store(command);
       if (target.connections()[connId])
         throw new CliError(`A connection with conn_id \`${connId}\` already exists; delete it first`);
