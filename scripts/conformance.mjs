@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run conformance`: runs the seeded conformance cases through real Apache Airflow
+// `npm run conformance`: runs the seeded conformance cases (schedules, manual runs, run ids) through real Apache Airflow
 // (2.10.5 for Airflow 2 semantics, 3.1.3 for Airflow 3) and through Kitelab, rewrites the
 // goldens in kernel-lib/test/conformance/golden/ and prints the agreement table.
 // The virtual environments are created once, from PyPI, at .conformance/airflow-<version>/
@@ -14,6 +14,7 @@ const cacheDir = inRepo(".conformance");
 const workDir = path.join(cacheDir, "work");
 const main = inRepo("kernel-lib/test/conformance/main.ts");
 const driver = inRepo("kernel-lib/test/conformance/airflow/schedules.py");
+const runIdDriver = inRepo("kernel-lib/test/conformance/airflow/run_ids.py");
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: "inherit", ...options });
@@ -56,6 +57,15 @@ for (const version of VERSIONS) {
     env: { ...process.env, AIRFLOW_HOME: airflowHome, AIRFLOW__CORE__LOAD_EXAMPLES: "False" },
     stdio: ["ignore", "inherit", "ignore"],
   });
+  run(
+    bin,
+    [
+      runIdDriver,
+      path.join(workDir, `run-id-cases-${version}.json`),
+      path.join(workDir, `run-id-answers-${version}.json`),
+    ],
+    { env: { ...process.env, AIRFLOW_HOME: airflowHome }, stdio: ["ignore", "inherit", "ignore"] },
+  );
 }
 run(process.execPath, [...tsx, main, "golden", workDir], { cwd: inRepo("kernel-lib") });
 const report = spawnSync(process.execPath, [...tsx, main, "report"], { cwd: inRepo("kernel-lib"), stdio: "inherit" });

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { manualDifference, scheduleDifference, type ManualAnswer, type ScheduleAnswer } from "./compareSchedules.js";
 import type { ManualCase, ScheduleCase } from "./scheduleCases.js";
+import { kitelabRunId, type RunIdCase } from "./runIdCases.js";
 
 export const SEED = 13;
 export const SCHEDULE_CASES = 1000;
@@ -93,4 +94,32 @@ export function formatTable(rows: AreaResult[]): string {
   ];
   const widths = header.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join("  ")).join("\n");
+}
+
+export const RUN_ID_CASES = 300;
+export const RUN_IDS_FILE = fileURLToPath(new URL("./golden/run_ids.json", import.meta.url));
+
+/** Airflow's `DagRun.generate_run_id` for each run-id case, by Airflow version. */
+export interface RunIdGolden {
+  seed: number;
+  airflow: string[];
+  cases: Array<RunIdCase & { airflow: Record<string, string | { error: string }> }>;
+}
+
+export function readRunIdGolden(path = RUN_IDS_FILE): RunIdGolden {
+  return JSON.parse(readFileSync(path, "utf8")) as RunIdGolden;
+}
+
+/** Kitelab's run ids against every golden answer, one row per Airflow version. */
+export function checkRunIds(golden: RunIdGolden): AreaResult[] {
+  return golden.airflow.map((version) =>
+    area(
+      `run ids vs ${version}`,
+      golden.cases.map((c) => ({ ...c, airflow: c.airflow[version] ?? { error: "not asked" } })),
+      (c, answer: string) => {
+        const kitelab = kitelabRunId(c);
+        return kitelab === answer ? undefined : `Airflow ${answer}, Kitelab ${kitelab}`;
+      },
+    ),
+  );
 }
