@@ -162,6 +162,21 @@ describe("kitelab check", () => {
     assert.match(check(["first"]).stderr, /expected a lab id such as lab1, got "first"/);
   });
 
+  it("--only runs the named checks, and names the lab's checks when an id is unknown", () => {
+    const report = JSON.parse(check(["lab9", "--json", "--only", "output_file,no_runs_needed"]).stdout) as JsonReport;
+    assert.deepEqual(
+      report.checks.map((item) => item.id),
+      ["output_file", "no_runs_needed"],
+    );
+    assert.equal(report.total, 2);
+    const wrong = check(["lab9", "--only", "output"]);
+    assert.equal(wrong.code, 1);
+    assert.match(
+      wrong.stderr,
+      /--only "output" names no check output; this lab's checks: dag_shape, output_file, no_runs_needed/,
+    );
+  });
+
   it("a --lab-dir that does not exist says so", () => {
     const result = check(["lab9", "--lab-dir", join(student, "nope")]);
     assert.equal(result.code, 1);

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { MySqlHook, PostgresHook, S3Hook, SqliteHook } from "../src/index.js";
 import { mariaDbMissing, postgresMissing, startMariaDb, startPostgres } from "./helpers/servers/databases.js";
 import { motoMissing, startMoto } from "./helpers/servers/moto.js";
+import { copyLabsWithSolutions } from "./notebooks/labCopy.js";
 
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const LABS = fileURLToPath(new URL("../../labs/", import.meta.url));
@@ -37,8 +38,22 @@ describe("lab 1: first DAGs and file IO", () => {
     assert.match(run.out, /Today is 2024-01-01[\s\S]*greet said: greeted on 2024-01-01/);
   });
 
-  it("lab1_train_predict writes the model and the predictions to {date}.csv (%Y%m%d-%H%M%S) and latest.csv", () => {
+  it("lab1_train_predict as shipped: train works, predict fails with the stub's message (exercise 1)", () => {
     const run = kitelab(["dags", "test", lab("lab1-first-dags/dags/lab1_train_predict.ts"), "2024-01-01T06:00:00Z"]);
+    assert.notEqual(run.code, 0);
+    assert.equal(taskState(run.out, "train"), "success");
+    assert.equal(taskState(run.out, "predict"), "failed");
+    assert.match(run.out + run.err, /predictWithIO is not written yet \(lab 1, exercise 1\)/);
+  });
+
+  it("lab1_train_predict solved: the model and the predictions in {date}.csv (%Y%m%d-%H%M%S) and latest.csv", async () => {
+    const solved = await copyLabsWithSolutions(
+      fileURLToPath(new URL("../..", import.meta.url)),
+      lab("lab1-first-dags"),
+    );
+    const file = join(solved.root, "labs", "lab1-first-dags", "dags", "lab1_train_predict.ts");
+    const run = kitelab(["dags", "test", file, "2024-01-01T06:00:00Z"]);
+    await solved.remove();
     assert.equal(run.code, 0, run.err);
     const dir = join(run.home, "labs", "lab1");
     assert.equal(

@@ -1,7 +1,9 @@
 // Every notebook under notebooks/ runs top to bottom in the real tslab kernel, and each cell
 // shows what its `kitelab` metadata promises (see test/notebooks/expectations.ts): once with
 // every cell sent back to back as JupyterLab's Run All sends them, once with
-// `jupyter nbconvert --execute`.
+// `jupyter nbconvert --execute`. Both run the labs as the course ships them, exercises as
+// stubs; a lab with `solutions/` runs its notebook a third time, Run All, on a copy of the
+// labs with the solutions copied in (see test/notebooks/labCopy.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkExecutedNotebook, checkNotebookRun, type ExecutedNotebook } from "./notebooks/expectations.js";
 import { repoRoot, runNotebook } from "./notebooks/runNotebook.js";
+import { copyLabsWithSolutions, labWithSolutions } from "./notebooks/labCopy.js";
 import { runningScheduler } from "../src/cli/schedulerClient.js";
 
 const notebooksDir = path.join(repoRoot, "notebooks");
@@ -73,6 +76,31 @@ for (const name of notebooks) {
       assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
     },
   );
+
+  const solvedLab = labWithSolutions(path.join(repoRoot, "labs"), name);
+  if (solvedLab) {
+    test(
+      `notebooks/${name}: with the solutions of ${path.basename(solvedLab)} copied in, Run All shows what every cell expects`,
+      { timeout: 15 * 60_000 },
+      async () => {
+        const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
+        const copy = await copyLabsWithSolutions(repoRoot, solvedLab);
+        let summary;
+        try {
+          summary = await runNotebook(file, { cwd: copy.notebooksDir, env: { KITELAB_HOME: home } });
+        } finally {
+          stopSchedulerLeftIn(home);
+        }
+        const problems = checkNotebookRun(summary, "solutions");
+        assert.deepEqual(
+          problems,
+          [],
+          `${name} with solutions (executed copy: ${summary.executed}):\n${problems.join("\n")}`,
+        );
+        await copy.remove();
+      },
+    );
+  }
 
   test(`notebooks/${name}: \`jupyter nbconvert --execute\` runs every cell`, { timeout: 15 * 60_000 }, async () => {
     const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));

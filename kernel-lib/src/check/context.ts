@@ -67,6 +67,7 @@ export function createCheckContext(options: { labDir: string; config: KitelabCon
           .allRuns(dagId)
           .sort((a, b) => b.logicalDate.localeCompare(a.logicalDate)),
       taskInstances: (dagId, runId) => store().taskInstances(dagId, runId),
+      xcoms: (dagId, runId) => store().xcoms(dagId, runId),
       importErrors: () => store().importErrorList(),
     },
     async api<T>(method: string, path: string) {

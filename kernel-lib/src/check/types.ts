@@ -1,7 +1,7 @@
 import type { KitelabConfig } from "../config/index.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
-import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
+import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
 
 /**
  * One requirement of a lab, checked against what the student wrote and ran. A lab's checks
@@ -87,6 +87,8 @@ export interface CheckContext {
     /** The DAG's runs, newest logical date first. */
     runs(dagId: string): DagRunRecord[];
     taskInstances(dagId: string, runId: string): TaskInstanceRecord[];
+    /** The XComs of a run (a task's return value has the key `return_value`). */
+    xcoms(dagId: string, runId: string): XComRecord[];
     importErrors(): Array<ImportProblem & { file: string }>;
   };
   /** Calls the running scheduler's `/api/v1` with the API token; undefined when none runs. */

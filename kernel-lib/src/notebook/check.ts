@@ -8,6 +8,8 @@ import { summarized } from "./views.js";
 export interface CheckOptions {
   /** The lab folder to check. @default labs/<lab folder> found from the notebook's folder */
   labDir?: string;
+  /** Run only these checks (their ids), such as one exercise's. @default every check of the lab */
+  only?: readonly string[];
   /** The Kitelab home whose store is read. @default $KITELAB_HOME, else ~/kitelab */
   home?: string;
 }
@@ -17,16 +19,24 @@ export interface CheckOptions {
  * and shows each requirement as met or not, with a hint for each one that is not.
  * Never throws for unmet checks: the table is the answer.
  * @example await check("lab1");
+ * @example await check("lab1", { only: ["predict_succeeded"] });
  */
 export async function check(lab: string, options: CheckOptions = {}): Promise<LabReport> {
   if (typeof lab !== "string" || !/^lab\d+$/.test(lab)) {
     throw new ValidationError(`Expected the lab as "lab1", "lab2"..., got ${describeValue(lab)}`);
+  }
+  if (
+    options.only !== undefined &&
+    (!Array.isArray(options.only) || !options.only.every((id) => typeof id === "string"))
+  ) {
+    throw new ValidationError(`Expected \`only\` to be a list of check ids, got ${describeValue(options.only)}`);
   }
   const args = [
     "check",
     lab,
     "--json",
     ...(options.labDir !== undefined ? ["--lab-dir", resolve(options.labDir)] : []),
+    ...(options.only !== undefined ? ["--only", options.only.join(",")] : []),
   ];
   const result = await kitelabCli(args, { quiet: true, check: false, ...(options.home ? { home: options.home } : {}) });
   let report: LabReport;
@@ -44,7 +54,7 @@ function reportHtml(report: LabReport): string {
     item.passed
       ? '<span style="color:#1a7f37;font-weight:bold">✓ met</span>'
       : '<span style="color:#cf222e;font-weight:bold">✗ not met</span>',
-    escapeHtml(item.title),
+    item.title,
     item.passed
       ? ""
       : `${escapeHtml(item.hint)}${item.detail ? `<br><small style="color:#57606a">found: ${escapeHtml(item.detail)}</small>` : ""}`,

@@ -86,3 +86,21 @@ test("malformed kitelab metadata is refused rather than ignored", () => {
     /"kitelab.expectError" to be a string, got 3/,
   );
 });
+
+test("a lab cell's stubs and solutions expectations apply to their own run only", () => {
+  const cell = {
+    kitelab: {
+      expect: ["lab1:"],
+      stubs: { expect: ["0/2 checks met"] },
+      solutions: { expect: ["all 2 checks met"] },
+    },
+  };
+  assert.deepEqual(checkNotebookRun(run([{ ...cell, text: "lab1: 0/2 checks met" }]), "stubs"), []);
+  assert.deepEqual(checkNotebookRun(run([{ ...cell, text: "lab1: all 2 checks met" }]), "solutions"), []);
+  const [problem] = checkNotebookRun(run([{ ...cell, text: "lab1: 0/2 checks met" }]), "solutions");
+  assert.match(problem ?? "", /\[solutions\] output lacks "all 2 checks met"/);
+  assert.match(
+    checkNotebookRun(run([{ kitelab: { solutions: { expected: ["x"] } } }])).join(),
+    /Unknown key\(s\) expected in .* "kitelab.solutions"/,
+  );
+});

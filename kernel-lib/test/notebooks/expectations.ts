@@ -9,6 +9,10 @@
  * `expect`: every substring must appear in the cell's outputs (stream text, text/plain,
  * text/html, error text). `expectError`: the cell must fail and its outputs contain the
  * substring. Any other code cell must run without error.
+ *
+ * A lab notebook runs twice: with the exercises' stubs (the lab as the course ships it) and
+ * with the lab's `solutions/` copied in. `"stubs": {...}` and `"solutions": {...}` add
+ * expectations (the same two keys) for one of those runs only.
  */
 
 /** The JSON object run_notebook.py prints. */
@@ -39,8 +43,13 @@ export interface CellExpectations {
   expectError?: string;
 }
 
+/** Which copy of the lab a notebook ran against: the shipped stubs or the solutions. */
+export type LabVariant = "stubs" | "solutions";
+
+const VARIANTS: readonly LabVariant[] = ["stubs", "solutions"];
+
 /** Returns one line per unmet expectation; an empty list means the notebook ran as declared. */
-export function checkNotebookRun(summary: NotebookRunSummary): string[] {
+export function checkNotebookRun(summary: NotebookRunSummary, variant: LabVariant = "stubs"): string[] {
   const problems: string[] = [];
   if (summary.declaredKernel !== "tslab") {
     problems.push(
@@ -49,16 +58,16 @@ export function checkNotebookRun(summary: NotebookRunSummary): string[] {
   }
   if (summary.stopped !== null) problems.push(`the run stopped early: ${summary.stopped}`);
   for (const cell of summary.cells) {
-    if (cell.cellType === "code") problems.push(...checkCell(cell));
+    if (cell.cellType === "code") problems.push(...checkCell(cell, variant));
   }
   return problems;
 }
 
-function checkCell(cell: CellSummary): string[] {
-  const where = `cell ${cell.index} (${firstLine(cell.source)})`;
+function checkCell(cell: CellSummary, variant: LabVariant): string[] {
+  const where = `cell ${cell.index} (${firstLine(cell.source)})${variant === "solutions" ? " [solutions]" : ""}`;
   let declared: CellExpectations;
   try {
-    declared = parseCellExpectations(cell.kitelab, where);
+    declared = parseCellExpectations(cell.kitelab, where, variant);
   } catch (error) {
     return [(error as Error).message];
   }
@@ -83,24 +92,41 @@ function checkCell(cell: CellSummary): string[] {
   return problems;
 }
 
-/** Reads a cell's `kitelab` metadata, refusing shapes the checker would silently ignore. */
-export function parseCellExpectations(value: unknown, where: string): CellExpectations {
+/** Reads a cell's `kitelab` metadata for one variant, refusing shapes the checker would silently ignore. */
+export function parseCellExpectations(value: unknown, where: string, variant: LabVariant = "stubs"): CellExpectations {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(`Expected ${where} metadata "kitelab" to be an object, got ${JSON.stringify(value)}`);
+  }
+  const { stubs, solutions, ...common } = value as Record<string, unknown>;
+  const base = parseExpectationKeys(common, where, "kitelab");
+  const forVariant = { stubs, solutions };
+  for (const name of VARIANTS) parseExpectationKeys(forVariant[name] ?? {}, where, `kitelab.${name}`);
+  const extra = parseExpectationKeys(forVariant[variant] ?? {}, where, `kitelab.${variant}`);
+  const expect = [...(base.expect ?? []), ...(extra.expect ?? [])];
+  const expectError = extra.expectError ?? base.expectError;
+  return {
+    ...(base.expect !== undefined || extra.expect !== undefined ? { expect } : {}),
+    ...(expectError !== undefined ? { expectError } : {}),
+  };
+}
+
+function parseExpectationKeys(value: unknown, where: string, name: string): CellExpectations {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`Expected ${where} metadata "${name}" to be an object, got ${JSON.stringify(value)}`);
   }
   const { expect, expectError, ...rest } = value as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
   if (unknownKeys.length > 0) {
     throw new TypeError(
-      `Unknown key(s) ${unknownKeys.join(", ")} in ${where} metadata "kitelab"; use "expect" or "expectError"`,
+      `Unknown key(s) ${unknownKeys.join(", ")} in ${where} metadata "${name}"; use "expect" or "expectError"${name === "kitelab" ? ', or "stubs" / "solutions" holding those' : ""}`,
     );
   }
   if (expect !== undefined && (!Array.isArray(expect) || !expect.every((e) => typeof e === "string"))) {
-    throw new TypeError(`Expected ${where} "kitelab.expect" to be an array of strings, got ${JSON.stringify(expect)}`);
+    throw new TypeError(`Expected ${where} "${name}.expect" to be an array of strings, got ${JSON.stringify(expect)}`);
   }
   if (expectError !== undefined && typeof expectError !== "string") {
-    throw new TypeError(`Expected ${where} "kitelab.expectError" to be a string, got ${JSON.stringify(expectError)}`);
+    throw new TypeError(`Expected ${where} "${name}.expectError" to be a string, got ${JSON.stringify(expectError)}`);
   }
   return {
     ...(expect !== undefined ? { expect: expect as string[] } : {}),
