@@ -1,8 +1,8 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ConflictError } from "../errors.js";
 import type { KitelabConfig } from "../config/index.js";
 import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
-import { createApp } from "../web/app.js";
+import { createApp, type WebDeps } from "../web/app.js";
 import { bullmqSettingsOf } from "../executor/bullmq/settings.js";
 import type { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
@@ -27,6 +27,13 @@ export interface StandaloneOptions {
   clock?: Clock;
   /** Where clock moves are logged. @default stderr */
   log?: (line: string) => void;
+  /**
+   * A server already listening (the previous scheduler's, kept across a restart): the new web
+   * app answers on it instead of listening anew, so the port never closes.
+   */
+  server?: Server;
+  /** Restarts the whole standalone in place (`POST /api/v1/scheduler/restart`). */
+  restart?: WebDeps["restart"];
 }
 
 export interface RunningStandalone extends RunningScheduler {
@@ -34,6 +41,11 @@ export interface RunningStandalone extends RunningScheduler {
   token: string;
   notifier: Notifier;
   server?: Server;
+  /**
+   * Stops everything but the listening socket, which answers 503 "restarting" meanwhile, and
+   * returns it for the next {@link startStandalone} (`options.server`).
+   */
+  stopForRestart(graceMs?: number): Promise<Server | undefined>;
 }
 
 /** With the BullMQ executor, what the worker view reads from Redis. */
@@ -117,13 +129,19 @@ export async function startStandalone(
       ),
       clock: clockControl(clock, options.log ?? ((line) => process.stderr.write(`${line}\n`))),
       workers,
+      restart: options.restart,
       onError: (error) =>
         process.stderr.write(`web: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(options.port, options.host, () => resolve(listening));
-      listening.once("error", reject);
-    });
+    if (options.server) {
+      server = options.server;
+      serveWith(server, app);
+    } else {
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = app.listen(options.port, options.host, () => resolve(listening));
+        listening.once("error", reject);
+      });
+    }
     // Clients (fetch, the CLI, notebooks) keep connections alive for about 4 s. A server that
     // drops idle ones after Node's default 5 s races them on a busy machine ("fetch failed"
     // on a reused socket); idle sockets here outlive the clients' own timeout instead.
@@ -145,12 +163,33 @@ export async function startStandalone(
         server.closeAllConnections();
         await closed;
       }
-      await running.stop(graceMs);
-      await workers?.close();
-      detach();
-      await notifier.close(5000);
+      await stopAllButServer(graceMs);
+    },
+    async stopForRestart(graceMs = 5000) {
+      if (server) serveWith(server, answerRestarting);
+      await stopAllButServer(graceMs);
+      return server;
     },
   };
+
+  async function stopAllButServer(graceMs: number): Promise<void> {
+    await running.stop(graceMs);
+    await workers?.close();
+    detach();
+    await notifier.close(5000);
+  }
+}
+
+/** Makes `handler` the only one answering `server`'s requests (kept-alive connections included). */
+function serveWith(server: Server, handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+  server.removeAllListeners("request");
+  server.on("request", handler);
+}
+
+/** What the port answers between two schedulers of a restart. */
+function answerRestarting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "1", "Cache-Control": "no-store" });
+  res.end("The Kitelab scheduler is restarting: try again in a second.\n");
 }
 
 /** The clock as the web server shows and moves it; every move is logged. */

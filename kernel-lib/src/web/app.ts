@@ -12,6 +12,7 @@ import { healthOf } from "./health.js";
 import { pageRouter } from "./pages.js";
 import type { AppContext, WebDeps } from "./context.js";
 import { explainApiRouter } from "./explainApi.js";
+import { restartApiRouter } from "./restartApi.js";
 import { workersRouter } from "./workers.js";
 import { HttpError, problemOf, statusOfError } from "./problems.js";
 import { createGuard } from "./security.js";
@@ -22,7 +23,7 @@ import { assetFolder, loadViews } from "./views.js";
 /** Largest request body accepted, JSON or form. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export type { AppContext, OutboxEntry, OutboxView, WebDeps } from "./context.js";
+export type { AppContext, OutboxEntry, OutboxView, RestartReport, WebDeps } from "./context.js";
 
 /**
  * Builds the Kitelab web app: the status pages, the student pages and the Airflow-compatible
@@ -92,6 +93,7 @@ export function createApp(deps: WebDeps): express.Express {
   });
 
   app.use("/api/v1", explainApiRouter(context));
+  app.use("/api/v1", restartApiRouter(context));
   app.use(workersRouter(context));
   app.use("/api/v1", apiRouter(context));
   app.use("/api/v2", apiV2Router(context));

@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import type { Result } from "../errors.js";
 import type { ClockControl, Explainer, ReadModel, SchedulerControl, SharedSettings, WorkersView } from "./ports.js";
 import type { createGuard } from "./security.js";
 import type { PageModel, Views } from "./views.js";
@@ -20,6 +21,16 @@ export interface OutboxView {
 }
 
 /** Everything the web app needs; it never touches the store or the scheduler otherwise. */
+/** What `POST /api/v1/scheduler/restart` answers once the new scheduler runs. */
+export interface RestartReport {
+  /** How long the restart took, in milliseconds. */
+  took_ms: number;
+  /** The airflow.cfg read again (it may not exist: defaults and the environment then apply). */
+  config_file: string;
+  /** When the new scheduler started (ISO 8601). */
+  started_at: string;
+}
+
 export interface WebDeps {
   read: ReadModel;
   control: SchedulerControl;
@@ -52,6 +63,11 @@ export interface WebDeps {
   clock?: ClockControl;
   /** The `kitelab worker`s and their queues, with the BullMQ executor: adds `/workers` and `/api/v1/workers`. */
   workers?: WorkersView;
+  /**
+   * Restarts the scheduler in place so it reads airflow.cfg again (`POST /api/v1/scheduler/restart`);
+   * absent where the server cannot restart what serves it.
+   */
+  restart?: () => Promise<Result<RestartReport, string>>;
   /** @default () => new Date() */
   now?: () => Date;
   /** Told about unexpected errors (the response shows no detail of them). @default console.error */

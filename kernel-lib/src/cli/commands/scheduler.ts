@@ -16,6 +16,8 @@ import { isProcessAlive } from "../../util/processes.js";
 import { parseClockSpec } from "../../clock/clock.js";
 import { storeExplainer } from "../../explain/index.js";
 import { describeDamaged, type DamagedStoreFile } from "../../persistence/quarantine.js";
+import { err, ok, type Result } from "../../errors.js";
+import type { RestartReport } from "../../web/app.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -51,6 +53,7 @@ export function registerSchedulerCommands(program: Command): void {
           config,
           { host, port, baseUrl: options.baseUrl ?? config.webserver.baseUrl ?? "/", web: true, clock: clock.value },
           true,
+          () => reloadCliConfig(command),
         );
       },
     );
@@ -62,7 +65,9 @@ export function registerSchedulerCommands(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const config = loadCliConfig(command);
-      await runUntilSignal(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: true }, false);
+      await runUntilSignal(config, { host: "127.0.0.1", port: 0, baseUrl: "/", web: true }, false, () =>
+        reloadCliConfig(command),
+      );
     });
 
   program
@@ -169,6 +174,15 @@ function damagedStoreFiles(config: KitelabConfig): DamagedStoreFile[] | string {
   }
 }
 
+/** airflow.cfg and the environment read again, for a restart; an error says what does not load. */
+function reloadCliConfig(command: Command): Result<KitelabConfig, string> {
+  try {
+    return ok(loadCliConfig(command));
+  } catch (error) {
+    return err((error as Error).message);
+  }
+}
+
 function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -176,7 +190,19 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions, announce: boolean): Promise<void> {
+/** The port `standalone` listens on (the one asked for, when it was not 0). */
+function boundPort(standalone: RunningStandalone, asked: number): number {
+  const address = standalone.server?.address();
+  return typeof address === "object" && address !== null ? address.port : asked;
+}
+
+async function runUntilSignal(
+  initial: KitelabConfig,
+  options: StandaloneOptions,
+  announce: boolean,
+  reloadConfig: () => Result<KitelabConfig, string>,
+): Promise<void> {
+  let config = initial;
   const { startStandalone } = await import("../../scheduler/standalone.js");
   const existing = runningScheduler(config.home);
   if (existing)
@@ -184,18 +210,48 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
       `a Kitelab scheduler (pid ${existing.pid}) already runs for ${config.home}, at ${existing.url}; stop it first or set another KITELAB_HOME`,
     );
   let running: RunningStandalone;
+  let restarting: Promise<unknown> = Promise.resolve();
+  /** Stops the scheduler, reads airflow.cfg again and starts it on the same listening port. */
+  const restart = async (): Promise<Result<RestartReport, string>> => {
+    const begun = Date.now();
+    const reloaded = reloadConfig();
+    if (!reloaded.ok)
+      return err(`airflow.cfg does not load, so the scheduler keeps running as it was: ${reloaded.error}`);
+    const done = (async () => {
+      await restarting;
+      process.stdout.write("Restarting: running tasks get 5 seconds to finish, then airflow.cfg is read again...\n");
+      const server = await running.stopForRestart(5000);
+      const again = { ...options, port: boundPort(running, options.port), server, restart };
+      try {
+        running = await startStandalone(reloaded.value, again, openSchedulerStore);
+        config = reloaded.value;
+      } catch (error) {
+        running = await startStandalone(config, again, openSchedulerStore);
+        return err(
+          `the scheduler could not start with the new airflow.cfg (${(error as Error).message}), so it runs again with the settings it had`,
+        );
+      }
+      const startedAt = new Date().toISOString();
+      writeEndpoint(config.home, endpointOf(running, startedAt));
+      process.stdout.write(`Restarted in ${((Date.now() - begun) / 1000).toFixed(1)} s.\n`);
+      return ok({ took_ms: Date.now() - begun, config_file: config.path, started_at: startedAt });
+    })();
+    restarting = done.catch(() => undefined);
+    return done;
+  };
   try {
-    running = await startStandalone(config, options, openSchedulerStore);
+    running = await startStandalone(config, { ...options, restart }, openSchedulerStore);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
   const startedBy = process.env.KITELAB_STARTED_BY?.trim() || undefined;
-  writeEndpoint(config.home, {
+  const endpointOf = (standalone: RunningStandalone, startedAt: string) => ({
     pid: process.pid,
-    url: running.url ?? "",
-    startedAt: new Date().toISOString(),
+    url: standalone.url ?? "",
+    startedAt,
     ...(startedBy ? { startedBy } : {}),
   });
+  writeEndpoint(config.home, endpointOf(running, new Date().toISOString()));
   const dagCount = running.store.dagStatuses().filter((status) => status.isActive).length;
   const errors = running.store.importErrorList().length;
   if (announce) {
@@ -230,6 +286,7 @@ async function runUntilSignal(config: KitelabConfig, options: StandaloneOptions,
   if (!isAbsolute(config.core.dagsFolder))
     process.stderr.write(`warning: dags_folder ${config.core.dagsFolder} is relative\n`);
   await waitForSignal();
+  await restarting;
   process.stdout.write("Stopping: running tasks get 5 seconds to finish...\n");
   await running.stop(5000);
   removeEndpoint(config.home, process.pid);
@@ -259,11 +316,20 @@ async function takeOverNotebookScheduler(home: string): Promise<void> {
   }
 }
 
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later ones are noted and ignored, so the stop that
+ * follows (tasks' grace period, workers, the store) is not cut short: under `npm start` a
+ * Ctrl-C reaches the scheduler twice, from the terminal and forwarded by Jupyter's proxy.
+ */
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`${signal}: already stopping (kill -9 ${process.pid} stops at once)\n`);
+        return;
+      }
+      stopping = true;
       resolve();
     };
     process.on("SIGINT", stop);
