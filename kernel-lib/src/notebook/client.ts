@@ -19,7 +19,7 @@ import {
   type TaskInstanceInfo,
   type TaskLog,
 } from "./apiRecords.js";
-import { escapeHtml, show } from "./display.js";
+import { escapeHtml, PAUSE_MARK, show } from "./display.js";
 import { stopScheduler } from "./schedulerStop.js";
 import type { ClockInfo } from "../clock/clock.js";
 import type { Explanation } from "../explain/explain.js";
@@ -198,7 +198,7 @@ export class SchedulerClient {
         this.display(
           noteView(
             `The scheduler lists <strong>${escapeHtml(dagId)}</strong> (found after ${seconds} s): schedule <code>${escapeHtml(dag.schedule ?? "None")}</code>, ` +
-              `${dag.isPaused ? "⏸ paused: unpause it to let the scheduler run it" : "▶ active"}; file <code>${escapeHtml(dag.fileloc)}</code>`,
+              `${dag.isPaused ? `${PAUSE_MARK} paused: unpause it to let the scheduler run it` : "▶ active"}; file <code>${escapeHtml(dag.fileloc)}</code>`,
           ),
         );
         return summarized(dag, `DAG ${dagId} (${dag.isPaused ? "paused" : "active"})`);
@@ -280,7 +280,7 @@ export class SchedulerClient {
     this.display(
       noteView(
         paused
-          ? `⏸ <strong>${escapeHtml(dagId)}</strong> is paused: the scheduler creates and starts no runs of it.`
+          ? `${PAUSE_MARK} <strong>${escapeHtml(dagId)}</strong> is paused: the scheduler creates and starts no runs of it.`
           : `▶ <strong>${escapeHtml(dagId)}</strong> is active${dag.schedule ? `: schedule <code>${escapeHtml(dag.schedule)}</code>${dag.nextRun ? `, next scheduled run: logical date ${escapeHtml(shortDate(dag.nextRun))} UTC` : ""}` : " (manual runs only)"}.`,
       ),
     );
@@ -301,7 +301,7 @@ export class SchedulerClient {
     this.display(
       runsView(
         [run],
-        `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ⏸ paused, so this run stays queued until you unpause it` : ""}:`,
+        `Triggered <strong>${escapeHtml(dagId)}</strong>${dag?.isPaused ? ` — the DAG is ${PAUSE_MARK} paused, so this run stays queued until you unpause it` : ""}:`,
       ),
     );
     return summarized(run, `run ${run.runId} of ${dagId} (${run.state})`);

@@ -57,3 +57,10 @@ export function htmlTable(
     .join("");
   return `<table style="border-collapse:collapse;font-size:13px"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
+
+/**
+ * The "paused" mark in HTML outputs, drawn as two bars: the pause symbol U+23F8 is missing from
+ * common fonts (DejaVu, Liberation) and shows as an empty box there.
+ */
+export const PAUSE_MARK =
+  '<svg class="kitelab-pause-mark" width="0.8em" height="0.8em" viewBox="0 0 10 10" role="img" aria-label="paused" style="vertical-align:-0.05em"><rect x="1.5" y="1" width="2.5" height="8" fill="currentColor"/><rect x="6" y="1" width="2.5" height="8" fill="currentColor"/></svg>';

@@ -4,7 +4,7 @@ import { STATE_STYLES } from "../graph/palette.js";
 import type { TaskInstanceState } from "../states.js";
 import { formatDuration } from "../util/duration.js";
 import type { DagInfo, DagRunInfo, ImportErrorInfo, TaskInstanceInfo, TaskLog } from "./apiRecords.js";
-import { escapeHtml, htmlTable } from "./display.js";
+import { escapeHtml, htmlTable, PAUSE_MARK } from "./display.js";
 
 /**
  * How the notebook client shows what the scheduler answered: a compact HTML table for
@@ -83,7 +83,7 @@ export function dagsView(dags: readonly DagInfo[]): View {
       {
         header: "paused",
         text: (dag) => (dag.isPaused ? "paused" : "active"),
-        html: (dag) => (dag.isPaused ? "⏸ paused" : "▶ active"),
+        html: (dag) => (dag.isPaused ? `${PAUSE_MARK} paused` : "▶ active"),
       },
       { header: "next run (UTC)", text: (dag) => shortDate(dag.nextRun) },
       { header: "tags", text: (dag) => dag.tags.join(", ") },
