@@ -15,7 +15,9 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(server_app):
     from .handlers import setup_handlers
+    from .shutdown import stop_everything_on_signals
 
     setup_handlers(server_app.web_app)
+    stop_everything_on_signals(server_app)
     server_app.log.info("kitelab_jupyterlab: scheduler process status at %sapi/kitelab/scheduler",
                         server_app.web_app.settings["base_url"])

@@ -1,0 +1,24 @@
+import fs from "node:fs";
+
+/**
+ * The living processes (zombies excluded) whose environment has `name=value`, with their command
+ * lines. A test puts such a mark in the environment of what it starts: every descendant inherits
+ * it, so one that left the process group or was reparented is found too. Linux only (/proc).
+ */
+export function markedProcesses(name: string, value: string): { pid: number; command: string }[] {
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
+      if (!environ.split("\0").includes(`${name}=${value}`)) continue;
+      const state = fs.readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /, "")[0];
+      if (state === "Z") continue;
+      const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      found.push({ pid: Number(entry), command });
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
