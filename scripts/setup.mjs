@@ -184,6 +184,27 @@ function kernelspec() {
   }
 }
 
+/**
+ * JupyterLab's own defaults for this venv (`overrides.json` in its app settings folder): no
+ * "receive official Jupyter news?" toast and no update check on a student's first start.
+ * A student can still turn either on in Settings.
+ */
+function jupyterLabSettings() {
+  const file = path.join(paths.venv, "share", "jupyter", "lab", "settings", "overrides.json");
+  const wanted = `${JSON.stringify(JUPYTERLAB_OVERRIDES, null, 2)}\n`;
+  if (readFile(file) === wanted) {
+    step("jupyterlab settings", "no news toast, no update check (.venv/share/jupyter/lab/settings/overrides.json)");
+    return;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, wanted);
+  step("jupyterlab settings", "wrote .venv/share/jupyter/lab/settings/overrides.json: no news toast, no update check");
+}
+
+const JUPYTERLAB_OVERRIDES = {
+  "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false },
+};
+
 function readFile(file) {
   try {
     return fs.readFileSync(file, "utf8");
@@ -285,6 +306,7 @@ function main() {
   if (pythonVenv()) {
     kernelspec();
     installExtension();
+    jupyterLabSettings();
   }
   for (const pkg of DEBIAN_PACKAGES) debianPackage(pkg);
   const elapsed = Date.now() - started;
