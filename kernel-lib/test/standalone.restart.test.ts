@@ -57,6 +57,7 @@ describe("restarting the scheduler in place", () => {
     await waitFor("the restarted scheduler to list second_dag", async () =>
       (await dagIds()).includes("second_dag") ? true : undefined,
     );
+    assert.deepEqual(await dagIds(), ["second_dag"], "first_dag's file is no longer in the dags folder");
     const health = await fetch(`${kitelab.url}health`);
     assert.equal(health.status, 200);
     assert.equal(kitelab.child.exitCode, null, "the same process serves");

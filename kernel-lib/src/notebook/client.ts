@@ -557,6 +557,27 @@ export class SchedulerClient {
   }
 
   /**
+   * Restarts the running scheduler in place, whoever started it (this notebook, the Launcher,
+   * a terminal), so that it reads airflow.cfg again: what `configure(...)` changed applies from
+   * now on. Running tasks get 5 seconds to finish. Resolves once the new scheduler runs, on the
+   * same address; a config that does not load is refused and the scheduler keeps running as it was.
+   * @example configure({ core: { load_examples: false } }); await kitelab.restart();
+   */
+  async restart(): Promise<{ tookMs: number; configFile: string; startedAt: string }> {
+    const answer = await this.request<{ took_ms: number; config_file: string; started_at: string }>(
+      "POST",
+      "/scheduler/restart",
+    );
+    const result = { tookMs: answer.took_ms, configFile: answer.config_file, startedAt: answer.started_at };
+    this.display(
+      noteView(
+        `Restarted the scheduler in ${(result.tookMs / 1000).toFixed(1)} s: it read <code>${escapeHtml(result.configFile)}</code> again.`,
+      ),
+    );
+    return summarized(result, `restarted in ${(result.tookMs / 1000).toFixed(1)} s`);
+  }
+
+  /**
    * Stops the scheduler that `startScheduler()` started from this notebook, and waits
    * until it has exited. A scheduler started elsewhere (the Launcher, a terminal) is left
    * running, with a note, unless `force`.

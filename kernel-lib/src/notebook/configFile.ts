@@ -48,7 +48,7 @@ export function configure(settings: ConfigSettings, options: ConfigureOptions = 
   if (!options.quiet) {
     const running = runningScheduler(home);
     const note = running
-      ? ` The scheduler (pid ${running.pid}) read the file when it started: restart it for these to apply.`
+      ? ` The scheduler (pid ${running.pid}) read the file when it started: \`await kitelab.restart()\` (or Restart in JupyterLab's Kitelab panel) applies these.`
       : "";
     show(
       `<div style="font-size:13px">Set in <code>${escapeHtml(path)}</code>:${escapeHtml(note)}</div>` +
