@@ -5,10 +5,21 @@ import type { IKitelabActions } from "./commands.js";
 import { openFrameTab } from "./frame.js";
 import { kitelabIcon, kitelabStatusIcon } from "./icons.js";
 import type { KitelabModel } from "./kitelabModel.js";
+import type { SchedulerState } from "./model.js";
 
 /** Ids of the two main-area tabs. */
 export const SCHEDULER_TAB_ID = "kitelab-scheduler";
 export const STATUS_TAB_ID = "kitelab-status";
+
+/** What the scheduler's tab says until its page arrives. */
+function schedulerWaiting(state: SchedulerState): { title: string; detail: string } {
+  return state === "healthy" || state === "unhealthy"
+    ? { title: "Loading the Kitelab scheduler…", detail: "" }
+    : {
+        title: "Starting the Kitelab scheduler…",
+        detail: "It reads your DAG files first: this takes a few seconds. Its pages appear here when it is ready.",
+      };
+}
 
 function problem(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -34,6 +45,7 @@ export function createActions(
         label: "Kitelab Scheduler",
         icon: kitelabIcon,
         url: client.urls.dagsPage,
+        waiting: schedulerWaiting(model.snapshot.scheduler),
       }),
     );
 
@@ -112,6 +124,29 @@ export function createActions(
     },
     async refresh(): Promise<void> {
       await model.refresh();
+    },
+    async restartScheduler(): Promise<void> {
+      if (!ensureRunning()) {
+        return;
+      }
+      const id = Notification.emit("Restarting the Kitelab scheduler…", "in-progress", { autoClose: false });
+      try {
+        const { tookMs, configFile } = await client.restartScheduler();
+        Notification.update({
+          id,
+          message: `Restarted the Kitelab scheduler in ${(tookMs / 1000).toFixed(1)} s: it read ${configFile} again.`,
+          type: "success",
+          autoClose: 8000,
+        });
+        await model.refresh();
+      } catch (error) {
+        Notification.update({
+          id,
+          message: `Could not restart the Kitelab scheduler: ${problem(error)}`,
+          type: "error",
+          autoClose: false,
+        });
+      }
     },
   };
 }

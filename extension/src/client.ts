@@ -79,6 +79,16 @@ export class KitelabClient {
     await this.json("PATCH", this.urls.api(`dags/${encodeURIComponent(dagId)}`), { is_paused: isPaused });
   }
 
+  /** Restarts the scheduler in place (it reads airflow.cfg again); resolves once the new one runs. */
+  async restartScheduler(): Promise<{ tookMs: number; configFile: string }> {
+    const url = this.urls.api("scheduler/restart");
+    const body = (await this.json("POST", url)) as { took_ms?: unknown; config_file?: unknown };
+    if (typeof body.took_ms !== "number" || typeof body.config_file !== "string") {
+      throw new KitelabApiError(`Expected {took_ms, config_file} from POST ${url}`);
+    }
+    return { tookMs: body.took_ms, configFile: body.config_file };
+  }
+
   private async json(
     method: "GET" | "POST" | "PATCH",
     url: string,

@@ -9,6 +9,7 @@ export namespace CommandIDs {
   export const triggerDag = "kitelab:trigger-dag";
   export const togglePause = "kitelab:toggle-pause";
   export const refresh = "kitelab:refresh";
+  export const restartScheduler = "kitelab:restart-scheduler";
 }
 
 /** Command ids in the order the palette lists them. */
@@ -17,6 +18,7 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIDs.openStatus,
   CommandIDs.triggerDag,
   CommandIDs.refresh,
+  CommandIDs.restartScheduler,
 ];
 
 /** The palette category, and the Launcher's section. */
@@ -30,6 +32,8 @@ export interface IKitelabActions {
   triggerDag(dagId?: string): Promise<void>;
   togglePause(dagId: string): Promise<void>;
   refresh(): Promise<void>;
+  /** Restarts the running scheduler in place, so it reads airflow.cfg again. */
+  restartScheduler(): Promise<void>;
 }
 
 export interface ICommandIcons {
@@ -87,6 +91,12 @@ export function registerCommands(
       caption: "Ask the scheduler for its health, DAGs and runs now",
       icon: icons.refresh,
       execute: () => actions.refresh(),
+    }),
+    commands.addCommand(CommandIDs.restartScheduler, {
+      label: "Restart Kitelab Scheduler",
+      caption: "Restart the scheduler so it reads airflow.cfg again (running tasks get 5 seconds to finish)",
+      icon: icons.refresh,
+      execute: () => actions.restartScheduler(),
     }),
   ];
 }

@@ -11,6 +11,11 @@ export interface IFrameTab {
   readonly label: string;
   readonly icon: LabIcon;
   readonly url: string;
+  /**
+   * Shown inside the tab until the page has loaded, instead of a blank tab: the first request
+   * starts the scheduler, and jupyter-server-proxy answers only once it listens.
+   */
+  readonly waiting?: { readonly title: string; readonly detail: string };
 }
 
 /**
@@ -30,6 +35,9 @@ export function openFrameTab(shell: JupyterFrontEnd.IShell, tab: IFrameTab): Mai
   const content = new IFrame({ sandbox: FRAME_SANDBOX, referrerPolicy: "same-origin" });
   content.url = tab.url;
   content.addClass("kl-Frame");
+  if (tab.waiting !== undefined) {
+    showUntilLoaded(content, tab.waiting);
+  }
   const widget = new MainAreaWidget({ content });
   widget.id = tab.id;
   widget.title.label = tab.label;
@@ -39,4 +47,29 @@ export function openFrameTab(shell: JupyterFrontEnd.IShell, tab: IFrameTab): Mai
   shell.add(widget, "main");
   shell.activateById(widget.id);
   return widget;
+}
+
+/** A "starting…" page over the frame, removed once the frame has loaded its page. */
+function showUntilLoaded(frame: IFrame, waiting: NonNullable<IFrameTab["waiting"]>): void {
+  const page = document.createElement("div");
+  page.className = "kl-Frame-waiting";
+  page.setAttribute("role", "status");
+  const spinner = document.createElement("div");
+  spinner.className = "kl-Frame-spinner";
+  const title = document.createElement("p");
+  title.className = "kl-Frame-waitingTitle";
+  title.textContent = waiting.title;
+  const detail = document.createElement("p");
+  detail.textContent = waiting.detail;
+  page.append(spinner, title, detail);
+  frame.node.appendChild(page);
+  const iframe = frame.node.querySelector("iframe");
+  iframe?.addEventListener("load", function onLoad() {
+    // The blank document an iframe starts with also fires `load`: wait for the page itself.
+    if (iframe.contentWindow?.location.href === "about:blank") {
+      return;
+    }
+    iframe.removeEventListener("load", onLoad);
+    page.remove();
+  });
 }

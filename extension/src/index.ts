@@ -66,6 +66,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       openScheduler: () => app.commands.execute(CommandIDs.openScheduler),
       openStatus: () => app.commands.execute(CommandIDs.openStatus),
       refresh: () => app.commands.execute(CommandIDs.refresh),
+      restartScheduler: () => app.commands.execute(CommandIDs.restartScheduler),
       triggerDag: (dagId) => app.commands.execute(CommandIDs.triggerDag, dagId === undefined ? {} : { dagId }),
       togglePause: (dagId) => app.commands.execute(CommandIDs.togglePause, { dagId }),
     });

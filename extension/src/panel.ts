@@ -111,6 +111,9 @@ export class KitelabPanel extends Widget {
       case "refresh":
         void this.actions.refresh();
         break;
+      case "restart":
+        void this.actions.restartScheduler();
+        break;
       case "trigger":
         void this.actions.triggerDag(dagId);
         break;
@@ -153,6 +156,17 @@ export class KitelabPanel extends Widget {
           "kl-mod-accept",
         ),
         button("Status page", "open-status", "Open the status page: success or failure of the last run"),
+        ...(running
+          ? [
+              button(
+                "Restart",
+                "restart",
+                "Restart the scheduler so it reads airflow.cfg again (running tasks get 5 seconds to finish)",
+                undefined,
+                "kl-RestartButton",
+              ),
+            ]
+          : []),
       ),
     );
     const body: VirtualElement[] = [];

@@ -11,6 +11,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { writeConfigValue } from "../src/config/index.js";
+import { markedProcesses } from "./helpers/markedProcesses.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const venvBin = path.join(repo, ".venv", "bin");
@@ -79,6 +81,8 @@ function freePort(): Promise<number> {
 
 describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipReason() }, () => {
   const token = `kitelab-ui-${process.pid}`;
+  // Every process this JupyterLab starts (kernels, the scheduler, its workers) inherits this mark.
+  const mark = `kitelab-ui-${process.pid}-${Date.now()}`;
   let work = "";
   let base = "";
   let lab: ChildProcess | undefined;
@@ -122,13 +126,6 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
         return [name, dir];
       }),
     );
-    // No "news" prompt over the notifications this test looks at.
-    const notificationSettings = path.join(dirs.settings!, "@jupyterlab", "apputils-extension");
-    fs.mkdirSync(notificationSettings, { recursive: true });
-    fs.writeFileSync(
-      path.join(notificationSettings, "notification.jupyterlab-settings"),
-      '{ "fetchNews": "false", "checkForUpdates": false }\n',
-    );
     // A notebook beside the repository's packages, so that `import ... from "kitelab"` resolves as in notebooks/.
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(dirs.root!, "node_modules"));
     fs.writeFileSync(path.join(dirs.root!, "first-dag.ipynb"), JSON.stringify(firstDagNotebook(), null, 1));
@@ -154,6 +151,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
       stdio: ["ignore", log, log],
       env: {
         ...process.env,
+        KITELAB_UI_TEST_MARK: mark,
         PATH: `${venvBin}${path.delimiter}${process.env.PATH ?? ""}`,
         KITELAB_HOME: dirs.home,
         KITELAB_REPO: repo,
@@ -187,6 +185,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
 
   after(async () => {
     await browser?.close();
+    // Only when a step failed before the last one stopped JupyterLab.
     if (lab?.pid !== undefined && lab.exitCode === null) {
       const exited = new Promise((resolve) => lab!.once("exit", resolve));
       process.kill(-lab.pid, "SIGTERM");
@@ -217,6 +216,26 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     assert.match(await status.innerText(), /Kitelab: not started/);
     const process = await api<{ state: string }>("api/kitelab/scheduler");
     assert.equal(process.state, "not-started", "loading JupyterLab and polling must not start the scheduler");
+    // The repository's JupyterLab settings (.venv/share/jupyter/lab/settings/overrides.json) turn the news toast off.
+    const notification = await page.evaluate(async () => {
+      const app = (
+        globalThis as unknown as {
+          jupyterapp: {
+            serviceManager: {
+              settings: {
+                fetch(id: string): Promise<{ schema: { properties: Record<string, { default?: unknown }> } }>;
+              };
+            };
+          };
+        }
+      ).jupyterapp;
+      const { schema } = await app.serviceManager.settings.fetch("@jupyterlab/apputils-extension:notification");
+      return {
+        fetchNews: schema.properties.fetchNews?.default,
+        checkForUpdates: schema.properties.checkForUpdates?.default,
+      };
+    });
+    assert.deepEqual(notification, { fetchNews: "false", checkForUpdates: false });
     await cards.first().scrollIntoViewIfNeeded();
     await shoot("launcher");
   });
@@ -228,6 +247,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
       "kitelab:trigger-dag",
       "kitelab:refresh",
       "kitelab:toggle-pause",
+      "kitelab:restart-scheduler",
     ];
     const registered = await page.evaluate(
       (wanted) =>
@@ -255,6 +275,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
       "Open Kitelab Status Page",
       "Trigger a Kitelab DAG…",
       "Refresh Kitelab Status",
+      "Restart Kitelab Scheduler",
     ]) {
       assert.ok(labels.includes(label), `palette lacks "${label}": ${labels.join(", ")}`);
     }
@@ -265,6 +286,11 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await page.locator('.jp-LauncherCard[data-category="Kitelab"]').first().click();
     const tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", { hasText: "Kitelab Scheduler" });
     await tab.waitFor();
+    // Not a blank tab while the scheduler starts: a page inside the tab says so, until the scheduler's page arrives.
+    const starting = page.locator(".kl-Frame .kl-Frame-waiting");
+    await starting.waitFor({ timeout: 5_000 });
+    assert.match(await starting.innerText(), /Starting the Kitelab scheduler…/);
+    await shoot("scheduler-starting");
     const iframe = page.locator(".kl-Frame iframe");
     assert.deepEqual((await iframe.getAttribute("sandbox"))?.split(" ").sort(), [
       "allow-forms",
@@ -279,6 +305,7 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
       .getByText(firstDag, { exact: true })
       .first()
       .waitFor({ timeout: 60_000 });
+    await starting.waitFor({ state: "detached", timeout: 10_000 });
     const status = page.locator('.kl-StatusItem[data-scheduler="healthy"]');
     await status.waitFor({ timeout: 30_000 });
     const latest = await latestRun(dags.dags);
@@ -469,6 +496,34 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await shoot("final");
   });
 
+  step("the side panel's Restart button restarts the scheduler, which reads airflow.cfg again", async () => {
+    if (!useRealBackend) return;
+    // A visible change of airflow.cfg: another dags_folder, holding one DAG.
+    const moreDags = path.join(work, "home", "more-dags");
+    fs.mkdirSync(moreDags, { recursive: true });
+    fs.writeFileSync(
+      path.join(moreDags, "after_restart.ts"),
+      'import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "after_restart", schedule: null, startDate: "2024-01-01" });\ndag.task("t", async () => 1);\n',
+    );
+    writeConfigValue(path.join(work, "home", "airflow.cfg"), "core", "dags_folder", moreDags);
+    const panel = page.locator("#kitelab-panel");
+    if (!(await panel.locator(".kl-RestartButton").isVisible())) {
+      await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="kitelab-panel"]').click();
+    }
+    await panel.locator(".kl-RestartButton").click();
+    const done = page
+      .getByText(/^Restarted the Kitelab scheduler in \d+\.\d s: it read .*airflow\.cfg again\.$/)
+      .first();
+    await done.waitFor({ timeout: 60_000 });
+    const after = await api<{ dags: Dag[] }>("kitelab/api/v1/dags");
+    assert.ok(
+      after.dags.some((dag) => dag.dag_id === "after_restart"),
+      `the new dags_folder applies after the restart: ${after.dags.map((dag) => dag.dag_id).join(", ")}`,
+    );
+    await panel.locator('.kl-Dag[data-dag-id="after_restart"]').waitFor({ timeout: 15_000 });
+    await shoot("restarted");
+  });
+
   step("Run All on the tour goes past the cell that teaches a cycle error and reaches the last cell", async () => {
     await page.evaluate(() => {
       void (
@@ -530,6 +585,15 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     const triggerCell = ran.find((cell) => /manual__.*: success/s.test(cell.text));
     assert.ok(triggerCell, `the triggered run succeeded: ${ran.map((cell) => cell.text.slice(0, 80)).join(" | ")}`);
     assert.match(ran[lastCode]!.text, /scheduler/i, "the last cell says what happened to the scheduler");
+    assert.ok(
+      ran.some((cell) => cell.text.includes("Restarted the scheduler in")),
+      "the tour restarts the Launcher's scheduler so that configure(...) applies",
+    );
+    // tour_hello is first seen and finished between two polls of the extension: its run is still announced.
+    await page
+      .getByText(/^DAG tour_hello: run manual__.* succeeded\.$/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     const cellAt = (index: number) => page.locator(".jp-Notebook .jp-Cell").nth(index);
     await cellAt(cycleCell.index).scrollIntoViewIfNeeded();
     await shoot("tour-cycle-error");
@@ -537,6 +601,28 @@ describe("kitelab-jupyterlab in JupyterLab (headless Chromium)", { skip: skipRea
     await shoot("tour-run-all-trigger");
     await cellAt(lastCode).scrollIntoViewIfNeeded();
     await shoot("tour-run-all-last-cell");
+  });
+
+  step("SIGTERM stops JupyterLab with its kernels, the scheduler and its workers", async () => {
+    const running = markedProcesses("KITELAB_UI_TEST_MARK", mark);
+    assert.ok(
+      running.filter((p) => p.command.includes("tslab-kernel.cjs")).length >= 2,
+      `the two notebooks' kernels run: ${running.map((p) => p.command).join(" | ")}`,
+    );
+    const exited = new Promise((resolve) => lab!.once("exit", resolve));
+    process.kill(lab!.pid!, "SIGTERM");
+    await exited;
+    let left = running;
+    await waitFor(
+      "every process JupyterLab started to end",
+      async () => {
+        left = markedProcesses("KITELAB_UI_TEST_MARK", mark);
+        return left.length === 0 ? true : undefined;
+      },
+      30_000,
+    ).catch(() =>
+      assert.fail(`left running after JupyterLab stopped:\n${left.map((p) => `  ${p.pid} ${p.command}`).join("\n")}`),
+    );
   });
 });
 
