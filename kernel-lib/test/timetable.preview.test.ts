@@ -121,6 +121,16 @@ describe("firstRunWarning", () => {
     );
   });
 
+  it("says catchup is why a DAG whose endDate has passed will never run", () => {
+    const options = { schedule: "@daily", startDate: at("2024-01-01T00:00Z"), endDate: at("2024-03-01T00:00Z"), now };
+    assert.equal(
+      firstRunWarning({ ...options, catchup: false }),
+      "This DAG will never run on its schedule: catchup is off, so only intervals from now on run, and endDate " +
+        "2024-03-01T00:00:00.000Z has passed. Set catchup: true to run the intervals up to endDate, or move endDate later.",
+    );
+    assert.equal(firstRunWarning({ ...options, catchup: true }), undefined);
+  });
+
   it("stays quiet for an ordinary DAG, a manual one, or an invalid schedule", () => {
     assert.equal(
       firstRunWarning({ schedule: "@daily", startDate: at("2024-01-01T00:00Z"), catchup: true, now }),

@@ -61,6 +61,10 @@ export function firstRunWarning(options: TimetableOptions & { now: Date }): stri
   const first = timetable.value.nextRun(null, options.now);
   if (!first) {
     const endDate = options.endDate ? `endDate ${options.endDate.toISOString()}` : "its endDate";
+    // Without catchup the scheduler starts from now, so intervals before an endDate in the past never run.
+    if (!options.catchup && options.endDate !== undefined && options.endDate <= options.now) {
+      return `This DAG will never run on its schedule: catchup is off, so only intervals from now on run, and ${endDate} has passed. Set catchup: true to run the intervals up to endDate, or move endDate later.`;
+    }
     return `This DAG will never run on its schedule: ${endDate} comes before its first data interval starts. Move endDate later or startDate earlier.`;
   }
   if (options.startDate > options.now) {
