@@ -41,7 +41,9 @@ export function advanceRun(
   }
   let instances = store.taskInstances(run.dagId, run.runId);
   // Tasks added to the DAG file since the run was created get their instance now.
-  const missing = dag.tasks.filter((task) => !instances.some((ti) => ti.taskId === task.taskId));
+  // (Sets and maps, not nested searches: this runs every turn, and a 1,000-task run made it quadratic.)
+  const instanceIds = new Set(instances.map((ti) => ti.taskId));
+  const missing = dag.tasks.filter((task) => !instanceIds.has(task.taskId));
   if (missing.length > 0) {
     void store.addTaskInstances(
       run.dagId,
@@ -73,8 +75,9 @@ export function advanceRun(
     core.afterCommit(() => core.events.emit("run-finished", { dag, run: finished, taskInstances }));
     return { ready: [], nextWake: Number.POSITIVE_INFINITY };
   }
+  const tasksById = new Map(dag.tasks.map((task) => [task.taskId, task]));
   const ready = decision.ready.map((taskId) => {
-    const task = dag.tasks.find((candidate) => candidate.taskId === taskId)!;
+    const task = tasksById.get(taskId)!;
     return { dagId: run.dagId, runId: run.runId, taskId, pool: task.pool, poolSlots: task.poolSlots };
   });
   return { ready, nextWake: decision.nextWakeAt ? Date.parse(decision.nextWakeAt) : Number.POSITIVE_INFINITY };

@@ -55,6 +55,8 @@ export class Scheduler {
   private readonly core: SchedulerCore;
   private processor?: DagProcessor;
   private serial: Promise<unknown> = Promise.resolve();
+  /** Executor events not yet handled: those that arrive during a turn are handled together in the next. */
+  private pendingEvents: ExecutorEvent[] = [];
   private readonly effects: Array<() => void> = [];
   private wakeTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -87,7 +89,7 @@ export class Scheduler {
       engineFor: (dagId) => this.engineFor(dagId),
       afterCommit: (effect) => this.effects.push(effect),
     };
-    this.executor.onEvent((event) => this.enqueue(() => this.onExecutorEvent(event)));
+    this.executor.onEvent((event) => this.queueExecutorEvent(event));
     this.stopWatchingClock = clock.onChange(() => this.kick());
   }
 
@@ -392,24 +394,41 @@ export class Scheduler {
     this.wakeTimer = setTimeout(() => void this.enqueue(() => this.pass()), delay);
   }
 
-  private async onExecutorEvent(event: ExecutorEvent): Promise<void> {
-    if (event.type === "started") {
-      if (recordAttemptStarted(this.core, event)) this.kick();
-      return;
-    }
-    const id = attemptKeyString(event.key);
-    this.attemptSignals.get(id)?.abort(new KitelabError("the task that asked for it ended"));
-    this.attemptSignals.delete(id);
+  /**
+   * Events are handled in batches, one turn each: with many tasks ending at once (a wide
+   * fan-out), one turn per event meant one fsync and one pass over the run per event.
+   */
+  private queueExecutorEvent(event: ExecutorEvent): void {
+    this.pendingEvents.push(event);
+    if (this.pendingEvents.length === 1) void this.enqueue(() => this.onExecutorEvents());
+  }
+
+  private async onExecutorEvents(): Promise<void> {
+    const events = this.pendingEvents.splice(0);
     const now = this.core.wallNow();
-    const run = recordAttemptFinished(this.core, event, now);
-    if (!run || this.stopped) return;
-    // Handle this run right away, so its downstream tasks start in this same turn.
-    const outcome = advanceRun(this.core, run, now);
-    startTasks(
-      this.core,
-      outcome.ready.map((candidate, index) => ({ ...candidate, priority: index })),
-    );
-    this.kick();
+    const ended = new Map<string, DagRunRecord>();
+    let started = false;
+    for (const event of events) {
+      if (event.type === "started") {
+        started = recordAttemptStarted(this.core, event) || started;
+        continue;
+      }
+      const id = attemptKeyString(event.key);
+      this.attemptSignals.get(id)?.abort(new KitelabError("the task that asked for it ended"));
+      this.attemptSignals.delete(id);
+      const run = recordAttemptFinished(this.core, event, now);
+      if (run) ended.set(`${run.dagId}\u0000${run.runId}`, run);
+    }
+    if (this.stopped) return;
+    // Handle the runs whose tasks ended right away, so their downstream tasks start in this same turn.
+    const candidates: Candidate[] = [];
+    for (const run of ended.values()) {
+      const current = this.store.getRun(run.dagId, run.runId) ?? run;
+      for (const candidate of advanceRun(this.core, current, now).ready)
+        candidates.push({ ...candidate, priority: candidates.length });
+    }
+    startTasks(this.core, candidates);
+    if (started || ended.size > 0) this.kick();
   }
 
   private engineFor(dagId: string): DagEntry | undefined {
