@@ -50,6 +50,23 @@ export function maskRecordValues<T extends Record<string, unknown>>(record: T): 
 }
 
 /**
+ * A JSON value with the value of every secret-named key, at any depth, as `***` (a run's
+ * `conf` as pages and the API show it; the task itself gets the real values).
+ */
+export function maskSecretNamedValues<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => maskSecretNamedValues(item)) as T;
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      isSensitiveName(key) && typeof inner !== "object" && inner !== undefined && inner !== ""
+        ? MASK
+        : maskSecretNamedValues(inner),
+    ]),
+  ) as T;
+}
+
+/**
  * Airflow's secrets masker: the values of secret-named Variables and every connection
  * password become `***` (in task logs, and in templates rendered for people to read).
  */

@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import type { DagSummary } from "./ports.js";
+import { maskSecretNamedValues } from "../util/secrets.js";
 import { isoWithOffset } from "../templating/context.js";
 
 /**
@@ -152,7 +153,7 @@ export function dagRunJson(run: DagRunRecord) {
     run_type: run.runType,
     state: run.state,
     external_trigger: run.externalTrigger,
-    conf: run.conf,
+    conf: maskSecretNamedValues(run.conf),
     note: run.note ?? null,
   };
 }

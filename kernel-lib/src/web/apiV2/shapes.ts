@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../../records.js";
 import { airflowDate, dagDetailsJson, dagJson, fileTokenOf, taskInstanceJson, taskJson } from "../airflowShapes.js";
 import type { DagSummary } from "../ports.js";
+import { maskSecretNamedValues } from "../../util/secrets.js";
 
 /**
  * Kitelab's records in the shapes of Airflow 3's public REST API (`/api/v2`, the
@@ -108,7 +109,7 @@ export function dagRunJsonV2(run: DagRunRecord) {
     state: run.state,
     triggered_by: triggeredBy(run),
     triggering_user_name: null,
-    conf: run.conf,
+    conf: maskSecretNamedValues(run.conf),
     note: run.note ?? null,
     dag_versions: [],
     bundle_version: null,
