@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 
 /**
@@ -20,13 +21,29 @@ export class KitelabError extends Error {
   }
 }
 
-const INTERNAL_FRAME = /node_modules|kernel-lib[\\/](src|dist)[\\/]|\(node:|^node:|evalmachine|<anonymous>/;
+/** Where Kitelab's own modules live (src/ or dist/): their frames are noise to a student. */
+const LIBRARY_ROOT = fileURLToPath(new URL("./", import.meta.url));
 
-/** The first stack frame in a file of the user's (a DAG file), if any. */
+/**
+ * True for a stack frame that is not the user's code: Kitelab's own modules (wherever they
+ * are installed), dependencies, Node's internals and the CLI's entry point. The one rule
+ * for the stacks a task's log shows and for the frame an error points at.
+ */
+export function isLibraryFrame(frame: string): boolean {
+  return (
+    frame.includes(LIBRARY_ROOT) ||
+    /node_modules|kernel-lib[\\/](src|dist)[\\/]|\(node:|^node:|node:internal|kitelab\.mjs/.test(frame)
+  );
+}
+
+/**
+ * The first stack frame in a file of the user's (a DAG file), if any. Code typed into a
+ * notebook cell or an eval has no file to point at, so it is passed over too.
+ */
 function userFrameOf(stack: string | undefined): string | undefined {
   for (const line of (stack ?? "").split("\n")) {
     const frame = /^\s+at (.+)$/.exec(line)?.[1];
-    if (frame !== undefined && !INTERNAL_FRAME.test(frame)) return frame;
+    if (frame !== undefined && !isLibraryFrame(frame) && !/evalmachine|<anonymous>/.test(frame)) return frame;
   }
   return undefined;
 }

@@ -51,3 +51,20 @@ describe("Kitelab's errors are a closed set in errors.ts", () => {
     assert.equal(errors.refusalKindOf("a string"), undefined);
   });
 });
+
+describe("which stack frames are the user's", () => {
+  it("Kitelab's own modules, dependencies, Node's internals and the CLI are not", () => {
+    const own = fileURLToPath(new URL("../src/scheduler/scheduler.ts", import.meta.url));
+    for (const frame of [
+      `    at Scheduler.pass (${own}:10:5)`,
+      "    at run (/home/s/project/node_modules/kitelab/dist/runtime/attempt.js:1:1)",
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+      "    at main (/usr/lib/node_modules/kitelab/bin/kitelab.mjs:3:1)",
+    ])
+      assert.equal(errors.isLibraryFrame(frame), true, frame);
+  });
+
+  it("a DAG file's frame is", () => {
+    assert.equal(errors.isLibraryFrame("    at Object.execute (/home/s/dags/etl.ts:12:11)"), false);
+  });
+});

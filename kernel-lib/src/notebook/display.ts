@@ -1,4 +1,7 @@
 import { createRequire } from "node:module";
+import { escapeHtml } from "../util/html.js";
+
+export { escapeHtml };
 
 /** The part of tslab's display API Kitelab uses. */
 interface TslabDisplay {
@@ -27,16 +30,6 @@ export function show(html: string, text: string): void {
   const display = notebookDisplay();
   if (display) display.html(html);
   else console.log(text);
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: unknown): string {
-  return String(text ?? "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }
 
 /** A compact HTML table for notebook output. */

@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import {
+  isLibraryFrame,
   isSkip,
   isUnrecoverable,
   KitelabError,
@@ -115,21 +115,13 @@ function failedAttempt(error: unknown, log: TaskLogger): AttemptResult {
   return { outcome: { kind: "failed", unrecoverable: isUnrecoverable(serialized) }, xcoms: [], error: serialized };
 }
 
-const LIBRARY_ROOT = fileURLToPath(new URL("../", import.meta.url));
-
 /** The error's message and only the stack frames in user code: the library's own frames are noise to a student. */
 export function userFacingStack(error: SerializedError): string {
   const head = `${error.name}: ${error.message}`;
   const frames = (error.stack ?? "")
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
-    .filter(
-      (line) =>
-        !line.includes(LIBRARY_ROOT) &&
-        !line.includes("/node_modules/") &&
-        !line.includes("node:internal") &&
-        !line.includes("kitelab.mjs"),
-    );
+    .filter((line) => !isLibraryFrame(line));
   return [head, ...frames].join("\n");
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ConflictError } from "../errors.js";
 import type { KitelabConfig } from "../config/index.js";
 import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
-import { createApp, type WebDeps } from "../web/app.js";
+import { createApp, normalizeBaseUrl, type WebDeps } from "../web/app.js";
 import { bullmqSettingsOf } from "../executor/bullmq/settings.js";
 import type { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
@@ -81,7 +81,7 @@ export async function startStandalone(
   const clock = options.clock ?? realClock();
   const running = await startScheduler(config, async (opened) => (store = await openStore(opened)), clock);
   const token = ensureApiToken(config);
-  const base = `/${options.baseUrl.replace(/^https?:\/\/[^/]+/, "").replace(/^\/+|\/+$/g, "")}/`.replace(/^\/\/$/, "/");
+  const base = normalizeBaseUrl(options.baseUrl);
   // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
   // otherwise links point at this server, on the port it really listens on.
   const publicBase = /^https?:\/\//.test(options.baseUrl) ? options.baseUrl.replace(/\/+$/, "") : undefined;

@@ -5,14 +5,7 @@
  * before any markup is added, so no tag or attribute of the author's reaches the page.
  */
 
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+import { escapeHtml } from "../util/html.js";
 
 type Block =
   | { kind: "heading"; level: number; text: string }
