@@ -34,7 +34,7 @@ describe("normalizeBaseUrl, the one base-URL rule (web app and standalone alike)
       ["/user/alice/kitelab", "/user/alice/kitelab/"],
       ["//user//alice/", "/user/alice/"],
       ["https://hub.example.org/user/alice/kitelab/", "/user/alice/kitelab/"],
-    ])
+    ] as const)
       assert.equal(normalizeBaseUrl(given), expected, given);
   });
 });
