@@ -3,6 +3,8 @@
  * species of a penguin with the model the caller names.
  *   GET  /models                                   -> [{ name, kind, library, testAccuracy, trainedAt }]
  *   POST /predict { model, penguin: { island, sex, bill_length_mm, ... } } -> { species, probabilities }
+ *   POST /predict/{model_name} { island, sex, ... }  -> the same answer    (Exercise 1)
+ *   GET  /models/{model_name}                       -> one model's card   (Exercise 2)
  * Run: node --import tsx labs/lab4-database-master-dag/api/server.ts   (PORT, default 8085)
  */
 import { readdir, readFile } from "node:fs/promises";
@@ -55,6 +57,39 @@ function classifierOf(saved: SavedModel): Classifier {
   }
 }
 
+/** The model's answer for one raw penguin: its species and the probability of each species. */
+function predictPenguin(saved: SavedModel, penguin: unknown) {
+  if (typeof penguin !== "object" || penguin === null) {
+    throw new HttpError(
+      400,
+      "Expected the penguin as an object with island, sex, bill_length_mm, bill_depth_mm, flipper_length_mm and body_mass_g",
+    );
+  }
+  const problem = penguinProblem(penguin as RawPenguin);
+  if (problem) throw new HttpError(400, problem);
+  const classifier = classifierOf(saved);
+  const probabilities = classifier.predictProba([encodePenguin(penguin as RawPenguin, saved.scaler)])[0]!;
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  return {
+    model: saved.name,
+    species: classifier.classes[best],
+    probabilities: Object.fromEntries(
+      classifier.classes.map((species, i) => [species, Math.round(probabilities[i]! * 1000) / 1000]),
+    ),
+  };
+}
+
+/** What GET /models shows of a saved model. */
+function modelSummary(saved: SavedModel) {
+  return {
+    name: saved.name,
+    kind: saved.kind,
+    library: saved.library,
+    testAccuracy: saved.testAccuracy,
+    trainedAt: saved.trainedAt,
+  };
+}
+
 /** Builds the app without listening, so tests drive it over HTTP on a free port. */
 export function createInferenceApp(modelsDir: string): Express {
   const app = express();
@@ -65,43 +100,32 @@ export function createInferenceApp(modelsDir: string): Express {
     const models = [];
     for (const file of files.filter((name) => name.endsWith(".json")).sort()) {
       const saved = await loadModel(modelsDir, file.slice(0, -".json".length));
-      models.push({
-        name: saved.name,
-        kind: saved.kind,
-        library: saved.library,
-        testAccuracy: saved.testAccuracy,
-        trainedAt: saved.trainedAt,
-      });
+      models.push(modelSummary(saved));
     }
     res.json(models);
   });
 
   app.post("/predict", async (req, res) => {
     const body = (req.body ?? {}) as { model?: unknown; penguin?: unknown };
-    const saved = await loadModel(modelsDir, body.model);
-    if (typeof body.penguin !== "object" || body.penguin === null) {
-      throw new HttpError(
-        400,
-        "Expected `penguin` to be an object with island, sex, bill_length_mm, bill_depth_mm, flipper_length_mm and body_mass_g",
-      );
-    }
-    const penguin = body.penguin as RawPenguin;
-    const problem = penguinProblem(penguin);
-    if (problem) throw new HttpError(400, problem);
-    const classifier = classifierOf(saved);
-    const probabilities = classifier.predictProba([encodePenguin(penguin, saved.scaler)])[0]!;
-    const best = probabilities.indexOf(Math.max(...probabilities));
-    res.json({
-      model: saved.name,
-      species: classifier.classes[best],
-      probabilities: Object.fromEntries(
-        classifier.classes.map((species, i) => [species, Math.round(probabilities[i]! * 1000) / 1000]),
-      ),
-    });
+    res.json(predictPenguin(await loadModel(modelsDir, body.model), body.penguin));
+  });
+
+  // Exercise 1: POST /predict/{model_name}, the penguin as the whole JSON body; the same answer as POST /predict.
+  app.post("/predict/:modelName", async () => {
+    throw new HttpError(501, "POST /predict/{model_name} is not written yet (Exercise 1)");
+  });
+
+  // Exercise 2: GET /models/{model_name}, that model's entry of GET /models plus its features.
+  app.get("/models/:modelName", async () => {
+    throw new HttpError(501, "GET /models/{model_name} is not written yet (Exercise 2)");
   });
 
   app.use((_req, res) => {
-    res.status(404).json({ error: "Not found: use GET /models or POST /predict" });
+    res
+      .status(404)
+      .json({
+        error: "Not found: use GET /models, GET /models/{model_name}, POST /predict or POST /predict/{model_name}",
+      });
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status =
