@@ -13,21 +13,19 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { DAG, readCsv, requireConnection, requireVariable, TaskError, toCsv, type TaskContext } from "kitelab";
-import LogisticRegression from "ml-logistic-regression";
-import { Matrix } from "ml-matrix";
 import {
-  accuracy,
   DRIFT_ORIGIN,
+  fit,
   generateDriftingLoans,
-  LOAN_FEATURES,
   LOAN_LABEL,
   populationStabilityIndex,
-  StandardScaler,
-  toMatrix,
+  score,
+  type TrainedModel,
   toVector,
+  trainingWindow,
   weekIndex,
   type LoanRow,
-} from "../../shared/index.js";
+} from "../lib/index.js";
 
 const workDir = join(process.env.KITELAB_HOME ?? join(homedir(), "kitelab"), "labs", "lab5");
 const DAY_MS = 24 * 3600 * 1000;
@@ -42,7 +40,8 @@ export const dag = new DAG({
   maxActiveRuns: 4,
   tags: ["lab5"],
   defaultArgs: { retries: 1, retryDelay: "1s" },
-  params: { work_dir: workDir, window_weeks: 3, per_day: 40, fail_training: false },
+  // Exercise 2: how many weeks before the run's week should retraining use? Choose with the notebook's comparison.
+  params: { work_dir: workDir, window_weeks: 12, per_day: 40, fail_training: false },
   doc: "Lab 5: ds is the start of the week the run covers; the run starts when that week is over. Backfill replays past weeks.",
 });
 
@@ -52,31 +51,6 @@ export const dag = new DAG({
  */
 const weekOf = (context: TaskContext) => context.data_interval_start.toISOString().slice(0, 10);
 const scratchDir = (context: TaskContext) => join(String(context.params.work_dir), "scratch", weekOf(context));
-
-interface TrainedModel {
-  scaler: ReturnType<StandardScaler["toJSON"]>;
-  /** ml-logistic-regression's own JSON: class 1 = default. */
-  model: ReturnType<LogisticRegression["toJSON"]>;
-}
-
-/** ml-logistic-regression fits no intercept of its own: a constant first column plays that part. */
-const withIntercept = (X: number[][]) => new Matrix(X.map((row) => [1, ...row]));
-
-function fit(rows: readonly LoanRow[]): TrainedModel {
-  const features = [...LOAN_FEATURES];
-  const scaler = new StandardScaler().fit(toMatrix(rows, features));
-  const model = new LogisticRegression({ numSteps: 300, learningRate: 0.001 });
-  model.train(
-    withIntercept(scaler.transform(toMatrix(rows, features))),
-    Matrix.columnVector(toVector(rows, LOAN_LABEL)),
-  );
-  return { scaler: scaler.toJSON(), model: model.toJSON() };
-}
-
-function score(trained: TrainedModel, rows: readonly LoanRow[]): number {
-  const X = StandardScaler.fromJSON(trained.scaler).transform(toMatrix(rows, [...LOAN_FEATURES]));
-  return accuracy(toVector(rows, LOAN_LABEL), LogisticRegression.load(trained.model).predict(withIntercept(X)));
-}
 
 /** Rents the (pretend) training machine: its address is a Connection, its API token a Variable. */
 const acquire = dag.task("acquire_compute", async (context) => {
@@ -114,7 +88,7 @@ const retrain = dag.task("retrain", async (context) => {
   if (params.fail_training === true)
     throw new TaskError("training failed (fail_training is set): watch release_compute run anyway");
   const windowStart = new Date(start.getTime() - Number(params.window_weeks) * 7 * DAY_MS);
-  const recent = generateDriftingLoans({ start: windowStart, end: start, perDay: Number(params.per_day) });
+  const recent = trainingWindow(start, Number(params.window_weeks), Number(params.per_day));
   const trained = fit(recent);
   await writeFile(join(scratchDir(context), "model.json"), JSON.stringify(trained));
   log.info(
@@ -149,13 +123,16 @@ const evaluate = dag.task("evaluate", async (context) => {
   return metrics;
 });
 
-/** Keeps one metrics file per week, so a backfill shows the drift week by week. */
+/**
+ * Keeps one metrics file per week, so a backfill shows the drift week by week.
+ * Exercise 1: write what `evaluate` returned (its XCom) as JSON to
+ * <params.work_dir>/metrics/<the week's first day>.json, then clear this task in the failed
+ * runs of the backfill so they run again.
+ */
 const publish = dag.task("publish_metrics", async (context) => {
-  const dir = join(String(context.params.work_dir), "metrics");
-  const file = join(dir, `${weekOf(context)}.json`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, JSON.stringify(context.ti.xcomPull("evaluate"), null, 2));
-  context.log.info(`Wrote ${file}`);
+  throw new TaskError(
+    `publish_metrics is not written yet (Exercise 1): write the XCom of evaluate to ${join(String(context.params.work_dir), "metrics", `${weekOf(context)}.json`)}`,
+  );
 });
 
 /** trigger rule all_done: runs whatever happened upstream, so the paid machine is always released. */
