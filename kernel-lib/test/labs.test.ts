@@ -383,34 +383,42 @@ describe("lab 5: drift, data intervals, cleanup", () => {
     assert.equal(first.runAfter, "2021-01-11T05:00:00.000Z");
   });
 
-  it("evaluates the week's data, writes its metrics, never prints the token, and releases the machine", () => {
-    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z"], {
-      env,
-    });
-    assert.equal(run.code, 0, run.err);
+  // dags/lab5_retrain.ts is the exercises' stub: publish_metrics fails until the student writes it
+  // (notebook 05 runs solutions/dags/lab5_retrain.ts, which writes the metrics files).
+  it("evaluates the week's data, never prints the token, releases the machine, and fails at the exercise's publish_metrics", () => {
+    const run = kitelab(
+      ["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z", "--max-retry-delay", "0s"],
+      { env },
+    );
+    assert.equal(run.code, 1, run.err);
     assert.match(run.out, /Data interval \[2021-01-04T05:00:00.000Z, 2021-01-11T05:00:00.000Z\): 280 applications/);
-    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-01-04.json")) as {
-      retrainedAccuracy: number;
-      week: number;
-    };
-    assert.equal(metrics.week, 0);
-    assert.ok(metrics.retrainedAccuracy > 0.75);
+    assert.equal(taskState(run.out, "evaluate"), "success");
+    assert.equal(taskState(run.out, "publish_metrics"), "failed");
+    assert.match(run.out + run.err, /publish_metrics is not written yet \(Exercise 1\)/);
+    assert.equal(taskState(run.out, "release_compute"), "success");
+    assert.ok(evaluated(run.out).retrained > 75, run.out);
     assert.doesNotMatch(run.out + run.err, /tok-lab5-secret-value/);
     assert.deepEqual(readdirSync(join(run.home, "labs", "lab5", "scratch")), []);
   });
 
-  it("ten weeks later the stale model has drifted and the retrained one holds", () => {
-    const run = kitelab(["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-03-15T05:00:00Z"], {
-      env,
-    });
-    assert.equal(run.code, 0, run.err);
-    const metrics = json(join(run.home, "labs", "lab5", "metrics", "2021-03-08.json")) as {
-      retrainedAccuracy: number;
-      staleAccuracy: number;
-      incomePsi: number;
-    };
-    assert.ok(metrics.retrainedAccuracy > metrics.staleAccuracy + 0.1, JSON.stringify(metrics));
-    assert.ok(metrics.incomePsi > 0.25, "the income distribution moved");
+  it("ten weeks later the stale model has drifted and the one retrained on two weeks holds", () => {
+    const run = kitelab(
+      [
+        "dags",
+        "test",
+        lab("lab5-drift-backfill/dags/lab5_retrain.ts"),
+        "2021-03-15T05:00:00Z",
+        "--conf",
+        '{"window_weeks": 2}',
+        "--max-retry-delay",
+        "0s",
+      ],
+      { env },
+    );
+    assert.equal(taskState(run.out, "evaluate"), "success", run.out);
+    const metrics = evaluated(run.out);
+    assert.ok(metrics.retrained > metrics.stale + 10, JSON.stringify(metrics));
+    assert.ok(metrics.psi > 0.25, "the income distribution moved");
   });
 
   it("when training fails, the all_done cleanup still runs and the run fails", () => {
@@ -460,3 +468,10 @@ describe("the labs' shipped files", () => {
     }
   });
 });
+
+/** The figures evaluate logs: accuracies in percent and the income PSI. */
+function evaluated(out: string): { retrained: number; stale: number; psi: number } {
+  const match = /retrained model ([\d.]+)%, stale model ([\d.]+)%, income drift \(PSI\) ([\d.]+)/.exec(out);
+  assert.ok(match, `evaluate logged no metrics:\n${out}`);
+  return { retrained: Number(match[1]), stale: Number(match[2]), psi: Number(match[3]) };
+}
