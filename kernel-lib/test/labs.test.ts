@@ -387,7 +387,14 @@ describe("lab 5: drift, data intervals, cleanup", () => {
   // (notebook 05 runs solutions/dags/lab5_retrain.ts, which writes the metrics files).
   it("evaluates the week's data, never prints the token, releases the machine, and fails at the exercise's publish_metrics", () => {
     const run = kitelab(
-      ["dags", "test", lab("lab5-drift-backfill/dags/lab5_retrain.ts"), "2021-01-11T05:00:00Z", "--max-retry-delay", "0s"],
+      [
+        "dags",
+        "test",
+        lab("lab5-drift-backfill/dags/lab5_retrain.ts"),
+        "2021-01-11T05:00:00Z",
+        "--max-retry-delay",
+        "0s",
+      ],
       { env },
     );
     assert.equal(run.code, 1, run.err);

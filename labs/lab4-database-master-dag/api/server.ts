@@ -121,11 +121,9 @@ export function createInferenceApp(modelsDir: string): Express {
   });
 
   app.use((_req, res) => {
-    res
-      .status(404)
-      .json({
-        error: "Not found: use GET /models, GET /models/{model_name}, POST /predict or POST /predict/{model_name}",
-      });
+    res.status(404).json({
+      error: "Not found: use GET /models, GET /models/{model_name}, POST /predict or POST /predict/{model_name}",
+    });
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status =
