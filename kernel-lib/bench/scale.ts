@@ -73,6 +73,9 @@ export interface ScaleFigures {
   idleProcesses: number;
 }
 
+/** Progress on stderr: the whole part takes minutes, and a figure measured is worth seeing at once. */
+const progress = (line: string) => process.stderr.write(`scale: ${line}\n`);
+
 export async function benchScale(): Promise<ScaleFigures> {
   const standalone = await startStandalone({
     "fan_out_1000.ts": fanOutSource("fan_out_1000", 1000),
@@ -83,6 +86,7 @@ export async function benchScale(): Promise<ScaleFigures> {
     await waitForDags(standalone, ["fan_out_1000", "wide_10000", "chain_40_x50"]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const idle = treeRss(standalone.pid);
+    progress(`idle standalone: ${idle.mb.toFixed(0)} MB in ${idle.processes} processes`);
 
     const fanOut = await runToEnd(standalone, "fan_out_1000", 600_000);
     if (fanOut.state !== "success") throw new Error(`bench: the fan-out run ended ${fanOut.state}`);
@@ -98,6 +102,7 @@ export async function benchScale(): Promise<ScaleFigures> {
     );
     if (result.status !== 0) throw new Error(`bench: kitelab dags test failed:\n${result.stderr}`);
     const fanOutDagsTestMs = Date.now() - test;
+    progress(`1,000-task fan-out: standalone ${fanOut.ms} ms, dags test ${fanOutDagsTestMs} ms`);
 
     // 50 runs of a 40-task chain at once, while a client reads the API as the status page would.
     const latencies: number[] = [];
@@ -131,8 +136,12 @@ export async function benchScale(): Promise<ScaleFigures> {
     reading = false;
     await reader;
     latencies.sort((a, b) => a - b);
+    progress(
+      `50 runs at once: ${concurrentRunsMs} ms; API p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms`,
+    );
 
     const big = await runToEnd(standalone, "wide_10000", 1_800_000);
+    progress(`10,000-task DAG: ${big.state} after ${big.ms} ms`);
     const pageStart = performance.now();
     await standalone.page("/dags/wide_10000");
     const bigDagPageMs = performance.now() - pageStart;

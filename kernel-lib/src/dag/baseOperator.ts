@@ -2,7 +2,7 @@ import { DagDefinitionError } from "../errors.js";
 import type { TaskContext } from "./context.js";
 import type { DAG } from "./dag.js";
 import { invalidIdReason } from "./ids.js";
-import { callerFile } from "./location.js";
+import { callerFileLater } from "./location.js";
 import { resolveTaskSettings, type ResolvedTaskSettings, type TaskSettings } from "./taskOptions.js";
 
 /** Options every operator takes: an id, optionally its DAG, and the task settings. */
@@ -53,7 +53,11 @@ export abstract class BaseOperator {
   readonly [TASK_BRAND] = true;
   readonly taskId: string;
   readonly doc?: string;
-  readonly definedIn?: string;
+  private readonly definitionSite: () => string | undefined;
+  /** The file that defined this task (read from the call stack when first asked). */
+  get definedIn(): string | undefined {
+    return this.definitionSite();
+  }
   /** Names of own properties rendered as templates before each attempt. */
   readonly templateFields: readonly string[] = [];
   /** Templated fields that hold HTML: rendered with escaping (an email body). */
@@ -64,7 +68,7 @@ export abstract class BaseOperator {
   private owner?: DAG;
 
   constructor(options: BaseOperatorOptions) {
-    this.definedIn = callerFile();
+    this.definitionSite = callerFileLater();
     const reason = invalidIdReason(options?.taskId, "task id");
     if (reason) {
       throw new DagDefinitionError(reason, { dagId: options?.dag?.dagId, file: this.definedIn });
@@ -75,7 +79,18 @@ export abstract class BaseOperator {
     this.ownSettings = { ...settings };
     this.declaredUpstream = [...(upstream ?? [])];
     // Check the task's own settings now, so a typo points at this line, not at run time.
-    resolveTaskSettings(this.ownSettings, {}, { taskId: this.taskId, file: this.definedIn, dagId: dag?.dagId });
+    const task = this;
+    resolveTaskSettings(
+      this.ownSettings,
+      {},
+      {
+        taskId: this.taskId,
+        get file() {
+          return task.definedIn;
+        },
+        dagId: dag?.dagId,
+      },
+    );
     if (dag) dag.add(this);
   }
 

@@ -4,7 +4,7 @@ import { serializeDag } from "./serialize.js";
 import { parseSchedule, firstRunWarning, timezoneProblem } from "../timetable/index.js";
 import type { TaskContext } from "./context.js";
 import { type BaseOperator, isTask, type BaseOperatorOptions } from "./baseOperator.js";
-import { findCycle } from "./graph.js";
+import { pathBetween } from "./graph.js";
 import { invalidIdReason } from "./ids.js";
 import { callerFile } from "./location.js";
 import { editDistance } from "../util/editDistance.js";
@@ -251,17 +251,16 @@ export class DAG {
         file: callerFile() ?? this.fileloc,
       });
     }
-    this.upstream.get(to)!.add(from);
-    this.downstream.get(from)!.add(to);
-    const cycle = findCycle(this.downstream);
-    if (cycle) {
-      this.upstream.get(to)!.delete(from);
-      this.downstream.get(from)!.delete(to);
+    const back = pathBetween(this.downstream, to, from);
+    if (back) {
+      const cycle = [...back, to];
       throw new DagDefinitionError(
         `adding ${from} -> ${to} creates a cycle: ${cycle.join(" -> ")}. A DAG cannot loop; remove one of these dependencies`,
         { dagId: this.dagId, file: callerFile() ?? this.fileloc },
       );
     }
+    this.upstream.get(to)!.add(from);
+    this.downstream.get(from)!.add(to);
   }
 
   private resolveTask(task: BaseOperator | string, role: string): string {
