@@ -203,21 +203,35 @@ export interface IRunNotice {
 /** Beyond this many runs finishing in one poll (a backfill), one summary replaces the notices. */
 export const MAX_RUN_NOTICES = 3;
 
-/** The notifications to show for runs that just finished, oldest first. */
+/**
+ * The notifications to show for runs that just finished, oldest first. Many runs finishing in one
+ * poll (a backfill, catch-up runs) share one summary, but a run someone triggered keeps its own
+ * notice: it is the one the student is waiting for.
+ */
 export function finishedRunNotices(runs: readonly IDagRun[]): IRunNotice[] {
   if (runs.length <= MAX_RUN_NOTICES) {
-    return runs.map((run) => ({
-      type: run.state === "failed" ? "error" : "success",
-      message: `DAG ${run.dag_id}: run ${run.dag_run_id} ${runStateWord(run.state)}.`,
-    }));
+    return runs.map(runNotice);
   }
+  const triggered = runs.filter((run) => run.run_type === "manual");
+  const shown = triggered.length <= MAX_RUN_NOTICES ? triggered : [];
+  const rest = runs.filter((run) => !shown.includes(run));
+  const summary = rest.length === 1 ? [runNotice(rest[0]!)] : [summaryNotice(rest)];
+  return [...summary, ...shown.map(runNotice)];
+}
+
+function runNotice(run: IDagRun): IRunNotice {
+  return {
+    type: run.state === "failed" ? "error" : "success",
+    message: `DAG ${run.dag_id}: run ${run.dag_run_id} ${runStateWord(run.state)}.`,
+  };
+}
+
+function summaryNotice(runs: readonly IDagRun[]): IRunNotice {
   const failed = runs.filter((run) => run.state === "failed").length;
   const dagIds = [...new Set(runs.map((run) => run.dag_id))];
   const which = dagIds.length === 1 ? `of ${dagIds[0]} ` : "";
-  return [
-    {
-      type: failed > 0 ? "error" : "success",
-      message: `${runs.length} runs ${which}finished: ${runs.length - failed} succeeded, ${failed} failed.`,
-    },
-  ];
+  return {
+    type: failed > 0 ? "error" : "success",
+    message: `${runs.length} runs ${which}finished: ${runs.length - failed} succeeded, ${failed} failed.`,
+  };
 }

@@ -26,6 +26,7 @@ function recordingActions() {
     triggerDag: async (dagId) => void calls.push(`triggerDag:${dagId ?? "?"}`),
     togglePause: async (dagId) => void calls.push(`togglePause:${dagId}`),
     refresh: async () => void calls.push("refresh"),
+    restartScheduler: async () => void calls.push("restartScheduler"),
   };
   return { actions, calls };
 }

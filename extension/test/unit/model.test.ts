@@ -155,11 +155,24 @@ describe("finishedRunNotices", () => {
   });
 
   it("sums up a backfill in one notice", () => {
-    const runs = Array.from({ length: MAX_RUN_NOTICES + 2 }, (_, i) =>
-      run("etl", `b${i}`, i === 0 ? "failed" : "success", i),
-    );
+    const runs = Array.from({ length: MAX_RUN_NOTICES + 2 }, (_, i) => ({
+      ...run("etl", `b${i}`, i === 0 ? "failed" : "success", i),
+      run_type: "backfill",
+    }));
     assert.deepEqual(finishedRunNotices(runs), [
       { type: "error", message: "5 runs of etl finished: 4 succeeded, 1 failed." },
+    ]);
+  });
+
+  it("keeps its own notice for a triggered run that finishes with catch-up runs in one poll", () => {
+    const catchUp = ["etl", "ml", "report", "mail"].map((dagId, i) => ({
+      ...run(dagId, `scheduled__${i}`, "success", i),
+      run_type: "scheduled",
+    }));
+    const triggered = run("etl", "manual__1", "success", 9);
+    assert.deepEqual(finishedRunNotices([...catchUp, triggered]), [
+      { type: "success", message: "4 runs finished: 4 succeeded, 0 failed." },
+      { type: "success", message: "DAG etl: run manual__1 succeeded." },
     ]);
   });
 });
