@@ -60,7 +60,6 @@ export const SERVED_OPERATIONS_V2 = [
   "get_version",
 ];
 
-// biome-ignore lint/suspicious/noExplicitAny: answers are JSON whose shape the spec validator checks
 type Json = any;
 
 interface Answer {
