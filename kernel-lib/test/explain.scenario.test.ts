@@ -260,6 +260,20 @@ a.then(after); b.then(after);
   });
 
   it("maxActiveTasks reached, then every executor slot busy (parallelism)", async () => {
+    // Only the deliberate holders (the sensor, the pooled task) may occupy slots here; a short
+    // task of a catch-up run still finishing on a loaded machine would fill the fourth slot and
+    // turn narrow's own limit into a parallelism wait.
+    const holders = new Set(["limits", "pooled"]);
+    await waitFor("the short tasks of other DAGs to finish", () =>
+      store
+        .activeRuns()
+        .filter((run) => !holders.has(run.dagId))
+        .every((run) =>
+          store.taskInstances(run.dagId, run.runId).every((ti) => ti.state !== "queued" && ti.state !== "running"),
+        )
+        ? true
+        : undefined,
+    );
     const narrow = await scheduler.trigger("narrow");
     await waitFor("one narrow task to run", () =>
       store.taskInstances("narrow", narrow.runId).some((ti) => ti.state === "running") ? true : undefined,
