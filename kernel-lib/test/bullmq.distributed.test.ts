@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +51,12 @@ export const talkative = new DAG({ dagId: "talkative", params: { marker: "" } })
 talkative.task("speak", async (context) => { console.log("halfway there"); return waitForMarker(String(context.params.marker)); });
 export const patient = new DAG({ dagId: "patient", params: { marker: "" } });
 patient.task("finish_me", { queue: "graceful" }, async (context) => waitForMarker(String(context.params.marker)));
+`,
+  "messenger.ts": `import { DAG, EmailOperator, TriggerDagRunOperator } from "kitelab";
+// Both operators ask the scheduler for a service (a new run, a mail) from a remote worker.
+export const dag = new DAG({ dagId: "messenger", params: { marker: "" } });
+const kick = new TriggerDagRunOperator({ dag, taskId: "kick_counted", triggerDagId: "counted", conf: { marker: "{{ params.marker }}" }, waitForCompletion: true, pokeInterval: "200ms" });
+kick.then(new EmailOperator({ dag, taskId: "report", to: "teacher@example.com", subject: "messenger {{ run_id }} done", htmlContent: "<p>counted ran on a worker</p>" }));
 `,
   "counted.ts": `import { DAG } from "kitelab";
 import { appendFileSync } from "node:fs";
@@ -327,6 +333,29 @@ describe("BullMQExecutor with real Redis and kitelab workers", () => {
     const [ti] = await taskInstances("counted", runId);
     assert.equal(ti!.try_number, 1);
     assert.equal(ti!.state, "success");
+  });
+
+  it("a remote task triggers a DAG run and sends a mail through the scheduler's services queue", async () => {
+    const marker = join(scheduler.home, "messenger.txt");
+    const runId = await trigger("messenger", { marker });
+    assert.equal(await finished("messenger", runId), "success");
+    const instances = await taskInstances("messenger", runId);
+    for (const ti of instances) assert.match(ti.hostname, /^(alpha|beta)$/, `${ti.task_id} ran on a worker`);
+    const counted = (await api("/dags/counted/dagRuns")).dag_runs as Array<{
+      dag_run_id: string;
+      state: string;
+      conf: { marker?: string };
+    }>;
+    const triggered = counted.find((run) => run.conf.marker === marker);
+    assert.ok(triggered, `a run of counted with the marker in its conf among ${JSON.stringify(counted)}`);
+    assert.equal(triggered.state, "success", "the trigger waited for it to complete");
+    assert.equal(readFileSync(marker, "utf8"), "ran\n");
+    const mails = readdirSync(join(scheduler.home, "outbox"))
+      .filter((name) => name.endsWith(".eml"))
+      .map((name) => readFileSync(join(scheduler.home, "outbox", name), "utf8"));
+    const report = mails.find((mail) => mail.includes(`messenger ${runId} done`));
+    assert.ok(report, `the report mail in the scheduler's outbox (${mails.length} mails there)`);
+    assert.match(report, /^To: teacher@example\.com/m);
   });
 
   it("a worker stops gracefully on SIGTERM and the worker view shows it offline", async () => {
