@@ -138,6 +138,19 @@ describe("templates with Airflow's context names", () => {
     assert.match(templateError("{# note #}").message, /write \{\{!-- note --\}\}/);
   });
 
+  it("formats dates with Airflow's filters: ds, ds_nodash, ts, ts_nodash, ts_nodash_with_tz", () => {
+    assert.equal(
+      render("{{ data_interval_start | ds }} {{data_interval_end|ds_nodash}} {{ logical_date | ts }}"),
+      "2024-03-05 20240306 2024-03-05T00:00:00+00:00",
+    );
+    assert.equal(
+      render("{{ data_interval_end | ts_nodash }} {{ dag_run.data_interval_end | ts_nodash_with_tz }}"),
+      "20240306T000000 20240306T000000+0000",
+    );
+    assert.match(templateError("{{ params.table | ds }}").message, /the filter "\| ds" formats a date.*got "sales"/);
+    assert.match(templateError("{{ data_interval_strt | ds }}").message, /unknown name "data_interval_strt"/);
+  });
+
   it("pulls upstream XComs as Airflow's templates do: ti.xcom_pull(task_ids=...), with a key, or the xcom_pull helper", () => {
     const withXComs = buildTemplateContext({
       ...baseInput(),
@@ -255,6 +268,27 @@ describe("strftime", () => {
   it("formats in another time zone, with its offset", () => {
     assert.equal(strftime(date, "%Y-%m-%d %H:%M %z", "Europe/Paris"), "2024-07-04 11:05 +0200");
     assert.equal(strftime(new Date("2024-01-15T12:00:00Z"), "%H %z", "America/New_York"), "07 -0500");
+  });
+
+  it("names a zone with the tz database's abbreviation, as Python's %Z does, not the platform's GMT+1", () => {
+    const winter = new Date("2024-03-03T06:30:15Z");
+    assert.equal(strftime(winter, "%Z", "Europe/Paris"), "CET");
+    assert.equal(strftime(date, "%Z", "Europe/Paris"), "CEST");
+    assert.equal(strftime(winter, "%Z", "Asia/Kolkata"), "IST");
+    assert.equal(strftime(winter, "%Z", "Australia/Sydney"), "AEDT");
+    assert.equal(strftime(winter, "%Z", "America/Sao_Paulo"), "-03");
+    assert.equal(strftime(new Date("1950-06-01T00:00:00Z"), "%Z", "Europe/London"), "BST");
+  });
+
+  it("formats glibc's directives and its %-d (no padding), which Python passes through on Linux", () => {
+    const sunday = new Date("2024-03-03T06:30:15Z");
+    assert.equal(strftime(sunday, "%-d/%-m %-H:%M %-I %-j %-y"), "3/3 6:30 6 63 24");
+    assert.equal(strftime(sunday, "%U %W %u %V %G %g %C"), "09 09 7 09 2024 24 20");
+    assert.equal(strftime(sunday, "%D %T %F %R %r %h"), "03/03/24 06:30:15 2024-03-03 06:30 06:30:15 AM Mar");
+    assert.equal(strftime(sunday, "%c|%x|%X|%e|%k|%l|%P"), "Sun Mar  3 06:30:15 2024|03/03/24|06:30:15| 3| 6| 6|am");
+    // ISO weeks at year ends: 2021-01-01 is in 2020's week 53, 2024-12-30 in 2025's week 1.
+    assert.equal(strftime(new Date("2021-01-01T00:00:00Z"), "%G-W%V-%u"), "2020-W53-5");
+    assert.equal(strftime(new Date("2024-12-30T13:00:00Z"), "%G-W%V-%u %U %W"), "2025-W01-1 52 53");
   });
 
   it("reads a date back with a format, and refuses what does not match", () => {

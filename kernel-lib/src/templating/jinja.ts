@@ -29,6 +29,28 @@ export function rewriteMacroCalls(template: string, knownMacros?: readonly strin
   });
 }
 
+/** Airflow's own Jinja filters, which format a context date: `{{ data_interval_start | ds }}`. */
+export const AIRFLOW_FILTERS = ["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"] as const;
+
+/** The helper a filter becomes (`filter_ds`): a helper named `ds` would hide the context's `ds`. */
+export const filterHelperName = (filter: string) => `filter_${filter}`;
+
+const FILTERED_NAME = new RegExp(`^(\\s*)([A-Za-z_][\\w.]*)\\s*\\|\\s*(${AIRFLOW_FILTERS.join("|")})(\\s*)$`);
+
+/**
+ * Rewrites Airflow's date filters on one name into helper calls, inside `{{ }}` only:
+ * `{{ data_interval_start | ds }}` becomes `{{ filter_ds data_interval_start }}`. Other
+ * filters are left for rejectJinjaSyntax to explain.
+ * @example rewriteAirflowFilters("{{ data_interval_end | ts_nodash }}") // "{{ filter_ts_nodash data_interval_end }}"
+ */
+export function rewriteAirflowFilters(template: string): string {
+  if (!template.includes("|")) return template;
+  return template.replace(MUSTACHE, (whole, body: string) => {
+    const match = FILTERED_NAME.exec(body);
+    return match ? `{{${match[1]}${filterHelperName(match[3]!)} ${match[2]}${match[4]}}}` : whole;
+  });
+}
+
 const XCOM_PULL = /^\s*(?:ti|task_instance)\.xcom_pull\(([\s\S]*)\)\s*$/;
 
 /**

@@ -1,4 +1,4 @@
-import { dsOf, TemplateDate } from "./context.js";
+import { dsOf, isoWithOffset, TemplateDate } from "./context.js";
 import { parseWithFormat, strftime } from "../util/strftime.js";
 import { timezoneProblem } from "../timetable/zonedTime.js";
 import { TemplateError } from "../errors.js";
@@ -75,4 +75,21 @@ export const MACROS: Readonly<Record<string, (...args: unknown[]) => string>> = 
   ds_add: (ds, days) => dsAdd(ds, days),
   ds_format: (ds, input, output) => dsFormat(ds, input, output),
   date_format: (value, format, timeZone) => dateFormat(value, format, timeZone ?? "UTC"),
+};
+
+function filteredDate(filter: string, value: unknown): Date {
+  if (value instanceof TemplateDate) return value.date;
+  if (value instanceof Date) return value;
+  throw new TemplateError(
+    `the filter "| ${filter}" formats a date such as data_interval_start, as in {{ data_interval_start | ${filter} }}; got ${show(value)}`,
+  );
+}
+
+/** Airflow's date filters (`{{ data_interval_start | ds }}`), by filter name; dates are in UTC as in Airflow's context. */
+export const FILTERS: Readonly<Record<string, (value: unknown) => string>> = {
+  ds: (value) => dsOf(filteredDate("ds", value)),
+  ds_nodash: (value) => strftime(filteredDate("ds_nodash", value), "%Y%m%d"),
+  ts: (value) => isoWithOffset(filteredDate("ts", value)),
+  ts_nodash: (value) => strftime(filteredDate("ts_nodash", value), "%Y%m%dT%H%M%S"),
+  ts_nodash_with_tz: (value) => isoWithOffset(filteredDate("ts_nodash_with_tz", value)).replace(/[-:]/g, ""),
 };

@@ -1,8 +1,15 @@
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
 import { InvalidJsonVariable, XCOMS, type TemplateContext } from "./context.js";
-import { MACROS } from "./macros.js";
-import { rejectJinjaSyntax, rewriteMacroCalls, rewriteXComPulls, TemplateProblem } from "./jinja.js";
+import { FILTERS, MACROS } from "./macros.js";
+import {
+  filterHelperName,
+  rejectJinjaSyntax,
+  rewriteAirflowFilters,
+  rewriteMacroCalls,
+  rewriteXComPulls,
+  TemplateProblem,
+} from "./jinja.js";
 import { editDistance } from "../util/editDistance.js";
 
 export interface RenderOptions {
@@ -16,11 +23,24 @@ const handlebars = Handlebars.create();
 for (const [name, fn] of Object.entries(MACROS)) {
   handlebars.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
 }
+for (const [name, fn] of Object.entries(FILTERS)) {
+  handlebars.registerHelper(filterHelperName(name), (value: unknown) => fn(value));
+}
 handlebars.registerHelper("xcom_pull", (...args: unknown[]) => {
   const options = args.pop() as { data?: { root?: TemplateContext } };
   return xcomValue(options.data?.root, args[0], args[1]);
 });
-const HELPER_NAMES = new Set([...Object.keys(MACROS), "xcom_pull", "if", "unless", "each", "with", "lookup", "log"]);
+const HELPER_NAMES = new Set([
+  ...Object.keys(MACROS),
+  ...Object.keys(FILTERS).map(filterHelperName),
+  "xcom_pull",
+  "if",
+  "unless",
+  "each",
+  "with",
+  "lookup",
+  "log",
+]);
 
 /** `{{ xcom_pull "extract" }}`: an upstream task's XCom in this run; objects render as JSON. */
 function xcomValue(context: TemplateContext | undefined, taskId: unknown, key: unknown = "return_value"): string {
@@ -57,7 +77,7 @@ export function renderTemplate(template: string, context: TemplateContext, optio
     rejectJinja(template, options.where);
     return template;
   }
-  const source = rewriteXComPulls(rewriteMacroCalls(template, Object.keys(MACROS)));
+  const source = rewriteAirflowFilters(rewriteXComPulls(rewriteMacroCalls(template, Object.keys(MACROS))));
   rejectJinja(source, options.where);
   const key = `${options.html ? "h" : "t"}\u0000${source}`;
   let compiled = cache.get(key);

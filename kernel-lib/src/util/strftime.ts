@@ -1,3 +1,4 @@
+import { zoneAbbreviation } from "../timetable/zoneAbbreviation.js";
 import { wallTimeOf, type WallTime } from "../timetable/zonedTime.js";
 
 /**
@@ -38,7 +39,10 @@ function partsOf(date: Date, timeZone: string): Parts {
   };
 }
 
+/** The tz database's abbreviation (`CET`), as Python prints `%Z`; else the platform's short name. */
 function zoneNameOf(date: Date, timeZone: string): string {
+  const abbreviation = zoneAbbreviation(date, timeZone);
+  if (abbreviation) return abbreviation;
   const part = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" })
     .formatToParts(date)
     .find((entry) => entry.type === "timeZoneName");
@@ -51,15 +55,34 @@ function dayOfYear(parts: Parts): number {
   return Math.round((Date.UTC(parts.year, parts.month - 1, parts.day) - Date.UTC(parts.year, 0, 1)) / 86_400_000) + 1;
 }
 
-/** Formats `date` like Python's `datetime.strftime`. Unknown directives are kept as written. */
+/** The ISO 8601 week-based year and week number (`%G`, `%V`). */
+function isoWeek(parts: Parts): { year: number; week: number } {
+  const isoWeekday = parts.weekday === 0 ? 7 : parts.weekday;
+  // The week's Thursday decides its year.
+  const thursday = new Date(Date.UTC(parts.year, parts.month - 1, parts.day + 4 - isoWeekday));
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * 86_400_000)) + 1;
+  return { year, week };
+}
+
+/** Directives whose `%-` form drops the padding (glibc's flag, which Python on Linux passes through). */
+const NUMERIC = new Set("dmyHIMSjeklUWVCgGuw".split(""));
+
+/**
+ * Formats `date` like Python's `datetime.strftime` on Linux: Python's own `%f %z %Z` and
+ * glibc's directives in the C locale, with glibc's `%-d` (no padding). Unknown directives
+ * are kept as written.
+ */
 export function strftime(date: Date, format: string, timeZone = "UTC"): string {
   const parts = partsOf(date, timeZone);
-  return format.replace(/%([A-Za-z%])/g, (whole, directive: string) => {
+  const expand = (directive: string): string | undefined => {
     switch (directive) {
       case "Y":
         return String(parts.year);
       case "y":
         return pad(parts.year % 100);
+      case "C":
+        return pad(Math.floor(parts.year / 100));
       case "m":
         return pad(parts.month);
       case "d":
@@ -68,10 +91,16 @@ export function strftime(date: Date, format: string, timeZone = "UTC"): string {
         return String(parts.day).padStart(2, " ");
       case "H":
         return pad(parts.hour);
+      case "k":
+        return String(parts.hour).padStart(2, " ");
       case "I":
         return pad(parts.hour % 12 === 0 ? 12 : parts.hour % 12);
+      case "l":
+        return String(parts.hour % 12 === 0 ? 12 : parts.hour % 12).padStart(2, " ");
       case "p":
         return parts.hour < 12 ? "AM" : "PM";
+      case "P":
+        return parts.hour < 12 ? "am" : "pm";
       case "M":
         return pad(parts.minute);
       case "S":
@@ -85,11 +114,42 @@ export function strftime(date: Date, format: string, timeZone = "UTC"): string {
       case "A":
         return DAY_NAMES[parts.weekday]!;
       case "b":
+      case "h":
         return MONTH_NAMES[parts.month - 1]!.slice(0, 3);
       case "B":
         return MONTH_NAMES[parts.month - 1]!;
       case "w":
         return String(parts.weekday);
+      case "u":
+        return String(parts.weekday === 0 ? 7 : parts.weekday);
+      case "U":
+        return pad(Math.floor((dayOfYear(parts) - 1 + 7 - parts.weekday) / 7));
+      case "W":
+        return pad(Math.floor((dayOfYear(parts) - 1 + 7 - ((parts.weekday + 6) % 7)) / 7));
+      case "V":
+        return pad(isoWeek(parts).week);
+      case "G":
+        return String(isoWeek(parts).year);
+      case "g":
+        return pad(isoWeek(parts).year % 100);
+      case "D":
+      case "x":
+        return `${expand("m")}/${expand("d")}/${expand("y")}`;
+      case "F":
+        return `${expand("Y")}-${expand("m")}-${expand("d")}`;
+      case "T":
+      case "X":
+        return `${expand("H")}:${expand("M")}:${expand("S")}`;
+      case "R":
+        return `${expand("H")}:${expand("M")}`;
+      case "r":
+        return `${expand("I")}:${expand("M")}:${expand("S")} ${expand("p")}`;
+      case "c":
+        return `${expand("a")} ${expand("b")} ${expand("e")} ${expand("T")} ${expand("Y")}`;
+      case "n":
+        return "\n";
+      case "t":
+        return "\t";
       case "z": {
         const sign = parts.offsetMinutes < 0 ? "-" : "+";
         const minutes = Math.abs(parts.offsetMinutes);
@@ -102,8 +162,13 @@ export function strftime(date: Date, format: string, timeZone = "UTC"): string {
       case "%":
         return "%";
       default:
-        return whole;
+        return undefined;
     }
+  };
+  return format.replace(/%(-?)([A-Za-z%])/g, (whole, flag: string, directive: string) => {
+    const value = expand(directive);
+    if (value === undefined) return whole;
+    return flag === "-" && NUMERIC.has(directive) ? value.replace(/^[0 ]+(?=\d)/, "") : value;
   });
 }
 
