@@ -1,224 +1,43 @@
-import { stat } from "node:fs/promises";
-import { connect } from "node:net";
 import express, { type Router } from "express";
 import type { ConnectionRecord } from "../../records.js";
-import { isSensitiveName, MASK } from "../../util/secrets.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
-import { checkPathParam } from "../security.js";
-import { control } from "./lookups.js";
+import { collectionRouter } from "../rest/collection.js";
 import {
-  integerOf,
-  objectBody,
-  optionalString,
-  pageOf,
-  pagination,
-  requiredString,
-  sortedBy,
-  stringQuery,
-  updateMask,
-} from "./request.js";
-
-export const CHANGEABLE = ["conn_type", "description", "host", "login", "schema", "port", "password", "extra"] as const;
-
-/** Ports used when a connection names a host but no port. */
-const DEFAULT_PORTS: Record<string, number> = {
-  postgres: 5432,
-  mysql: 3306,
-  redis: 6379,
-  smtp: 25,
-  http: 80,
-  https: 443,
-  s3: 443,
-  aws: 443,
-};
+  CHANGEABLE,
+  connectionCollection,
+  connectionFieldsJson,
+  connectionTestRouter,
+  extraJson,
+  updatedConnection,
+} from "../rest/connections.js";
+import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 
 /**
- * `/connections` CRUD and `/connections/test`. As in Airflow, a password is never answered
- * (write-only) and secret-named keys of `extra` are answered as `***`.
+ * `/connections` and `/connections/test` as Airflow 2 serves them: a password is never
+ * answered (write-only), and a list leaves out `extra`.
  */
 export function connectionsRouter(context: AppContext): Router {
-  const shared = context.deps.shared;
   const router = express.Router();
-
-  const requireConnection = (param: unknown): ConnectionRecord => {
-    const connId = checkPathParam("connection id", param);
-    const connection = shared.connections().find((candidate) => candidate.connId === connId);
-    if (!connection)
-      throw new HttpError(
-        404,
-        `The Connection with connection_id: \`${connId}\` was not found`,
-        "Connection not found",
-      );
-    return connection;
-  };
-
-  router.get("/connections", (req, res) => {
-    const connections = sortedBy(shared.connections(), stringQuery(req, "order_by"), "connection_id", {
-      connection_id: (connection) => connection.connId,
-      id: (connection) => connection.connId,
-      conn_type: (connection) => connection.connType,
-    });
-    const { items, total_entries } = pageOf(connections, pagination(req));
-    res.json({ connections: items.map(connectionItemJson), total_entries });
-  });
-
-  router.get("/connections/:connId", (req, res) => {
-    res.json(connectionJson(requireConnection(req.params.connId)));
-  });
-
-  router.post("/connections", async (req, res) => {
-    const body = objectBody(req);
-    const connId = checkPathParam("connection_id", requiredString(body, "connection_id"));
-    if (shared.connections().some((connection) => connection.connId === connId)) {
-      throw new HttpError(409, `Connection already exist. ID: ${connId}`);
-    }
-    const connection = connectionFrom(connId, body, [...CHANGEABLE], undefined);
-    await control(() => shared.setConnection(connection));
-    res.json(connectionJson(connection));
-  });
-
-  router.patch("/connections/:connId", async (req, res) => {
-    const current = requireConnection(req.params.connId);
-    const body = objectBody(req);
-    if (body.connection_id !== undefined && body.connection_id !== current.connId) {
-      throw new HttpError(
-        400,
-        `The body's \`connection_id\` (${JSON.stringify(body.connection_id)}) must match the path's ('${current.connId}').`,
-      );
-    }
-    const updated = connectionFrom(current.connId, body, updateMask(req, body, CHANGEABLE), current);
-    await control(() => shared.setConnection(updated));
-    res.json(connectionJson(updated));
-  });
-
-  router.delete("/connections/:connId", async (req, res) => {
-    const connection = requireConnection(req.params.connId);
-    await control(() => shared.deleteConnection(connection.connId));
-    res.status(204).end();
-  });
-
-  router.post("/connections/test", async (req, res) => {
-    const body = objectBody(req);
-    const connection = connectionFrom(
-      optionalString(body, "connection_id") ?? "test",
-      body,
-      [...CHANGEABLE],
-      undefined,
-    );
-    res.json(await testConnection(connection));
-  });
-
+  router.use(
+    collectionRouter<ConnectionRecord>({
+      ...connectionCollection(context),
+      exists: (connId) => new HttpError(409, `Connection already exist. ID: ${connId}`),
+      createdStatus: 200,
+      list: {
+        dialect: AIRFLOW2_LISTS,
+        fallbackOrder: "connection_id",
+        orders: {
+          connection_id: (connection) => connection.connId,
+          id: (connection) => connection.connId,
+          conn_type: (connection) => connection.connType,
+        },
+      },
+      updated: (current, body, req) => updatedConnection(current, body, req, CHANGEABLE),
+      json: (connection) => ({ ...connectionFieldsJson(connection), extra: extraJson(connection) }),
+      listJson: (connections) => connections.map(connectionFieldsJson),
+    }),
+  );
+  router.use(connectionTestRouter());
   return router;
-}
-
-/** A connection from an API body: `fields` are taken from it, the others kept from `current`. */
-export function connectionFrom(
-  connId: string,
-  body: Record<string, unknown>,
-  fields: readonly string[],
-  current: ConnectionRecord | undefined,
-): ConnectionRecord {
-  const take = <T>(field: string, read: () => T, kept: T): T => (fields.includes(field) ? read() : kept);
-  const connType = take("conn_type", () => optionalString(body, "conn_type"), current?.connType);
-  if (connType === undefined || connType === "")
-    throw new HttpError(400, '`conn_type` is required: send it as a string such as "postgres", "fs" or "http".');
-  return {
-    connId,
-    connType,
-    description: take("description", () => optionalString(body, "description"), current?.description),
-    host: take("host", () => optionalString(body, "host"), current?.host),
-    login: take("login", () => optionalString(body, "login"), current?.login),
-    schema: take("schema", () => optionalString(body, "schema"), current?.schema),
-    port: take("port", () => integerOf(body, "port"), current?.port),
-    password: take("password", () => optionalString(body, "password"), current?.password),
-    extra: take("extra", () => extraOf(body.extra), current?.extra),
-  };
-}
-
-/** Airflow sends `extra` as a JSON string holding an object. */
-function extraOf(value: unknown): Record<string, unknown> | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  let parsed: unknown = value;
-  if (typeof value === "string") {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new HttpError(
-        400,
-        `Expected \`extra\` to be a JSON object in a string, such as "{\\"root\\": \\"/tmp/bucket\\"}", got ${JSON.stringify(value)}.`,
-      );
-    }
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new HttpError(400, `Expected \`extra\` to be a JSON object, got ${JSON.stringify(value)}.`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-function connectionItemJson(connection: ConnectionRecord) {
-  return {
-    connection_id: connection.connId,
-    conn_type: connection.connType,
-    description: connection.description ?? null,
-    host: connection.host ?? null,
-    login: connection.login ?? null,
-    schema: connection.schema ?? null,
-    port: connection.port ?? null,
-  };
-}
-
-function connectionJson(connection: ConnectionRecord) {
-  return {
-    ...connectionItemJson(connection),
-    extra: connection.extra === undefined ? null : JSON.stringify(redact(connection.extra)),
-  };
-}
-
-/** Airflow's `redact`: the values of secret-named keys, at any depth, become `***`. */
-export function redact(value: unknown, key = ""): unknown {
-  if (isSensitiveName(key) && value !== null && value !== undefined && value !== "") return MASK;
-  if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redact(inner, name)]));
-  return value;
-}
-
-/**
- * Kitelab's connection test: an `fs` connection's root must be a folder; a connection with a
- * host must accept a TCP connection on its port within 3 s.
- */
-export async function testConnection(connection: ConnectionRecord): Promise<{ status: boolean; message: string }> {
-  if (connection.connType === "fs") {
-    const root = connection.extra?.root;
-    if (typeof root !== "string")
-      return { status: false, message: 'An fs connection needs extra {"root": "/path/to/folder"}.' };
-    const info = await stat(root).catch(() => undefined);
-    return info?.isDirectory()
-      ? { status: true, message: `Folder ${root} exists.` }
-      : { status: false, message: `Folder ${root} does not exist.` };
-  }
-  if (!connection.host)
-    return {
-      status: false,
-      message: `Kitelab tests a \`${connection.connType}\` connection by reaching its host; this one has no host.`,
-    };
-  const port = connection.port ?? DEFAULT_PORTS[connection.connType];
-  if (port === undefined)
-    return { status: false, message: `Give a port: Kitelab knows no default port for \`${connection.connType}\`.` };
-  const host = connection.host;
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 3000 });
-    const finish = (result: { status: boolean; message: string }) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.once("connect", () =>
-      finish({ status: true, message: `Connection successfully tested: ${host}:${port} accepts connections.` }),
-    );
-    socket.once("timeout", () => finish({ status: false, message: `${host}:${port} did not answer within 3 s.` }));
-    socket.once("error", (error) =>
-      finish({ status: false, message: `${host}:${port} cannot be reached: ${error.message}` }),
-    );
-  });
 }

@@ -3,10 +3,11 @@ import { MARKABLE_RUN_STATES, type MarkableRunState } from "../../engine/markSta
 import type { DagRunRecord } from "../../records.js";
 import { DAG_RUN_STATES } from "../../states.js";
 import { dagRunJson, taskInstanceReference } from "../airflowShapes.js";
+import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { allRuns, control, dagOrAll, requireDag, requireRun } from "./lookups.js";
+import { allRuns, control, dagOrAll, requireDag, requireRun } from "../rest/lookups.js";
 import {
   dateField,
   dateQuery,
@@ -17,13 +18,12 @@ import {
   optionalBoolean,
   optionalStringList,
   pageOf,
-  pagination,
   type Range,
   requiredNote,
   requiredString,
   sortedBy,
   stringQuery,
-} from "./request.js";
+} from "../rest/request.js";
 
 /** What a DAG run list may be narrowed to (query parameters or the batch form). */
 export interface RunFilter {
@@ -61,7 +61,7 @@ export function dagRunsRouter(context: AppContext): Router {
       endDate: { gte: dateQuery(req, "end_date_gte"), lte: dateQuery(req, "end_date_lte") },
     };
     const runs = sortedBy(filteredRuns(context, filter), stringQuery(req, "order_by"), "execution_date", RUN_ORDERS);
-    const { items, total_entries } = pageOf(runs, pagination(req));
+    const { items, total_entries } = pageOf(runs, AIRFLOW2_LISTS.page(req));
     res.json({ dag_runs: items.map(dagRunJson), total_entries });
   });
 

@@ -1,19 +1,11 @@
 import { readFile } from "node:fs/promises";
 import express, { type Router } from "express";
 import { dagDetailsJson, dagJson, filelocOfToken, taskJson } from "../airflowShapes.js";
+import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
-import { control, importErrorFiles, requireDag } from "./lookups.js";
-import {
-  booleanQuery,
-  listQuery,
-  objectBody,
-  pageOf,
-  pagination,
-  sortedBy,
-  stringQuery,
-  updateMask,
-} from "./request.js";
+import { control, importErrorFiles, requireDag } from "../rest/lookups.js";
+import { booleanQuery, listQuery, objectBody, pageOf, sortedBy, stringQuery, updateMask } from "../rest/request.js";
 
 /** `/dags`, `/dags/{dag_id}` (+ `/details`, `/tasks`), `/dagSources/{file_token}`. */
 export function dagsRouter(context: AppContext): Router {
@@ -21,7 +13,7 @@ export function dagsRouter(context: AppContext): Router {
   const router = express.Router();
 
   router.get("/dags", (req, res) => {
-    const page = pagination(req);
+    const page = AIRFLOW2_LISTS.page(req);
     const paused = booleanQuery(req, "paused");
     const pattern = stringQuery(req, "dag_id_pattern");
     const tags = listQuery(req, "tags");

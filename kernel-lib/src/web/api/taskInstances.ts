@@ -3,12 +3,21 @@ import { MARKABLE_TASK_STATES, type MarkableTaskState } from "../../engine/markS
 import type { DagRunRecord, TaskInstanceRecord } from "../../records.js";
 import { TASK_INSTANCE_STATES } from "../../states.js";
 import { taskInstanceJson, taskInstanceReference } from "../airflowShapes.js";
+import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { readTaskLog } from "../logs.js";
 import type { DagSummary } from "../ports.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { allRuns, control, dagOrAll, operatorsOf, requireDag, requireRun, requireTaskInstance } from "./lookups.js";
+import {
+  allRuns,
+  control,
+  dagOrAll,
+  operatorsOf,
+  requireDag,
+  requireRun,
+  requireTaskInstance,
+} from "../rest/lookups.js";
 import {
   booleanQuery,
   dateField,
@@ -21,11 +30,10 @@ import {
   optionalString,
   optionalStringList,
   pageOf,
-  pagination,
   requiredNote,
   requiredString,
   stringQuery,
-} from "./request.js";
+} from "../rest/request.js";
 
 export interface Selected {
   ti: TaskInstanceRecord;
@@ -57,7 +65,7 @@ export function taskInstancesRouter(context: AppContext): Router {
         inRange(ti.startDate, { gte: dateQuery(req, "start_date_gte"), lte: dateQuery(req, "start_date_lte") }) &&
         inRange(ti.endDate, { gte: dateQuery(req, "end_date_gte"), lte: dateQuery(req, "end_date_lte") }),
     );
-    const { items, total_entries } = pageOf(selected, pagination(req));
+    const { items, total_entries } = pageOf(selected, AIRFLOW2_LISTS.page(req));
     res.json({ task_instances: items.map(json), total_entries });
   });
 

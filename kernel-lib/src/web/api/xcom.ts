@@ -1,10 +1,11 @@
 import express, { type Router } from "express";
 import type { DagRunRecord, TaskInstanceRecord, XComRecord } from "../../records.js";
 import { airflowDate } from "../airflowShapes.js";
+import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
-import { requireRun, requireTaskInstance } from "./lookups.js";
-import { booleanQuery, integerQuery, pageOf, pagination, stringQuery } from "./request.js";
+import { requireRun, requireTaskInstance } from "../rest/lookups.js";
+import { booleanQuery, integerQuery, pageOf, stringQuery } from "../rest/request.js";
 
 /** `.../taskInstances/{task_id}/xcomEntries` and one entry by key. */
 export function xcomRouter(context: AppContext): Router {
@@ -28,7 +29,7 @@ export function xcomRouter(context: AppContext): Router {
     const matching = xcoms.filter(
       (xcom) => (key === undefined || xcom.key === key) && (mapIndex === undefined || mapIndex === -1),
     );
-    const { items, total_entries } = pageOf(matching, pagination(req));
+    const { items, total_entries } = pageOf(matching, AIRFLOW2_LISTS.page(req));
     res.json({ xcom_entries: items.map((xcom) => xcomItemJson(xcom, run, ti)), total_entries });
   });
 

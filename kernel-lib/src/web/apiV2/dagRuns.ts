@@ -2,11 +2,12 @@ import express, { type Router } from "express";
 import { MARKABLE_RUN_STATES, type MarkableRunState } from "../../engine/markState.js";
 import type { DagRunRecord } from "../../records.js";
 import { checkedStates, filteredRuns, type RunFilter } from "../api/dagRuns.js";
-import { control, dagOrAll, operatorsOf, requireDag, requireRun } from "../api/lookups.js";
+import { control, dagOrAll, operatorsOf, requireDag, requireRun } from "../rest/lookups.js";
 import {
   dateField,
   formPage,
   inRange,
+  likeMatch,
   listQuery,
   objectBody,
   optionalBoolean,
@@ -18,13 +19,12 @@ import {
   sortedBy,
   stringQuery,
   updateMask,
-} from "../api/request.js";
+} from "../rest/request.js";
 import { instancesOf } from "../api/taskInstances.js";
+import { AIRFLOW3_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { likeMatch } from "./dags.js";
-import { orderByV2, paginationV2, rangeField, rangeQuery } from "./request.js";
 import { dagRunJsonV2, taskInstanceJsonV2 } from "./shapes.js";
 
 const RUN_ORDERS_V2: Record<string, (run: DagRunRecord) => string | number | undefined> = {
@@ -76,15 +76,15 @@ export function dagRunsRouterV2(context: AppContext): Router {
     const filter: RunFilterV2 = {
       dagIds: dagId === undefined ? undefined : [dagId],
       states: checkedStates(listQuery(req, "state")),
-      executionDate: rangeQuery(req, "logical_date"),
-      startDate: rangeQuery(req, "start_date"),
-      endDate: rangeQuery(req, "end_date"),
-      runAfter: rangeQuery(req, "run_after"),
+      executionDate: AIRFLOW3_LISTS.range(req, "logical_date"),
+      startDate: AIRFLOW3_LISTS.range(req, "start_date"),
+      endDate: AIRFLOW3_LISTS.range(req, "end_date"),
+      runAfter: AIRFLOW3_LISTS.range(req, "run_after"),
       runTypes,
       runIdPattern: stringQuery(req, "run_id_pattern"),
     };
-    const runs = sortedBy(runsMatching(context, filter), orderByV2(req), "id", RUN_ORDERS_V2);
-    const { items, total_entries } = pageOf(runs, paginationV2(req));
+    const runs = sortedBy(runsMatching(context, filter), AIRFLOW3_LISTS.orderBy(req), "id", RUN_ORDERS_V2);
+    const { items, total_entries } = pageOf(runs, AIRFLOW3_LISTS.page(req));
     res.json({ dag_runs: items.map(dagRunJsonV2), total_entries });
   });
 
@@ -94,10 +94,10 @@ export function dagRunsRouterV2(context: AppContext): Router {
     const filter: RunFilterV2 = {
       dagIds: optionalStringList(body, "dag_ids") ?? (pathDag === undefined ? undefined : [pathDag]),
       states: checkedStates(optionalStringList(body, "states") ?? []),
-      executionDate: rangeField(body, "logical_date"),
-      startDate: rangeField(body, "start_date"),
-      endDate: rangeField(body, "end_date"),
-      runAfter: rangeField(body, "run_after"),
+      executionDate: AIRFLOW3_LISTS.rangeField(body, "logical_date"),
+      startDate: AIRFLOW3_LISTS.rangeField(body, "start_date"),
+      endDate: AIRFLOW3_LISTS.rangeField(body, "end_date"),
+      runAfter: AIRFLOW3_LISTS.rangeField(body, "run_after"),
       runTypes: [],
     };
     const runs = sortedBy(runsMatching(context, filter), optionalString(body, "order_by"), "id", RUN_ORDERS_V2);

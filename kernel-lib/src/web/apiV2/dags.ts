@@ -1,10 +1,19 @@
 import { readFile } from "node:fs/promises";
 import express, { type Router } from "express";
-import { control, importErrorFiles, requireDag } from "../api/lookups.js";
-import { booleanQuery, listQuery, objectBody, pageOf, sortedBy, stringQuery, updateMask } from "../api/request.js";
+import { control, importErrorFiles, requireDag } from "../rest/lookups.js";
+import {
+  booleanQuery,
+  likeMatch,
+  listQuery,
+  objectBody,
+  pageOf,
+  sortedBy,
+  stringQuery,
+  updateMask,
+} from "../rest/request.js";
+import { AIRFLOW3_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
-import { orderByV2, paginationV2 } from "./request.js";
 import { dagDetailsJsonV2, dagJsonV2, taskJsonV2 } from "./shapes.js";
 
 /** `/dags`, `/dags/{dag_id}` (+ `/details`, `/tasks`), `/dagSources/{dag_id}`. */
@@ -35,7 +44,7 @@ export function dagsRouterV2(context: AppContext): Router {
               : tags.some((tag) => summary.dag.tags.includes(tag))),
         )
         .filter((summary) => owners.length === 0 || summary.dag.tasks.some((task) => owners.includes(task.owner))),
-      orderByV2(req),
+      AIRFLOW3_LISTS.orderBy(req),
       "dag_id",
       {
         dag_id: (summary) => summary.dag.dagId,
@@ -43,7 +52,7 @@ export function dagsRouterV2(context: AppContext): Router {
         next_dagrun: (summary) => summary.nextLogicalDate,
       },
     );
-    const { items, total_entries } = pageOf(dags, paginationV2(req));
+    const { items, total_entries } = pageOf(dags, AIRFLOW3_LISTS.page(req));
     res.json({ dags: items.map(json), total_entries });
   });
 
@@ -103,13 +112,4 @@ export function dagsRouterV2(context: AppContext): Router {
   });
 
   return router;
-}
-
-/** Airflow 3's `*_pattern` filters: `ILIKE '%pattern%'`, where `%` is any run and `_` any one character. */
-export function likeMatch(value: string, pattern: string): boolean {
-  const source = pattern
-    .split("")
-    .map((char) => (char === "%" ? ".*" : char === "_" ? "." : char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(source, "is").test(value);
 }

@@ -8,7 +8,7 @@ import {
   requireDag,
   requireRun,
   requireTaskInstance,
-} from "../api/lookups.js";
+} from "../rest/lookups.js";
 import {
   booleanQuery,
   formPage,
@@ -23,7 +23,7 @@ import {
   sortedBy,
   stringQuery,
   updateMask,
-} from "../api/request.js";
+} from "../rest/request.js";
 import {
   byRun,
   checkTaskState,
@@ -34,11 +34,11 @@ import {
   selectForClear,
   withRelatives,
 } from "../api/taskInstances.js";
+import { AIRFLOW3_LISTS } from "../rest/dialect.js";
 import type { AppContext } from "../context.js";
 import { readTaskLog } from "../logs.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { orderByV2, paginationV2, rangeField, rangeQuery } from "./request.js";
 import { taskInstanceJsonV2, xcomJsonV2 } from "./shapes.js";
 
 const TI_ORDERS: Record<string, (selected: Selected) => string | number | undefined> = {
@@ -78,10 +78,10 @@ export function taskInstancesRouterV2(context: AppContext): Router {
     const states = listQuery(req, "state");
     for (const state of states) checkTaskState(state);
     const pools = listQuery(req, "pool");
-    const logicalDate = rangeQuery(req, "logical_date");
-    const runAfter = rangeQuery(req, "run_after");
-    const startDate = rangeQuery(req, "start_date");
-    const endDate = rangeQuery(req, "end_date");
+    const logicalDate = AIRFLOW3_LISTS.range(req, "logical_date");
+    const runAfter = AIRFLOW3_LISTS.range(req, "run_after");
+    const startDate = AIRFLOW3_LISTS.range(req, "start_date");
+    const endDate = AIRFLOW3_LISTS.range(req, "end_date");
     const selected = instancesOf(context, runs).filter(
       ({ ti, run }) =>
         (taskId === undefined || ti.taskId === taskId) &&
@@ -92,8 +92,8 @@ export function taskInstancesRouterV2(context: AppContext): Router {
         inRange(ti.startDate, startDate) &&
         inRange(ti.endDate, endDate),
     );
-    const sorted = sortedBy(selected, orderByV2(req), "map_index", TI_ORDERS);
-    const { items, total_entries } = pageOf(sorted, paginationV2(req));
+    const sorted = sortedBy(selected, AIRFLOW3_LISTS.orderBy(req), "map_index", TI_ORDERS);
+    const { items, total_entries } = pageOf(sorted, AIRFLOW3_LISTS.page(req));
     res.json({ task_instances: items.map(json), total_entries });
   });
 
@@ -107,10 +107,10 @@ export function taskInstancesRouterV2(context: AppContext): Router {
     const states = optionalStringList(body, "state");
     for (const state of states ?? []) checkTaskState(state);
     const pools = optionalStringList(body, "pool");
-    const logicalDate = rangeField(body, "logical_date");
-    const runAfter = rangeField(body, "run_after");
-    const startDate = rangeField(body, "start_date");
-    const endDate = rangeField(body, "end_date");
+    const logicalDate = AIRFLOW3_LISTS.rangeField(body, "logical_date");
+    const runAfter = AIRFLOW3_LISTS.rangeField(body, "run_after");
+    const startDate = AIRFLOW3_LISTS.rangeField(body, "start_date");
+    const endDate = AIRFLOW3_LISTS.rangeField(body, "end_date");
     const runs = (dagIds ?? [undefined]).flatMap((dagId) =>
       dagId === undefined || read.dag(dagId) ? allRuns(context, dagId) : [],
     );
@@ -267,7 +267,7 @@ export function taskInstancesRouterV2(context: AppContext): Router {
     onlyUnmapped(req);
     const key = stringQuery(req, "xcom_key");
     const matching = xcoms.filter((xcom: XComRecord) => key === undefined || xcom.key === key);
-    const { items, total_entries } = pageOf(matching, paginationV2(req));
+    const { items, total_entries } = pageOf(matching, AIRFLOW3_LISTS.page(req));
     res.json({ xcom_entries: items.map((xcom) => xcomJsonV2(xcom, run, ti)), total_entries });
   });
 

@@ -6,7 +6,7 @@ import { HttpError } from "../problems.js";
  * value checked where it enters, with a 400 that names the parameter and what arrived.
  */
 
-/** Airflow's `maximum_page_limit` default. */
+/** Airflow's `maximum_page_limit` default, the ceiling of every page. */
 export const API_MAX_LIMIT = 100;
 
 export interface PageRequest {
@@ -14,18 +14,13 @@ export interface PageRequest {
   offset: number;
 }
 
-/** `limit` (default and ceiling 100, as Airflow's `maximum_page_limit`) and `offset`. */
-export function pagination(req: Request): PageRequest {
-  const limit = integerQuery(req, "limit") ?? API_MAX_LIMIT;
-  const offset = integerQuery(req, "offset") ?? 0;
-  if (limit < 1) throw new HttpError(400, `Expected \`limit\` to be a positive integer, got ${limit}.`);
-  return { limit: Math.min(limit, API_MAX_LIMIT), offset };
-}
-
 /** One page of `items` and the collection's size, as Airflow's `*Collection` schemas carry it. */
 export function pageOf<T>(items: readonly T[], page: PageRequest): { items: T[]; total_entries: number } {
   return { items: items.slice(page.offset, page.offset + page.limit), total_entries: items.length };
 }
+
+/** The sort key of each name `order_by` accepts. */
+export type SortKeys<T> = Record<string, (item: T) => string | number | undefined>;
 
 /**
  * Sorts by Airflow's `order_by` (`field` or `-field`), with `fields` mapping each accepted
@@ -35,7 +30,7 @@ export function sortedBy<T>(
   items: readonly T[],
   orderBy: string | undefined,
   fallback: string,
-  fields: Record<string, (item: T) => string | number | undefined>,
+  fields: SortKeys<T>,
 ): T[] {
   const value = orderBy ?? fallback;
   const descending = value.startsWith("-");
@@ -205,6 +200,15 @@ export function inRange(iso: string | undefined, range: Range): boolean {
   return (
     (range.gte === undefined || at >= range.gte.getTime()) && (range.lte === undefined || at <= range.lte.getTime())
   );
+}
+
+/** Airflow 3's `*_pattern` filters: `ILIKE '%pattern%'`, where `%` is any run and `_` any one character. */
+export function likeMatch(value: string, pattern: string): boolean {
+  const source = pattern
+    .split("")
+    .map((char) => (char === "%" ? ".*" : char === "_" ? "." : char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(source, "is").test(value);
 }
 
 /** The batch forms' `page_offset` and `page_limit`. */
