@@ -7,6 +7,7 @@ import { monitoringRouterV2 } from "./monitoring.js";
 import { connectionsRouterV2 } from "./connections.js";
 import { poolsRouterV2 } from "./pools.js";
 import { variablesRouterV2 } from "./variables.js";
+import { xcomRouterV2 } from "./xcom.js";
 import { taskInstancesRouterV2 } from "./taskInstances.js";
 
 /**
@@ -19,6 +20,7 @@ export function apiV2Router(context: AppContext): Router {
   return versionRouter(context, [
     dagRunsRouterV2(context),
     taskInstancesRouterV2(context),
+    xcomRouterV2(context),
     dagsRouterV2(context),
     variablesRouterV2(context),
     connectionsRouterV2(context),

@@ -1,5 +1,4 @@
 import express, { type Router } from "express";
-import type { DagRunRecord, XComRecord } from "../../records.js";
 import {
   allRuns,
   control,
@@ -13,7 +12,6 @@ import {
   booleanQuery,
   formPage,
   inRange,
-  integerQuery,
   listQuery,
   objectBody,
   optionalBoolean,
@@ -39,7 +37,7 @@ import type { AppContext } from "../context.js";
 import { readTaskLog } from "../logs.js";
 import { HttpError } from "../problems.js";
 import { checkPathParam } from "../security.js";
-import { taskInstanceJsonV2, xcomJsonV2 } from "./shapes.js";
+import { taskInstanceJsonV2 } from "./shapes.js";
 
 const TI_ORDERS: Record<string, (selected: Selected) => string | number | undefined> = {
   id: ({ ti }) => `${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}`,
@@ -58,7 +56,7 @@ const TI_ORDERS: Record<string, (selected: Selected) => string | number | undefi
   map_index: () => -1,
 };
 
-/** Task instances (lists, one, mark and note, logs, clear) and their XCom entries. */
+/** Task instances: lists, one, mark and note, logs, clear. */
 export function taskInstancesRouterV2(context: AppContext): Router {
   const { deps } = context;
   const read = deps.read;
@@ -247,43 +245,6 @@ export function taskInstancesRouterV2(context: AppContext): Router {
     for (const { run, taskIds } of byRun(selection))
       await control(() => deps.control.clear(run.dagId, run.runId, taskIds));
     res.json(collection(selection));
-  });
-
-  const xcomsOf = (dagParam: unknown, runParam: unknown, taskParam: unknown) => {
-    const run = requireRun(context, dagParam, runParam);
-    const ti = requireTaskInstance(context, run, taskParam);
-    const xcoms = read.xcoms(run.dagId, run.runId).filter((xcom) => xcom.taskId === ti.taskId);
-    return { run, ti, xcoms };
-  };
-  const onlyUnmapped = (req: express.Request) => {
-    const mapIndex = integerQuery(req, "map_index");
-    if (mapIndex !== undefined && mapIndex !== -1) {
-      throw new HttpError(404, `Kitelab has no mapped tasks: there is no map index ${mapIndex}.`);
-    }
-  };
-
-  router.get("/dags/:dagId/dagRuns/:runId/taskInstances/:taskId/xcomEntries", (req, res) => {
-    const { run, ti, xcoms } = xcomsOf(req.params.dagId, req.params.runId, req.params.taskId);
-    onlyUnmapped(req);
-    const key = stringQuery(req, "xcom_key");
-    const matching = xcoms.filter((xcom: XComRecord) => key === undefined || xcom.key === key);
-    const { items, total_entries } = pageOf(matching, AIRFLOW3_LISTS.page(req));
-    res.json({ xcom_entries: items.map((xcom) => xcomJsonV2(xcom, run, ti)), total_entries });
-  });
-
-  router.get("/dags/:dagId/dagRuns/:runId/taskInstances/:taskId/xcomEntries/:key", (req, res) => {
-    const { run, ti, xcoms } = xcomsOf(req.params.dagId, req.params.runId, req.params.taskId);
-    onlyUnmapped(req);
-    const xcom = xcoms.find((candidate) => candidate.key === req.params.key);
-    if (!xcom) {
-      throw new HttpError(404, `XCom entry with key: \`${req.params.key}\` not found`);
-    }
-    // Airflow 3 answers the value itself unless `stringify` asks for its string form.
-    const stringify = booleanQuery(req, "stringify") ?? false;
-    res.json({
-      ...xcomJsonV2(xcom, run as DagRunRecord, ti),
-      value: stringify ? JSON.stringify(xcom.value) : xcom.value,
-    });
   });
 
   return router;
