@@ -30,6 +30,16 @@ extract.then(transform).then(load);
 `,
       );
       home.writeDag(
+        "pulls.ts",
+        `import { DAG } from "kitelab";
+export const dag = new DAG({ dagId: "pulls", schedule: null });
+const source = dag.task("source", async () => "from source");
+dag.task("other", async () => "from other");
+const consumer = dag.task("consumer", async ({ ti }) => [ti.xcomPull("source"), ti.xcomPull("other")]);
+source.then(consumer);
+`,
+      );
+      home.writeDag(
         "crashy.ts",
         `import { DAG } from "kitelab";
 import { existsSync, writeFileSync } from "node:fs";
@@ -71,7 +81,7 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
           .dagStatuses()
           .map((status) => status.dagId)
           .sort(),
-        ["crashy", "pipeline"],
+        ["crashy", "pipeline", "pulls"],
       );
       const problem = store.importErrorList().find((entry) => entry.file.endsWith("broken.ts"));
       assert.ok(problem, "broken.ts has an import error");
@@ -94,6 +104,20 @@ dag.task("hang", { executionTimeout: "500ms" }, async () => { const end = Date.n
       assert.match(extractLog, /extracting/);
       assert.match(extractLog, /plain console output/);
       assert.ok(instances.every((ti) => ti.pid && ti.hostname && ti.durationMs !== undefined));
+    });
+
+    it("lets a task pull the XCom of its upstream task and of a task of its run that is not upstream, as Airflow does", async () => {
+      const run = await scheduler.trigger("pulls");
+      assert.equal((await scheduler.waitForRun("pulls", run.runId)).state, "success");
+      // 'other' may not have ended when 'consumer' first ran (nothing orders them): run 'consumer' again now that it has.
+      assert.equal(await scheduler.clear("pulls", run.runId, ["consumer"]), 1);
+      assert.equal((await scheduler.waitForRun("pulls", run.runId)).state, "success");
+      const consumer = store.taskInstances("pulls", run.runId).find((ti) => ti.taskId === "consumer")!;
+      assert.equal(consumer.tryNumber, 2);
+      assert.deepEqual(store.xcoms("pulls", run.runId).find((x) => x.taskId === "consumer")?.value, [
+        "from source",
+        "from other",
+      ]);
     });
 
     it("two triggers in the same second (or millisecond) are two runs, named as Airflow names them", async () => {

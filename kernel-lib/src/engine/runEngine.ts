@@ -92,50 +92,127 @@ export function compileEngineDag(dagId: string, tasks: readonly EngineTask[]): E
 export function decideRun(dag: EngineDag, snapshot: RunSnapshot, now: Date): RunDecision {
   const states = new Map<string, TaskInstanceState>();
   for (const taskId of dag.order) states.set(taskId, snapshot[taskId]?.state ?? "none");
-  const changes: StateChange[] = [];
-  const ready: string[] = [];
-  const timedOut: string[] = [];
-  let nextWake = Number.POSITIVE_INFINITY;
-  const nowMs = now.getTime();
-
-  for (const taskId of dag.order) {
-    const task = dag.tasks.get(taskId)!;
-    const instance = snapshot[taskId];
-    const state = states.get(taskId)!;
-    if (state === "none" || state === "scheduled") {
-      const upstreamStates = task.upstreamIds.map((id) => states.get(id) ?? "none");
-      const setupFlags = task.upstreamIds.map((id) => dag.tasks.get(id)?.isSetup === true);
-      const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstreamStates, setupFlags));
-      if (decision === "run") ready.push(taskId);
-      else if (decision === "skip" || decision === "upstream_failed") {
-        const finalState = decision === "skip" ? "skipped" : "upstream_failed";
-        states.set(taskId, finalState);
-        changes.push({ taskId, state: finalState, endDate: now.toISOString() });
-      }
-    } else if (state === "up_for_retry") {
-      const retryAt = instance?.nextRetryAt ? Date.parse(instance.nextRetryAt) : nowMs;
-      if (retryAt <= nowMs) ready.push(taskId);
-      else nextWake = Math.min(nextWake, retryAt);
-    } else if (state === "running" && task.executionTimeoutMs !== undefined && instance?.startDate) {
-      const deadline = Date.parse(instance.startDate) + task.executionTimeoutMs;
-      if (deadline <= nowMs) timedOut.push(taskId);
-      else nextWake = Math.min(nextWake, deadline);
-    }
-  }
-
+  const decision = emptyDecision();
+  for (const taskId of dag.order) decideTask(dag, taskId, snapshot, states, now, decision);
   const allFinished = dag.order.every((taskId) => isFinished(states.get(taskId)!));
   const runState = allFinished ? leafRunState(dag, states) : "running";
+  return { ...finishDecision(decision), runState };
+}
+
+/**
+ * {@link decideRun} for some tasks only: those in `focus`, and the downstream tasks of any it
+ * skips or fails (as decideRun would in the same pass). For a scheduler that knows which
+ * tasks changed since it last looked, so a turn costs what changed rather than the run's
+ * size. The run's state is the caller's to decide ({@link runStateOf}) once it knows no
+ * task is left.
+ */
+export function decideTasks(
+  dag: EngineDag,
+  snapshot: RunSnapshot,
+  now: Date,
+  focus: Iterable<string>,
+): Omit<RunDecision, "runState"> {
+  const position = positionsOf(dag);
+  const decided = new Map<string, TaskInstanceState>();
+  const states = {
+    get: (taskId: string) => decided.get(taskId) ?? snapshot[taskId]?.state ?? "none",
+    set: (taskId: string, state: TaskInstanceState) => decided.set(taskId, state),
+  };
+  const decision = emptyDecision();
+  let wave = [...new Set(focus)].filter((taskId) => position.has(taskId));
+  const seen = new Set<string>();
+  while (wave.length > 0) {
+    wave.sort((a, b) => position.get(a)! - position.get(b)!);
+    const changesBefore = decision.changes.length;
+    for (const taskId of wave) {
+      seen.add(taskId);
+      decideTask(dag, taskId, snapshot, states, now, decision);
+    }
+    const next = new Set<string>();
+    for (const change of decision.changes.slice(changesBefore))
+      for (const downstreamId of dag.downstream.get(change.taskId) ?? [])
+        if (!seen.has(downstreamId)) next.add(downstreamId);
+    wave = [...next];
+  }
+  return finishDecision(decision);
+}
+
+/** The run's final state once every task is finished: success when every leaf succeeded or was skipped. */
+export function runStateOf(dag: EngineDag, snapshot: RunSnapshot): "success" | "failed" {
+  return leafRunState(dag, { get: (taskId) => snapshot[taskId]?.state ?? "none" });
+}
+
+interface StateLookup {
+  get(taskId: string): TaskInstanceState | undefined;
+}
+
+interface DecisionDraft {
+  changes: StateChange[];
+  ready: string[];
+  timedOut: string[];
+  nextWake: number;
+}
+
+function emptyDecision(): DecisionDraft {
+  return { changes: [], ready: [], timedOut: [], nextWake: Number.POSITIVE_INFINITY };
+}
+
+function finishDecision(draft: DecisionDraft): Omit<RunDecision, "runState"> {
   return {
-    changes,
-    ready,
-    timedOut,
-    runState,
-    nextWakeAt: Number.isFinite(nextWake) ? new Date(nextWake).toISOString() : undefined,
+    changes: draft.changes,
+    ready: draft.ready,
+    timedOut: draft.timedOut,
+    nextWakeAt: Number.isFinite(draft.nextWake) ? new Date(draft.nextWake).toISOString() : undefined,
   };
 }
 
+const positionCache = new WeakMap<EngineDag, Map<string, number>>();
+
+function positionsOf(dag: EngineDag): Map<string, number> {
+  let position = positionCache.get(dag);
+  if (!position) {
+    position = new Map(dag.order.map((taskId, index) => [taskId, index]));
+    positionCache.set(dag, position);
+  }
+  return position;
+}
+
+/** One task's part of a decision; a task that becomes skipped or upstream_failed is set in `states` at once. */
+function decideTask(
+  dag: EngineDag,
+  taskId: string,
+  snapshot: RunSnapshot,
+  states: StateLookup & { set(taskId: string, state: TaskInstanceState): unknown },
+  now: Date,
+  decision: DecisionDraft,
+): void {
+  const task = dag.tasks.get(taskId)!;
+  const instance = snapshot[taskId];
+  const state = states.get(taskId) ?? "none";
+  const nowMs = now.getTime();
+  if (state === "none" || state === "scheduled") {
+    const upstreamStates = task.upstreamIds.map((id) => states.get(id) ?? "none");
+    const setupFlags = task.upstreamIds.map((id) => dag.tasks.get(id)?.isSetup === true);
+    const verdict = evaluateTriggerRule(task.triggerRule, countUpstream(upstreamStates, setupFlags));
+    if (verdict === "run") decision.ready.push(taskId);
+    else if (verdict === "skip" || verdict === "upstream_failed") {
+      const finalState = verdict === "skip" ? "skipped" : "upstream_failed";
+      states.set(taskId, finalState);
+      decision.changes.push({ taskId, state: finalState, endDate: now.toISOString() });
+    }
+  } else if (state === "up_for_retry") {
+    const retryAt = instance?.nextRetryAt ? Date.parse(instance.nextRetryAt) : nowMs;
+    if (retryAt <= nowMs) decision.ready.push(taskId);
+    else decision.nextWake = Math.min(decision.nextWake, retryAt);
+  } else if (state === "running" && task.executionTimeoutMs !== undefined && instance?.startDate) {
+    const deadline = Date.parse(instance.startDate) + task.executionTimeoutMs;
+    if (deadline <= nowMs) decision.timedOut.push(taskId);
+    else decision.nextWake = Math.min(decision.nextWake, deadline);
+  }
+}
+
 /** A run succeeds only if every leaf task succeeded or was skipped. */
-function leafRunState(dag: EngineDag, states: ReadonlyMap<string, TaskInstanceState>): "success" | "failed" {
+function leafRunState(dag: EngineDag, states: StateLookup): "success" | "failed" {
   const ok = dag.leaves.every((taskId) => {
     const state = states.get(taskId);
     return state === "success" || state === "skipped";

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
-import type { DagStatus, SchedulerStore } from "../scheduler/schedulerStore.js";
+import type { DagStatus, SchedulerStore, TaskInstanceView } from "../scheduler/schedulerStore.js";
 import { applyMetaChange, applyRunChange, splitPatch, type MetaChange, type RunChange } from "./changes.js";
 import { SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.js";
 import type { StorePersistence } from "./storePersistence.js";
@@ -11,7 +11,7 @@ import type { StorePersistence } from "./storePersistence.js";
 /** What changed, for subscribers (mail, web, extension) that would rather not poll. */
 export type StoreChange =
   | { kind: "run"; dagId: string; runId: string }
-  | { kind: "task-instances"; dagId: string; runId: string }
+  | { kind: "task-instances"; dagId: string; runId: string; taskIds: readonly string[] }
   | { kind: "dags" }
   | { kind: "shared" };
 
@@ -196,6 +196,15 @@ export abstract class StoreCore implements SchedulerStore {
     return file ? Object.values(file.taskInstances).map((ti) => ({ ...ti })) : [];
   }
 
+  taskInstance(dagId: string, runId: string, taskId: string): TaskInstanceRecord | undefined {
+    const ti = this.runFiles.get(runKey(dagId, runId))?.taskInstances[taskId];
+    return ti ? { ...ti } : undefined;
+  }
+
+  taskInstanceView(dagId: string, runId: string): TaskInstanceView {
+    return this.runFiles.get(runKey(dagId, runId))?.taskInstances ?? {};
+  }
+
   updateTaskInstances(
     dagId: string,
     runId: string,
@@ -207,15 +216,22 @@ export abstract class StoreCore implements SchedulerStore {
       kind: "task-instances",
       patches: patches.map(({ taskId, ...patch }) => ({ taskId, ...splitPatch<TaskInstanceRecord>(patch) })),
     });
-    this.events.emit("change", { kind: "task-instances", dagId, runId });
+    this.events.emit("change", { kind: "task-instances", dagId, runId, taskIds: patches.map((patch) => patch.taskId) });
     return written;
   }
 
   addTaskInstances(dagId: string, runId: string, taskInstances: readonly TaskInstanceRecord[]): Promise<void> {
-    return this.changeRun(this.runFile(dagId, runId), {
+    const written = this.changeRun(this.runFile(dagId, runId), {
       kind: "add-task-instances",
       taskInstances: [...taskInstances],
     });
+    this.events.emit("change", {
+      kind: "task-instances",
+      dagId,
+      runId,
+      taskIds: taskInstances.map((ti) => ti.taskId),
+    });
+    return written;
   }
 
   xcoms(dagId: string, runId: string): XComRecord[] {

@@ -30,8 +30,10 @@ export interface AttemptRequest {
   maxTries: number;
   conf: Record<string, unknown>;
   params: Record<string, unknown>;
-  /** XComs already recorded in this run. */
+  /** XComs already recorded in this run: all of them, or in a run with many, those of the upstream tasks. */
   xcoms: XComRecord[];
+  /** How many of the run's XComs were not sent (see `xcoms`); a pull that finds nothing then says why. */
+  omittedXComs?: number;
   variables: Record<string, string>;
   connections: Record<string, ConnectionRecord>;
   /** A return value or pushed XCom larger than this (as JSON) fails the attempt. */
@@ -204,6 +206,10 @@ function createTaskContext(
       xcomPull<T>(taskId: string, key = "return_value"): T | undefined {
         if (taskId === request.taskId && pushed.has(key)) return pushed.get(key) as T;
         const record = request.xcoms.find((xcom) => xcom.taskId === taskId && xcom.key === key);
+        if (!record && request.omittedXComs)
+          env.log.warn(
+            `xcomPull("${taskId}", "${key}") found nothing: this run has many XComs, so an attempt is sent only those of its upstream tasks (${request.omittedXComs} others were not sent). To pull from '${taskId}', make it upstream of '${request.taskId}'.`,
+          );
         return record?.value as T | undefined;
       },
       xcomPush(key: string, value: unknown): void {

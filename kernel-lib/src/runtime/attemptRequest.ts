@@ -7,13 +7,15 @@ export type AttemptRunFacts = Pick<
   "dagId" | "runId" | "runType" | "logicalDate" | "dataIntervalStart" | "dataIntervalEnd" | "conf"
 >;
 
-/** What the attempt may read besides its run: the DAG's params, the run's XComs, Variables, Connections. */
+/** What the attempt may read besides its run: the DAG's params, the run's XComs (or some), Variables, Connections. */
 export interface AttemptEnvironment {
   dagParams: Record<string, unknown>;
   xcoms: readonly XComRecord[];
   variables: Record<string, string>;
   connections: Record<string, ConnectionRecord>;
   xcomMaxBytes: number;
+  /** How many of the run's XComs were left out of `xcoms` (those of tasks not directly upstream, in a run with many). */
+  omittedXComs?: number;
 }
 
 /**
@@ -41,5 +43,6 @@ export function attemptRequestFor(
     variables: environment.variables,
     connections: environment.connections,
     xcomMaxBytes: environment.xcomMaxBytes,
+    ...(environment.omittedXComs ? { omittedXComs: environment.omittedXComs } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { attemptKeyString, type SchedulerCore, toPatch } from "./core.js";
 export function recordAttemptStarted(core: SchedulerCore, event: Extract<ExecutorEvent, { type: "started" }>): boolean {
   const { key } = event;
   if (!core.running.has(attemptKeyString(key))) return false;
-  const marked = core.store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId);
+  const marked = core.store.taskInstanceView(key.dagId, key.runId)[key.taskId];
   if (marked && (marked.tryNumber !== key.tryNumber || !isActive(marked.state))) return false;
   const at = core.wallNow();
   void core.store.updateTaskInstances(key.dagId, key.runId, [
@@ -37,14 +37,13 @@ export function recordAttemptFinished(
   const run = store.getRun(key.dagId, key.runId);
   const entry = core.engineFor(key.dagId);
   if (!run || !entry) return undefined;
-  const instances = store.taskInstances(key.dagId, key.runId);
-  const current = instances.find((ti) => ti.taskId === key.taskId);
+  const instances = store.taskInstanceView(key.dagId, key.runId);
+  const current = store.taskInstance(key.dagId, key.runId, key.taskId);
   if (!current || current.tryNumber !== key.tryNumber) return undefined;
   // Someone marked it (success, failed, skipped) while it ran: their state stands, as in Airflow.
   if (!isActive(current.state)) return undefined;
   if (result.xcoms.length > 0) void store.setXComs(key.dagId, key.runId, key.taskId, result.xcoms);
-  const snapshot = Object.fromEntries(instances.map((ti) => [ti.taskId, ti]));
-  const changes = applyAttemptOutcome(entry.engine, snapshot, key.taskId, result.outcome, now, run.logicalDate);
+  const changes = applyAttemptOutcome(entry.engine, instances, key.taskId, result.outcome, now, run.logicalDate);
   const startedAt = current.startDate ? Date.parse(current.startDate) : now.getTime();
   const patches = changes.map((change) =>
     change.taskId === key.taskId
@@ -52,7 +51,7 @@ export function recordAttemptFinished(
       : toPatch(change),
   );
   void store.updateTaskInstances(key.dagId, key.runId, patches);
-  const updated = store.taskInstances(key.dagId, key.runId).find((ti) => ti.taskId === key.taskId)!;
+  const updated = store.taskInstance(key.dagId, key.runId, key.taskId)!;
   core.afterCommit(() =>
     core.events.emit("task-finished", {
       dag: entry.dag,

@@ -1,10 +1,11 @@
 import type { EventEmitter } from "node:events";
-import type { SerializedDag } from "../dag/serialize.js";
+import type { SerializedDag, SerializedTask } from "../dag/serialize.js";
 import type { EngineDag, StateChange } from "../engine/runEngine.js";
 import type { Executor } from "../executor/executor.js";
 import type { AttemptKey } from "../executor/protocol.js";
 import type { TaskInstanceRecord } from "../records.js";
 import type { SchedulerEvents } from "./events.js";
+import type { RunReadiness } from "./readiness.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 import type { SchedulerSettings } from "./settings.js";
 
@@ -12,6 +13,7 @@ import type { SchedulerSettings } from "./settings.js";
 export interface DagEntry {
   dag: SerializedDag;
   engine: EngineDag;
+  tasks: ReadonlyMap<string, SerializedTask>;
 }
 
 /** An attempt handed to the executor and not finished yet, with what it holds of its pool. */
@@ -36,6 +38,8 @@ export interface SchedulerCore {
   /** Real time (the injected wall time), for task starts and ends, retries and timeouts. */
   wallNow(): Date;
   engineFor(dagId: string): DagEntry | undefined;
+  /** What the scheduler knows of an active run's readiness between turns, made on first use. */
+  readinessOf(dagId: string, runId: string, engine: EngineDag): RunReadiness;
   afterCommit(effect: () => void): void;
 }
 

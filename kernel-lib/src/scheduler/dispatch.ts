@@ -1,10 +1,9 @@
-import type { SerializedTask } from "../dag/serialize.js";
-import { decideRun } from "../engine/runEngine.js";
 import type { TaskJob } from "../executor/protocol.js";
 import type { DagRunRecord } from "../records.js";
 import { executionTimeoutMessage } from "../runtime/attempt.js";
 import { attemptRequestFor } from "../runtime/attemptRequest.js";
 import { admitTasks, type Candidate } from "./admission.js";
+import { indexRunXComs, xcomsForAttempt } from "./attemptXComs.js";
 import { attemptKeyString, type SchedulerCore, toPatch } from "./core.js";
 import { taskLogPath } from "../runtime/logPaths.js";
 import { newTaskInstance } from "./runCreation.js";
@@ -39,47 +38,54 @@ export function advanceRun(
     void store.updateRun(run.dagId, run.runId, { state: "running", startDate: run.startDate ?? now.toISOString() });
     run = { ...run, state: "running" };
   }
-  let instances = store.taskInstances(run.dagId, run.runId);
-  // Tasks added to the DAG file since the run was created get their instance now.
-  // (Sets and maps, not nested searches: this runs every turn, and a 1,000-task run made it quadratic.)
-  const instanceIds = new Set(instances.map((ti) => ti.taskId));
-  const missing = dag.tasks.filter((task) => !instanceIds.has(task.taskId));
-  if (missing.length > 0) {
-    void store.addTaskInstances(
-      run.dagId,
-      run.runId,
-      missing.map((task) => newTaskInstance(run.dagId, run.runId, task)),
-    );
-    instances = store.taskInstances(run.dagId, run.runId);
+  const readiness = core.readinessOf(run.dagId, run.runId, engine);
+  if (!readiness.instancesChecked) {
+    // Tasks added to the DAG file since the run was created get their instance now (the
+    // store tells the readiness of them); once per DAG version, not every turn.
+    const view = store.taskInstanceView(run.dagId, run.runId);
+    const missing = dag.tasks.filter((task) => view[task.taskId] === undefined);
+    if (missing.length > 0)
+      void store.addTaskInstances(
+        run.dagId,
+        run.runId,
+        missing.map((task) => newTaskInstance(run.dagId, run.runId, task)),
+      );
+    readiness.instancesChecked = true;
   }
-  const snapshot = Object.fromEntries(
-    instances.filter((ti) => engine.tasks.has(ti.taskId)).map((ti) => [ti.taskId, ti]),
-  );
-  const decision = decideRun(engine, snapshot, now);
+  const view = store.taskInstanceView(run.dagId, run.runId);
+  const decision = readiness.decide(view, now);
   if (decision.changes.length > 0) void store.updateTaskInstances(run.dagId, run.runId, decision.changes.map(toPatch));
   for (const taskId of decision.timedOut) {
-    const ti = snapshot[taskId]!;
+    const tryNumber = view[taskId]!.tryNumber;
     const limit = engine.tasks.get(taskId)?.executionTimeoutMs ?? 0;
     core.afterCommit(() =>
       core.executor.cancel(
-        { dagId: run.dagId, runId: run.runId, taskId, tryNumber: ti.tryNumber },
+        { dagId: run.dagId, runId: run.runId, taskId, tryNumber },
         executionTimeoutMessage(taskId, limit),
       ),
     );
   }
-  if (decision.runState !== "running") {
+  const runState = readiness.runState(view);
+  if (runState !== "running") {
     const endDate = now.toISOString();
-    void store.updateRun(run.dagId, run.runId, { state: decision.runState, endDate });
-    const finished = { ...run, state: decision.runState, endDate };
+    void store.updateRun(run.dagId, run.runId, { state: runState, endDate });
+    const finished = { ...run, state: runState, endDate };
     const taskInstances = store.taskInstances(run.dagId, run.runId);
     core.afterCommit(() => core.events.emit("run-finished", { dag, run: finished, taskInstances }));
     return { ready: [], nextWake: Number.POSITIVE_INFINITY };
   }
-  const tasksById = new Map(dag.tasks.map((task) => [task.taskId, task]));
-  const ready = decision.ready.map((taskId) => {
-    const task = tasksById.get(taskId)!;
-    return { dagId: run.dagId, runId: run.runId, taskId, pool: task.pool, poolSlots: task.poolSlots };
-  });
+  // No more of a run's ready tasks than the executor has free slots, per pool, go to admission:
+  // the rest could not start this turn anyway, and a 1,000-wide run offered them all every turn.
+  const ready: ReadyTask[] = [];
+  const offeredPerPool = new Map<string, number>();
+  const freeSlots = core.executor.freeSlots;
+  for (const taskId of decision.ready) {
+    const task = entry.tasks.get(taskId)!;
+    const offered = offeredPerPool.get(task.pool) ?? 0;
+    if (offered >= freeSlots) continue;
+    offeredPerPool.set(task.pool, offered + 1);
+    ready.push({ dagId: run.dagId, runId: run.runId, taskId, pool: task.pool, poolSlots: task.poolSlots });
+  }
   return { ready, nextWake: decision.nextWakeAt ? Date.parse(decision.nextWakeAt) : Number.POSITIVE_INFINITY };
 }
 
@@ -104,15 +110,17 @@ export function startTasks(core: SchedulerCore, candidates: readonly Candidate[]
   const byRun = new Map<string, Candidate[]>();
   for (const candidate of admitted) {
     const runKey = `${candidate.dagId}\u0000${candidate.runId}`;
-    byRun.set(runKey, [...(byRun.get(runKey) ?? []), candidate]);
+    const group = byRun.get(runKey);
+    if (group) group.push(candidate);
+    else byRun.set(runKey, [candidate]);
   }
   for (const group of byRun.values()) {
     const { dagId, runId } = group[0]!;
     const run = store.getRun(dagId, runId)!;
-    const dag = store.getDag(dagId)!;
-    const instances = new Map(store.taskInstances(dagId, runId).map((ti) => [ti.taskId, ti]));
+    const { dag, engine, tasks: tasksById } = core.engineFor(dagId)!;
+    const instances = store.taskInstanceView(dagId, runId);
     const patches = group.map((candidate) => {
-      const tryNumber = instances.get(candidate.taskId)!.tryNumber + 1;
+      const tryNumber = instances[candidate.taskId]!.tryNumber + 1;
       return {
         taskId: candidate.taskId,
         state: "queued" as const,
@@ -122,15 +130,16 @@ export function startTasks(core: SchedulerCore, candidates: readonly Candidate[]
       };
     });
     void store.updateTaskInstances(dagId, runId, patches);
+    const runXComs = indexRunXComs(store.xcoms(dagId, runId));
     const environment = {
       dagParams: dag.params,
-      xcoms: store.xcoms(dagId, runId),
       variables: store.variables(),
       connections: store.connections(),
       xcomMaxBytes: settings.xcomMaxBytes,
     };
     for (const patch of patches) {
-      const task = dag.tasks.find((candidate) => candidate.taskId === patch.taskId) as SerializedTask;
+      const task = tasksById.get(patch.taskId)!;
+      const { xcoms, omitted } = xcomsForAttempt(engine, patch.taskId, runXComs);
       const key = { dagId, runId, taskId: patch.taskId, tryNumber: patch.tryNumber };
       core.running.set(attemptKeyString(key), { key, pool: task.pool, poolSlots: task.poolSlots });
       const job: TaskJob = {
@@ -140,8 +149,8 @@ export function startTasks(core: SchedulerCore, candidates: readonly Candidate[]
         ...(task.queue !== undefined ? { queue: task.queue } : {}),
         request: attemptRequestFor(
           run,
-          { taskId: patch.taskId, tryNumber: patch.tryNumber, maxTries: instances.get(patch.taskId)!.maxTries },
-          environment,
+          { taskId: patch.taskId, tryNumber: patch.tryNumber, maxTries: instances[patch.taskId]!.maxTries },
+          { ...environment, xcoms, omittedXComs: omitted },
         ),
       };
       core.afterCommit(() => core.executor.submit(job));

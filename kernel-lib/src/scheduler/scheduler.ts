@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import { type Clock, realClock, systemWallTime, type WallTime } from "../clock/clock.js";
 import type { TaskServices } from "../dag/context.js";
 import { engineDagOf } from "../dag/serialize.js";
+import type { EngineDag } from "../engine/runEngine.js";
+import { runKey, type StoreChange } from "../persistence/storeCore.js";
 import type { DagBagView } from "../dagbag/dagBag.js";
 import { DagProcessor } from "../dagbag/dagProcessor.js";
 import {
@@ -23,6 +25,7 @@ import { createBackfillRuns } from "./backfill.js";
 import { attemptKeyString, type DagEntry, type RunningAttempt, type SchedulerCore } from "./core.js";
 import { advanceRun, startTasks } from "./dispatch.js";
 import type { SchedulerEvents } from "./events.js";
+import { RunReadiness } from "./readiness.js";
 import { recoverOrphans } from "./recovery.js";
 import { createDueRuns, type TriggerRequest, triggerRun } from "./runCreation.js";
 import { type WaitForRunOptions, waitForRunEnd } from "./runWaits.js";
@@ -51,6 +54,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Scheduler {
   readonly events = new EventEmitter<SchedulerEvents>();
   private readonly engines = new Map<string, DagEntry>();
+  /** Per active run (by `runKey`): which of its tasks a turn must look at. */
+  private readonly readiness = new Map<string, RunReadiness>();
+  private readonly stopFollowingStore: () => void;
   private readonly running = new Map<string, RunningAttempt>();
   private readonly core: SchedulerCore;
   private processor?: DagProcessor;
@@ -87,10 +93,18 @@ export class Scheduler {
       running: this.running,
       wallNow: () => new Date(this.wallTime()),
       engineFor: (dagId) => this.engineFor(dagId),
+      readinessOf: (dagId, runId, engine) => this.readinessOf(dagId, runId, engine),
       afterCommit: (effect) => this.effects.push(effect),
     };
     this.executor.onEvent((event) => this.queueExecutorEvent(event));
     this.stopWatchingClock = clock.onChange(() => this.kick());
+    const onStoreChange = (change: StoreChange) => {
+      if (change.kind !== "task-instances") return;
+      const readiness = this.readiness.get(runKey(change.dagId, change.runId));
+      readiness?.noteChanged(change.taskIds, this.store.taskInstanceView(change.dagId, change.runId));
+    };
+    store.events.on("change", onStoreChange);
+    this.stopFollowingStore = () => store.events.off("change", onStoreChange);
   }
 
   /** The handler the executor uses for task service requests (trigger a DAG, send mail). */
@@ -134,6 +148,7 @@ export class Scheduler {
     this.stopped = true;
     this.lifetime.abort(new KitelabError("the scheduler stopped"));
     this.stopWatchingClock();
+    this.stopFollowingStore();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.processor?.stop();
@@ -378,7 +393,10 @@ export class Scheduler {
       : Number.POSITIVE_INFINITY;
     const candidates: Candidate[] = [];
     let priority = 0;
-    for (const run of this.store.activeRuns()) {
+    const activeRuns = this.store.activeRuns();
+    const activeKeys = new Set(activeRuns.map((run) => runKey(run.dagId, run.runId)));
+    for (const key of this.readiness.keys()) if (!activeKeys.has(key)) this.readiness.delete(key);
+    for (const run of activeRuns) {
       const outcome = advanceRun(this.core, run, now);
       nextWake = Math.min(nextWake, outcome.nextWake);
       for (const candidate of outcome.ready) candidates.push({ ...candidate, priority: priority++ });
@@ -431,12 +449,23 @@ export class Scheduler {
     if (started || ended.size > 0) this.kick();
   }
 
+  private readinessOf(dagId: string, runId: string, engine: EngineDag): RunReadiness {
+    const key = runKey(dagId, runId);
+    let readiness = this.readiness.get(key);
+    // A DAG file that changed brings a new engine: what was known of the old graph no longer holds.
+    if (!readiness || readiness.engine !== engine) {
+      readiness = new RunReadiness(engine, this.store.taskInstanceView(dagId, runId));
+      this.readiness.set(key, readiness);
+    }
+    return readiness;
+  }
+
   private engineFor(dagId: string): DagEntry | undefined {
     const cached = this.engines.get(dagId);
     if (cached) return cached;
     const dag = this.store.getDag(dagId);
     if (!dag) return undefined;
-    const entry = { dag, engine: engineDagOf(dag) };
+    const entry = { dag, engine: engineDagOf(dag), tasks: new Map(dag.tasks.map((task) => [task.taskId, task])) };
     this.engines.set(dagId, entry);
     return entry;
   }

@@ -1,7 +1,12 @@
+import type { EventEmitter } from "node:events";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { DamagedStoreFile } from "../persistence/quarantine.js";
+import type { StoreChange } from "../persistence/storeCore.js";
 import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+
+/** A run's task instances by task id, read-only and live (see {@link SchedulerStore.taskInstanceView}). */
+export type TaskInstanceView = Readonly<Record<string, Readonly<TaskInstanceRecord>>>;
 
 /** What the scheduler keeps about each DAG besides its definition. */
 export interface DagStatus {
@@ -20,6 +25,8 @@ export interface DagStatus {
  * One core implements it, over files (FileStore) or over nothing (MemorySchedulerStore).
  */
 export interface SchedulerStore {
+  /** Tells of each change as it is made (before it is durable): the scheduler's readiness follows task-instance changes. */
+  readonly events: EventEmitter<{ change: [StoreChange] }>;
   /** Resolves once every change made so far is durable. */
   commit(): Promise<void>;
   /** Re-reads what other processes may change (Variables, Connections, pools), without blocking. */
@@ -37,6 +44,14 @@ export interface SchedulerStore {
   /** Runs in state queued or running, oldest logical date first. */
   activeRuns(): DagRunRecord[];
   taskInstances(dagId: string, runId: string): TaskInstanceRecord[];
+  /** One task instance (a copy), without copying the rest of its run. */
+  taskInstance(dagId: string, runId: string, taskId: string): TaskInstanceRecord | undefined;
+  /**
+   * The run's task instances by task id as the store holds them, not copied: the scheduler's
+   * per-event reads, which copying a 10,000-task run at every event made quadratic. Read it
+   * within the turn; the next change shows through it.
+   */
+  taskInstanceView(dagId: string, runId: string): TaskInstanceView;
   /** Applies several task instance changes of one run in one durable write. */
   updateTaskInstances(
     dagId: string,
