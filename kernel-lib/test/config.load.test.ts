@@ -56,6 +56,7 @@ describe("defaults", () => {
       dagsArePausedAtCreation: true,
       defaultTaskRetries: 0,
       dagbagImportTimeout: 30,
+      dagParsingMemoryLimitMb: 1024,
       executor: "LocalExecutor",
       fernetKey: "",
       xcomMaxSizeBytes: 48 * 1024,
@@ -63,6 +64,7 @@ describe("defaults", () => {
     assert.deepEqual(config.scheduler, {
       dagDirListInterval: 300,
       minFileProcessInterval: 30,
+      parsingProcesses: 0,
       catchupByDefault: true,
       schedulerHeartbeatSec: 5,
       createCronDataIntervals: true,

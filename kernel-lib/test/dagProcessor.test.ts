@@ -67,6 +67,36 @@ describe("parsing DAG files in an isolated child", () => {
   });
 });
 
+describe("the memory a DAG file may use at import ([core] dag_parsing_memory_limit_mb)", () => {
+  const home = tempHome();
+  after(() => home.cleanup());
+
+  it("turns a file that holds more (in Buffers or on the heap) into an import error naming the cap; a small file parses under the same cap", async () => {
+    const buffers = home.writeDag(
+      "buffers.ts",
+      `import { DAG } from "kitelab";\nexport const blob = Buffer.alloc(200 * 2 ** 20, 1);\nexport const dag = new DAG({ dagId: "buffers" });\n`,
+    );
+    const heap = home.writeDag(
+      "heap.ts",
+      `const rows: number[][] = [];\nwhile (rows.length < 1e6) rows.push(new Array(100_000).fill(rows.length));\nexport {};\n`,
+    );
+    const small = home.writeDag("small.ts", GOOD("small"));
+    const results = await parseFiles([buffers, heap, small], 60_000, { memoryLimitMb: 64 });
+    for (const file of [buffers, heap]) {
+      const result = results.get(file)!;
+      assert.equal(result.ok, false, file);
+      if (!result.ok) {
+        assert.equal(result.error.name, "ImportOutOfMemory", result.error.message);
+        assert.match(
+          result.error.message,
+          /used more than 64 MB of memory .* raise \[core\] dag_parsing_memory_limit_mb/,
+        );
+      }
+    }
+    assert.equal(results.get(small)!.ok, true);
+  });
+});
+
 describe("watching the dags folder", () => {
   const home = tempHome();
   let processor: DagProcessor | undefined;

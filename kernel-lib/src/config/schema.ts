@@ -112,6 +112,16 @@ export const SCHEMA = {
       default: "30.0",
       doc: ["How long, in seconds, importing one DAG file may take before it is reported as an import error."],
     },
+    dagParsingMemoryLimitMb: {
+      key: "dag_parsing_memory_limit_mb",
+      kind: integerKind({ min: 64, unit: "megabytes" }),
+      default: "1024",
+      doc: [
+        "How much memory, in MB, importing one DAG file may use (JavaScript heap and Buffers together).",
+        "A file that uses more becomes an import error that says so: load big data in a task, not at import time.",
+      ],
+      airflow: "Kitelab's own key.",
+    },
     executor: {
       key: "executor",
       kind: choiceKind<ExecutorName>("executor", ["LocalExecutor", "SequentialExecutor", "BullMQExecutor"], {
@@ -170,6 +180,21 @@ export const SCHEMA = {
       kind: seconds(0),
       default: "30",
       doc: ["How long, in seconds, before an unchanged DAG file is parsed again. A changed file is parsed at once."],
+    },
+    parsingProcesses: {
+      key: "parsing_processes",
+      kind: integerKind({ min: 0 }),
+      default: "0",
+      doc: [
+        "How many DAG files are parsed at the same time, each in its own process; 0 means one per CPU core, at least 2.",
+        "A file that hangs at import holds one of them until dagbag_import_timeout, never the other files.",
+        "Also accepted as [dag_processor] parsing_processes (Airflow 3's name).",
+      ],
+      airflow: "Airflow's default is 2.",
+      spellings: [
+        { section: "dag_processor", key: "parsing_processes" },
+        { section: "scheduler", key: "parsing_processes" },
+      ],
     },
     catchupByDefault: {
       key: "catchup_by_default",

@@ -26,6 +26,8 @@ export interface CoreConfig {
   readonly defaultTaskRetries: number;
   /** Seconds one DAG file may take to import. `dagbag_import_timeout` */
   readonly dagbagImportTimeout: number;
+  /** MB one DAG-parsing process may hold, heap and Buffers. `dag_parsing_memory_limit_mb` */
+  readonly dagParsingMemoryLimitMb: number;
   /** `executor` */
   readonly executor: ExecutorName;
   /** Empty until the scheduler generates one on first start. Secret. `fernet_key` */
@@ -43,6 +45,8 @@ export interface SchedulerConfig {
   readonly dagDirListInterval: number;
   /** Seconds before an unchanged DAG file is parsed again. `min_file_process_interval` */
   readonly minFileProcessInterval: number;
+  /** DAG files parsed at once; 0: one per core, at least 2. `parsing_processes` */
+  readonly parsingProcesses: number;
   /** DAGs catch up on missed intervals unless they say otherwise. `catchup_by_default` */
   readonly catchupByDefault: boolean;
   /** Seconds between scheduler heartbeats. `scheduler_heartbeat_sec` */

@@ -5,7 +5,9 @@
 import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
 import { serializeDag } from "../dag/serialize.js";
 import { describeImportError, importDagFile } from "./importFile.js";
+import { ensureTypeScriptLoader } from "../loader/typescript.js";
 import type { ParseReply, ParseRequest, ParseResult } from "./parseProtocol.js";
+import { MEMORY_EXCEEDED_EXIT_CODE, memoryLimitFromEnv, overMemoryLimit, watchMemory } from "../util/memoryCap.js";
 
 applyConfiguredTaskDefaultsFromEnv();
 
@@ -26,11 +28,20 @@ async function parse(file: string): Promise<ParseResult> {
   }
 }
 
+// Over the cap (heap and Buffers), the process ends itself; the parent names the cause.
+const memoryLimitMb = memoryLimitFromEnv();
+watchMemory(memoryLimitMb, () => process.exit(MEMORY_EXCEEDED_EXIT_CODE));
+
 process.on("message", (message: ParseRequest) => {
   if (message?.type !== "parse") return;
-  void parse(message.file).then((result) => reply({ type: "parsed", file: message.file, result }));
+  void parse(message.file).then((result) => {
+    // A file that took its memory in one go, between two checks, is caught here.
+    if (overMemoryLimit(memoryLimitMb)) process.exit(MEMORY_EXCEEDED_EXIT_CODE);
+    reply({ type: "parsed", file: message.file, result });
+  });
 });
 
 // Stray async errors of a DAG file must not take the parser down silently.
 process.on("unhandledRejection", () => {});
-reply({ type: "ready" });
+// The library and the TypeScript loader load before "ready": the import timeout is the DAG file's own time.
+void ensureTypeScriptLoader().then(() => reply({ type: "ready" }));

@@ -126,12 +126,16 @@ export class Scheduler {
       folders: this.settings.dagFolders,
       listIntervalMs: this.settings.listIntervalMs,
       importTimeoutMs: this.settings.importTimeoutMs,
+      parsingProcesses: this.settings.parsingProcesses,
+      memoryLimitMb: this.settings.parsingMemoryLimitMb,
       onChange: (view) => this.enqueue(() => this.onDagBagChange(view)),
     });
+    // Alive while the DAG files parse: a slow file delays no heartbeat.
+    void this.enqueue(() => this.beat());
+    this.heartbeatTimer = setInterval(() => void this.enqueue(() => this.beat()), this.settings.heartbeatMs);
     await this.processor.start();
     // Queued behind the first DAG bag change, so start() resolves with the DAGs listed.
     await this.enqueue(() => this.beat());
-    this.heartbeatTimer = setInterval(() => void this.enqueue(() => this.beat()), this.settings.heartbeatMs);
     this.kick();
   }
 

@@ -7,6 +7,10 @@ export interface SchedulerSettings {
   dagFolders: string[];
   listIntervalMs: number;
   importTimeoutMs: number;
+  /** DAG files parsed at once. @default 0: one per core, at least 2 */
+  parsingProcesses?: number;
+  /** MB one DAG-parsing process may hold. @default no cap */
+  parsingMemoryLimitMb?: number;
   parallelism: number;
   maxActiveTasksPerDag: number;
   maxActiveRunsPerDag: number;
@@ -29,6 +33,8 @@ export function schedulerSettingsOf(config: KitelabConfig): SchedulerSettings {
     dagFolders: dagFoldersOf(config),
     listIntervalMs: config.scheduler.dagDirListInterval * 1000,
     importTimeoutMs: config.core.dagbagImportTimeout * 1000,
+    parsingProcesses: config.scheduler.parsingProcesses,
+    parsingMemoryLimitMb: config.core.dagParsingMemoryLimitMb,
     parallelism: config.core.executor === "SequentialExecutor" ? 1 : config.core.parallelism,
     maxActiveTasksPerDag: config.core.maxActiveTasksPerDag,
     maxActiveRunsPerDag: config.core.maxActiveRunsPerDag,

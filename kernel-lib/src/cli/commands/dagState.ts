@@ -300,7 +300,12 @@ async function followRuns(current: () => DagRunRecord[], dagId: string): Promise
 /** `dags list` with no scheduler yet: parses the dags folders now, in an isolated child. */
 async function listFromFolders(config: KitelabConfig, format: OutputFormat): Promise<void> {
   const files = dagFoldersOf(config).flatMap((folder) => listDagFiles(folder));
-  const bag = combineParses(await parseFiles(files, config.core.dagbagImportTimeout * 1000));
+  const bag = combineParses(
+    await parseFiles(files, config.core.dagbagImportTimeout * 1000, {
+      parsingProcesses: config.scheduler.parsingProcesses,
+      memoryLimitMb: config.core.dagParsingMemoryLimitMb,
+    }),
+  );
   const dags = [...bag.dags.values()].sort((a, b) => a.dagId.localeCompare(b.dagId));
   const paused = config.core.dagsArePausedAtCreation;
   printRows(
