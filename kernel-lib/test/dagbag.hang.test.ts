@@ -78,6 +78,7 @@ describe("a DAG file whose import hangs", () => {
         },
         (timeoutSeconds + 60) * 1000,
       );
+      assert.ok(problem);
       assert.equal(problem.filename, hanging);
       assert.match(problem.stack_trace, /^ImportTimeout: importing this file took longer than 30s/);
       assert.match(problem.stack_trace, /\[core\] dagbag_import_timeout/);
