@@ -103,3 +103,12 @@ export function withXComs(
     ...values.map(({ key, value }) => ({ dagId: run.dagId, runId: run.runId, taskId, key, value })),
   ];
 }
+
+/** The scheduler's sign of life, as /health reads it. */
+export interface SchedulerHeartbeat {
+  pid: number;
+  hostname: string;
+  at: string;
+  /** Why the scheduler's executor cannot run tasks (its workers cannot start), when it cannot. */
+  executorProblem?: string;
+}

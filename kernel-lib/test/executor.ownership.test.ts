@@ -112,7 +112,7 @@ describe("a crashed scheduler's orphans", () => {
       await waitFor("the orphan to start", () => (isProcessAlive(orphan.pid!) ? true : undefined));
       const executor = new LocalExecutor({
         parallelism: 1,
-        serviceHandler: async () => undefined,
+        serviceHandler: async () => assert.fail("this test makes no service calls"),
         processOwner: home.home,
       });
       await executor.start();

@@ -43,7 +43,7 @@ describe("how many worker processes the LocalExecutor runs", () => {
       parallelism: 32,
       maxWorkers: 6,
       warmWorkers: 1,
-      serviceHandler: async () => undefined,
+      serviceHandler: async () => assert.fail("this test makes no service calls"),
     });
     await executor.start();
     try {

@@ -164,6 +164,29 @@ describe("the status routes", () => {
       }
     });
 
+    it("is 503 and names the problem when the scheduler reports that its workers cannot start", async () => {
+      const world = twoDags();
+      world.heartbeat = {
+        at: new Date(world.clock.getTime() - 10_000).toISOString(),
+        pid: 1,
+        hostname: "h",
+        executorProblem: "LocalExecutor stopped starting worker processes after 5 in a row failed to start: broken",
+      };
+      const app = await startWebApp({ world });
+      try {
+        const response = await fetch(`${app.url}/health`);
+        assert.equal(response.status, 503);
+        const body = (await response.json()) as any;
+        assert.equal(body.scheduler.status, "healthy");
+        assert.deepEqual(body.executor, {
+          status: "unhealthy",
+          problem: "LocalExecutor stopped starting worker processes after 5 in a row failed to start: broken",
+        });
+      } finally {
+        await app.close();
+      }
+    });
+
     it("is 503 when the heartbeat is older than the threshold", async () => {
       const world = twoDags();
       world.heartbeat = { at: new Date(world.clock.getTime() - 31_000).toISOString(), pid: 1, hostname: "h" };

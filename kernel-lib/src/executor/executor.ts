@@ -1,7 +1,7 @@
-import type { AttemptKey, ExecutorEvent, ServiceMethod, TaskJob } from "./protocol.js";
+import type { AttemptKey, ExecutorEvent, ServiceRequest, ServiceValue, TaskJob } from "./protocol.js";
 
 /** Answers a running task's requests (trigger another DAG, send mail). */
-export type ServiceHandler = (method: ServiceMethod, args: unknown, key: AttemptKey) => Promise<unknown>;
+export type ServiceHandler = (request: ServiceRequest, key: AttemptKey) => Promise<ServiceValue>;
 
 /**
  * Runs task attempts somewhere other than the scheduler's process. Jobs and events are
@@ -18,6 +18,8 @@ export interface Executor {
   /** Asks a running attempt to stop (timeout); it is killed if it does not within the grace period. */
   cancel(key: AttemptKey, reason: string): void;
   onEvent(listener: (event: ExecutorEvent) => void): void;
+  /** Why this executor cannot run tasks now (its workers cannot start), or undefined when it can. */
+  readonly problem?: string;
   /** Stops every worker: running attempts get `graceMs`, then are killed and reported failed. */
   stop(graceMs: number): Promise<void>;
 }

@@ -23,6 +23,7 @@ import {
   type ExecutorEvent,
   type ParentToWorker,
   type TaskJob,
+  unreachable,
   type WorkerToParent,
 } from "./protocol.js";
 
@@ -40,6 +41,12 @@ export interface LocalExecutorOptions {
   cancelGraceMs?: number;
   /** Heap limit of each worker, so a runaway task dies alone. @default 1024 */
   workerMaxOldSpaceMb?: number;
+  /** After SIGTERM, how long a worker's process group may take to end before SIGKILL. @default 2000 */
+  stopGraceMs?: number;
+  /** Workers that die before they are ready, in a row, after which no more are started. @default 5 */
+  maxStartFailures?: number;
+  /** Wait before restarting after the first start failure; doubles with each further one, up to 30 s. @default 500 */
+  restartBackoffMs?: number;
   /** @default "LocalExecutor" */
   name?: string;
   /**
@@ -53,6 +60,12 @@ export interface LocalExecutorOptions {
 interface Worker {
   child: ChildProcess;
   ready: boolean;
+  /** Why it could not start, as its `init-failed` message said. */
+  initFailure?: string;
+  /** The last of what it wrote to stderr before it was ready: why node itself could not start it. */
+  startupStderr: string;
+  /** SIGTERM was sent to its process group; SIGKILL follows at this timer. */
+  terminateTimer?: NodeJS.Timeout;
   job?: TaskJob;
   /** Task code left it in doubt: it takes no more jobs and is replaced. */
   retiring?: boolean;
@@ -80,6 +93,14 @@ export class LocalExecutor implements Executor {
   private readonly maxWorkers: number;
   private readonly warmWorkers: number;
   private idleTimer?: NodeJS.Timeout;
+  /** Workers in a row that died before they were ready; a ready worker resets it. */
+  private startFailures = 0;
+  /** Set while waiting to start a worker again after a start failure. */
+  private restartTimer?: NodeJS.Timeout;
+  /** Jobs accepted while workers fail to start: each waits for a worker once one starts again. */
+  private readonly backlog: TaskJob[] = [];
+  /** Set once workers failed to start `maxStartFailures` times in a row: no more are started. */
+  private gaveUp?: string;
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
@@ -93,6 +114,11 @@ export class LocalExecutor implements Executor {
     });
     this.maxWorkers = Math.min(options.parallelism, options.maxWorkers ?? fitted.maxWorkers);
     this.warmWorkers = Math.min(this.maxWorkers, options.warmWorkers ?? fitted.warmWorkers);
+  }
+
+  /** Why this executor cannot run tasks (its workers cannot start), or undefined when it can. */
+  get problem(): string | undefined {
+    return this.gaveUp;
   }
 
   /** Worker processes alive now. */
@@ -128,9 +154,21 @@ export class LocalExecutor implements Executor {
     }
   }
 
+  /**
+   * A new worker may start now. After a start failure only one worker at a time tries (a
+   * probe), after the backoff; the others start once it is ready.
+   */
+  private get maySpawn(): boolean {
+    if (this.stopping || this.gaveUp !== undefined) return false;
+    if (this.startFailures === 0) return true;
+    return this.restartTimer === undefined && [...this.workers].every((worker) => worker.ready);
+  }
+
   get freeSlots(): number {
     if (this.stopping) return 0;
-    let free = this.maxWorkers - this.workers.size;
+    // Given up: every job is answered at once with the reason, so the tasks fail saying what to fix.
+    if (this.gaveUp !== undefined) return this.maxWorkers;
+    let free = this.maxWorkers - this.workers.size - this.backlog.length;
     for (const worker of this.workers) if (!worker.job && !worker.retiring) free += 1;
     return Math.max(0, free);
   }
@@ -140,11 +178,22 @@ export class LocalExecutor implements Executor {
   }
 
   submit(job: TaskJob): void {
+    if (this.gaveUp !== undefined && !this.stopping) {
+      const reason = this.gaveUp;
+      this.writeLog(job, reason);
+      // Reported after submit returns, as a worker's result would be.
+      setImmediate(() => this.emit({ type: "finished", key: job.key, result: workerDiedResult(reason, false) }));
+      return;
+    }
     const idle = [...this.workers].filter((candidate) => !candidate.job && !candidate.retiring);
-    const worker =
-      idle.find((candidate) => candidate.ready) ??
-      idle[0] ??
-      (this.workers.size < this.maxWorkers && !this.stopping ? this.spawnWorker().worker : undefined);
+    const room = !this.stopping && this.workers.size + this.backlog.length < this.maxWorkers;
+    let worker = idle.find((candidate) => candidate.ready) ?? idle[0];
+    if (!worker && room && this.maySpawn) worker = this.spawnWorker().worker;
+    else if (!worker && room && this.startFailures > 0) {
+      // Workers are failing to start: the job waits for the next one that does.
+      this.backlog.push(job);
+      return;
+    }
     if (!worker || this.stopping)
       throw new ExecutorFullError(`${this.name} has no free worker for ${attemptId(job.key)}`);
     worker.job = job;
@@ -160,15 +209,32 @@ export class LocalExecutor implements Executor {
     worker.killTimer = setTimeout(() => {
       this.writeLog(
         worker.job,
-        `${reason}; the task did not stop within ${this.options.cancelGraceMs ?? 3000} ms, so its worker (pid ${worker.child.pid}) was killed`,
+        `${reason}; the task did not stop within ${this.options.cancelGraceMs ?? 3000} ms, so its worker (pid ${worker.child.pid}) was stopped (SIGTERM, then SIGKILL after ${this.stopGraceMs} ms)`,
       );
-      worker.child.kill("SIGKILL");
+      this.terminate(worker);
     }, this.options.cancelGraceMs ?? 3000);
+  }
+
+  private get stopGraceMs(): number {
+    return this.options.stopGraceMs ?? 2000;
+  }
+
+  /**
+   * Stops a worker and everything in its process group (the attempt's children): SIGTERM,
+   * so they can end cleanly, then SIGKILL after the grace period for whatever is still there.
+   */
+  private terminate(worker: Worker): void {
+    const pid = worker.child.pid;
+    if (pid === undefined || worker.terminateTimer || hasExited(worker.child)) return;
+    signalGroup(pid, "SIGTERM");
+    worker.terminateTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), this.stopGraceMs);
   }
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.failBacklog(`${this.name} stopped before a worker could start this task`);
     const deadline = Date.now() + graceMs;
     while ([...this.workers].some((worker) => worker.job) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -176,11 +242,13 @@ export class LocalExecutor implements Executor {
     const exits = [...this.workers].map(
       (worker) =>
         new Promise<void>((resolve) => {
-          if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
+          if (hasExited(worker.child)) return resolve();
           worker.child.once("exit", () => resolve());
-          if (worker.job) worker.child.kill("SIGKILL");
-          else this.post(worker, { type: "shutdown" });
-          setTimeout(() => worker.child.kill("SIGKILL"), 1000).unref();
+          if (worker.job || !worker.ready) this.terminate(worker);
+          else {
+            this.post(worker, { type: "shutdown" });
+            setTimeout(() => this.terminate(worker), 1000).unref();
+          }
         }),
     );
     await Promise.all(exits);
@@ -189,61 +257,173 @@ export class LocalExecutor implements Executor {
   private spawnWorker(): { worker: Worker; ready: Promise<void> } {
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...childLoaderArgs(), `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // stderr is piped (and passed on) so that why node could not start a worker can be told.
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
       serialization: "json",
       // Its own process group: the worker and what its tasks start end together, by group.
       detached: true,
       env: { ...process.env, [OWNER_ENV]: this.owner },
     });
-    const worker: Worker = { child, ready: false, idleSince: Date.now() };
+    const worker: Worker = { child, ready: false, idleSince: Date.now(), startupStderr: "" };
     this.workers.add(worker);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      if (!worker.ready) worker.startupStderr = (worker.startupStderr + chunk.toString("utf8")).slice(-2000);
+    });
     const ready = new Promise<void>((resolve) => {
       child.on("message", (message: unknown) => {
         if (!isWorkerMessage(message)) return;
-        if (message.type === "ready") {
-          worker.ready = true;
-          resolve();
-          if (worker.job) this.post(worker, { type: "run", job: worker.job });
-          return;
-        }
         this.handle(worker, message);
+        if (message.type === "ready") resolve();
       });
-      child.on("exit", (code, signal) => {
+      let ended = false;
+      const onEnd = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
+        if (ended) return;
+        ended = true;
         resolve();
-        this.workers.delete(worker);
-        if (worker.killTimer) clearTimeout(worker.killTimer);
-        const job = worker.job;
-        // Whatever the worker or its attempt started dies with it.
-        if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-        if (job) killAttemptLeftovers({ [OWNER_ENV]: this.owner, [ATTEMPT_ENV]: attemptId(job.key) });
-        if (job) {
-          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          const message = worker.cancelReason
-            ? `${worker.cancelReason} (the worker ${how})`
-            : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
-          this.writeLog(job, message);
-          this.emit({
-            type: "finished",
-            key: job.key,
-            result: workerDiedResult(message, worker.cancelReason !== undefined),
-          });
-        }
-        // Keep the warm ones; others start again when tasks need them.
-        if (!this.stopping && [...this.workers].filter((other) => !other.retiring).length < this.warmWorkers)
-          this.spawnWorker();
+        this.onWorkerEnd(worker, code, signal, spawnError);
+      };
+      child.on("exit", (code, signal) => onEnd(code, signal));
+      // fork could not even start the process (no memory, too many processes): no exit follows.
+      child.on("error", (error) => {
+        if (child.pid === undefined) onEnd(null, null, error);
       });
     });
     return { worker, ready };
   }
 
-  private handle(worker: Worker, message: WorkerToParent): void {
+  private onWorkerEnd(
+    worker: Worker,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    spawnError: Error | undefined,
+  ): void {
+    const child = worker.child;
+    this.workers.delete(worker);
+    if (worker.killTimer) clearTimeout(worker.killTimer);
+    if (worker.terminateTimer) clearTimeout(worker.terminateTimer);
     const job = worker.job;
-    if (!job) return;
+    // Whatever the worker or its attempt started dies with it.
+    if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+    if (job) killAttemptLeftovers({ [OWNER_ENV]: this.owner, [ATTEMPT_ENV]: attemptId(job.key) });
+    const how = spawnError
+      ? `could not be started (${spawnError.message})`
+      : signal
+        ? `was killed by ${signal}`
+        : `exited with code ${code}`;
+    if (!worker.ready && !this.stopping && !worker.retiring) {
+      this.onStartFailure(worker, job, how);
+      return;
+    }
+    if (job) {
+      const message = worker.cancelReason
+        ? `${worker.cancelReason} (the worker ${how})`
+        : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
+      this.writeLog(job, message);
+      this.emit({
+        type: "finished",
+        key: job.key,
+        result: workerDiedResult(message, worker.cancelReason !== undefined),
+      });
+    }
+    // Keep the warm ones; others start again when tasks need them.
+    this.refillWarm();
+  }
+
+  /** Starts workers until the warm ones are back, when starting workers is allowed now. */
+  private refillWarm(): void {
+    while (this.maySpawn && [...this.workers].filter((other) => !other.retiring).length < this.warmWorkers)
+      this.spawnWorker();
+  }
+
+  /**
+   * A worker died before it was ready: its job fails with the reason, and workers are started
+   * again after a backoff that doubles each time, until `maxStartFailures` in a row, after which
+   * the executor gives up and says so (every later job fails with that reason at once).
+   */
+  private onStartFailure(worker: Worker, job: TaskJob | undefined, how: string): void {
+    this.startFailures += 1;
+    const stderr = gistOf(worker.startupStderr);
+    const reason =
+      worker.initFailure ??
+      `a worker process ${how} before it was ready${stderr ? ` (its stderr: ${stderr})` : ""}; check NODE_OPTIONS and the kitelab installation, then restart the scheduler`;
+    if (job) {
+      const message = `the worker process for this task could not start: ${reason}`;
+      this.writeLog(job, message);
+      this.emit({ type: "finished", key: job.key, result: workerDiedResult(message, false) });
+    }
+    const limit = this.options.maxStartFailures ?? 5;
+    if (this.startFailures >= limit) {
+      if (this.gaveUp === undefined) {
+        this.gaveUp = `${this.name} stopped starting worker processes after ${this.startFailures} in a row failed to start: ${reason}`;
+        process.stderr.write(`kitelab: ${this.gaveUp}\n`);
+        this.failWaitingJobs(this.gaveUp);
+      }
+      return;
+    }
+    if (this.restartTimer) return;
+    const base = this.options.restartBackoffMs ?? 500;
+    const delay = Math.min(30_000, base * 2 ** (this.startFailures - 1));
+    process.stderr.write(
+      `kitelab: a worker process failed to start (${this.startFailures} in a row); trying again in ${delay} ms: ${reason}\n`,
+    );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.maySpawn) return;
+      // One worker tries first, with the oldest waiting job if any; the rest follow once it is ready.
+      const job = this.backlog.shift();
+      if (job || this.warmWorkers > 0) this.spawnWorker().worker.job = job;
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private failBacklog(reason: string): void {
+    for (const job of this.backlog.splice(0)) {
+      this.writeLog(job, reason);
+      this.emit({ type: "finished", key: job.key, result: workerDiedResult(reason, false) });
+    }
+  }
+
+  /** Hands the jobs that waited out start failures to new workers, now that workers start again. */
+  private drainBacklog(): void {
+    while (this.backlog.length > 0 && this.maySpawn && this.workers.size < this.maxWorkers)
+      this.spawnWorker().worker.job = this.backlog.shift();
+  }
+
+  /** After giving up: jobs waiting for a worker, or handed to one still starting, fail with the reason too. */
+  private failWaitingJobs(reason: string): void {
+    this.failBacklog(reason);
+    for (const worker of this.workers) {
+      if (worker.ready || !worker.job) continue;
+      const job = worker.job;
+      worker.job = undefined;
+      this.writeLog(job, reason);
+      this.emit({ type: "finished", key: job.key, result: workerDiedResult(reason, false) });
+    }
+  }
+
+  private handle(worker: Worker, message: WorkerToParent): void {
     switch (message.type) {
-      case "started":
-        this.emit({ type: "started", key: job.key, pid: message.pid, hostname: this.host });
+      case "ready":
+        worker.ready = true;
+        worker.startupStderr = "";
+        this.startFailures = 0;
+        if (worker.job) this.post(worker, { type: "run", job: worker.job });
+        this.drainBacklog();
+        this.refillWarm();
         return;
+      case "init-failed":
+        // It exits next; its exit counts the start failure with this reason.
+        worker.initFailure = message.reason;
+        return;
+      case "started": {
+        if (!worker.job) return;
+        this.emit({ type: "started", key: worker.job.key, pid: message.pid, hostname: this.host });
+        return;
+      }
       case "finished": {
+        const job = worker.job;
+        if (!job) return;
         if (worker.killTimer) clearTimeout(worker.killTimer);
         worker.killTimer = undefined;
         const reason = worker.cancelReason;
@@ -261,8 +441,10 @@ export class LocalExecutor implements Executor {
         this.emit({ type: "finished", key: job.key, result });
         return;
       }
-      case "service-request":
-        this.options.serviceHandler(message.method, message.args, job.key).then(
+      case "service-request": {
+        const job = worker.job;
+        if (!job) return;
+        this.options.serviceHandler(message.request, job.key).then(
           (value) => this.post(worker, { type: "service-reply", requestId: message.requestId, ok: true, value }),
           (error: unknown) =>
             this.post(worker, {
@@ -273,6 +455,9 @@ export class LocalExecutor implements Executor {
             }),
         );
         return;
+      }
+      default:
+        unreachable(message, "message from a worker");
     }
   }
 
@@ -292,6 +477,19 @@ export class LocalExecutor implements Executor {
       // The log folder is gone; the scheduler still records the failure.
     }
   }
+}
+
+/** The line of a process's dying words that says why: its error, or else its last line. */
+function gistOf(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !/^Node\.js v\d/.test(line));
+  return (lines.find((line) => /^(\w*Error\b|Error \[)/.test(line)) ?? lines.at(-1) ?? "").slice(0, 500);
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 function workerDiedResult(message: string, timedOut: boolean): AttemptResult {

@@ -1,4 +1,5 @@
-import type { SerializedError } from "../errors.js";
+import type { OutgoingEmail, TriggeredRun } from "../dag/context.js";
+import { InternalError, type SerializedError } from "../errors.js";
 import type { AttemptRequest, AttemptResult } from "../runtime/attempt.js";
 
 /**
@@ -28,36 +29,85 @@ export interface TaskJob {
   queue?: string;
 }
 
-/** Requests a running task makes of the scheduler (TriggerDagRunOperator, EmailOperator). */
-export type ServiceMethod = "triggerDagRun" | "sendEmail";
+/** TriggerDagRunOperator's request as it crosses from the worker (dates are ISO strings there). */
+export interface TriggerDagRunServiceRequest {
+  dagId: string;
+  conf: Record<string, unknown>;
+  logicalDate?: string;
+  waitForCompletion: boolean;
+  pokeIntervalMs: number;
+}
+
+/**
+ * Requests a running task makes of the scheduler (TriggerDagRunOperator, EmailOperator):
+ * what each method takes and what it answers.
+ */
+export interface ServiceCalls {
+  triggerDagRun: { args: TriggerDagRunServiceRequest; result: TriggeredRun };
+  sendEmail: { args: OutgoingEmail; result: { delivered: boolean; detail: string } };
+}
+
+export type ServiceMethod = keyof ServiceCalls;
+
+/** One service request: the method and its own arguments (a discriminated union on `method`). */
+export type ServiceRequest = { [M in ServiceMethod]: { method: M; args: ServiceCalls[M]["args"] } }[ServiceMethod];
+
+/** What any service method may answer. */
+export type ServiceValue = ServiceCalls[ServiceMethod]["result"];
 
 export type ParentToWorker =
   | { type: "run"; job: TaskJob }
   | { type: "cancel"; attemptId: string; reason: string }
-  | { type: "service-reply"; requestId: number; ok: true; value: unknown }
+  | { type: "service-reply"; requestId: number; ok: true; value: ServiceValue }
   | { type: "service-reply"; requestId: number; ok: false; error: SerializedError }
   | { type: "shutdown" };
 
 export type WorkerToParent =
   | { type: "ready"; pid: number }
+  /** The worker cannot run tasks at all (its runtime did not load); it exits after sending this. */
+  | { type: "init-failed"; pid: number; reason: string }
   | { type: "started"; attemptId: string; pid: number }
   /** `retire`: task code left this worker in doubt (a late throw); replace it. */
   | { type: "finished"; attemptId: string; result: AttemptResult; retire?: boolean }
-  | { type: "service-request"; requestId: number; attemptId: string; method: ServiceMethod; args: unknown };
+  | { type: "service-request"; requestId: number; attemptId: string; request: ServiceRequest };
 
 /** What an executor reports back to the scheduler. */
 export type ExecutorEvent =
   | { type: "started"; key: AttemptKey; pid: number; hostname: string }
   | { type: "finished"; key: AttemptKey; result: AttemptResult };
 
-export function isWorkerMessage(value: unknown): value is WorkerToParent {
-  if (typeof value !== "object" || value === null) return false;
+/** Every message type, listed once per direction: adding one to a union fails to compile until it is here. */
+const WORKER_MESSAGE_TYPES: Record<WorkerToParent["type"], true> = {
+  ready: true,
+  "init-failed": true,
+  started: true,
+  finished: true,
+  "service-request": true,
+};
+const PARENT_MESSAGE_TYPES: Record<ParentToWorker["type"], true> = {
+  run: true,
+  cancel: true,
+  "service-reply": true,
+  shutdown: true,
+};
+
+function typeOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
   const type = (value as { type?: unknown }).type;
-  return type === "ready" || type === "started" || type === "finished" || type === "service-request";
+  return typeof type === "string" ? type : undefined;
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerToParent {
+  const type = typeOf(value);
+  return type !== undefined && Object.hasOwn(WORKER_MESSAGE_TYPES, type);
 }
 
 export function isParentMessage(value: unknown): value is ParentToWorker {
-  if (typeof value !== "object" || value === null) return false;
-  const type = (value as { type?: unknown }).type;
-  return type === "run" || type === "cancel" || type === "service-reply" || type === "shutdown";
+  const type = typeOf(value);
+  return type !== undefined && Object.hasOwn(PARENT_MESSAGE_TYPES, type);
+}
+
+/** For the `default` of a switch over a closed union: compiling fails when a case is missing. */
+export function unreachable(value: never, what: string): never {
+  throw new InternalError(`unexpected ${what}: ${JSON.stringify(value)}`);
 }

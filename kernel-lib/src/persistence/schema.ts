@@ -1,7 +1,14 @@
 import { StoreError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
-import type { ConnectionRecord, DagRunRecord, PoolRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type {
+  ConnectionRecord,
+  DagRunRecord,
+  PoolRecord,
+  SchedulerHeartbeat,
+  TaskInstanceRecord,
+  XComRecord,
+} from "../records.js";
 import type { DagStatus } from "../scheduler/schedulerStore.js";
 import { DAMAGED_ADVICE } from "./atomicJsonFile.js";
 
@@ -15,7 +22,7 @@ export interface MetaFile {
   dags: Record<string, SerializedDag>;
   statuses: Record<string, DagStatus>;
   importErrors: Record<string, ImportProblem & { timestamp: string }>;
-  heartbeat?: { pid: number; hostname: string; at: string };
+  heartbeat?: SchedulerHeartbeat;
 }
 
 export interface SharedFile {

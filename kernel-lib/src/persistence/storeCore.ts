@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
-import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type { ConnectionRecord, DagRunRecord, SchedulerHeartbeat, TaskInstanceRecord, XComRecord } from "../records.js";
 import type { DagStatus, SchedulerStore, TaskInstanceView } from "../scheduler/schedulerStore.js";
 import { applyMetaChange, applyRunChange, splitPatch, type MetaChange, type RunChange } from "./changes.js";
 import { SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.js";
@@ -125,11 +125,11 @@ export abstract class StoreCore implements SchedulerStore {
     return Object.entries(this.meta.importErrors).map(([file, problem]) => ({ ...problem, file }));
   }
 
-  heartbeat(info: { pid: number; hostname: string; at: string }): Promise<void> {
+  heartbeat(info: SchedulerHeartbeat): Promise<void> {
     return this.changeMeta({ kind: "heartbeat", heartbeat: { ...info } });
   }
 
-  latestHeartbeat(): { pid: number; hostname: string; at: string } | undefined {
+  latestHeartbeat(): SchedulerHeartbeat | undefined {
     return this.meta.heartbeat;
   }
 

@@ -352,7 +352,13 @@ export class Scheduler {
   }
 
   private async beat(): Promise<void> {
-    void this.store.heartbeat({ pid: process.pid, hostname: this.host, at: this.core.wallNow().toISOString() });
+    const executorProblem = this.executor.problem;
+    void this.store.heartbeat({
+      pid: process.pid,
+      hostname: this.host,
+      at: this.core.wallNow().toISOString(),
+      ...(executorProblem !== undefined ? { executorProblem } : {}),
+    });
   }
 
   private async onDagBagChange(view: DagBagView): Promise<void> {

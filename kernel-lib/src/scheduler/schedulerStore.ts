@@ -3,7 +3,7 @@ import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { DamagedStoreFile } from "../persistence/quarantine.js";
 import type { StoreChange } from "../persistence/storeCore.js";
-import type { ConnectionRecord, DagRunRecord, TaskInstanceRecord, XComRecord } from "../records.js";
+import type { ConnectionRecord, DagRunRecord, SchedulerHeartbeat, TaskInstanceRecord, XComRecord } from "../records.js";
 
 /** A run's task instances by task id, read-only and live (see {@link SchedulerStore.taskInstanceView}). */
 export type TaskInstanceView = Readonly<Record<string, Readonly<TaskInstanceRecord>>>;
@@ -72,12 +72,12 @@ export interface SchedulerStore {
   /** Connections with their passwords decrypted, for tasks only. */
   connections(): Record<string, ConnectionRecord>;
   poolSizes(): Map<string, number>;
-  heartbeat(info: { pid: number; hostname: string; at: string }): Promise<void>;
+  heartbeat(info: SchedulerHeartbeat): Promise<void>;
 
   /** Every run of one DAG, or of all DAGs, in no particular order (readers sort and page). */
   allRuns(dagId?: string): DagRunRecord[];
   importErrorList(): Array<ImportProblem & { file: string; timestamp: string }>;
-  latestHeartbeat(): { pid: number; hostname: string; at: string } | undefined;
+  latestHeartbeat(): SchedulerHeartbeat | undefined;
   /** Store files that could not be read: set aside so the rest keeps working (file stores only). */
   damagedFiles?(): DamagedStoreFile[];
 }

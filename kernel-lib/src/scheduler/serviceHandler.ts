@@ -1,19 +1,9 @@
-import type { OutgoingEmail, TaskServices } from "../dag/context.js";
-import { KitelabError } from "../errors.js";
+import type { TaskServices } from "../dag/context.js";
 import type { ServiceHandler } from "../executor/executor.js";
-import type { AttemptKey } from "../executor/protocol.js";
+import { type AttemptKey, unreachable } from "../executor/protocol.js";
 import type { DagRunRecord } from "../records.js";
 import type { TriggerRequest } from "./runCreation.js";
 import type { WaitForRunOptions } from "./runWaits.js";
-
-/** TriggerDagRunOperator's request as it crosses from the worker (dates are ISO strings there). */
-export interface TriggerDagRunServiceRequest {
-  dagId: string;
-  conf: Record<string, unknown>;
-  logicalDate?: string;
-  waitForCompletion: boolean;
-  pokeIntervalMs: number;
-}
 
 /** What the service handler needs of the scheduler. */
 export interface ServiceTarget {
@@ -26,22 +16,25 @@ export interface ServiceTarget {
 
 /** Answers a running task's requests: trigger another DAG (and maybe wait for it), send mail. */
 export function createServiceHandler(target: ServiceTarget): ServiceHandler {
-  return async (method, args, key) => {
-    if (method === "triggerDagRun") {
-      const request = args as TriggerDagRunServiceRequest;
-      const run = await target.trigger(request.dagId, {
-        conf: request.conf,
-        logicalDate: request.logicalDate ? new Date(request.logicalDate) : undefined,
-      });
-      if (!request.waitForCompletion) return { dagId: run.dagId, runId: run.runId, state: run.state };
-      const final = await target.waitForRun(run.dagId, run.runId, { signal: target.attemptSignal(key) });
-      return { dagId: final.dagId, runId: final.runId, state: final.state };
+  return async (request, key) => {
+    switch (request.method) {
+      case "triggerDagRun": {
+        const { args } = request;
+        const run = await target.trigger(args.dagId, {
+          conf: args.conf,
+          logicalDate: args.logicalDate ? new Date(args.logicalDate) : undefined,
+        });
+        if (!args.waitForCompletion) return { dagId: run.dagId, runId: run.runId, state: run.state };
+        const final = await target.waitForRun(run.dagId, run.runId, { signal: target.attemptSignal(key) });
+        return { dagId: final.dagId, runId: final.runId, state: final.state };
+      }
+      case "sendEmail": {
+        const mailer = target.mailer();
+        if (!mailer) return { delivered: false, detail: "this scheduler sends no mail (no notifier is configured)" };
+        return mailer(request.args);
+      }
+      default:
+        return unreachable(request, "service request");
     }
-    if (method === "sendEmail") {
-      const mailer = target.mailer();
-      if (!mailer) return { delivered: false, detail: "this scheduler sends no mail (no notifier is configured)" };
-      return mailer(args as OutgoingEmail);
-    }
-    throw new KitelabError(`the scheduler has no handler for ${String(method)}`);
   };
 }

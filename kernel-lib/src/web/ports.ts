@@ -6,6 +6,7 @@ import type {
   ConnectionRecord,
   DagRunRecord,
   PoolRecord,
+  SchedulerHeartbeat,
   TaskInstanceRecord,
   VariableRecord,
   XComRecord,
@@ -53,7 +54,7 @@ export interface ReadModel {
   xcoms(dagId: string, runId: string): XComRecord[];
   importErrors(): Array<ImportProblem & { file: string; timestamp: string }>;
   /** The scheduler's latest heartbeat, if it ever beat. */
-  latestHeartbeat(): { at: string; pid: number; hostname: string } | undefined;
+  latestHeartbeat(): SchedulerHeartbeat | undefined;
   /** Store files that could not be read and were set aside (none for stores without files). */
   damagedFiles?(): DamagedStoreFile[];
 }

@@ -16,7 +16,7 @@ import {
   type MarkableRunState,
   type MarkableTaskState,
 } from "../../src/engine/markState.js";
-import type { ConnectionRecord, PoolRecord, VariableRecord } from "../../src/records.js";
+import type { ConnectionRecord, PoolRecord, SchedulerHeartbeat, VariableRecord } from "../../src/records.js";
 
 /** A task as tests describe it: an id and the ids it depends on. */
 export interface FakeTask {
@@ -67,7 +67,7 @@ export class FakeKitelab implements ReadModel, SchedulerControl {
   readonly runList: DagRunRecord[] = [];
   readonly instances = new Map<string, TaskInstanceRecord[]>();
   problems: Array<ImportProblem & { file: string; timestamp: string }> = [];
-  heartbeat?: { at: string; pid: number; hostname: string };
+  heartbeat?: SchedulerHeartbeat;
   readonly calls = { trigger: [] as unknown[], setPaused: [] as unknown[], clear: [] as unknown[] };
   clock = new Date("2024-03-01T12:00:00Z");
   /** Set to make the next control call fail with this error. */

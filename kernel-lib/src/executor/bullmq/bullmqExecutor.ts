@@ -84,7 +84,7 @@ export class BullMQExecutor implements Executor {
     });
     this.servicesWorker = new Worker(
       SERVICES_QUEUE,
-      (job: Job<ServiceCall>) => this.options.serviceHandler(job.data.method, job.data.args, job.data.key),
+      (job: Job<ServiceCall>) => this.options.serviceHandler(job.data.request, job.data.key),
       {
         ...common,
         concurrency: 16,

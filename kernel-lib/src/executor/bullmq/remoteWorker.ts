@@ -12,7 +12,14 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq
 import type { Redis, RedisOptions } from "ioredis";
 import type { AttemptResult } from "../../runtime/attempt.js";
 import { LocalExecutor } from "../localExecutor.js";
-import { attemptId, type AttemptKey, type ExecutorEvent, type ServiceMethod, type TaskJob } from "../protocol.js";
+import {
+  attemptId,
+  type AttemptKey,
+  type ExecutorEvent,
+  type ServiceRequest,
+  type ServiceValue,
+  type TaskJob,
+} from "../protocol.js";
 import { checkRedis, openRedis } from "./connection.js";
 import type { BullmqSettings } from "./settings.js";
 import {
@@ -88,7 +95,7 @@ export class RemoteWorker {
     this.pool = new LocalExecutor({
       parallelism: options.concurrency,
       name: `kitelab worker ${options.hostname}`,
-      serviceHandler: (method, args, key) => this.callScheduler(method, args, key),
+      serviceHandler: (request, key) => this.callScheduler(request, key),
     });
     this.pool.onEvent((event) => this.onPoolEvent(event));
   }
@@ -278,10 +285,11 @@ export class RemoteWorker {
     this.say(`${attemptId(key)}: ${result.outcome.kind}`);
   }
 
-  private async callScheduler(method: ServiceMethod, args: unknown, key: AttemptKey): Promise<unknown> {
-    const call: ServiceCall = { key, method, args };
-    const job = await this.services!.add(method, call);
-    return job.waitUntilFinished(this.servicesEvents!);
+  private async callScheduler(request: ServiceRequest, key: AttemptKey): Promise<ServiceValue> {
+    const call: ServiceCall = { key, request };
+    const job = await this.services!.add(request.method, call);
+    // The services queue's handler answers this request with its method's value.
+    return (await job.waitUntilFinished(this.servicesEvents!)) as ServiceValue;
   }
 
   private onCancel(text: string): void {

@@ -7,7 +7,7 @@
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AttemptResult } from "../../runtime/attempt.js";
 import { taskLogPath } from "../../runtime/logPaths.js";
-import type { AttemptKey, ServiceMethod, TaskJob } from "../protocol.js";
+import type { AttemptKey, ServiceRequest, TaskJob } from "../protocol.js";
 
 /** The dags folder of the machine that reads the file, or Kitelab's bundled examples. */
 export type DagFolderKind = "dags" | "examples";
@@ -41,8 +41,7 @@ export type WorkerEvent =
 /** A running task's request to the scheduler (trigger a DAG, send mail), on the services queue. */
 export interface ServiceCall {
   key: AttemptKey;
-  method: ServiceMethod;
-  args: unknown;
+  request: ServiceRequest;
 }
 
 /** BullMQ queue names: tasks per routing queue; events and services are Kitelab's own. */
