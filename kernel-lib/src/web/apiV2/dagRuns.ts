@@ -1,33 +1,29 @@
 import express, { type Router } from "express";
-import { MARKABLE_RUN_STATES, type MarkableRunState } from "../../engine/markState.js";
 import type { DagRunRecord } from "../../records.js";
-import { checkedStates, filteredRuns, type RunFilter } from "../api/dagRuns.js";
+import type { AppContext } from "../context.js";
+import { HttpError } from "../problems.js";
+import { checkedStates, confOf, dagRunsRouter, filteredRuns, markRun, newRunId, noteRun } from "../rest/dagRuns.js";
+import { AIRFLOW3_LISTS } from "../rest/dialect.js";
 import { control, dagOrAll, operatorsOf, requireDag, requireRun } from "../rest/lookups.js";
 import {
   dateField,
   formPage,
-  inRange,
-  likeMatch,
   listQuery,
   objectBody,
   optionalBoolean,
   optionalString,
   optionalStringList,
   pageOf,
-  type Range,
   requiredString,
+  type SortKeys,
   sortedBy,
   stringQuery,
   updateMask,
 } from "../rest/request.js";
-import { instancesOf } from "../api/taskInstances.js";
-import { AIRFLOW3_LISTS } from "../rest/dialect.js";
-import type { AppContext } from "../context.js";
-import { HttpError } from "../problems.js";
-import { checkPathParam } from "../security.js";
+import { instancesOf } from "../rest/taskInstances.js";
 import { dagRunJsonV2, taskInstanceJsonV2 } from "./shapes.js";
 
-const RUN_ORDERS_V2: Record<string, (run: DagRunRecord) => string | number | undefined> = {
+const RUN_ORDERS_V2: SortKeys<DagRunRecord> = {
   id: (run) => run.queuedAt,
   state: (run) => run.state,
   dag_id: (run) => run.dagId,
@@ -43,67 +39,56 @@ const RUN_ORDERS_V2: Record<string, (run: DagRunRecord) => string | number | und
 
 const RUN_TYPES = ["backfill", "scheduled", "manual", "asset_triggered"];
 
-interface RunFilterV2 extends RunFilter {
-  runAfter: Range;
-  runTypes: readonly string[];
-  runIdPattern?: string;
-}
-
-function runsMatching(context: AppContext, filter: RunFilterV2): DagRunRecord[] {
-  return filteredRuns(context, filter).filter(
-    (run) =>
-      inRange(run.runAfter, filter.runAfter) &&
-      (filter.runTypes.length === 0 || filter.runTypes.includes(run.runType)) &&
-      (filter.runIdPattern === undefined || likeMatch(run.runId, filter.runIdPattern)),
-  );
-}
-
-/** `/dags/{dag_id}/dagRuns` and below, and the batch list. */
+/** `/dags/{dag_id}/dagRuns` and below, and the batch list, in Airflow 3's shapes. */
 export function dagRunsRouterV2(context: AppContext): Router {
   const { deps } = context;
   const router = express.Router();
-
-  router.get("/dags/:dagId/dagRuns", (req, res) => {
-    const dagId = dagOrAll(context, req.params.dagId);
-    const runTypes = listQuery(req, "run_type");
-    for (const type of runTypes) {
-      if (!RUN_TYPES.includes(type))
-        throw new HttpError(
-          400,
-          `Expected \`run_type\` to be one of ${RUN_TYPES.join(", ")}, got ${JSON.stringify(type)}.`,
-        );
-    }
-    const filter: RunFilterV2 = {
-      dagIds: dagId === undefined ? undefined : [dagId],
-      states: checkedStates(listQuery(req, "state")),
-      executionDate: AIRFLOW3_LISTS.range(req, "logical_date"),
-      startDate: AIRFLOW3_LISTS.range(req, "start_date"),
-      endDate: AIRFLOW3_LISTS.range(req, "end_date"),
-      runAfter: AIRFLOW3_LISTS.range(req, "run_after"),
-      runTypes,
-      runIdPattern: stringQuery(req, "run_id_pattern"),
-    };
-    const runs = sortedBy(runsMatching(context, filter), AIRFLOW3_LISTS.orderBy(req), "id", RUN_ORDERS_V2);
-    const { items, total_entries } = pageOf(runs, AIRFLOW3_LISTS.page(req));
-    res.json({ dag_runs: items.map(dagRunJsonV2), total_entries });
-  });
+  const { range, rangeField } = AIRFLOW3_LISTS;
 
   router.post("/dags/:dagId/dagRuns/list", (req, res) => {
     const pathDag = dagOrAll(context, req.params.dagId);
     const body = objectBody(req);
-    const filter: RunFilterV2 = {
+    const runs = filteredRuns(context, {
       dagIds: optionalStringList(body, "dag_ids") ?? (pathDag === undefined ? undefined : [pathDag]),
       states: checkedStates(optionalStringList(body, "states") ?? []),
-      executionDate: AIRFLOW3_LISTS.rangeField(body, "logical_date"),
-      startDate: AIRFLOW3_LISTS.rangeField(body, "start_date"),
-      endDate: AIRFLOW3_LISTS.rangeField(body, "end_date"),
-      runAfter: AIRFLOW3_LISTS.rangeField(body, "run_after"),
-      runTypes: [],
-    };
-    const runs = sortedBy(runsMatching(context, filter), optionalString(body, "order_by"), "id", RUN_ORDERS_V2);
-    const { items, total_entries } = pageOf(runs, formPage(body));
+      logicalDate: rangeField(body, "logical_date"),
+      startDate: rangeField(body, "start_date"),
+      endDate: rangeField(body, "end_date"),
+      runAfter: rangeField(body, "run_after"),
+    });
+    const sorted = sortedBy(runs, optionalString(body, "order_by"), "id", RUN_ORDERS_V2);
+    const { items, total_entries } = pageOf(sorted, formPage(body));
     res.json({ dag_runs: items.map(dagRunJsonV2), total_entries });
   });
+
+  router.use(
+    dagRunsRouter(context, {
+      dialect: AIRFLOW3_LISTS,
+      filterOf(req, dagIds) {
+        const runTypes = listQuery(req, "run_type");
+        for (const type of runTypes) {
+          if (!RUN_TYPES.includes(type))
+            throw new HttpError(
+              400,
+              `Expected \`run_type\` to be one of ${RUN_TYPES.join(", ")}, got ${JSON.stringify(type)}.`,
+            );
+        }
+        return {
+          dagIds,
+          states: checkedStates(listQuery(req, "state")),
+          logicalDate: range(req, "logical_date"),
+          startDate: range(req, "start_date"),
+          endDate: range(req, "end_date"),
+          runAfter: range(req, "run_after"),
+          runTypes,
+          runIdPattern: stringQuery(req, "run_id_pattern"),
+        };
+      },
+      fallbackOrder: "id",
+      orders: RUN_ORDERS_V2,
+      runJson: dagRunJsonV2,
+    }),
+  );
 
   router.post("/dags/:dagId/dagRuns", async (req, res) => {
     const summary = requireDag(context, req.params.dagId);
@@ -122,54 +107,29 @@ export function dagRunsRouterV2(context: AppContext): Router {
         );
       }
     }
-    const conf = body.conf ?? {};
-    if (typeof conf !== "object" || conf === null || Array.isArray(conf)) {
-      throw new HttpError(400, `Expected \`conf\` to be a JSON object, got ${JSON.stringify(conf)}.`);
-    }
+    const conf = confOf(body);
     const logicalDate = dateField(body, "logical_date");
     const note = optionalString(body, "note");
-    let runId: string | undefined;
-    if (body.dag_run_id !== undefined && body.dag_run_id !== null) {
-      runId = checkPathParam("dag_run_id", body.dag_run_id);
-      if (deps.read.run(summary.dag.dagId, runId)) {
-        throw new HttpError(
+    const runId = newRunId(
+      context,
+      summary,
+      body,
+      (id, dagId) =>
+        new HttpError(
           409,
-          `A DAG run with the id '${runId}' already exists in DAG '${summary.dag.dagId}'; choose another dag_run_id.`,
-        );
-      }
-    }
-    let run = await control(() =>
-      deps.control.trigger(summary.dag.dagId, { conf: conf as Record<string, unknown>, logicalDate, runId }),
+          `A DAG run with the id '${id}' already exists in DAG '${dagId}'; choose another dag_run_id.`,
+        ),
     );
-    if (note !== undefined) {
-      await control(() => deps.control.setNote(run.dagId, run.runId, undefined, note));
-      run = deps.read.run(run.dagId, run.runId) ?? { ...run, note };
-    }
-    res.json(dagRunJsonV2(run));
-  });
-
-  router.get("/dags/:dagId/dagRuns/:runId", (req, res) => {
-    res.json(dagRunJsonV2(requireRun(context, req.params.dagId, req.params.runId)));
+    const run = await control(() => deps.control.trigger(summary.dag.dagId, { conf, logicalDate, runId }));
+    res.json(dagRunJsonV2(note === undefined ? run : await noteRun(context, run, note)));
   });
 
   router.patch("/dags/:dagId/dagRuns/:runId", async (req, res) => {
     const run = requireRun(context, req.params.dagId, req.params.runId);
     const body = objectBody(req);
     const fields = updateMask(req, body, ["state", "note"]);
-    if (fields.includes("state")) {
-      const state = requiredString(body, "state");
-      if (!(MARKABLE_RUN_STATES as readonly string[]).includes(state)) {
-        throw new HttpError(
-          400,
-          `Expected \`state\` to be one of ${MARKABLE_RUN_STATES.join(", ")}, got ${JSON.stringify(state)}.`,
-        );
-      }
-      await control(() => deps.control.setRunState(run.dagId, run.runId, state as MarkableRunState));
-    }
-    if (fields.includes("note")) {
-      const note = optionalString(body, "note") ?? "";
-      await control(() => deps.control.setNote(run.dagId, run.runId, undefined, note));
-    }
+    if (fields.includes("state")) await markRun(context, run, requiredString(body, "state"));
+    if (fields.includes("note")) await noteRun(context, run, optionalString(body, "note") ?? "");
     res.json(dagRunJsonV2(deps.read.run(run.dagId, run.runId) ?? run));
   });
 

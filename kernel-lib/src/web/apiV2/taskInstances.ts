@@ -1,45 +1,34 @@
 import express, { type Router } from "express";
+import type { AppContext } from "../context.js";
+import { HttpError } from "../problems.js";
+import { AIRFLOW3_LISTS } from "../rest/dialect.js";
+import { control, requireDag, requireRun, requireTaskInstance } from "../rest/lookups.js";
 import {
-  allRuns,
-  control,
-  dagOrAll,
-  operatorsOf,
-  requireDag,
-  requireRun,
-  requireTaskInstance,
-} from "../rest/lookups.js";
-import {
-  booleanQuery,
-  formPage,
-  inRange,
   listQuery,
   objectBody,
   optionalBoolean,
   optionalString,
   optionalStringList,
-  pageOf,
-  sortedBy,
+  type SortKeys,
   stringQuery,
   updateMask,
 } from "../rest/request.js";
 import {
+  anyOf,
   byRun,
   checkTaskState,
+  clearSelected,
   instancesOf,
   markableState,
-  offsetOfToken,
   type Selected,
-  selectForClear,
+  taskInstancesRouter,
+  taskLogOf,
+  withOperator,
   withRelatives,
-} from "../api/taskInstances.js";
-import { AIRFLOW3_LISTS } from "../rest/dialect.js";
-import type { AppContext } from "../context.js";
-import { readTaskLog } from "../logs.js";
-import { HttpError } from "../problems.js";
-import { checkPathParam } from "../security.js";
+} from "../rest/taskInstances.js";
 import { taskInstanceJsonV2 } from "./shapes.js";
 
-const TI_ORDERS: Record<string, (selected: Selected) => string | number | undefined> = {
+const TI_ORDERS: SortKeys<Selected> = {
   id: ({ ti }) => `${ti.dagId}\u0000${ti.runId}\u0000${ti.taskId}`,
   task_id: ({ ti }) => ti.taskId,
   dag_id: ({ ti }) => ti.dagId,
@@ -56,84 +45,60 @@ const TI_ORDERS: Record<string, (selected: Selected) => string | number | undefi
   map_index: () => -1,
 };
 
-/** Task instances: lists, one, mark and note, logs, clear. */
+/** Task instances (lists, one, mark and note, logs, clear) in Airflow 3's shapes. */
 export function taskInstancesRouterV2(context: AppContext): Router {
   const { deps } = context;
-  const read = deps.read;
   const router = express.Router();
-
-  const json = ({ ti, run }: Selected) => taskInstanceJsonV2(ti, run, operatorsOf(read.dag(run.dagId)).get(ti.taskId));
+  const json = withOperator(context, taskInstanceJsonV2);
   const collection = (selected: readonly Selected[]) => ({
     task_instances: selected.map(json),
     total_entries: selected.length,
   });
+  const { range, rangeField } = AIRFLOW3_LISTS;
 
-  router.get("/dags/:dagId/dagRuns/:runId/taskInstances", (req, res) => {
-    const dagId = dagOrAll(context, req.params.dagId);
-    const runParam = checkPathParam("DAG run id", req.params.runId);
-    const runs = runParam === "~" ? allRuns(context, dagId) : [requireRun(context, dagId ?? "~", runParam)];
-    const taskId = stringQuery(req, "task_id");
-    const states = listQuery(req, "state");
-    for (const state of states) checkTaskState(state);
-    const pools = listQuery(req, "pool");
-    const logicalDate = AIRFLOW3_LISTS.range(req, "logical_date");
-    const runAfter = AIRFLOW3_LISTS.range(req, "run_after");
-    const startDate = AIRFLOW3_LISTS.range(req, "start_date");
-    const endDate = AIRFLOW3_LISTS.range(req, "end_date");
-    const selected = instancesOf(context, runs).filter(
-      ({ ti, run }) =>
-        (taskId === undefined || ti.taskId === taskId) &&
-        (states.length === 0 || states.includes(ti.state)) &&
-        (pools.length === 0 || pools.includes(ti.pool ?? "default_pool")) &&
-        inRange(run.logicalDate, logicalDate) &&
-        inRange(run.runAfter, runAfter) &&
-        inRange(ti.startDate, startDate) &&
-        inRange(ti.endDate, endDate),
-    );
-    const sorted = sortedBy(selected, AIRFLOW3_LISTS.orderBy(req), "map_index", TI_ORDERS);
-    const { items, total_entries } = pageOf(sorted, AIRFLOW3_LISTS.page(req));
-    res.json({ task_instances: items.map(json), total_entries });
-  });
-
-  router.post("/dags/:dagId/dagRuns/:runId/taskInstances/list", (req, res) => {
-    const pathDag = dagOrAll(context, req.params.dagId);
-    const pathRun = checkPathParam("DAG run id", req.params.runId);
-    const body = objectBody(req);
-    const dagIds = optionalStringList(body, "dag_ids") ?? (pathDag === undefined ? undefined : [pathDag]);
-    const runIds = optionalStringList(body, "dag_run_ids") ?? (pathRun === "~" ? undefined : [pathRun]);
-    const taskIds = optionalStringList(body, "task_ids");
-    const states = optionalStringList(body, "state");
-    for (const state of states ?? []) checkTaskState(state);
-    const pools = optionalStringList(body, "pool");
-    const logicalDate = AIRFLOW3_LISTS.rangeField(body, "logical_date");
-    const runAfter = AIRFLOW3_LISTS.rangeField(body, "run_after");
-    const startDate = AIRFLOW3_LISTS.rangeField(body, "start_date");
-    const endDate = AIRFLOW3_LISTS.rangeField(body, "end_date");
-    const runs = (dagIds ?? [undefined]).flatMap((dagId) =>
-      dagId === undefined || read.dag(dagId) ? allRuns(context, dagId) : [],
-    );
-    const selected = instancesOf(
-      context,
-      runs.filter((run) => runIds === undefined || runIds.includes(run.runId)),
-    ).filter(
-      ({ ti, run }) =>
-        (taskIds === undefined || taskIds.includes(ti.taskId)) &&
-        (states === undefined || states.includes(ti.state)) &&
-        (pools === undefined || pools.includes(ti.pool ?? "default_pool")) &&
-        inRange(run.logicalDate, logicalDate) &&
-        inRange(run.runAfter, runAfter) &&
-        inRange(ti.startDate, startDate) &&
-        inRange(ti.endDate, endDate),
-    );
-    const sorted = sortedBy(selected, optionalString(body, "order_by"), "map_index", TI_ORDERS);
-    const { items, total_entries } = pageOf(sorted, formPage(body));
-    res.json({ task_instances: items.map(json), total_entries });
-  });
-
-  router.get("/dags/:dagId/dagRuns/:runId/taskInstances/:taskId", (req, res) => {
-    const run = requireRun(context, req.params.dagId, req.params.runId);
-    res.json(json({ ti: requireTaskInstance(context, run, req.params.taskId), run }));
-  });
+  router.use(
+    taskInstancesRouter(context, {
+      dialect: AIRFLOW3_LISTS,
+      filterOf(req) {
+        const taskId = stringQuery(req, "task_id");
+        const states = listQuery(req, "state");
+        for (const state of states) checkTaskState(state);
+        return {
+          taskIds: taskId === undefined ? undefined : [taskId],
+          states: anyOf(states),
+          pools: anyOf(listQuery(req, "pool")),
+          logicalDate: range(req, "logical_date"),
+          runAfter: range(req, "run_after"),
+          startDate: range(req, "start_date"),
+          endDate: range(req, "end_date"),
+        };
+      },
+      batchPath: "/dags/:dagId/dagRuns/:runId/taskInstances/list",
+      batchOf(body, pathDag, pathRun) {
+        const dagIds = optionalStringList(body, "dag_ids") ?? (pathDag === undefined ? undefined : [pathDag]);
+        const runIds = optionalStringList(body, "dag_run_ids") ?? (pathRun === undefined ? undefined : [pathRun]);
+        const taskIds = optionalStringList(body, "task_ids");
+        const states = optionalStringList(body, "state");
+        for (const state of states ?? []) checkTaskState(state);
+        return {
+          dagIds,
+          runIds,
+          filter: {
+            taskIds,
+            states,
+            pools: optionalStringList(body, "pool"),
+            logicalDate: rangeField(body, "logical_date"),
+            runAfter: rangeField(body, "run_after"),
+            startDate: rangeField(body, "start_date"),
+            endDate: rangeField(body, "end_date"),
+          },
+          orderBy: optionalString(body, "order_by"),
+        };
+      },
+      sort: { fallback: "map_index", orders: TI_ORDERS },
+      json,
+    }),
+  );
 
   /** The instances a PATCH names: the task, with its relatives when asked, in this run. */
   const patchSelection = (dagParam: unknown, runParam: unknown, taskParam: unknown, body: Record<string, unknown>) => {
@@ -181,34 +146,12 @@ export function taskInstancesRouterV2(context: AppContext): Router {
       const note = optionalString(body, "note") ?? "";
       await control(() => deps.control.setNote(run.dagId, run.runId, ti.taskId, note));
     }
-    const fresh = new Map(read.taskInstances(run.dagId, run.runId).map((instance) => [instance.taskId, instance]));
+    const fresh = new Map(deps.read.taskInstances(run.dagId, run.runId).map((instance) => [instance.taskId, instance]));
     res.json(collection(changed.map(({ ti: instance }) => ({ ti: fresh.get(instance.taskId) ?? instance, run }))));
   });
 
   router.get("/dags/:dagId/dagRuns/:runId/taskInstances/:taskId/logs/:tryNumber", async (req, res) => {
-    const run = requireRun(context, req.params.dagId, req.params.runId);
-    const ti = requireTaskInstance(context, run, req.params.taskId);
-    const tryNumber = Number(req.params.tryNumber);
-    if (!Number.isInteger(tryNumber) || tryNumber < 0 || String(tryNumber) !== req.params.tryNumber) {
-      throw new HttpError(
-        400,
-        `Expected the try number to be a non-negative integer, got ${JSON.stringify(req.params.tryNumber)}.`,
-      );
-    }
-    const fullContent = booleanQuery(req, "full_content") ?? false;
-    const token = stringQuery(req, "token");
-    const offset = token === undefined || fullContent ? 0 : offsetOfToken(token);
-    const chunk = await readTaskLog(
-      deps.logFolder,
-      { dagId: run.dagId, runId: run.runId, taskId: ti.taskId, tryNumber },
-      offset,
-    );
-    if (!chunk.exists && tryNumber > Math.max(ti.tryNumber, 1)) {
-      throw new HttpError(
-        404,
-        `Task '${ti.taskId}' has had ${ti.tryNumber} attempt(s); there is no log for try ${tryNumber}.`,
-      );
-    }
+    const { chunk, continuationToken } = await taskLogOf(context, req, 0);
     // Airflow 3's logs are structured: one message per line.
     const lines = chunk.content.split("\n").filter((line, index, all) => line !== "" || index < all.length - 1);
     const messages = lines.map((event) => ({ event }));
@@ -216,10 +159,7 @@ export function taskInstancesRouterV2(context: AppContext): Router {
       res.type("application/x-ndjson").send(messages.map((message) => `${JSON.stringify(message)}\n`).join(""));
       return;
     }
-    res.json({
-      content: messages,
-      continuation_token: Buffer.from(`o:${chunk.nextOffset}`).toString("base64url"),
-    });
+    res.json({ content: messages, continuation_token: continuationToken });
   });
 
   router.post("/dags/:dagId/clearTaskInstances", async (req, res) => {
@@ -237,14 +177,7 @@ export function taskInstancesRouterV2(context: AppContext): Router {
         "Kitelab always sends a cleared run back to the scheduler: `reset_dag_runs` can only be true.",
       );
     }
-    const selection = selectForClear(context, summary, body);
-    if (optionalBoolean(body, "dry_run") !== false) {
-      res.json(collection(selection));
-      return;
-    }
-    for (const { run, taskIds } of byRun(selection))
-      await control(() => deps.control.clear(run.dagId, run.runId, taskIds));
-    res.json(collection(selection));
+    res.json(collection(await clearSelected(context, summary, body, () => optionalBoolean(body, "dry_run") !== false)));
   });
 
   return router;
