@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DAG, withIO, type CsvRow, type IOSummary, type TaskContext } from "kitelab";
 import MultivariateLinearRegression from "ml-regression-multivariate-linear";
-import { toMatrix, toVector } from "../../shared/index.js";
+import { toMatrix, toVector } from "../lib/features.js";
 
 /** The saved model: ml.js's linear regression as its own toJSON() writes it. */
 type SalesModel = ReturnType<MultivariateLinearRegression["toJSON"]>;

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DAG, withIO, type CsvRow } from "kitelab";
 import MultivariateLinearRegression from "ml-regression-multivariate-linear";
-// The path of the lab's own dags/ folder, where this solution is meant to be copied.
-import { toMatrix, toVector } from "../../shared/index.js";
+// Relative to the lab's own dags/ folder, where this solution is meant to be copied.
+import { toMatrix, toVector } from "../lib/features.js";
 
 /** The saved model: ml.js's linear regression as its own toJSON() writes it. */
 type SalesModel = ReturnType<MultivariateLinearRegression["toJSON"]>;
