@@ -1,7 +1,7 @@
 // The notebook kernel (scripts/tslab-kernel.cjs) honours Jupyter's `stop_on_error`: cells sent
 // back to back, as JupyterLab's Run All sends them, go past a failed cell that said
 // `stop_on_error: false` (tagged `raises-exception`) and stop after one that did not.
-// Driven on the installed tslab's own request handler; notebooks.test.ts covers the real kernel.
+// Driven on the installed tslab's own request handler; the notebooks.*.test.ts files cover the real kernel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";

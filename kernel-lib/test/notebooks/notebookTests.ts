@@ -1,29 +1,40 @@
-// Every notebook under notebooks/ runs top to bottom in the real tslab kernel, and each cell
-// shows what its `kitelab` metadata promises (see test/notebooks/expectations.ts): once with
-// every cell sent back to back as JupyterLab's Run All sends them, once with
-// `jupyter nbconvert --execute`. Both run the labs as the course ships them, exercises as
-// stubs; a lab with `solutions/` runs its notebook a third time, Run All, on a copy of the
-// labs with the solutions copied in (see test/notebooks/labCopy.ts).
+// The tests every notebook under notebooks/ gets, one test file per notebook
+// (test/notebooks.NN-name.test.ts) so that node's --test-concurrency runs two notebooks at once.
+// Each notebook runs top to bottom in the real tslab kernel, and each cell shows what its
+// `kitelab` metadata promises (see expectations.ts): once with every cell sent back to back as
+// JupyterLab's Run All sends them, once with `jupyter nbconvert --execute`. Both run the labs
+// as the course ships them, exercises as stubs; a lab with `solutions/` runs its notebook a
+// third time, Run All, on a copy of the labs with the solutions copied in (see labCopy.ts).
+// Every run has its own KITELAB_HOME and kernel, and the notebooks start their servers
+// (scheduler, moto, Redis, APIs) on free loopback ports, so two files never share a thing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { checkExecutedNotebook, checkNotebookRun, type ExecutedNotebook } from "./notebooks/expectations.js";
-import { repoRoot, runNotebook } from "./notebooks/runNotebook.js";
-import { copyLabsWithSolutions, labWithSolutions } from "./notebooks/labCopy.js";
-import { runningScheduler } from "../src/cli/schedulerClient.js";
+import { checkExecutedNotebook, checkNotebookRun, type ExecutedNotebook } from "./expectations.js";
+import { repoRoot, runNotebook } from "./runNotebook.js";
+import { copyLabsWithSolutions, labWithSolutions } from "./labCopy.js";
+import { runningScheduler } from "../../src/cli/schedulerClient.js";
 
-const notebooksDir = path.join(repoRoot, "notebooks");
-const notebooks = (await readdir(notebooksDir)).filter((name) => name.endsWith(".ipynb")).sort();
+export const notebooksDir = path.join(repoRoot, "notebooks");
 
-test("notebooks/ holds at least one notebook", () => {
-  assert.ok(notebooks.length > 0, `no .ipynb files in ${notebooksDir}`);
-});
+/** The notebook a test file `notebooks.<name>.test.ts` runs: `<name>.ipynb`. */
+export function notebookOfTestFile(testFile: string): string {
+  const match = /^notebooks\.(.+)\.test\.ts$/.exec(path.basename(testFile));
+  if (!match) throw new Error(`${testFile}: a notebook's test file is named notebooks.<notebook name>.test.ts`);
+  return `${match[1]}.ipynb`;
+}
 
-for (const name of notebooks) {
+/** Declares the tests of `notebooks/<name>`. */
+export function notebookTests(name: string): void {
   const file = path.join(notebooksDir, name);
+
+  test(`notebooks/${name} exists`, () => {
+    assert.ok(existsSync(file), `no notebook ${file}: rename or delete its test file`);
+  });
 
   test(`notebooks/${name} is saved without outputs`, async () => {
     const nb = JSON.parse(await readFile(file, "utf8")) as {

@@ -1,6 +1,6 @@
 /**
  * Runs a notebook through run_notebook.py with the repository's `.venv` Python and the tslab
- * kernel, and returns the run's summary. Used by notebooks.test.ts; lab tests can reuse it.
+ * kernel, and returns the run's summary. Used by notebookTests.ts; lab tests can reuse it.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
