@@ -129,11 +129,20 @@ describe("lab 2: ML pipeline with email and status DAG", () => {
 });
 
 describe("lab 3: remote store and dated model folders", () => {
+  const repo = fileURLToPath(new URL("../..", import.meta.url));
+
+  it("as shipped, the DAG is declared with no task: the student writes them (exercises 1 and 2)", () => {
+    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /DAG 'lab3_remote_store' has no tasks/);
+  });
+
   it(
-    "through a real S3 API (moto): publishes the dataset, downloads it, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files",
+    "solved, through a real S3 API (moto): publishes the dataset, downloads it, uploads the model under models/{{ ds }}/ and deletes the ds-suffixed local files",
     { skip: motoMissing() },
     async () => {
       const moto = await startMoto();
+      const solved = await copyLabsWithSolutions(repo, lab("lab3-remote-store"));
       try {
         const home = mkdtempSync(join(tmpdir(), "kitelab-lab3-"));
         const env = { AIRFLOW_CONN_AWS_DEFAULT: moto.connectionJson };
@@ -144,7 +153,12 @@ describe("lab 3: remote store and dated model folders", () => {
           /Created the bucket kitelab-lab3[\s\S]*Published s3:\/\/kitelab-lab3\/datasets\/petrol_consumption.csv/,
         );
         const run = kitelab(
-          ["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"],
+          [
+            "dags",
+            "test",
+            join(solved.root, "labs/lab3-remote-store/dags/lab3_remote_store.ts"),
+            "2024-01-01T12:00:00Z",
+          ],
           { home, env },
         );
         assert.equal(run.code, 0, run.err);
@@ -166,15 +180,19 @@ describe("lab 3: remote store and dated model folders", () => {
         assert.match(run.out, /removed '.*random_forest_2024-01-01\.json'/);
         assert.deepEqual(readdirSync(join(home, "labs", "lab3", "work")), []);
       } finally {
+        await solved.remove();
         await moto.stop();
       }
     },
   );
 
-  it("without the connection, the download fails with a message that says how to add it", () => {
-    const run = kitelab(["dags", "test", lab("lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"], {
-      env: { AIRFLOW_CONN_AWS_DEFAULT: "" },
-    });
+  it("solved, without the connection, the download fails with a message that says how to add it", async () => {
+    const solved = await copyLabsWithSolutions(repo, lab("lab3-remote-store"));
+    const run = kitelab(
+      ["dags", "test", join(solved.root, "labs/lab3-remote-store/dags/lab3_remote_store.ts"), "2024-01-01T12:00:00Z"],
+      { env: { AIRFLOW_CONN_AWS_DEFAULT: "" } },
+    );
+    await solved.remove();
     assert.equal(run.code, 1);
     assert.match(
       run.err + run.out,
@@ -182,13 +200,16 @@ describe("lab 3: remote store and dated model folders", () => {
     );
   });
 
-  it("is scheduled at noon daily with one active run and a task concurrency limit", async () => {
+  it("is scheduled at noon daily with one active run and a task concurrency limit; solved, its path params hold the macros", async () => {
     const { dag } = await import(lab("lab3-remote-store/dags/lab3_remote_store.ts"));
     assert.equal(dag.schedule, "0 12 * * *");
     assert.equal(dag.maxActiveRuns, 1);
     assert.equal(dag.maxActiveTasks, 2);
-    assert.match(String(dag.params.dataset_path), /\{\{ ds_nodash \}\}/);
-    assert.match(String(dag.params.model_path), /\{\{ ds \}\}/);
+    const solved = await copyLabsWithSolutions(repo, lab("lab3-remote-store"));
+    const { dag: solvedDag } = await import(join(solved.root, "labs/lab3-remote-store/dags/lab3_remote_store.ts"));
+    await solved.remove();
+    assert.match(String(solvedDag.params.dataset_path), /\{\{ ds_nodash \}\}/);
+    assert.match(String(solvedDag.params.model_path), /\{\{ ds \}\}/);
   });
 });
 

@@ -19,7 +19,8 @@ export function labWithSolutions(labsDir: string, notebookName: string): string 
 /**
  * `<tmp>/labs` (every lab, `lab`'s solutions copied over it), `<tmp>/notebooks` (empty: the
  * kernel's folder, so the notebook's `../labs/...` is the copy) and `<tmp>/node_modules`
- * (the repository's, so DAG files and the kernel find their packages).
+ * (the repository's, so DAG files and the kernel find their packages), and `<tmp>/.venv` (the
+ * repository's, for the notebooks that start `../.venv/bin/moto_server`).
  */
 export async function copyLabsWithSolutions(
   repoRoot: string,
@@ -33,6 +34,7 @@ export async function copyLabsWithSolutions(
   const copiedLab = path.join(root, "labs", path.basename(lab));
   await cp(path.join(lab, "solutions"), copiedLab, { recursive: true, force: true });
   await symlink(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
+  await symlink(path.join(repoRoot, ".venv"), path.join(root, ".venv"), "dir");
   const notebooksDir = path.join(root, "notebooks");
   await mkdir(notebooksDir);
   return { root, notebooksDir, remove: () => rm(root, { recursive: true, force: true }) };
