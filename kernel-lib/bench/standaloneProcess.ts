@@ -80,11 +80,19 @@ export async function startStandalone(
       pid: child.pid!,
       startedMs,
       async call(method, path, body) {
-        const response = await fetch(`${url}api/v1${path}`, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
+        let response: Response;
+        try {
+          response = await fetch(`${url}api/v1${path}`, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+        } catch (error) {
+          throw new Error(
+            `bench: ${method} ${path} failed (${(error as Error).message}: ${String((error as Error).cause ?? "")}); the standalone ${child.exitCode === null && child.signalCode === null ? "still runs" : `exited (${child.exitCode ?? child.signalCode})`}; its output ends:\n${output.slice(-4000)}`,
+            { cause: error },
+          );
+        }
         const json = (await response.json()) as Record<string, unknown>;
         if (!response.ok)
           throw new Error(`bench: ${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
