@@ -25,6 +25,7 @@ import { createBackfillRuns } from "./backfill.js";
 import { attemptKeyString, type DagEntry, type RunningAttempt, type SchedulerCore } from "./core.js";
 import { advanceRun, startTasks } from "./dispatch.js";
 import type { SchedulerEvents } from "./events.js";
+import { stillListedDagIds } from "./goneDags.js";
 import { RunReadiness } from "./readiness.js";
 import { recoverOrphans } from "./recovery.js";
 import { createDueRuns, type TriggerRequest, triggerRun } from "./runCreation.js";
@@ -121,7 +122,15 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    await this.enqueue(async () => recoverOrphans(this.core, this.core.wallNow()));
+    await this.enqueue(async () => {
+      recoverOrphans(this.core, this.core.wallNow());
+      const listed = stillListedDagIds(
+        this.store.dagStatuses(),
+        (dagId) => this.store.getDag(dagId),
+        this.settings.dagFolders,
+      );
+      void this.store.deactivateDagsExcept(listed);
+    });
     this.processor = new DagProcessor({
       folders: this.settings.dagFolders,
       listIntervalMs: this.settings.listIntervalMs,
