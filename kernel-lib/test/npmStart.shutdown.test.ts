@@ -19,6 +19,42 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const jupyter = path.join(repo, ".venv", "bin", "jupyter");
 const kernelspec = path.join(repo, ".venv", "share", "jupyter", "kernels", "tslab", "kernel.json");
 const MARK = "KITELAB_TEST_PROCESS_MARK";
+const python = path.join(repo, ".venv", "bin", "python");
+const runtimeDir = path.join(repo, ".venv", "share", "jupyter", "runtime");
+
+/** Runs one cell in a running kernel over its ZMQ channels, as a notebook's frontend does; resolves with its output. */
+const EXECUTE_CELL = `
+import json, sys
+from jupyter_client import BlockingKernelClient
+client = BlockingKernelClient()
+client.load_connection_file(sys.argv[1])
+client.start_channels(hb=False)
+client.wait_for_ready(timeout=60)
+out = []
+def keep(message):
+    content = message["content"]
+    if message["msg_type"] == "stream": out.append(content["text"])
+    elif message["msg_type"] in ("display_data", "execute_result"): out.append(content["data"].get("text/plain", ""))
+    elif message["msg_type"] == "error": out.append("\\n".join(content["traceback"]))
+reply = client.execute_interactive(sys.argv[2], timeout=120, output_hook=keep)
+print(json.dumps({"status": reply["content"]["status"], "output": "".join(out)}))
+`;
+
+function executeCell(kernelId: string, code: string): Promise<{ status: string; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ["-c", EXECUTE_CELL, path.join(runtimeDir, `kernel-${kernelId}.json`), code]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout))
+        : reject(new Error(`the cell could not be run (exit ${code}): ${stderr}`)),
+    );
+  });
+}
 
 function skipReason(): string | false {
   if (process.platform !== "linux") return "reads /proc (Linux only)";
@@ -44,6 +80,8 @@ function markedProcesses(mark: string): { pid: number; command: string }[] {
 interface StartedLab {
   npm: ChildProcess;
   mark: string;
+  /** The home of the scheduler a notebook cell starts. */
+  notebookHome: string;
   base: string;
   token: string;
   output: () => string;
@@ -85,6 +123,7 @@ new BashOperator({ dag, taskId: "sleep", bashCommand: "sleep 600" });
   return {
     npm,
     mark,
+    notebookHome: path.join(work, "notebook-home"),
     base: `http://127.0.0.1:${port}/`,
     token,
     output: () => fs.readFileSync(logFile, "utf8"),
@@ -122,6 +161,17 @@ async function useLab(lab: StartedLab): Promise<void> {
     200,
   );
   assert.ok(kernel.id, "the kernel has an id");
+  // A notebook cell starts its own scheduler (another home): detached, so it outlives kernel restarts.
+  const cell = await executeCell(
+    kernel.id,
+    `import { startScheduler } from "kitelab";\nconst started = await startScheduler({ home: ${JSON.stringify(lab.notebookHome)} });\nstarted.startedPid`,
+  );
+  assert.equal(cell.status, "ok", cell.output);
+  const notebookScheduler = Number(cell.output.trim());
+  assert.ok(
+    markedProcesses(lab.mark).some((p) => p.pid === notebookScheduler),
+    `the notebook's scheduler (pid ${notebookScheduler}) runs: ${cell.output}`,
+  );
   // The Launcher's card opens <base>kitelab/: jupyter-server-proxy starts the scheduler on that request.
   await call("GET", "kitelab/health");
   await waitFor(

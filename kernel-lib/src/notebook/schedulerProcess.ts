@@ -113,7 +113,13 @@ export async function startScheduler(options: StartSchedulerOptions = {}): Promi
   const child = spawn(program, [...args, "standalone", "--port", String(port), ...clockArgs], {
     detached: true,
     stdio: ["ignore", out, out],
-    env: { ...process.env, KITELAB_HOME: home, KITELAB_STARTED_BY: "notebook" },
+    // Detached, so it survives a kernel restart; it stops with the kernel's parent (the Jupyter server).
+    env: {
+      ...process.env,
+      KITELAB_HOME: home,
+      KITELAB_STARTED_BY: "notebook",
+      KITELAB_STOP_WITH_PID: String(process.ppid),
+    },
   });
   closeSync(out);
   child.on("exit", (code, signal) => (exited = { code, signal }));

@@ -285,7 +285,7 @@ async function runUntilSignal(
   }
   if (!isAbsolute(config.core.dagsFolder))
     process.stderr.write(`warning: dags_folder ${config.core.dagsFolder} is relative\n`);
-  await waitForSignal();
+  await waitForSignalOrOwnerExit();
   await restarting;
   process.stdout.write("Stopping: running tasks get 5 seconds to finish...\n");
   await running.stop(5000);
@@ -314,6 +314,29 @@ async function takeOverNotebookScheduler(home: string): Promise<void> {
       );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A scheduler a notebook cell started outlives kernel restarts on purpose, but not the Jupyter
+ * server that ran the kernel: `startScheduler()` names that server in $KITELAB_STOP_WITH_PID,
+ * and when it ends (Ctrl-C on `npm start`, nbconvert finishing) this scheduler stops as on SIGTERM.
+ */
+function waitForSignalOrOwnerExit(): Promise<void> {
+  const owner = Number(process.env.KITELAB_STOP_WITH_PID);
+  const signalled = waitForSignal();
+  if (!Number.isInteger(owner) || owner <= 1) return signalled;
+  return new Promise((resolve) => {
+    const watch = setInterval(() => {
+      if (isProcessAlive(owner)) return;
+      clearInterval(watch);
+      process.stdout.write(`The process that started this scheduler (pid ${owner}) has ended.\n`);
+      resolve();
+    }, 1000);
+    void signalled.then(() => {
+      clearInterval(watch);
+      resolve();
+    });
+  });
 }
 
 /**
