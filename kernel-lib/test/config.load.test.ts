@@ -58,6 +58,7 @@ describe("defaults", () => {
       dagbagImportTimeout: 30,
       dagParsingMemoryLimitMb: 1024,
       executor: "LocalExecutor",
+      workerMemoryLimitMb: 2048,
       fernetKey: "",
       xcomMaxSizeBytes: 48 * 1024,
     });

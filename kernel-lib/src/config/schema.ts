@@ -136,6 +136,16 @@ export const SCHEMA = {
       ],
       airflow: "Airflow 2's default is SequentialExecutor (because of SQLite); Kitelab has no such limit.",
     },
+    workerMemoryLimitMb: {
+      key: "worker_memory_limit_mb",
+      kind: integerKind({ min: 64, unit: "megabytes" }),
+      default: "2048",
+      doc: [
+        "How much memory, in MB, one task's worker process may use (JavaScript heap and Buffers together).",
+        "A task that uses more fails with a message that says so; its worker is replaced.",
+      ],
+      airflow: "Kitelab's own key.",
+    },
     fernetKey: {
       key: "fernet_key",
       kind: fernetKeyKind,

@@ -30,6 +30,8 @@ export interface CoreConfig {
   readonly dagParsingMemoryLimitMb: number;
   /** `executor` */
   readonly executor: ExecutorName;
+  /** MB one worker process may hold, heap and Buffers. `worker_memory_limit_mb` */
+  readonly workerMemoryLimitMb: number;
   /** Empty until the scheduler generates one on first start. Secret. `fernet_key` */
   readonly fernetKey: string;
   /** Largest XCom value, in bytes (JSON-encoded). `xcom_max_size_bytes` */

@@ -16,6 +16,7 @@ import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup 
 import type { Executor, ServiceHandler } from "./executor.js";
 import { childLoaderArgs } from "../loader/typescript.js";
 import { poolSize } from "./poolSize.js";
+import { exitedForMemory, heapCapArgs, MEMORY_LIMIT_ENV } from "../util/memoryCap.js";
 import {
   attemptId,
   isWorkerMessage,
@@ -41,6 +42,11 @@ export interface LocalExecutorOptions {
   cancelGraceMs?: number;
   /** Heap limit of each worker, so a runaway task dies alone. @default 1024 */
   workerMaxOldSpaceMb?: number;
+  /**
+   * Memory each worker may hold, heap and Buffers (`[core] worker_memory_limit_mb`); over it,
+   * the worker ends and its task fails saying so. Replaces workerMaxOldSpaceMb. @default no cap beyond the heap's
+   */
+  workerMemoryLimitMb?: number;
   /** After SIGTERM, how long a worker's process group may take to end before SIGKILL. @default 2000 */
   stopGraceMs?: number;
   /** Workers that die before they are ready, in a row, after which no more are started. @default 5 */
@@ -255,14 +261,24 @@ export class LocalExecutor implements Executor {
   }
 
   private spawnWorker(): { worker: Worker; ready: Promise<void> } {
+    const memoryLimitMb = this.options.workerMemoryLimitMb;
     const child = fork(WORKER_MAIN, [], {
-      execArgv: [...childLoaderArgs(), `--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`],
+      execArgv: [
+        ...childLoaderArgs(),
+        ...(memoryLimitMb
+          ? heapCapArgs(memoryLimitMb)
+          : [`--max-old-space-size=${this.options.workerMaxOldSpaceMb ?? 1024}`]),
+      ],
       // stderr is piped (and passed on) so that why node could not start a worker can be told.
       stdio: ["ignore", "inherit", "pipe", "ipc"],
       serialization: "json",
       // Its own process group: the worker and what its tasks start end together, by group.
       detached: true,
-      env: { ...process.env, [OWNER_ENV]: this.owner },
+      env: {
+        ...process.env,
+        [OWNER_ENV]: this.owner,
+        ...(memoryLimitMb ? { [MEMORY_LIMIT_ENV]: String(memoryLimitMb) } : {}),
+      },
     });
     const worker: Worker = { child, ready: false, idleSince: Date.now(), startupStderr: "" };
     this.workers.add(worker);
@@ -316,9 +332,12 @@ export class LocalExecutor implements Executor {
       return;
     }
     if (job) {
+      const memoryLimitMb = this.options.workerMemoryLimitMb;
       const message = worker.cancelReason
         ? `${worker.cancelReason} (the worker ${how})`
-        : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
+        : memoryLimitMb && exitedForMemory(code, signal)
+          ? `the task used more than ${memoryLimitMb} MB of memory (heap and Buffers), so its worker process was ended; use less (stream or chunk the data) or raise [core] worker_memory_limit_mb`
+          : `the worker process running this task ${how}: the task called process.exit, crashed or ran out of memory`;
       this.writeLog(job, message);
       this.emit({
         type: "finished",

@@ -22,6 +22,7 @@ import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
 import { secretsMasker } from "../util/secrets.js";
+import { MEMORY_EXCEEDED_EXIT_CODE, memoryLimitFromEnv, overMemoryLimit, watchMemory } from "../util/memoryCap.js";
 import { ATTEMPT_ENV, killAttemptLeftovers, ownershipEnv, signalGroup } from "./attemptProcesses.js";
 import {
   attemptId,
@@ -39,6 +40,13 @@ import {
 function endOwnedProcesses(): void {
   if (current) killAttemptLeftovers({ ...ownershipEnv(), [ATTEMPT_ENV]: current.id });
   else killAttemptLeftovers({});
+}
+
+/** Over its cap (heap and Buffers) the worker ends, with its attempt's processes; the parent names the cause. */
+const memoryLimitMb = memoryLimitFromEnv();
+function endForMemory(): never {
+  endOwnedProcesses();
+  process.exit(MEMORY_EXCEEDED_EXIT_CODE);
 }
 
 const imports = new Map<string, Promise<DagFileImport>>();
@@ -153,6 +161,8 @@ async function run(job: TaskJob): Promise<void> {
   current = undefined;
   killAttemptLeftovers({ ...ownershipEnv(), [ATTEMPT_ENV]: id });
   delete process.env[ATTEMPT_ENV];
+  // Memory taken in one go between two checks, and still held, is caught before a success is reported.
+  if (overMemoryLimit(memoryLimitMb)) endForMemory();
   const mask = secretsMasker(job.request.variables, job.request.connections);
   send({ type: "finished", attemptId: id, result: maskedResult(wireSafe(result), mask), retire: retire || undefined });
 }
@@ -289,6 +299,7 @@ function onStrayError(kind: string, error: unknown): void {
  */
 export function serveParent(): void {
   applyConfiguredTaskDefaultsFromEnv();
+  watchMemory(memoryLimitMb, endForMemory);
   // When the parent dies (even by SIGKILL), the IPC channel closes: the worker and every
   // process its attempt started end with it, so a command cannot run on beside its retry.
   process.on("disconnect", () => {

@@ -36,6 +36,7 @@ async function executorFor(
     name: config.core.executor,
     serviceHandler,
     processOwner: resolve(config.home),
+    workerMemoryLimitMb: config.core.workerMemoryLimitMb,
   });
 }
 

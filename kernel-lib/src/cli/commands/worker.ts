@@ -39,6 +39,7 @@ export function registerWorkerCommand(program: Command): void {
         hostname: name,
         folders: { dags: config.core.dagsFolder, examples: EXAMPLES_FOLDER },
         baseLogFolder: config.logging.baseLogFolder,
+        workerMemoryLimitMb: config.core.workerMemoryLimitMb,
         log: (line) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`),
       });
       try {

@@ -55,6 +55,8 @@ export interface RemoteWorkerOptions {
   baseLogFolder: string;
   /** Progress lines for the terminal. */
   log?: (line: string) => void;
+  /** Memory each task's worker process may hold (`[core] worker_memory_limit_mb`). */
+  workerMemoryLimitMb?: number;
 }
 
 /** How often a running attempt's new log lines go to the scheduler. */
@@ -96,6 +98,7 @@ export class RemoteWorker {
       parallelism: options.concurrency,
       name: `kitelab worker ${options.hostname}`,
       serviceHandler: (request, key) => this.callScheduler(request, key),
+      workerMemoryLimitMb: options.workerMemoryLimitMb,
     });
     this.pool.onEvent((event) => this.onPoolEvent(event));
   }
