@@ -1,6 +1,5 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { EXAMPLES_FOLDER } from "../src/dagbag/listFiles.js";
 import type { SerializedDag } from "../src/dag/serialize.js";
 import { LocalExecutor } from "../src/executor/localExecutor.js";
