@@ -17,7 +17,7 @@ test("notebooks/ holds at least one notebook", async () => {
 test("every notebook has its test file, and every notebook test file its notebook", async () => {
   const notebooks = (await readdir(notebooksDir)).filter((name) => name.endsWith(".ipynb")).sort();
   const tested = (await readdir(testDir))
-    .filter((name) => /^notebooks\..+\.test\.ts$/.test(name))
+    .filter((name) => /^notebooks\.[^.]+\.test\.ts$/.test(name))
     .map(notebookOfTestFile)
     .sort();
   const untested = notebooks.filter((name) => !tested.includes(name));

@@ -48,8 +48,16 @@ export type LabVariant = "stubs" | "solutions";
 
 const VARIANTS: readonly LabVariant[] = ["stubs", "solutions"];
 
-/** Returns one line per unmet expectation; an empty list means the notebook ran as declared. */
-export function checkNotebookRun(summary: NotebookRunSummary, variant: LabVariant = "stubs"): string[] {
+/**
+ * Returns one line per unmet expectation; an empty list means the notebook ran as declared.
+ * `variant` may differ per cell (a function of the cell's index) for a run in which the
+ * student fixed the lab midway.
+ */
+export function checkNotebookRun(
+  summary: NotebookRunSummary,
+  variant: LabVariant | ((cellIndex: number) => LabVariant) = "stubs",
+): string[] {
+  const variantOf = typeof variant === "function" ? variant : () => variant;
   const problems: string[] = [];
   if (summary.declaredKernel !== "tslab") {
     problems.push(
@@ -58,7 +66,7 @@ export function checkNotebookRun(summary: NotebookRunSummary, variant: LabVarian
   }
   if (summary.stopped !== null) problems.push(`the run stopped early: ${summary.stopped}`);
   for (const cell of summary.cells) {
-    if (cell.cellType === "code") problems.push(...checkCell(cell, variant));
+    if (cell.cellType === "code") problems.push(...checkCell(cell, variantOf(cell.index)));
   }
   return problems;
 }

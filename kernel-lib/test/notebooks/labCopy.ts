@@ -17,25 +17,28 @@ export function labWithSolutions(labsDir: string, notebookName: string): string 
 }
 
 /**
- * `<tmp>/labs` (every lab, `lab`'s solutions copied over it), `<tmp>/notebooks` (empty: the
- * kernel's folder, so the notebook's `../labs/...` is the copy) and `<tmp>/node_modules`
- * (the repository's, so DAG files and the kernel find their packages), and `<tmp>/.venv` (the
- * repository's, for the notebooks that start `../.venv/bin/moto_server`).
+ * `<tmp>/labs` (every lab, `lab`'s solutions copied over it unless `applySolutions` is false),
+ * `<tmp>/notebooks` (empty: the kernel's folder, so the notebook's `../labs/...` is the copy),
+ * `<tmp>/node_modules` (the repository's, so DAG files and the kernel find their packages), and
+ * `<tmp>/.venv` (the repository's, for the notebooks that start `../.venv/bin/moto_server`).
+ * `lab` is the copied lab's folder.
  */
 export async function copyLabsWithSolutions(
   repoRoot: string,
   lab: string,
-): Promise<{ root: string; notebooksDir: string; remove: () => Promise<void> }> {
+  options: { applySolutions?: boolean } = {},
+): Promise<{ root: string; notebooksDir: string; lab: string; remove: () => Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), "kitelab-solved-labs-"));
   await cp(path.join(repoRoot, "labs"), path.join(root, "labs"), {
     recursive: true,
     filter: (source) => path.basename(source) !== "node_modules",
   });
   const copiedLab = path.join(root, "labs", path.basename(lab));
-  await cp(path.join(lab, "solutions"), copiedLab, { recursive: true, force: true });
+  if (options.applySolutions !== false)
+    await cp(path.join(lab, "solutions"), copiedLab, { recursive: true, force: true });
   await symlink(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
   await symlink(path.join(repoRoot, ".venv"), path.join(root, ".venv"), "dir");
   const notebooksDir = path.join(root, "notebooks");
   await mkdir(notebooksDir);
-  return { root, notebooksDir, remove: () => rm(root, { recursive: true, force: true }) };
+  return { root, notebooksDir, lab: copiedLab, remove: () => rm(root, { recursive: true, force: true }) };
 }

@@ -23,7 +23,7 @@ export const notebooksDir = path.join(repoRoot, "notebooks");
 
 /** The notebook a test file `notebooks.<name>.test.ts` runs: `<name>.ipynb`. */
 export function notebookOfTestFile(testFile: string): string {
-  const match = /^notebooks\.(.+)\.test\.ts$/.exec(path.basename(testFile));
+  const match = /^notebooks\.([^.]+)\.test\.ts$/.exec(path.basename(testFile));
   if (!match) throw new Error(`${testFile}: a notebook's test file is named notebooks.<notebook name>.test.ts`);
   return `${match[1]}.ipynb`;
 }
@@ -163,4 +163,48 @@ function nbconvertExecute(
       },
     );
   });
+}
+
+/**
+ * A student who runs the lab's notebook on the stubs, then fixes the lab (its `solutions/`
+ * saved over it) and goes on from the `exercise`-th cell tagged `exercise`: the cells before it
+ * must show what the stubs run expects, that cell and the ones after what the solutions run
+ * expects (lab 5: the backfill's failed tasks cleared and run again with the fixed file).
+ */
+export function fixMidwayTest(name: string, exercise: number): void {
+  const file = path.join(notebooksDir, name);
+  const lab = labWithSolutions(path.join(repoRoot, "labs"), name);
+  test(
+    `notebooks/${name}: Run All on the stubs, then the solutions saved and Run All from exercise ${exercise} on, shows what every cell expects`,
+    { timeout: 15 * 60_000 },
+    async () => {
+      assert.ok(lab, `${name} has no lab with solutions/`);
+      const nb = JSON.parse(await readFile(file, "utf8")) as { cells: { metadata?: { tags?: string[] } }[] };
+      const exerciseCells = nb.cells
+        .map((cell, index) => ({ cell, index }))
+        .filter(({ cell }) => (cell.metadata?.tags ?? []).includes("exercise"))
+        .map(({ index }) => index);
+      const fixedAt = exerciseCells[exercise - 1];
+      assert.ok(fixedAt !== undefined, `${name} has ${exerciseCells.length} exercise cell(s), not ${exercise}`);
+      const home = await mkdtemp(path.join(tmpdir(), "kitelab-notebook-home-"));
+      const copy = await copyLabsWithSolutions(repoRoot, lab, { applySolutions: false });
+      let summary;
+      try {
+        summary = await runNotebook(file, {
+          cwd: copy.notebooksDir,
+          env: { KITELAB_HOME: home },
+          copyBefore: { cell: fixedAt, from: path.join(copy.lab, "solutions"), to: copy.lab },
+        });
+      } finally {
+        stopSchedulerLeftIn(home);
+      }
+      const problems = checkNotebookRun(summary, (index) => (index < fixedAt ? "stubs" : "solutions"));
+      assert.deepEqual(
+        problems,
+        [],
+        `${name}, fixed before cell ${fixedAt} (executed copy: ${summary.executed}):\n${problems.join("\n")}`,
+      );
+      await copy.remove();
+    },
+  );
 }

@@ -22,6 +22,11 @@ export interface RunNotebookOptions {
   cwd?: string;
   /** Extra environment for the kernel, e.g. `KITELAB_HOME`. */
   env?: Record<string, string>;
+  /**
+   * A student fixing a file midway: the cells before `cell` run (Run All) to the end, the folder
+   * `from` is copied over `to`, then the cells from `cell` on run (Run All).
+   */
+  copyBefore?: { cell: number; from: string; to: string };
 }
 
 /** Executes `notebookPath` top to bottom; rejects only when the harness itself could not run. */
@@ -35,6 +40,8 @@ export async function runNotebook(notebookPath: string, options: RunNotebookOpti
   const args = [harness, notebookPath, "--out", out];
   if (options.cellTimeoutSeconds !== undefined) args.push("--timeout", String(options.cellTimeoutSeconds));
   if (options.cwd !== undefined) args.push("--cwd", options.cwd);
+  if (options.copyBefore !== undefined)
+    args.push("--copy-before", String(options.copyBefore.cell), options.copyBefore.from, options.copyBefore.to);
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
     (resolve) => {
       execFile(

@@ -1,13 +1,16 @@
 """Run one notebook in the tslab kernel as JupyterLab's Run All does; print a JSON summary.
 
 Usage: .venv/bin/python kernel-lib/test/notebooks/run_notebook.py NOTEBOOK
-           [--timeout SECONDS] [--cwd DIR] [--out DIR]
+           [--timeout SECONDS] [--cwd DIR] [--out DIR] [--copy-before CELL FROM TO]
 
 Every code cell is sent at once, back to back, before any reply arrives, exactly as
 JupyterLab's Run > Run All Cells does: each execute_request carries `stop_on_error: false`
 when the cell is tagged `raises-exception`, and true otherwise, so an untagged error aborts the
 cells after it as it would for a student. Blank cells are not sent (JupyterLab skips them).
 The kernel starts in the notebook's own folder, as in JupyterLab, unless --cwd says otherwise.
+--copy-before CELL FROM TO plays a student who fixes a file between two Run Alls: the cells
+before CELL are sent back to back and run to the end (every reply and idle status in), then
+the folder FROM is copied over the folder TO, then the cells from CELL on are sent back to back.
 The executed notebook is written to --out (a new temporary folder by default). The summary on
 stdout is one JSON object:
 
@@ -28,6 +31,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -72,7 +76,15 @@ def main(argv: list[str]) -> int:
     client.start_channels()
     try:
         client.wait_for_ready(timeout=args.timeout)
-        statuses, stopped = run_all(client, nb, args.timeout)
+        if args.copy_before is None:
+            statuses, stopped = run_all(client, nb, args.timeout)
+        else:
+            cell, source, target = args.copy_before
+            statuses, stopped = run_all(client, nb, args.timeout, lambda index: index < int(cell))
+            if stopped is None:
+                shutil.copytree(source, target, dirs_exist_ok=True)
+                later, stopped = run_all(client, nb, args.timeout, lambda index: index >= int(cell))
+                statuses.update(later)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
@@ -94,14 +106,14 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def run_all(client, nb, timeout: float) -> tuple[dict[int, str], str | None]:
-    """Sends every code cell at once and records each cell's outputs and reply status."""
+def run_all(client, nb, timeout: float, sends=lambda index: True) -> tuple[dict[int, str], str | None]:
+    """Sends every code cell (that `sends` accepts) at once and records each one's outputs and reply status."""
     from nbformat.v4 import output_from_msg
 
     statuses: dict[int, str] = {}
     cell_of: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or not sends(index):
             continue
         cell.outputs = []
         cell.execution_count = None
@@ -195,6 +207,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="seconds per cell and for the kernel to start (default 120, or $KITELAB_NOTEBOOK_CELL_TIMEOUT)")
     parser.add_argument("--cwd", help="the kernel's working folder (default: the notebook's folder, as in JupyterLab)")
     parser.add_argument("--out", help="folder for the executed notebook (default: a new temporary folder)")
+    parser.add_argument("--copy-before", nargs=3, metavar=("CELL", "FROM", "TO"),
+                        help="run the cells before CELL, copy the folder FROM over TO, then run the rest")
     return parser.parse_args(argv)
 
 
