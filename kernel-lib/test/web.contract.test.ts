@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { airflowContract, type Verdict } from "./helpers/airflowContract.js";
-import { CONTRACT_DAGS } from "./helpers/contractDags.js";
-import { startStandaloneProcess, type StandaloneProcess } from "./helpers/standaloneProcess.js";
+import { airflowContract } from "./helpers/airflowContract.js";
+import { type Answer, ContractCalls, runEnded as ended, type Validator } from "./helpers/contractCalls.js";
+import { contractDagsParsed, startContractStandalone } from "./helpers/contractDags.js";
+import type { StandaloneProcess } from "./helpers/standaloneProcess.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
 
@@ -60,17 +61,11 @@ export const SERVED_OPERATIONS = [
   "get_version",
 ];
 
-interface Answer {
-  status: number;
-  body: any;
-  verdict: Verdict;
-}
-
 describe("the API against Airflow's OpenAPI document", () => {
   const home = tempHome("kitelab-contract-");
+  const calls = new ContractCalls("Airflow's");
   let kitelab: StandaloneProcess;
-  let check: Awaited<ReturnType<typeof airflowContract>>;
-  const reached = new Set<string>();
+  let check: Validator;
 
   /** Calls the API and validates the answer; `expect` is the status the spec case needs. */
   async function call(
@@ -82,51 +77,24 @@ describe("the API against Airflow's OpenAPI document", () => {
     const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
     if (!options.anonymous) headers.authorization = `Bearer ${kitelab.token}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
-    const response = await fetch(`${kitelab.url}api/v1${path}`, {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const answer = await calls.exchange(
       method,
+      `${kitelab.url}api/v1${path}`,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const contentType = response.headers.get("content-type") ?? "";
-    const text = await response.text();
-    const body = /json/.test(contentType) && text !== "" ? JSON.parse(text) : text;
-    const verdict = check({ method, path: path.split("?")[0]!, status: response.status, contentType, body });
-    assert.equal(
-      response.status,
-      expect,
-      `${method} ${path}: expected ${expect}, got ${response.status}: ${text.slice(0, 300)}`,
+      body,
+      check,
+      path.split("?")[0]!,
     );
-    assert.deepEqual(
-      verdict.errors,
-      [],
-      `${method} ${path} (${verdict.operationId}) does not match Airflow's spec:\n${verdict.errors.join("\n")}\n${text.slice(0, 600)}`,
-    );
-    if (verdict.operationId) reached.add(verdict.operationId);
-    return { status: response.status, body, verdict };
+    return calls.expectValid(method, path, expect, answer);
   }
 
-  const runEnded = (dagId: string, runId: string) =>
-    waitFor(
-      `run ${runId} of ${dagId} to end`,
-      async () => {
-        const { body } = await call("GET", `/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`, 200);
-        return body.state === "success" || body.state === "failed" ? body : undefined;
-      },
-      60_000,
-    );
+  const runEnded = (dagId: string, runId: string) => ended((path) => call("GET", path, 200), dagId, runId);
 
   before(async () => {
     check = await airflowContract();
-    for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
-    kitelab = await startStandaloneProcess(home.home);
-    await waitFor(
-      "the DAGs to be parsed",
-      async () => {
-        const { body } = await call("GET", "/dags", 200);
-        return body.total_entries === 3 ? true : undefined;
-      },
-      120_000,
-    );
+    kitelab = await startContractStandalone(home);
+    await contractDagsParsed(async () => (await call("GET", "/dags", 200)).body.total_entries);
   });
 
   after(async () => {
@@ -474,9 +442,6 @@ describe("the API against Airflow's OpenAPI document", () => {
   });
 
   it("reached every operation Kitelab claims to serve", () => {
-    assert.deepEqual(
-      SERVED_OPERATIONS.filter((operation) => !reached.has(operation)),
-      [],
-    );
+    assert.deepEqual(calls.missing(SERVED_OPERATIONS), []);
   });
 });

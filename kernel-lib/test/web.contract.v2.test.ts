@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AIRFLOW_V2_AUTH_SPEC, AIRFLOW_V2_SPEC, airflowContract, type Verdict } from "./helpers/airflowContract.js";
-import { CONTRACT_DAGS } from "./helpers/contractDags.js";
-import { startStandaloneProcess, type StandaloneProcess } from "./helpers/standaloneProcess.js";
+import { AIRFLOW_V2_AUTH_SPEC, AIRFLOW_V2_SPEC, airflowContract } from "./helpers/airflowContract.js";
+import { type Answer, ContractCalls, runEnded as ended, type Validator } from "./helpers/contractCalls.js";
+import { contractDagsParsed, startContractStandalone } from "./helpers/contractDags.js";
+import type { StandaloneProcess } from "./helpers/standaloneProcess.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
 
@@ -62,49 +63,13 @@ export const SERVED_OPERATIONS_V2 = [
 
 type Json = any;
 
-interface Answer {
-  status: number;
-  body: Json;
-  verdict: Verdict;
-}
-
 describe("/api/v2 against Airflow 3.1's OpenAPI document", () => {
   const home = tempHome("kitelab-contract-v2-");
+  const calls = new ContractCalls("Airflow 3's");
   let kitelab: StandaloneProcess;
-  let check: Awaited<ReturnType<typeof airflowContract>>;
-  let checkAuth: Awaited<ReturnType<typeof airflowContract>>;
+  let check: Validator;
+  let checkAuth: Validator;
   let accessToken = "";
-  const reached = new Set<string>();
-
-  function assertValid(method: string, path: string, expect: number, response: Answer, text: string): void {
-    assert.equal(
-      response.status,
-      expect,
-      `${method} ${path}: expected ${expect}, got ${response.status}: ${text.slice(0, 300)}`,
-    );
-    assert.deepEqual(
-      response.verdict.errors,
-      [],
-      `${method} ${path} (${response.verdict.operationId}) does not match Airflow 3's spec:\n${response.verdict.errors.join("\n")}\n${text.slice(0, 600)}`,
-    );
-    if (response.verdict.operationId) reached.add(response.verdict.operationId);
-  }
-
-  async function exchange(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    validate: typeof check,
-    specPath: string,
-  ): Promise<Answer & { text: string }> {
-    const response = await fetch(url, { method, headers, body });
-    const contentType = response.headers.get("content-type") ?? "";
-    const text = await response.text();
-    const parsed = /json/.test(contentType) && !/ndjson/.test(contentType) && text !== "" ? JSON.parse(text) : text;
-    const verdict = validate({ method, path: specPath, status: response.status, contentType, body: parsed });
-    return { status: response.status, body: parsed, verdict, text };
-  }
 
   /** Calls `/api/v2{path}` with the access token and validates the answer; `expect` is the status the case needs. */
   async function call(
@@ -117,7 +82,7 @@ describe("/api/v2 against Airflow 3.1's OpenAPI document", () => {
     const token = options.token === undefined ? accessToken : options.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
-    const answer = await exchange(
+    const answer = await calls.exchange(
       method,
       `${kitelab.url}api/v2${path}`,
       headers,
@@ -125,12 +90,11 @@ describe("/api/v2 against Airflow 3.1's OpenAPI document", () => {
       check,
       path.split("?")[0]!,
     );
-    assertValid(method, path, expect, answer, answer.text);
-    return answer;
+    return calls.expectValid(method, path, expect, answer);
   }
 
   async function login(body: string, contentType: string, expect: number): Promise<Answer> {
-    const answer = await exchange(
+    const answer = await calls.exchange(
       "POST",
       `${kitelab.url}auth/token`,
       { "content-type": contentType, accept: "application/json" },
@@ -138,32 +102,17 @@ describe("/api/v2 against Airflow 3.1's OpenAPI document", () => {
       checkAuth,
       "/auth/token",
     );
-    assertValid("POST", "/auth/token", expect, answer, answer.text);
-    return answer;
+    return calls.expectValid("POST", "/auth/token", expect, answer);
   }
 
-  const runEnded = (dagId: string, runId: string) =>
-    waitFor(
-      `run ${runId} of ${dagId} to end`,
-      async () => {
-        const { body } = await call("GET", `/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`, 200);
-        return body.state === "success" || body.state === "failed" ? body : undefined;
-      },
-      60_000,
-    );
+  const runEnded = (dagId: string, runId: string) => ended((path) => call("GET", path, 200), dagId, runId);
 
   before(async () => {
     check = await airflowContract(AIRFLOW_V2_SPEC, { errors: "documented", pathPrefix: "/api/v2" });
     checkAuth = await airflowContract(AIRFLOW_V2_AUTH_SPEC, { errors: "documented" });
-    for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
-    kitelab = await startStandaloneProcess(home.home);
-    await waitFor(
-      "the DAGs to be parsed",
-      async () => {
-        const { body } = await call("GET", "/dags", 200, { token: kitelab.token });
-        return body.total_entries === 3 ? true : undefined;
-      },
-      120_000,
+    kitelab = await startContractStandalone(home);
+    await contractDagsParsed(
+      async () => (await call("GET", "/dags", 200, { token: kitelab.token })).body.total_entries,
     );
   });
 
@@ -515,9 +464,6 @@ describe("/api/v2 against Airflow 3.1's OpenAPI document", () => {
   });
 
   it("reached every operation Kitelab claims to serve", () => {
-    assert.deepEqual(
-      SERVED_OPERATIONS_V2.filter((operation) => !reached.has(operation)),
-      [],
-    );
+    assert.deepEqual(calls.missing(SERVED_OPERATIONS_V2), []);
   });
 });

@@ -1,3 +1,6 @@
+import { startStandaloneProcess, type StandaloneProcess } from "./standaloneProcess.js";
+import { waitFor } from "./waitFor.js";
+
 /**
  * The DAG files the API tests run on a real standalone: a scheduled DAG (never due) that
  * pushes an XCom and runs a bash task, one that fails, one that runs until stopped, and a
@@ -19,3 +22,17 @@ dag.task("wait", async () => { await new Promise((resolve) => setTimeout(resolve
 `,
   "broken.ts": `import { DAG } from "kitelab";\nexport const dag = new DAG({ dagId: "contract_broken" ;\n`,
 };
+
+/** A real `kitelab standalone` on `home`, serving {@link CONTRACT_DAGS}. */
+export function startContractStandalone(home: {
+  home: string;
+  writeDag(name: string, source: string): void;
+}): Promise<StandaloneProcess> {
+  for (const [name, source] of Object.entries(CONTRACT_DAGS)) home.writeDag(name, source);
+  return startStandaloneProcess(home.home);
+}
+
+/** Waits until the API lists the three contract DAGs that import; `dagCount` asks it (each version its way). */
+export function contractDagsParsed(dagCount: () => Promise<number>): Promise<true> {
+  return waitFor("the DAGs to be parsed", async () => ((await dagCount()) === 3 ? true : undefined), 120_000);
+}
