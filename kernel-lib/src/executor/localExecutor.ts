@@ -16,6 +16,7 @@ import { ATTEMPT_ENV, OWNER_ENV, killAttemptLeftovers, reapOrphans, signalGroup 
 import type { Executor, ServiceHandler } from "./executor.js";
 import { childLoaderArgs } from "../loader/typescript.js";
 import { poolSize } from "./poolSize.js";
+import { StallWatch } from "./stalledWorkers.js";
 import { exitedForMemory, heapCapArgs, MEMORY_LIMIT_ENV } from "../util/memoryCap.js";
 import {
   attemptId,
@@ -53,6 +54,8 @@ export interface LocalExecutorOptions {
   maxStartFailures?: number;
   /** Wait before restarting after the first start failure; doubles with each further one, up to 30 s. @default 500 */
   restartBackoffMs?: number;
+  /** How long every slot must be held by stopped, zombie or vanished workers before `problem` says so. @default 10000 */
+  stallReportMs?: number;
   /** @default "LocalExecutor" */
   name?: string;
   /**
@@ -98,6 +101,7 @@ export class LocalExecutor implements Executor {
   private readonly owner: string;
   private readonly maxWorkers: number;
   private readonly warmWorkers: number;
+  private readonly stalls: StallWatch;
   private idleTimer?: NodeJS.Timeout;
   /** Workers in a row that died before they were ready; a ready worker resets it. */
   private startFailures = 0;
@@ -120,11 +124,20 @@ export class LocalExecutor implements Executor {
     });
     this.maxWorkers = Math.min(options.parallelism, options.maxWorkers ?? fitted.maxWorkers);
     this.warmWorkers = Math.min(this.maxWorkers, options.warmWorkers ?? fitted.warmWorkers);
+    this.stalls = new StallWatch(options.stallReportMs ?? 10_000);
   }
 
   /** Why this executor cannot run tasks (its workers cannot start), or undefined when it can. */
   get problem(): string | undefined {
-    return this.gaveUp;
+    if (this.gaveUp !== undefined || this.stopping) return this.gaveUp;
+    const held = [...this.workers]
+      .filter((worker) => worker.job)
+      .map((worker) => ({
+        pid: worker.child.pid,
+        connected: worker.child.connected,
+        task: attemptId(worker.job!.key),
+      }));
+    return this.stalls.check(held, this.maxWorkers);
   }
 
   /** Worker processes alive now. */
