@@ -3,17 +3,12 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { ConnectionRecord, DagRunRecord, SchedulerHeartbeat, TaskInstanceRecord, XComRecord } from "../records.js";
-import type { DagStatus, SchedulerStore, TaskInstanceView } from "../scheduler/schedulerStore.js";
+import type { DagStatus, SchedulerStore, StoreChange, TaskInstanceView } from "../scheduler/schedulerStore.js";
 import { applyMetaChange, applyRunChange, splitPatch, type MetaChange, type RunChange } from "./changes.js";
 import { SCHEMA_VERSION, type MetaFile, type RunFile } from "./schema.js";
 import type { StorePersistence } from "./storePersistence.js";
 
-/** What changed, for subscribers (mail, web, extension) that would rather not poll. */
-export type StoreChange =
-  | { kind: "run"; dagId: string; runId: string }
-  | { kind: "task-instances"; dagId: string; runId: string; taskIds: readonly string[] }
-  | { kind: "dags" }
-  | { kind: "shared" };
+export type { StoreChange } from "../scheduler/schedulerStore.js";
 
 /**
  * The store's one implementation of the scheduler's state: DAGs and their statuses, runs,

@@ -2,11 +2,20 @@ import type { EventEmitter } from "node:events";
 import type { SerializedDag } from "../dag/serialize.js";
 import type { ImportProblem } from "../dagbag/importFile.js";
 import type { DamagedStoreFile } from "../persistence/quarantine.js";
-import type { StoreChange } from "../persistence/storeCore.js";
 import type { ConnectionRecord, DagRunRecord, SchedulerHeartbeat, TaskInstanceRecord, XComRecord } from "../records.js";
 
 /** A run's task instances by task id, read-only and live (see {@link SchedulerStore.taskInstanceView}). */
 export type TaskInstanceView = Readonly<Record<string, Readonly<TaskInstanceRecord>>>;
+
+/**
+ * What changed, for subscribers (mail, web, extension) that would rather not poll. Defined
+ * with the port its stores implement, so persistence/ needs nothing of the scheduler but types.
+ */
+export type StoreChange =
+  | { kind: "run"; dagId: string; runId: string }
+  | { kind: "task-instances"; dagId: string; runId: string; taskIds: readonly string[] }
+  | { kind: "dags" }
+  | { kind: "shared" };
 
 /** What the scheduler keeps about each DAG besides its definition. */
 export interface DagStatus {
