@@ -1,10 +1,10 @@
-import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DagDefinitionError, serializeError } from "../errors.js";
 import { isDag, type DAG } from "../dag/dag.js";
 import { dagsSince, registryMark } from "../dag/registry.js";
 import { ensureTypeScriptLoader, isTypeScriptFile } from "../loader/typescript.js";
+import { dagFileVersion } from "./localModules.js";
 
 /** What importing one DAG file gave: its DAGs, or the error that stopped it. */
 export type DagFileImport =
@@ -21,17 +21,16 @@ export interface ImportProblem {
 
 /**
  * Imports a TypeScript DAG file in this process and collects the DAGs it defined (exported
- * or not), validated. A changed file is imported afresh (the module URL carries its mtime).
+ * or not), validated. A changed file, or a file whose local modules changed, is imported
+ * afresh with them: the module URL carries `dagFileVersion`, and the loader's resolve hook
+ * (loader/resolveKitelab.mjs) hands that version on to every module the file imports by a
+ * relative path. `version` is the one the caller already computed, if it did.
  * Runs user code: the scheduler calls it only inside an isolated child process.
  */
-export async function importDagFile(path: string): Promise<DagFileImport> {
+export async function importDagFile(path: string, version = dagFileVersion(resolve(path))): Promise<DagFileImport> {
   const file = resolve(path);
-  let version: number;
-  try {
-    version = (await stat(file)).mtimeMs;
-  } catch {
+  if (version === undefined)
     return { ok: false, file, error: { name: "FileNotFound", message: `no such file: ${file}` } };
-  }
   if (isTypeScriptFile(file)) await ensureTypeScriptLoader();
   const mark = registryMark();
   try {
@@ -64,8 +63,8 @@ export function describeImportError(error: unknown, file: string): ImportProblem
   const serialized = serializeError(error);
   const text = `${serialized.message}\n${serialized.stack ?? ""}`;
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`${escaped}(?:\\?v=[\\d.]+)?:(\\d+)(?::\\d+)?`).exec(text);
-  const message = serialized.message.replace(/\?v=[\d.]+/g, "");
+  const match = new RegExp(`${escaped}(?:\\?v=[\\w.]+)?:(\\d+)(?::\\d+)?`).exec(text);
+  const message = serialized.message.replace(/\?v=[\w.]+/g, "");
   const syntax = syntaxErrorOf(serialized.name, message, file);
   // esbuild's own frames would tell the student nothing: the stack is the message.
   if (syntax)

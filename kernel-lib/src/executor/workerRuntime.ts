@@ -5,7 +5,7 @@
  * over IPC.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { appendFileSync, closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { inspect } from "node:util";
 import { applyConfiguredTaskDefaultsFromEnv } from "../dag/taskOptions.js";
@@ -20,6 +20,7 @@ import {
 } from "../errors.js";
 import type { TaskLogger, TaskServices } from "../dag/context.js";
 import { importDagFile, type DagFileImport } from "../dagbag/importFile.js";
+import { dagFileVersion } from "../dagbag/localModules.js";
 import { runAttempt, type AttemptResult } from "../runtime/attempt.js";
 import { secretsMasker } from "../util/secrets.js";
 import { MEMORY_EXCEEDED_EXIT_CODE, memoryLimitFromEnv, overMemoryLimit, watchMemory } from "../util/memoryCap.js";
@@ -63,9 +64,11 @@ function send(message: WorkerToParent): void {
   }
 }
 
+/** The DAG file's import, cached until the file or one of its local modules (`./lib/train.ts`) changes. */
 async function loadDagFile(file: string): Promise<DagFileImport> {
-  const key = `${file}@${statSync(file).mtimeMs}`;
-  if (!imports.has(key)) imports.set(key, importDagFile(file));
+  const version = dagFileVersion(file);
+  const key = `${file}@${version}`;
+  if (!imports.has(key)) imports.set(key, importDagFile(file, version));
   return imports.get(key)!;
 }
 
