@@ -6,15 +6,12 @@ import { collectionRouter } from "../rest/collection.js";
 import { AIRFLOW2_LISTS } from "../rest/dialect.js";
 import {
   DEFAULT_POOL,
-  NO_USAGE,
   noDeferred,
+  poolAnswers,
   poolCollection,
-  poolFrom,
-  poolUsage,
   slotsJson,
   type Usage,
   updatedPool,
-  withUsage,
 } from "../rest/pools.js";
 import { updateMask } from "../rest/request.js";
 
@@ -34,7 +31,6 @@ export function poolsRouter(context: AppContext): Router {
         slots: (pool) => pool.slots,
       },
     },
-    created: poolFrom,
     updated(current, body, req) {
       const fields = updateMask(req, body, ["name", "slots", "description", "include_deferred"]);
       if (fields.includes("name") && body.name !== current.name) {
@@ -49,9 +45,7 @@ export function poolsRouter(context: AppContext): Router {
     checkDelete(pool) {
       if (pool.name === DEFAULT_POOL) throw new HttpError(400, "Default Pool can't be deleted");
     },
-    json: (pool) => poolJson(pool, poolUsage(context).get(pool.name) ?? NO_USAGE),
-    listJson: withUsage(context, poolJson),
-    createdJson: (pool) => poolJson(pool, NO_USAGE),
+    ...poolAnswers(context, poolJson),
   });
 }
 

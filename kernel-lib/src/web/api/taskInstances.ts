@@ -14,17 +14,16 @@ import {
 } from "../rest/request.js";
 import {
   anyOf,
-  byRun,
   checkTaskState,
   clearSelected,
-  instancesOf,
   markableState,
+  markInstances,
   runsNamed,
   type Selected,
   taskInstancesRouter as sharedTaskInstancesRouter,
   taskLogOf,
+  taskWithRelatives,
   withOperator,
-  withRelatives,
 } from "../rest/taskInstances.js";
 
 /** Task instances (lists, one, logs, mark, note, clear) in Airflow 2's shapes. */
@@ -108,18 +107,10 @@ export function taskInstancesRouter(context: AppContext): Router {
     if (!summary.dag.tasks.some((task) => task.taskId === taskId)) {
       throw new HttpError(404, `Task '${taskId}' not found in DAG '${summary.dag.dagId}'`, "Task not found");
     }
-    const runs = runsNamed(context, summary, body);
-    const taskIds = withRelatives(
-      summary,
-      new Set([taskId]),
-      optionalBoolean(body, "include_upstream") ?? false,
-      optionalBoolean(body, "include_downstream") ?? false,
+    const selection = taskWithRelatives(context, summary, runsNamed(context, summary, body), taskId, body).filter(
+      ({ ti }) => ti.state !== state,
     );
-    const selection = instancesOf(context, runs).filter(({ ti }) => taskIds.has(ti.taskId) && ti.state !== state);
-    if (optionalBoolean(body, "dry_run") === false) {
-      for (const { run, taskIds: ids } of byRun(selection))
-        await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, ids, state));
-    }
+    if (optionalBoolean(body, "dry_run") === false) await markInstances(context, selection, state);
     res.json(references(selection));
   });
 

@@ -6,15 +6,13 @@ import { collectionRouter } from "../rest/collection.js";
 import { AIRFLOW3_LISTS } from "../rest/dialect.js";
 import {
   DEFAULT_POOL,
-  NO_USAGE,
   noDeferred,
+  poolAnswers,
   poolCollection,
   poolFrom,
-  poolUsage,
   slotsJson,
   type Usage,
   updatedPool,
-  withUsage,
 } from "../rest/pools.js";
 import { updateMask } from "../rest/request.js";
 import { RuleRefusal } from "./errors.js";
@@ -58,9 +56,7 @@ export function poolsRouterV2(context: AppContext): Router {
     checkDelete(pool) {
       if (pool.name === DEFAULT_POOL) throw new RuleRefusal("Default Pool can't be deleted");
     },
-    json: (pool) => poolJson(pool, poolUsage(context).get(pool.name) ?? NO_USAGE),
-    listJson: withUsage(context, poolJson),
-    createdJson: (pool) => poolJson(pool, NO_USAGE),
+    ...poolAnswers(context, poolJson),
   });
 }
 

@@ -15,16 +15,15 @@ import {
 } from "../rest/request.js";
 import {
   anyOf,
-  byRun,
   checkTaskState,
   clearSelected,
-  instancesOf,
   markableState,
+  markInstances,
   type Selected,
   taskInstancesRouter,
   taskLogOf,
+  taskWithRelatives,
   withOperator,
-  withRelatives,
 } from "../rest/taskInstances.js";
 import { taskInstanceJsonV2 } from "./shapes.js";
 
@@ -109,13 +108,7 @@ export function taskInstancesRouterV2(context: AppContext): Router {
         throw new HttpError(400, `Kitelab marks task instances within one run: \`${field}\` can only be false.`);
       }
     }
-    const ids = withRelatives(
-      requireDag(context, run.dagId),
-      new Set([ti.taskId]),
-      optionalBoolean(body, "include_upstream") ?? false,
-      optionalBoolean(body, "include_downstream") ?? false,
-    );
-    return { run, ti, selected: instancesOf(context, [run]).filter(({ ti: instance }) => ids.has(instance.taskId)) };
+    return { run, ti, selected: taskWithRelatives(context, requireDag(context, run.dagId), [run], ti.taskId, body) };
   };
 
   router.patch("/dags/:dagId/dagRuns/:runId/taskInstances/:taskId/dry_run", (req, res) => {
@@ -139,8 +132,7 @@ export function taskInstancesRouterV2(context: AppContext): Router {
     if (fields.includes("new_state")) {
       const state = markableState(optionalString(body, "new_state") ?? "");
       changed = selected.filter(({ ti: instance }) => instance.state !== state);
-      for (const group of byRun(changed))
-        await control(() => deps.control.setTaskInstanceState(run.dagId, run.runId, group.taskIds, state));
+      await markInstances(context, changed, state);
     }
     if (fields.includes("note")) {
       const note = optionalString(body, "note") ?? "";

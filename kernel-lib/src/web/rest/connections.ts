@@ -5,6 +5,7 @@ import type { ConnectionRecord } from "../../records.js";
 import { isSensitiveName, MASK } from "../../util/secrets.js";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../problems.js";
+import { type CollectionApi, collectionRouter } from "./collection.js";
 import { integerOf, objectBody, optionalString, updateMask } from "./request.js";
 
 export const CHANGEABLE = ["conn_type", "description", "host", "login", "schema", "port", "password", "extra"] as const;
@@ -26,7 +27,7 @@ const DEFAULT_PORTS: Record<string, number> = {
  * a body field by field, answered with secret-named keys of `extra` as `***`; a password is
  * never answered in clear.
  */
-export function connectionCollection(context: AppContext) {
+function connectionCollection(context: AppContext) {
   const shared = context.deps.shared;
   return {
     path: "/connections",
@@ -45,7 +46,7 @@ export function connectionCollection(context: AppContext) {
 }
 
 /** The connection a PATCH describes: `connection_id` may only repeat the path's, `update_mask` names the fields. */
-export function updatedConnection(
+function updatedConnection(
   current: ConnectionRecord,
   body: Record<string, unknown>,
   req: Request,
@@ -61,8 +62,14 @@ export function updatedConnection(
   return connectionFrom(current.connId, body, fields, current);
 }
 
-/** `POST /connections/test`: Kitelab's test of the connection a body describes, saved nowhere. */
-export function connectionTestRouter(): Router {
+/** What a version gives of its `/connections`: its messages, list, shapes and the fields an `update_mask` may name. */
+export type ConnectionVersion = Pick<
+  CollectionApi<ConnectionRecord>,
+  "exists" | "createdStatus" | "list" | "json" | "listJson"
+> & { maskable: readonly string[] };
+
+/** `/connections` and `POST /connections/test` (Kitelab's test of a connection a body describes, saved nowhere). */
+export function connectionsRouter(context: AppContext, version: ConnectionVersion): Router {
   const router = express.Router();
   router.post("/connections/test", async (req, res) => {
     const body = objectBody(req);
@@ -74,6 +81,13 @@ export function connectionTestRouter(): Router {
     );
     res.json(await testConnection(connection));
   });
+  router.use(
+    collectionRouter<ConnectionRecord>({
+      ...connectionCollection(context),
+      ...version,
+      updated: (current, body, req) => updatedConnection(current, body, req, version.maskable),
+    }),
+  );
   return router;
 }
 

@@ -15,6 +15,7 @@ export function poolCollection(context: AppContext) {
     listField: "pools",
     records: () => shared.pools(),
     keyOf: (pool: PoolRecord) => pool.name,
+    created: poolFrom,
     save: (pool: PoolRecord) => shared.setPool(pool),
     remove: (name: string) => shared.deletePool(name),
   };
@@ -38,11 +39,18 @@ export function noDeferred(body: Record<string, unknown>): void {
     throw new HttpError(400, "Kitelab has no deferred tasks: `include_deferred` can only be false.");
 }
 
-/** The answers for `pools`, each with the slots its task instances hold right now. */
-export function withUsage<T>(context: AppContext, json: (pool: PoolRecord, usage: Usage) => T) {
-  return (pools: readonly PoolRecord[]): T[] => {
-    const usage = poolUsage(context);
-    return pools.map((pool) => json(pool, usage.get(pool.name) ?? NO_USAGE));
+/**
+ * The answers of a pool collection in a version's `shape`: with the slots its task
+ * instances hold right now (counted once for a list), none for a pool just created.
+ */
+export function poolAnswers<T>(context: AppContext, shape: (pool: PoolRecord, usage: Usage) => T) {
+  return {
+    json: (pool: PoolRecord) => shape(pool, poolUsage(context).get(pool.name) ?? NO_USAGE),
+    listJson(pools: readonly PoolRecord[]): T[] {
+      const usage = poolUsage(context);
+      return pools.map((pool) => shape(pool, usage.get(pool.name) ?? NO_USAGE));
+    },
+    createdJson: (pool: PoolRecord) => shape(pool, NO_USAGE),
   };
 }
 

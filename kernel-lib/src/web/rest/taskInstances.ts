@@ -285,3 +285,30 @@ export async function clearSelected(
     await control(() => context.deps.control.clear(run.dagId, run.runId, taskIds));
   return selection;
 }
+
+/** The task instances of `runs` that are `taskId` or, as the body asks, its upstream or downstream relatives. */
+export function taskWithRelatives(
+  context: AppContext,
+  summary: DagSummary,
+  runs: readonly DagRunRecord[],
+  taskId: string,
+  body: Record<string, unknown>,
+): Selected[] {
+  const ids = withRelatives(
+    summary,
+    new Set([taskId]),
+    optionalBoolean(body, "include_upstream") ?? false,
+    optionalBoolean(body, "include_downstream") ?? false,
+  );
+  return instancesOf(context, runs).filter(({ ti }) => ids.has(ti.taskId));
+}
+
+/** Marks `selection` `state`, run by run (stopping what still runs). */
+export async function markInstances(
+  context: AppContext,
+  selection: readonly Selected[],
+  state: MarkableTaskState,
+): Promise<void> {
+  for (const { run, taskIds } of byRun(selection))
+    await control(() => context.deps.control.setTaskInstanceState(run.dagId, run.runId, taskIds, state));
+}
