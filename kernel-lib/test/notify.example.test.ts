@@ -76,7 +76,7 @@ describe("examples/example_run_summary_email.ts", () => {
       [entries[0]!.kind, entries[0]!.status, entries[0]!.to],
       ["run-summary", "written", ["student@example.com"]],
     );
-    const mail = parseMail((await readOutboxMessage(home, entries[0]!.id))!);
+    const mail = await parseMail((await readOutboxMessage(home, entries[0]!.id))!);
     assert.match(headerValue(mail, "subject") ?? "", /^Kitelab run succeeded: example_run_summary_email /);
     for (const task of ["measure", "summarize", "report"])
       assert.match(mail.html ?? "", new RegExp(`<tr><td>${task}</td><td>success</td>`));
@@ -86,7 +86,7 @@ describe("examples/example_run_summary_email.ts", () => {
     const { home, result } = await firstRun({ fail: true });
     assert.equal(result.state, "failed");
     const [entry] = await listOutbox(home);
-    const mail = parseMail((await readOutboxMessage(home, entry!.id))!);
+    const mail = await parseMail((await readOutboxMessage(home, entry!.id))!);
     assert.match(headerValue(mail, "subject") ?? "", /^Kitelab run failed: example_run_summary_email /);
     assert.match(mail.html ?? "", /Task summarize failed/);
     assert.match(mail.html ?? "", /The readings look wrong; stopping before the report/);

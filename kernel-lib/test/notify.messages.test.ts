@@ -186,7 +186,7 @@ describe("run summaries (runSummaryEmail)", () => {
     const dag = dagOf("lab2", tasks, { runSummaryEmail: { to: ["student@example.com"], when: "both" } });
     const message = buildRunSummary(runFinished(dag, "success", instances), { statusPageUrl: BASE });
     assert.ok(message);
-    const parsed = parseMail(
+    const parsed = await parseMail(
       await composeRaw(mailOptions(message, "kitelab@example.com", new Date("2024-03-01T10:02:00Z"))),
     );
     assert.ok(parsed.html?.includes("<table"), "the HTML part is kept");

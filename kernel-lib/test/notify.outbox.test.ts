@@ -60,7 +60,7 @@ describe("with no smtp_host (the default), mail lands in $KITELAB_HOME/outbox/",
       assert.ok(head.split("\r\n").includes(header), `missing ${header} in\n${head}`);
     }
     assert.match(head, /^Message-ID: <[^>]+>$/m);
-    const mail = parseMail(raw);
+    const mail = await parseMail(raw);
     assert.equal(headerValue(mail, "subject"), `Kitelab alert: <TaskInstance: etl.extract ${RUN_ID} [failed]>`);
     assert.match(mail.html ?? "", /Try 3 out of 3/);
     assert.deepEqual(notifier.status(), {
@@ -97,7 +97,7 @@ describe("with no smtp_host (the default), mail lands in $KITELAB_HOME/outbox/",
     assert.ok(entries[0]!.id > entries[1]!.id, "ids sort in the order the messages were written");
     assert.match(entries[0]!.date, /^\d{4}-\d\d-\d\dT/);
     for (const entry of entries)
-      assert.equal(headerValue(parseMail((await readOutboxMessage(dir, entry.id))!), "subject"), entry.subject);
+      assert.equal(headerValue(await parseMail((await readOutboxMessage(dir, entry.id))!), "subject"), entry.subject);
   });
 
   it("no temporary files are left behind, and an empty or missing outbox lists nothing", async () => {
@@ -145,7 +145,7 @@ describe("createOutboxOnlyMailService (dag.test() in a notebook)", () => {
       /dag\.test\(\) does not send mail: "Pipeline done" to student@example.com, ta@example.com, teacher@example.com was written to the outbox: .*\.eml$/,
     );
     const [entry] = await listOutbox(dir);
-    const mail = parseMail((await readOutboxMessage(dir, entry!.id))!);
+    const mail = await parseMail((await readOutboxMessage(dir, entry!.id))!);
     assert.equal(headerValue(mail, "from"), "lab@example.com");
     assert.equal(
       headerValue(mail, "bcc"),

@@ -206,7 +206,8 @@ describe("EmailOperator messages (createMailService)", () => {
     assert.equal(headerValue(mail.parsed, "cc"), "ta@example.com");
     assert.equal(headerValue(mail.parsed, "bcc"), undefined, "Bcc recipients are not shown to the others");
     assert.equal(headerValue(mail.parsed, "subject"), "Pipeline lab2 finished for 2024-03-01");
-    assert.equal(mail.parsed.html, "<p>The model is trained.</p>");
+    // postal-mime keeps the line break that ends a part before its boundary.
+    assert.equal(mail.parsed.html?.trimEnd(), "<p>The model is trained.</p>");
     assert.deepEqual(
       mail.parsed.attachments.map((file) => [file.filename, file.content.toString()]),
       [["evaluation_report.html", "<h1>Accuracy: 0.97</h1>\n"]],
@@ -396,7 +397,7 @@ describe("a mail server that is down or slow never blocks or breaks orchestratio
     );
     const kept = readdirSync(failedDir(dir));
     assert.equal(kept.length, 1);
-    const mail = parseMail((await readOutboxMessage(dir, kept[0]!.slice(0, -4)))!);
+    const mail = await parseMail((await readOutboxMessage(dir, kept[0]!.slice(0, -4)))!);
     assert.match(headerValue(mail, "x-kitelab-reason") ?? "", /^not sent after 3 attempts: .*ECONNREFUSED/);
     assert.match(headerValue(mail, "subject") ?? "", /^Kitelab alert: <TaskInstance: etl\.extract/);
   });

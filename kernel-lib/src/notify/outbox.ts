@@ -3,7 +3,7 @@ import { chmod, mkdir, open, readFile, readdir, rename, rm, writeFile } from "no
 import { join } from "node:path";
 import { ValidationError, describeValue } from "../errors.js";
 import { KITELAB_HEADERS } from "./compose.js";
-import { addressesIn, decodeEncodedWords, parseHeaderBlock } from "./mime.js";
+import { addressesIn, headerValue, parseMail } from "./mime.js";
 
 /**
  * - `written`: no mail server is configured; the outbox copy is the delivery.
@@ -81,7 +81,7 @@ export async function listOutbox(home: string): Promise<OutboxEntry[]> {
   ] as const) {
     for (const name of await namesIn(folder)) {
       const head = await readHead(join(folder, name));
-      if (head !== undefined) entries.push(entryOf(name.slice(0, -4), head, failed));
+      if (head !== undefined) entries.push(await entryOf(name.slice(0, -4), head, failed));
     }
   }
   return entries.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -137,12 +137,9 @@ async function readHead(path: string): Promise<string | undefined> {
   }
 }
 
-function entryOf(id: string, head: string, failed: boolean): OutboxEntry {
-  const headers = new Map<string, string>();
-  for (const [name, value] of parseHeaderBlock(head)) {
-    const key = name.toLowerCase();
-    if (!headers.has(key)) headers.set(key, decodeEncodedWords(value));
-  }
+async function entryOf(id: string, head: string, failed: boolean): Promise<OutboxEntry> {
+  const mail = await parseMail(`${head}\r\n\r\n`);
+  const headers = { get: (name: string) => headerValue(mail, name) };
   const date = Date.parse(headers.get("date") ?? "");
   const reason = headers.get(KITELAB_HEADERS.reason.toLowerCase());
   const stated = headers.get(KITELAB_HEADERS.status.toLowerCase());
