@@ -1,18 +1,18 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+/**
+ * The notebook's client of the running scheduler: checks what a cell passed, waits where a
+ * student would, and shows every answer as a table or a note. The HTTP calls themselves are
+ * `schedulerApi.ts`'s.
+ */
 import { inspect } from "node:util";
-import { callApi, parseJson } from "../client/apiClient.js";
-import { endpointPath, runningScheduler, type SchedulerEndpoint } from "../scheduler/endpoint.js";
-import { loadConfig, resolveHome } from "../config/index.js";
+import { parseJson } from "../client/apiClient.js";
+import { runningScheduler, type SchedulerEndpoint } from "../scheduler/endpoint.js";
+import { resolveHome } from "../config/index.js";
 import { renderAscii, renderSvg, type GraphInput } from "../graph/index.js";
-import { ApiError, describeValue, KitelabError, ValidationError } from "../errors.js";
+import { describeValue, KitelabError, ValidationError } from "../errors.js";
 import { isProcessAlive } from "../util/processes.js";
+import { SchedulerApi } from "./schedulerApi.js";
 import {
-  dagInfoOf,
-  dagRunInfoOf,
-  importErrorInfoOf,
   isFinishedRun,
-  taskInstanceInfoOf,
   type DagInfo,
   type DagRunInfo,
   type ImportErrorInfo,
@@ -129,6 +129,8 @@ export class SchedulerClient {
   private readonly pollMs: number;
   /** Set by `startScheduler`: the pid of the scheduler this client started. */
   startedPid?: number;
+  /** The scheduler's API, as typed calls that show nothing. */
+  readonly api: SchedulerApi;
 
   constructor(options: ConnectOptions = {}) {
     this.options = { ...options };
@@ -139,31 +141,22 @@ export class SchedulerClient {
         `Expected \`pollMs\` to be a positive number of milliseconds, got ${describeValue(options.pollMs)}`,
       );
     }
+    this.api = new SchedulerApi({ home: this.home, url: options.url, token: options.token });
   }
 
   /** The scheduler to talk to, read afresh each time (it may have restarted on another port). */
   endpoint(): SchedulerEndpoint {
-    if (this.options.url) return { pid: 0, url: this.options.url, startedAt: "" };
-    const running = runningScheduler(this.home);
-    if (!running) {
-      throw new KitelabError(
-        `No scheduler is running for KITELAB_HOME=${this.home}; start it from the Launcher (Kitelab Scheduler) or run \`kitelab standalone\` in a terminal ` +
-          `(or \`await startScheduler()\` in a cell). It announces itself in ${endpointPath(this.home)}.`,
-      );
-    }
-    return running;
+    return this.api.endpoint();
   }
 
   /** Calls the JSON API (`/api/v1` + `path`); a refusal is an ApiError with the HTTP status and the scheduler's own message. */
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    const endpoint = this.endpoint();
-    return callApi<T>(endpoint, this.token(), method, path, body);
+    return this.api.request<T>(method, path, body);
   }
 
   /** The DAGs the scheduler lists (examples too, unless `load_examples = False`). */
   async dags(): Promise<DagInfo[]> {
-    const answer = await this.request<{ dags: Record<string, unknown>[] }>("GET", "/dags?limit=100");
-    const dags = answer.dags.map(dagInfoOf);
+    const dags = await this.api.dags();
     this.display(dagsView(dags));
     return summarized(
       dags,
@@ -173,13 +166,7 @@ export class SchedulerClient {
 
   /** One DAG, or undefined when the scheduler does not list it (yet). Shows nothing. */
   async dag(dagId: string): Promise<DagInfo | undefined> {
-    checkId(dagId, "dagId");
-    try {
-      return dagInfoOf(await this.request("GET", `/dags/${encodeURIComponent(dagId)}`));
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return undefined;
-      throw error;
-    }
+    return this.api.dag(checkId(dagId, "dagId"));
   }
 
   /**
@@ -206,7 +193,7 @@ export class SchedulerClient {
       if (Date.now() - started >= timeoutMs) break;
       await sleep(this.pollMs);
     }
-    const errors = (await this.fetchImportErrors()).filter(
+    const errors = (await this.api.importErrors()).filter(
       (error) => options.file === undefined || sameFile(error.file, options.file),
     );
     if (errors.length > 0) {
@@ -215,9 +202,7 @@ export class SchedulerClient {
         `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s: ${options.file ? `${options.file} failed to import` : "some DAG files failed to import"} (see the table above). Fix the file, write it again and wait again.`,
       );
     }
-    const known = (await this.request<{ dags: Array<{ dag_id: string }> }>("GET", "/dags?limit=100")).dags.map(
-      (dag) => dag.dag_id,
-    );
+    const known = (await this.api.dags()).map((dag) => dag.dagId);
     throw new KitelabError(
       `The scheduler does not list DAG '${dagId}' after ${timeoutMs / 1000} s and reports no import error${options.file ? ` for ${options.file}` : ""}. ` +
         `Is the file in the dags folder, and is its dagId '${dagId}'? The scheduler lists: ${known.length > 0 ? known.join(", ") : "no DAGs"}.`,
@@ -231,25 +216,18 @@ export class SchedulerClient {
    */
   async graph(dagId: string, runId?: string): Promise<GraphInput> {
     checkId(dagId, "dagId");
-    const answer = await this.request<{
-      tasks: Array<{
-        task_id: string;
-        downstream_task_ids: string[];
-        trigger_rule?: string;
-        class_ref?: { class_name?: string };
-      }>;
-    }>("GET", `/dags/${encodeURIComponent(dagId)}/tasks`);
+    const tasks = await this.api.tasks(dagId);
     const states = new Map(
-      (runId === undefined ? [] : await this.fetchTaskInstances(dagId, checkId(runId, "runId"))).map((ti) => [
+      (runId === undefined ? [] : await this.api.taskInstances(dagId, checkId(runId, "runId"))).map((ti) => [
         ti.taskId,
         ti,
       ]),
     );
     const input: GraphInput = {
       dagId,
-      tasks: answer.tasks.map((task) => ({
+      tasks: tasks.map((task) => ({
         taskId: task.task_id,
-        upstreamIds: answer.tasks
+        upstreamIds: tasks
           .filter((other) => other.downstream_task_ids.includes(task.task_id))
           .map((other) => other.task_id),
         operator: task.class_ref?.class_name,
@@ -274,9 +252,7 @@ export class SchedulerClient {
 
   private async setPaused(dagId: string, paused: boolean): Promise<DagInfo> {
     checkId(dagId, "dagId");
-    const dag = dagInfoOf(
-      await this.request("PATCH", `/dags/${encodeURIComponent(dagId)}?update_mask=is_paused`, { is_paused: paused }),
-    );
+    const dag = await this.api.setPaused(dagId, paused);
     this.display(
       noteView(
         paused
@@ -296,7 +272,7 @@ export class SchedulerClient {
     const body: Record<string, unknown> = { conf: checkConf(options.conf) };
     if (options.logicalDate !== undefined) body.logical_date = isoDate(options.logicalDate, "logicalDate");
     if (options.runId !== undefined) body.dag_run_id = checkId(options.runId, "runId");
-    const run = dagRunInfoOf(await this.request("POST", `/dags/${encodeURIComponent(dagId)}/dagRuns`, body));
+    const run = await this.api.trigger(dagId, body);
     const dag = await this.dag(dagId);
     this.display(
       runsView(
@@ -319,9 +295,9 @@ export class SchedulerClient {
     const started = Date.now();
     let queuedSince: number | undefined;
     for (;;) {
-      const run = await this.fetchRun(dagId, runId);
+      const run = await this.api.run(dagId, runId);
       if (isFinishedRun(run.state)) {
-        this.display(taskInstancesView(await this.fetchTaskInstances(dagId, runId), run));
+        this.display(taskInstancesView(await this.api.taskInstances(dagId, runId), run));
         return summarized(run, `run ${runId} of ${dagId} (${run.state})`);
       }
       if (run.state !== "queued") queuedSince = undefined;
@@ -336,7 +312,7 @@ export class SchedulerClient {
         );
       }
       if (Date.now() - started >= timeoutMs) {
-        this.display(taskInstancesView(await this.fetchTaskInstances(dagId, runId), run));
+        this.display(taskInstancesView(await this.api.taskInstances(dagId, runId), run));
         throw new KitelabError(
           `The run ${runId} of '${dagId}' is still ${run.state} after ${timeoutMs / 1000} s (its tasks are above). Wait longer with { timeoutMs }, or read a task's log.`,
         );
@@ -368,15 +344,11 @@ export class SchedulerClient {
         `Expected \`limit\` to be an integer from 1 to 100, got ${describeValue(options.limit)}`,
       );
     }
-    const answer = await this.request<{ dag_runs: Record<string, unknown>[]; total_entries: number }>(
-      "GET",
-      `/dags/${encodeURIComponent(dagId)}/dagRuns?order_by=-execution_date&limit=${limit}`,
-    );
-    const runs = answer.dag_runs.map(dagRunInfoOf);
+    const { runs, total } = await this.api.runs(dagId, limit);
     this.display(
       runsView(
         runs,
-        `${answer.total_entries} run(s) of <strong>${escapeHtml(dagId)}</strong>${answer.total_entries > runs.length ? `, the latest ${runs.length}` : ""}, newest first:`,
+        `${total} run(s) of <strong>${escapeHtml(dagId)}</strong>${total > runs.length ? `, the latest ${runs.length}` : ""}, newest first:`,
       ),
     );
     return summarized(runs, `${runs.length} run(s) of ${dagId}`);
@@ -386,7 +358,7 @@ export class SchedulerClient {
   async taskInstances(dagId: string, runId: string): Promise<TaskInstanceInfo[]> {
     checkId(dagId, "dagId");
     checkId(runId, "runId");
-    const [run, instances] = await Promise.all([this.fetchRun(dagId, runId), this.fetchTaskInstances(dagId, runId)]);
+    const [run, instances] = await Promise.all([this.api.run(dagId, runId), this.api.taskInstances(dagId, runId)]);
     this.display(taskInstancesView(instances, run));
     return summarized(
       instances,
@@ -401,9 +373,7 @@ export class SchedulerClient {
     checkId(taskId, "taskId");
     let attempt = tryNumber;
     if (attempt === undefined) {
-      const ti = taskInstanceInfoOf(
-        await this.request("GET", `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}`),
-      );
+      const ti = await this.api.taskInstance(dagId, runId, taskId);
       if (ti.tryNumber === 0) {
         throw new KitelabError(
           `Task '${taskId}' of run ${runId} has not run yet (state ${ti.state}), so it has no log. Wait for the run first.`,
@@ -413,11 +383,8 @@ export class SchedulerClient {
     } else if (!Number.isInteger(attempt) || attempt < 1) {
       throw new ValidationError(`Expected \`tryNumber\` to be a positive integer, got ${describeValue(tryNumber)}`);
     }
-    const answer = await this.request<{ content: string }>(
-      "GET",
-      `${runPath(dagId, runId)}/taskInstances/${encodeURIComponent(taskId)}/logs/${attempt}?full_content=true`,
-    );
-    const log: TaskLog = { dagId, runId, taskId, tryNumber: attempt, content: answer.content };
+    const content = await this.api.log(dagId, runId, taskId, attempt);
+    const log: TaskLog = { dagId, runId, taskId, tryNumber: attempt, content };
     this.display(logView(log));
     return summarized(
       log,
@@ -427,7 +394,7 @@ export class SchedulerClient {
 
   /** DAG files the scheduler could not import, with the reason. */
   async importErrors(): Promise<ImportErrorInfo[]> {
-    const errors = await this.fetchImportErrors();
+    const errors = await this.api.importErrors();
     this.display(importErrorsView(errors));
     return summarized(errors, `${errors.length} import error(s)`);
   }
@@ -443,12 +410,7 @@ export class SchedulerClient {
       end_date: isoDate(options.endDate, "endDate"),
       conf: checkConf(options.conf),
     };
-    const answer = await this.request<{ dag_runs: Record<string, unknown>[] }>(
-      "POST",
-      `/dags/${encodeURIComponent(dagId)}/backfill`,
-      body,
-    );
-    const runs = answer.dag_runs.map(dagRunInfoOf);
+    const runs = await this.api.backfill(dagId, body);
     this.display(
       runsView(
         runs,
@@ -460,7 +422,7 @@ export class SchedulerClient {
 
   /** The status page's address (plus `path`, such as `"success"`), shown as a link. */
   statusUrl(path = ""): string {
-    const url = `${this.endpoint().url.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+    const url = `${this.api.baseUrl()}/${path.replace(/^\/+/, "")}`;
     this.display(noteView(`Status page: <a href="${escapeHtml(url)}" target="_blank">${escapeHtml(url)}</a>`));
     return url;
   }
@@ -470,12 +432,12 @@ export class SchedulerClient {
    * `/failure` according to the last finished run (of `dagId`, when given).
    */
   async statusPage(dagId?: string): Promise<StatusPageInfo> {
-    const base = this.endpoint().url.replace(/\/+$/, "");
+    const base = this.api.baseUrl();
     const query = dagId === undefined ? "" : `?dag_id=${encodeURIComponent(checkId(dagId, "dagId"))}`;
-    const first = await fetchPage(`${base}/${query}`, this.token());
+    const first = await this.api.page(`${base}/${query}`);
     const location = first.status >= 300 && first.status < 400 ? first.headers.get("location") : null;
     const page = location ? new URL(location, `${base}/`) : new URL(`${base}/${query}`);
-    const final = location ? await fetchPage(page.href, this.token()) : first;
+    const final = location ? await this.api.page(page.href) : first;
     const html = await final.text();
     const state = /data-run-state="([a-z_]+)"/.exec(html)?.[1] ?? null;
     const info: StatusPageInfo = {
@@ -500,8 +462,10 @@ export class SchedulerClient {
    */
   async explain(dagId: string, options: { now?: Date | string } = {}): Promise<Explanation> {
     checkId(dagId, "dagId");
-    const now = options.now === undefined ? "" : `?now=${encodeURIComponent(isoDate(options.now, "now"))}`;
-    const explanation = await this.request<Explanation>("GET", `/dags/${encodeURIComponent(dagId)}/explain${now}`);
+    const explanation = await this.api.explain(
+      dagId,
+      options.now === undefined ? undefined : isoDate(options.now, "now"),
+    );
     this.display(explanationView(explanation));
     const codes = explanation.reasons.map((reason) => reason.code);
     return summarized(
@@ -512,7 +476,7 @@ export class SchedulerClient {
 
   /** The scheduler's clock: real, accelerated or manual, and its time. */
   async clock(): Promise<ClockInfo> {
-    const info = await this.request<ClockInfo>("GET", "/clock");
+    const info = await this.api.clock();
     this.display(clockView(info));
     return summarized(info, `clock ${info.mode}: ${info.now}`);
   }
@@ -527,18 +491,14 @@ export class SchedulerClient {
       throw new ValidationError(
         `Expected \`duration\` to be positive, such as "1d" or "6h", got ${describeValue(duration)}`,
       );
-    const info = await this.request<ClockInfo>("POST", "/clock", { advance: duration });
+    const info = await this.api.advanceClock(duration);
     this.display(clockView(info));
     return summarized(info, `clock ${info.mode}: ${info.now}`);
   }
 
   /** The scheduler's `/health` answer, shown as one line. */
   async health(): Promise<{ healthy: boolean; scheduler: string; latestHeartbeat: string | null }> {
-    const response = await fetchPage(
-      `${this.endpoint().url.replace(/\/+$/, "")}/health`,
-      this.token(),
-      "application/json",
-    );
+    const response = await this.api.page("health", "application/json");
     // A proxy in front of the scheduler may answer with an HTML error page: that is an unknown health, not a crash.
     const body = (parseJson(await response.text()) ?? {}) as {
       scheduler?: { status?: string; latest_scheduler_heartbeat?: string | null };
@@ -564,11 +524,7 @@ export class SchedulerClient {
    * @example configure({ core: { load_examples: false } }); await kitelab.restart();
    */
   async restart(): Promise<{ tookMs: number; configFile: string; startedAt: string }> {
-    const answer = await this.request<{ took_ms: number; config_file: string; started_at: string }>(
-      "POST",
-      "/scheduler/restart",
-    );
-    const result = { tookMs: answer.took_ms, configFile: answer.config_file, startedAt: answer.started_at };
+    const result = await this.api.restart();
     this.display(
       noteView(
         `Restarted the scheduler in ${(result.tookMs / 1000).toFixed(1)} s: it read <code>${escapeHtml(result.configFile)}</code> again.`,
@@ -606,51 +562,8 @@ export class SchedulerClient {
     if (!this.options.quiet) show(view.html, view.text);
   }
 
-  private token(): string {
-    if (this.options.token !== undefined) return this.options.token;
-    const loaded = loadConfig({ home: this.home, env: process.env });
-    if (loaded.ok && loaded.value.webserver.authToken) return loaded.value.webserver.authToken;
-    try {
-      return readFileSync(join(this.home, "api_token"), "utf8").trim();
-    } catch {
-      return "";
-    }
-  }
-
-  private async fetchRun(dagId: string, runId: string): Promise<DagRunInfo> {
-    return dagRunInfoOf(await this.request("GET", runPath(dagId, runId)));
-  }
-
-  private async fetchTaskInstances(dagId: string, runId: string): Promise<TaskInstanceInfo[]> {
-    const answer = await this.request<{ task_instances: Record<string, unknown>[] }>(
-      "GET",
-      `${runPath(dagId, runId)}/taskInstances`,
-    );
-    return answer.task_instances.map(taskInstanceInfoOf);
-  }
-
-  private async fetchImportErrors(): Promise<ImportErrorInfo[]> {
-    const answer = await this.request<{ import_errors: Record<string, unknown>[] }>("GET", "/importErrors?limit=100");
-    return answer.import_errors.map(importErrorInfoOf);
-  }
-
   [inspect.custom](): string {
     return `SchedulerClient(${this.options.url ?? this.home})`;
-  }
-}
-
-function runPath(dagId: string, runId: string): string {
-  return `/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}`;
-}
-
-async function fetchPage(url: string, token: string, accept = "text/html"): Promise<Response> {
-  try {
-    return await fetch(url, {
-      redirect: "manual",
-      headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    });
-  } catch (error) {
-    throw new KitelabError(`cannot reach the scheduler at ${url}: ${(error as Error).message}`, { cause: error });
   }
 }
 
