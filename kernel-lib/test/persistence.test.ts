@@ -158,6 +158,27 @@ describe("the store's single-writer lock", () => {
   });
 });
 
+describe("a run's conf at rest", () => {
+  it("seals secret-named values, nested ones too, in the run file; the writer and readers get them back as given", async () => {
+    const { home, dir } = freshStore();
+    const conf = { size: 3, db_password: "conf-secret-1", source: { api_token: "conf-secret-2", region: "eu" } };
+    const store = FileStore.open(dir, { writer: true, home });
+    await store.createRun(
+      { ...sampleRun("daily_sales", "manual__conf"), conf },
+      sampleTaskInstances("daily_sales", "manual__conf"),
+    );
+    await store.close();
+    const text = readFileSync(join(dir, "runs", "daily_sales", "manual__conf.json"), "utf8");
+    assert.doesNotMatch(text, /conf-secret-1|conf-secret-2/);
+    assert.match(text, /"region":"eu"/);
+    assert.match(text, /"size":3/);
+    assert.deepEqual(FileStore.open(dir, { writer: false, home }).getRun("daily_sales", "manual__conf")?.conf, conf);
+    const again = FileStore.open(dir, { writer: true, home });
+    assert.deepEqual(again.getRun("daily_sales", "manual__conf")?.conf, conf);
+    await again.close();
+  });
+});
+
 describe("temporary files of interrupted writes", () => {
   it("the writer removes those a dead process left, and keeps those of a live one (a CLI writing shared.json)", async () => {
     const { home, dir } = freshStore();

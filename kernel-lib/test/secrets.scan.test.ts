@@ -16,13 +16,13 @@ import { waitFor } from "./helpers/waitFor.js";
 const BIN = fileURLToPath(new URL("../bin/kitelab.mjs", import.meta.url));
 const run = promisify(execFile);
 
-const SECRETS = ["tok-very-secret", "pg-pass-123", "extra-key-456"];
-/** Given in a run's conf under secret names: the run file keeps them for the task, every output masks them. */
+/** A Variable, a password, a connection extra, a nested extra (an object inside extra). */
+const SECRETS = ["tok-very-secret", "pg-pass-123", "extra-key-456", "nested-extra-345"];
+/** Given in a run's conf under secret names (one nested): the run file seals them for the task, every output masks them. */
 const CONF_SECRETS = ["conf-pass-789", "nested-token-012"];
 const formsOf = (secrets: string[]) =>
   secrets.flatMap((secret) => [secret, secret.toUpperCase(), Buffer.from(secret).toString("base64")]);
 const FORMS = formsOf([...SECRETS, ...CONF_SECRETS]);
-const STORED_FORMS = formsOf(SECRETS);
 
 const DAG_SOURCE = `
 import { BashOperator, DAG } from "kitelab";
@@ -31,6 +31,11 @@ dag.task("throws", async ({ variables, connections }) => {
   throw new Error("cannot log in with " + connections.get("db")?.password + " or " + variables.get("lab_api_token"));
 });
 dag.task("returns", async ({ variables }) => ({ upper: variables.get("lab_api_token")!.toUpperCase() }));
+dag.task("prints", async ({ log, dagRun, connections }) => {
+  log.info("conf", JSON.stringify(dagRun.conf), "extra", JSON.stringify(connections.get("api")?.extra));
+  console.log("conf password:", dagRun.conf.db_password, "nested extra:", (connections.get("api")?.extra?.auth as { api_key: string }).api_key);
+  if ((dagRun.conf.source as { api_token: string }).api_token !== ["nested", "token", "012"].join("-")) throw new Error("the task must get the real conf");
+});
 dag.add(new BashOperator({ taskId: "fails", bashCommand: "echo {{ var.value.lab_api_token }}; exit 3" }));
 `;
 
@@ -59,6 +64,20 @@ describe("secrets after a failed run that used them", () => {
       ],
       { env },
     );
+    await run(
+      process.execPath,
+      [
+        BIN,
+        "connections",
+        "add",
+        "api",
+        "--conn-type",
+        "http",
+        "--conn-extra",
+        JSON.stringify({ auth: { api_key: "nested-extra-345", user: "etl" } }),
+      ],
+      { env },
+    );
     const standalone = await startStandaloneProcess(home.home);
     const outputs: Array<[string, string]> = [];
     try {
@@ -81,6 +100,12 @@ describe("secrets after a failed run that used them", () => {
         "the run to fail",
         async () => JSON.parse(await get("api/v1/dags/leaks_out/dagRuns/manual__scan")).state === "failed",
       );
+      // The run may count as failed before every task ended: the log scanned below must be whole.
+      await waitFor("the task that prints conf and extras to succeed", async () => {
+        const body = JSON.parse(await get("api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances/prints"));
+        assert.notEqual(body.state, "failed", "the task got the real conf and extras, though every output masks them");
+        return body.state === "success" ? true : undefined;
+      });
       await waitFor("the failure mails", () =>
         filesUnder(join(home.home, "outbox")).some((path) => path.endsWith(".eml")),
       );
@@ -99,7 +124,7 @@ describe("secrets after a failed run that used them", () => {
         "api/v1/importErrors",
       ])
         await get(path);
-      for (const taskId of ["throws", "returns", "fails"]) {
+      for (const taskId of ["throws", "returns", "fails", "prints"]) {
         await get(`api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances/${taskId}/xcomEntries`);
         await get(`api/v1/dags/leaks_out/dagRuns/manual__scan/taskInstances/${taskId}/logs/1`);
       }
@@ -111,11 +136,8 @@ describe("secrets after a failed run that used them", () => {
     for (const path of filesUnder(home.home).filter((file) => statSync(file).isFile()))
       outputs.push([relative(home.home, path), readFileSync(path, "latin1")]);
 
-    const isRunFile = (where: string) => where.startsWith(join("kitelab-store", "runs"));
     const found = outputs.flatMap(([where, text]) =>
-      (isRunFile(where) ? STORED_FORMS : FORMS)
-        .filter((form) => text.includes(form))
-        .map((form) => `${form} in ${where}`),
+      FORMS.filter((form) => text.includes(form)).map((form) => `${form} in ${where}`),
     );
     process.stdout.write(
       `# secrets found in clear: ${found.length} (${FORMS.length} forms of ${SECRETS.length + CONF_SECRETS.length} secrets over ${outputs.length} outputs: files, mails, pages, API answers, CLI)\n`,

@@ -166,7 +166,7 @@ async function run(job: TaskJob): Promise<void> {
   delete process.env[ATTEMPT_ENV];
   // Memory taken in one go between two checks, and still held, is caught before a success is reported.
   if (overMemoryLimit(memoryLimitMb)) endForMemory();
-  const mask = secretsMasker(job.request.variables, job.request.connections);
+  const mask = secretsMasker(job.request.variables, job.request.connections, job.request.conf);
   send({ type: "finished", attemptId: id, result: maskedResult(wireSafe(result), mask), retire: retire || undefined });
 }
 
@@ -180,7 +180,7 @@ async function runLogged(job: TaskJob, id: string): Promise<AttemptResult> {
   rememberLog(id, job.logPath);
   mkdirSync(dirname(job.logPath), { recursive: true, mode: 0o700 });
   const fd = openSync(job.logPath, "a", 0o600);
-  const mask = secretsMasker(job.request.variables, job.request.connections);
+  const mask = secretsMasker(job.request.variables, job.request.connections, job.request.conf);
   const log = fileLogger(fd, mask);
   const restore = captureOutput(fd, mask);
   send({ type: "started", attemptId: id, pid: process.pid });

@@ -1,4 +1,6 @@
 import { InternalError, StoreError } from "../errors.js";
+import { mapSecretNamedStrings } from "../util/secrets.js";
+import { isSealed } from "./secretBox.js";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -75,7 +77,28 @@ export class FilePersistence implements StorePersistence {
   constructor(
     readonly dir: string,
     private readonly writer: boolean,
+    /** Seals a run's secret-named `conf` values in its file, and opens them on reading; none: kept as they are. */
+    private readonly box?: { seal(plain: string): string; open(sealed: string): string },
   ) {}
+
+  /** A document's snapshot as written: a run's secret-named conf values sealed, like the Variables they often are. */
+  private snapshotText(document: AnyDocument): string {
+    const data = document.db.data as Partial<RunFile>;
+    const box = this.box;
+    const run =
+      box && data.run?.conf
+        ? {
+            ...data.run,
+            conf: mapSecretNamedStrings(data.run.conf, (plain) => (isSealed(plain) ? plain : box.seal(plain))),
+          }
+        : data.run;
+    return JSON.stringify({
+      ...document.db.data,
+      ...(run ? { run } : {}),
+      schemaVersion: SCHEMA_VERSION,
+      journalSeq: document.seq,
+    });
+  }
 
   /** Reads every document (snapshot, then its journal's later changes). Start-up only: synchronous. */
   load(): LoadedStore {
@@ -173,6 +196,11 @@ export class FilePersistence implements StorePersistence {
       seq = entry.seq;
     }
     delete data.journalSeq;
+    const run = (data as Partial<RunFile>).run;
+    if (kind === "run" && run?.conf && this.box) {
+      const box = this.box;
+      run.conf = mapSecretNamedStrings(run.conf, (text) => box.open(text));
+    }
     if (this.writer && journal.torn) cutTornLine(journalPath, journal.wholeBytes);
     return {
       db: new Low(snapshot, data),
@@ -314,8 +342,7 @@ export class FilePersistence implements StorePersistence {
         work.push(document.journal.remove().then(() => rm(document.snapshot.path, { force: true })));
       } else if (write.snapshot) {
         // Taken now, with every change made so far: lines of later batches repeat what it holds and are skipped on reading.
-        const text = JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq });
-        work.push(this.compact(document, text));
+        work.push(this.compact(document, this.snapshotText(document)));
       } else if (write.lines.length > 0) {
         work.push(document.journal.append(write.lines.join("")));
       }
@@ -338,12 +365,7 @@ export class FilePersistence implements StorePersistence {
     await Promise.all(
       documents
         .filter((document) => document.journal.bytes > 0)
-        .map((document) =>
-          this.compact(
-            document,
-            JSON.stringify({ ...document.db.data, schemaVersion: SCHEMA_VERSION, journalSeq: document.seq }),
-          ),
-        ),
+        .map((document) => this.compact(document, this.snapshotText(document))),
     );
     await Promise.all(documents.map((document) => document.journal.close()));
   }

@@ -10,7 +10,7 @@ import { migrate, SCHEMA_VERSION, type SharedFile } from "./schema.js";
 import { SecretBox } from "./secretBox.js";
 import { StoreCore } from "./storeCore.js";
 import type { DamagedStoreFile } from "./quarantine.js";
-import { isSensitiveName } from "../util/secrets.js";
+import { isSensitiveName, mapSecretNamedStrings } from "../util/secrets.js";
 
 export type { StoreChange } from "./storeCore.js";
 
@@ -44,7 +44,8 @@ export class FileStore extends StoreCore {
     readonly dir: string,
     private readonly options: OpenStoreOptions,
   ) {
-    const files = new FilePersistence(dir, options.writer);
+    const box = SecretBox.forHome(options.home, options.fernetKey);
+    const files = new FilePersistence(dir, options.writer, box);
     super(files);
     this.files = files;
     mkdirSync(join(dir, "runs"), { recursive: true });
@@ -53,7 +54,7 @@ export class FileStore extends StoreCore {
       this.releaseLock = lock.release;
       this.lockTakenOverFrom = lock.tookOverFrom;
     }
-    this.box = SecretBox.forHome(options.home, options.fernetKey);
+    this.box = box;
     this.sharedFile = new AtomicJsonFile<SharedFile>(join(dir, "shared.json"));
     this.shared = emptyShared();
   }
@@ -164,12 +165,7 @@ export class FileStore extends StoreCore {
 
   /** Secret-named extras (`api_key`, `password`...) are sealed at rest; an older, plaintext one reads as it is. */
   private openExtra(extra: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(
-      Object.entries(extra).map(([key, value]) => [
-        key,
-        isSensitiveName(key) && typeof value === "string" && SecretBox.isSealed(value) ? this.box.open(value) : value,
-      ]),
-    );
+    return mapSecretNamedStrings(extra, (value) => this.box.open(value));
   }
 
   poolSizes(): Map<string, number> {
@@ -208,10 +204,10 @@ export class FileStore extends StoreCore {
         if (isSensitiveName(key) && !SecretBox.isSealed(variable.value)) variable.value = this.box.seal(variable.value);
       }
       for (const connection of Object.values(this.shared.connections)) {
-        for (const [key, value] of Object.entries(connection.extra ?? {})) {
-          if (isSensitiveName(key) && typeof value === "string" && !SecretBox.isSealed(value))
-            connection.extra![key] = this.box.seal(value);
-        }
+        if (connection.extra)
+          connection.extra = mapSecretNamedStrings(connection.extra, (value) =>
+            SecretBox.isSealed(value) ? value : this.box.seal(value),
+          );
       }
       this.shared.schemaVersion = SCHEMA_VERSION;
       this.sharedFile.writeSync(this.shared);

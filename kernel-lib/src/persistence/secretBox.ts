@@ -46,6 +46,11 @@ export class SecretBox {
   }
 }
 
+/** True for a value a SecretBox sealed. */
+export function isSealed(value: string): boolean {
+  return SecretBox.isSealed(value);
+}
+
 export function ensureEncryptionKey(home: string, configuredKey = ""): string {
   if (configuredKey) return configuredKey;
   const path = join(home, "fernet_key");

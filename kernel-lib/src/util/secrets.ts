@@ -67,17 +67,48 @@ export function maskSecretNamedValues<T>(value: T): T {
 }
 
 /**
- * Airflow's secrets masker: the values of secret-named Variables and every connection
- * password become `***` (in task logs, and in templates rendered for people to read).
+ * A copy of a JSON value whose strings under secret-named keys, at any depth, went through
+ * `change` (sealing them at rest, opening them again).
+ */
+export function mapSecretNamedStrings<T>(value: T, change: (text: string) => string): T {
+  if (Array.isArray(value)) return value.map((item) => mapSecretNamedStrings(item, change)) as T;
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      isSensitiveName(key) && typeof inner === "string" ? change(inner) : mapSecretNamedStrings(inner, change),
+    ]),
+  ) as T;
+}
+
+/** The strings under secret-named keys of a JSON value, at any depth. */
+export function secretNamedStrings(value: unknown): string[] {
+  const found: string[] = [];
+  mapSecretNamedStrings(value, (text) => {
+    found.push(text);
+    return text;
+  });
+  return found;
+}
+
+/**
+ * Airflow's secrets masker: the values of secret-named Variables, every connection password,
+ * secret-named `extra` fields of connections (nested ones too) and secret-named values of the
+ * run's `conf` become `***` (in task logs, and in templates rendered for people to read).
  */
 export function secretsMasker(
   variables: Readonly<Record<string, string>>,
-  connections: Readonly<Record<string, { password?: string | null }>>,
+  connections: Readonly<Record<string, { password?: string | null; extra?: Record<string, unknown> }>>,
+  conf?: unknown,
 ): (text: string) => string {
   return createMasker([
     ...Object.entries(variables)
       .filter(([key]) => isSensitiveName(key))
       .map(([, value]) => value),
-    ...Object.values(connections).map((connection) => connection.password ?? ""),
+    ...Object.values(connections).flatMap((connection) => [
+      connection.password ?? "",
+      ...secretNamedStrings(connection.extra ?? {}),
+    ]),
+    ...secretNamedStrings(conf ?? {}),
   ]);
 }

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from "express";
+import { maskSecretNamedValues } from "../util/secrets.js";
 import Handlebars from "handlebars";
 import { renderSvg } from "../graph/index.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
@@ -292,7 +293,8 @@ function statusModel(
     durationMs: durationBetween(run.startDate, run.endDate),
     tasks: taskRows(context, run, summary),
     dagHref: context.url(["dags", run.dagId], { run_id: run.runId }),
-    confText: Object.keys(run.conf).length > 0 ? JSON.stringify(run.conf, null, 2) : undefined,
+    // Secret-named values are masked, as in the API: the page is for people, the task gets them.
+    confText: Object.keys(run.conf).length > 0 ? JSON.stringify(maskSecretNamedValues(run.conf), null, 2) : undefined,
   };
 }
 

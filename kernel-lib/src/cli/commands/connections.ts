@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { parseConnectionUri } from "../../connections/uri.js";
 import { openStoreReader } from "../../persistence/index.js";
 import type { ConnectionRecord } from "../../records.js";
-import { MASK, maskRecordValues } from "../../util/secrets.js";
+import { MASK, maskSecretNamedValues } from "../../util/secrets.js";
 import { CliError, parseOutputFormat, printRows } from "../output.js";
 import { loadCliConfig } from "./config.js";
 
@@ -119,7 +119,10 @@ export function registerConnectionCommands(program: Command): void {
     { header: "login", value: (c: ConnectionRecord) => c.login ?? "" },
     { header: "password", value: (c: ConnectionRecord) => (c.password ? MASK : "") },
     { header: "port", value: (c: ConnectionRecord) => c.port ?? "" },
-    { header: "extra", value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(maskRecordValues(c.extra)) : "") },
+    {
+      header: "extra",
+      value: (c: ConnectionRecord) => (c.extra ? JSON.stringify(maskSecretNamedValues(c.extra)) : ""),
+    },
   ];
   const masked = (c: ConnectionRecord) => ({
     conn_id: c.connId,
@@ -129,7 +132,7 @@ export function registerConnectionCommands(program: Command): void {
     login: c.login ?? null,
     password: c.password ? MASK : null,
     port: c.port ?? null,
-    extra: c.extra ? maskRecordValues(c.extra) : null,
+    extra: c.extra ? maskSecretNamedValues(c.extra) : null,
   });
 
   connections
