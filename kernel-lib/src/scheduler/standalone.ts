@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ConflictError } from "../errors.js";
 import type { KitelabConfig } from "../config/index.js";
-import { createMailService, listOutbox, Notifier, readOutboxMessage, type MailSettings } from "../notify/index.js";
-import { createApp, normalizeBaseUrl, type WebDeps } from "../web/app.js";
+import type { MailSettings, Notifier } from "../notify/index.js";
+import type { WebDeps } from "../web/app.js";
 import { bullmqSettingsOf } from "../executor/bullmq/settings.js";
 import type { WorkerMonitor } from "../executor/bullmq/workerMonitor.js";
 import { ensureApiToken, startScheduler, type RunningScheduler } from "./process.js";
@@ -79,7 +79,13 @@ export async function startStandalone(
 ): Promise<RunningStandalone> {
   let store: FileStore | undefined;
   const clock = options.clock ?? realClock();
+  // The web server (Express) and the mail templates are most of the modules start-up loads:
+  // they load while the scheduler starts and its DAG files parse in child processes, not before.
+  const modules = Promise.all([import("../web/app.js"), import("../notify/index.js")]);
+  modules.catch(() => {}); // awaited below; a failure then is the one reported
   const running = await startScheduler(config, async (opened) => (store = await openStore(opened)), clock);
+  const [{ createApp, normalizeBaseUrl }, { createMailService, listOutbox, Notifier, readOutboxMessage }] =
+    await modules;
   const token = ensureApiToken(config);
   const base = normalizeBaseUrl(options.baseUrl);
   // An absolute base URL (a JupyterHub's public address) is what mail links use as it is;
