@@ -55,6 +55,29 @@ describe("the run engine", () => {
     assert.equal(decision.runState, "failed");
   });
 
+  it("judges trigger rules in passes as Airflow's scheduler does: a skip seen before an upstream_failed that arrives in the same decision wins", () => {
+    // Airflow 3.1.3's `dags test` ends `target` skipped (the conformance goldens): the pass that
+    // sees `skipper` skipped still sees `doomed` unfinished; `doomed` is upstream_failed only after it.
+    const passes = compileEngineDag("p", [
+      task("root"),
+      task("skipper"),
+      task("doomed", ["root"]),
+      task("target", ["skipper", "doomed"]),
+    ]);
+    const decision = decideRun(
+      passes,
+      { root: { state: "failed", tryNumber: 1 }, skipper: { state: "skipped", tryNumber: 1 } },
+      NOW,
+    );
+    assert.deepEqual(
+      decision.changes.map((change) => [change.taskId, change.state]),
+      [
+        ["doomed", "upstream_failed"],
+        ["target", "skipped"],
+      ],
+    );
+  });
+
   it("finishes a run as success only if every leaf succeeded or was skipped", () => {
     const done = (state: "success" | "skipped" | "failed"): RunSnapshot => ({
       a: { state: "success", tryNumber: 1 },

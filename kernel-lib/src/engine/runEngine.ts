@@ -93,7 +93,7 @@ export function decideRun(dag: EngineDag, snapshot: RunSnapshot, now: Date): Run
   const states = new Map<string, TaskInstanceState>();
   for (const taskId of dag.order) states.set(taskId, snapshot[taskId]?.state ?? "none");
   const decision = emptyDecision();
-  for (const taskId of dag.order) decideTask(dag, taskId, snapshot, states, now, decision);
+  decideInPasses(dag, snapshot, states, now, decision, dag.order);
   const allFinished = dag.order.every((taskId) => isFinished(states.get(taskId)!));
   const runState = allFinished ? leafRunState(dag, states) : "running";
   return { ...finishDecision(decision), runState };
@@ -119,21 +119,8 @@ export function decideTasks(
     set: (taskId: string, state: TaskInstanceState) => decided.set(taskId, state),
   };
   const decision = emptyDecision();
-  let wave = [...new Set(focus)].filter((taskId) => position.has(taskId));
-  const seen = new Set<string>();
-  while (wave.length > 0) {
-    wave.sort((a, b) => position.get(a)! - position.get(b)!);
-    const changesBefore = decision.changes.length;
-    for (const taskId of wave) {
-      seen.add(taskId);
-      decideTask(dag, taskId, snapshot, states, now, decision);
-    }
-    const next = new Set<string>();
-    for (const change of decision.changes.slice(changesBefore))
-      for (const downstreamId of dag.downstream.get(change.taskId) ?? [])
-        if (!seen.has(downstreamId)) next.add(downstreamId);
-    wave = [...next];
-  }
+  const wave = [...new Set(focus)].filter((taskId) => position.has(taskId));
+  decideInPasses(dag, snapshot, states, now, decision, wave);
   return finishDecision(decision);
 }
 
@@ -175,6 +162,56 @@ function positionsOf(dag: EngineDag): Map<string, number> {
     positionCache.set(dag, position);
   }
   return position;
+}
+
+/**
+ * Decides `first` (and, pass after pass, the downstream tasks of those a pass skips or fails)
+ * as Airflow's scheduler does: a pass judges trigger rules on the upstream states it started
+ * with (its finished_tis), and what it decides is seen by the next pass. So a task over a
+ * skipped upstream and one that becomes upstream_failed in the same decision is skipped under
+ * all_success, as in Airflow, not upstream_failed.
+ */
+function decideInPasses(
+  dag: EngineDag,
+  snapshot: RunSnapshot,
+  states: StateLookup & { set(taskId: string, state: TaskInstanceState): unknown },
+  now: Date,
+  decision: DecisionDraft,
+  first: readonly string[],
+): void {
+  const position = positionsOf(dag);
+  const settled = new Set<string>();
+  let pass = [...first];
+  let firstPass = true;
+  while (pass.length > 0) {
+    pass.sort((a, b) => position.get(a)! - position.get(b)!);
+    // What this pass changes, with the state each task had when the pass started.
+    const before = new Map<string, TaskInstanceState>();
+    const passStates = {
+      get: (taskId: string) => (before.has(taskId) ? before.get(taskId) : states.get(taskId)),
+      set: (taskId: string, state: TaskInstanceState) => {
+        if (!before.has(taskId)) before.set(taskId, states.get(taskId) ?? "none");
+        states.set(taskId, state);
+      },
+    };
+    const changesBefore = decision.changes.length;
+    const readyBefore = decision.ready.length;
+    for (const taskId of pass) {
+      const state = states.get(taskId) ?? "none";
+      // Later passes only judge trigger rules again; retries and timeouts were seen in the first.
+      if (settled.has(taskId) || (!firstPass && state !== "none" && state !== "scheduled")) continue;
+      decideTask(dag, taskId, snapshot, passStates, now, decision);
+    }
+    for (const taskId of decision.ready.slice(readyBefore)) settled.add(taskId);
+    const next = new Set<string>();
+    for (const change of decision.changes.slice(changesBefore)) {
+      settled.add(change.taskId);
+      for (const downstreamId of dag.downstream.get(change.taskId) ?? [])
+        if (!settled.has(downstreamId)) next.add(downstreamId);
+    }
+    pass = [...next];
+    firstPass = false;
+  }
 }
 
 /** One task's part of a decision; a task that becomes skipped or upstream_failed is set in `states` at once. */
