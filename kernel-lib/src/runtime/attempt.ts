@@ -69,11 +69,16 @@ export async function runAttempt(
 ): Promise<AttemptResult> {
   const pushed = new Map<string, unknown>();
   try {
+    // As Airflow 2: a manual run has no schedule around it, so its previous and next logical
+    // dates (prev_ds, next_ds) are its own.
+    const manual = request.runType === "manual";
     const templateContext = buildTemplateContext({
       dagId: request.dagId,
       taskId: request.taskId,
       runId: request.runId,
       logicalDate: new Date(request.logicalDate),
+      prevLogicalDate: manual ? new Date(request.logicalDate) : undefined,
+      nextLogicalDate: manual ? new Date(request.logicalDate) : undefined,
       dataIntervalStart: new Date(request.dataIntervalStart),
       dataIntervalEnd: new Date(request.dataIntervalEnd),
       tryNumber: request.tryNumber,

@@ -67,6 +67,8 @@ export interface TemplateContextInput {
   dataIntervalEnd: Date;
   /** The previous run's logical date; by default the logical date minus the interval's length. */
   prevLogicalDate?: Date;
+  /** The next run's logical date (`next_ds`, `next_execution_date`); by default the data interval's end. */
+  nextLogicalDate?: Date;
   tryNumber: number;
   /** @default tryNumber */
   maxTries?: number;
@@ -111,8 +113,9 @@ const nodash = (ds: string) => ds.replace(/-/g, "");
  * `prev_ds` (and `_nodash` forms), `yesterday_ds`, `tomorrow_ds`, `run_id`, `dag_id`,
  * `task_id`, `try_number`, `max_tries`, `dag.dag_id`, `task.task_id`, `ti.*`,
  * `dag_run.*`, `params`, `conf`, `var.value.NAME`, `var.json.NAME`, `conn.ID.FIELD`.
- * `next_ds` is the ds of the data interval's end; `prev_ds` is the ds of the previous
- * logical date when given, else of the logical date minus the interval's length.
+ * `next_ds` is the ds of the next logical date when given, else of the data interval's end;
+ * `prev_ds` is the ds of the previous logical date when given, else of the logical date minus
+ * the interval's length.
  * @example buildTemplateContext({ dagId: "etl", taskId: "load", runId: "manual__1", logicalDate, dataIntervalStart: logicalDate, dataIntervalEnd, tryNumber: 1, params: {}, conf: {}, variables: {}, connections: {} })
  */
 export function buildTemplateContext(input: TemplateContextInput): TemplateContext {
@@ -121,7 +124,8 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
   const previous = input.prevLogicalDate ?? new Date(input.logicalDate.getTime() - intervalMs);
   const ds = dsOf(input.logicalDate);
   const ts = isoWithOffset(input.logicalDate);
-  const nextDs = dsOf(input.dataIntervalEnd);
+  const next = input.nextLogicalDate ?? input.dataIntervalEnd;
+  const nextDs = dsOf(next);
   const prevDs = dsOf(previous);
   const yesterdayDs = dsOf(new Date(input.logicalDate.getTime() - 86_400_000));
   const tomorrowDs = dsOf(new Date(input.logicalDate.getTime() + 86_400_000));
@@ -141,7 +145,7 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
     data_interval_end: dataIntervalEnd,
     next_ds: nextDs,
     next_ds_nodash: nodash(nextDs),
-    next_execution_date: dataIntervalEnd,
+    next_execution_date: input.nextLogicalDate ? new TemplateDate(next) : dataIntervalEnd,
     prev_ds: prevDs,
     prev_ds_nodash: nodash(prevDs),
     prev_execution_date: new TemplateDate(previous),
@@ -221,9 +225,15 @@ function checkInput(input: TemplateContextInput): void {
     if (typeof input[key] !== "string")
       throw new ValidationError(`Expected \`${key}\` to be a string, got ${describeValue(input[key])}`);
   }
-  for (const key of ["logicalDate", "dataIntervalStart", "dataIntervalEnd", "prevLogicalDate"] as const) {
+  for (const key of [
+    "logicalDate",
+    "dataIntervalStart",
+    "dataIntervalEnd",
+    "prevLogicalDate",
+    "nextLogicalDate",
+  ] as const) {
     const value = input[key];
-    if (value === undefined && key === "prevLogicalDate") continue;
+    if (value === undefined && (key === "prevLogicalDate" || key === "nextLogicalDate")) continue;
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
       throw new ValidationError(`Expected \`${key}\` to be a valid Date, got ${describeValue(value)}`);
     }
