@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { manualDifference, scheduleDifference, type ManualAnswer, type ScheduleAnswer } from "./compareSchedules.js";
 import type { ManualCase, ScheduleCase } from "./scheduleCases.js";
 import { kitelabRunId, type RunIdCase } from "./runIdCases.js";
+import { kitelabTriggerRules, type TriggerRuleCase } from "./triggerRules.js";
+import { kitelabTemplates, type TEMPLATE_RUN, type TemplateCase } from "./templateCases.js";
 
 export const SEED = 13;
 export const SCHEDULE_CASES = 1000;
@@ -122,4 +124,70 @@ export function checkRunIds(golden: RunIdGolden): AreaResult[] {
       },
     ),
   );
+}
+
+export const TRIGGER_RULES_FILE = fileURLToPath(new URL("./golden/trigger_rules.json", import.meta.url));
+
+/**
+ * Airflow's final state of each trigger-rule case's target, by Airflow version; a version
+ * is absent from a case when it lacks the rule (all_done_min_one_success before Airflow 3).
+ */
+export interface TriggerRuleGolden {
+  airflow: string[];
+  cases: Array<TriggerRuleCase & { airflow: Record<string, string | null> }>;
+}
+
+export function readTriggerRuleGolden(path = TRIGGER_RULES_FILE): TriggerRuleGolden {
+  return JSON.parse(readFileSync(path, "utf8")) as TriggerRuleGolden;
+}
+
+/** Kitelab's `dag.test()` against every golden trigger-rule answer, one row per Airflow version. */
+export async function checkTriggerRules(golden: TriggerRuleGolden): Promise<AreaResult[]> {
+  const kitelab = await kitelabTriggerRules(golden.cases);
+  return golden.airflow.map((version) =>
+    area(
+      `trigger rules vs ${version}`,
+      golden.cases
+        .filter((c) => version in c.airflow)
+        .map((c) => ({ ...c, airflow: c.airflow[version] ?? { error: "no final state" } })),
+      (c, answer: string) =>
+        kitelab[c.id] === answer
+          ? undefined
+          : `${c.rule} over [${c.upstreams.join(", ")}]: Airflow ${answer}, Kitelab ${kitelab[c.id]}`,
+    ),
+  );
+}
+
+export const TEMPLATES_FILE = fileURLToPath(new URL("./golden/templates.json", import.meta.url));
+
+/** What Airflow's BashOperator rendered for each template case, by Airflow version (absent: not asked). */
+export interface TemplateGolden {
+  run: typeof TEMPLATE_RUN;
+  airflow: string[];
+  cases: Array<TemplateCase & { airflow: Record<string, string> }>;
+}
+
+export function readTemplateGolden(path = TEMPLATES_FILE): TemplateGolden {
+  return JSON.parse(readFileSync(path, "utf8")) as TemplateGolden;
+}
+
+/** Kitelab's BashOperator in dag.test() against every golden rendering, one row per Airflow version. */
+export async function checkTemplates(golden: TemplateGolden): Promise<AreaResult[]> {
+  const rows: AreaResult[] = [];
+  for (const version of golden.airflow) {
+    const semantics = version === AIRFLOW_FOR.airflow2 ? "airflow2" : "airflow3";
+    const cases = golden.cases.filter((c) => version in c.airflow);
+    const kitelab = await kitelabTemplates(cases, semantics);
+    rows.push(
+      area(
+        `templates vs ${version}`,
+        cases.map((c) => ({ ...c, airflow: c.airflow[version]! })),
+        (c, answer: string) =>
+          kitelab[c.id] === answer
+            ? undefined
+            : `${c.kitelab ?? c.jinja}: Airflow ${JSON.stringify(answer)}, Kitelab ${JSON.stringify(kitelab[c.id])}`,
+      ),
+    );
+  }
+  return rows;
 }
