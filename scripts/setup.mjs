@@ -220,6 +220,13 @@ function readFile(file) {
  */
 const DEBIAN_PACKAGES = [
   {
+    name: "tzdata",
+    packages: ["tzdata"],
+    present: ["/usr/share/zoneinfo/Europe/Paris"],
+    skipEnv: "KITELAB_SKIP_TZDATA",
+    need: "strftime's %Z (zone abbreviations such as CET, as Airflow prints them) and its tests",
+  },
+  {
     name: "chromium",
     packages: ["chromium"],
     present: ["/usr/bin/chromium"],
