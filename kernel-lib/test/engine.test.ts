@@ -4,6 +4,7 @@ import {
   applyAttemptOutcome,
   compileEngineDag,
   decideRun,
+  decideTasks,
   type EngineTask,
   type RunSnapshot,
 } from "../src/engine/runEngine.js";
@@ -64,17 +65,24 @@ describe("the run engine", () => {
       task("doomed", ["root"]),
       task("target", ["skipper", "doomed"]),
     ]);
-    const decision = decideRun(
-      passes,
-      { root: { state: "failed", tryNumber: 1 }, skipper: { state: "skipped", tryNumber: 1 } },
-      NOW,
-    );
+    const snapshot: RunSnapshot = {
+      root: { state: "failed", tryNumber: 1 },
+      skipper: { state: "skipped", tryNumber: 1 },
+    };
+    const expected = [
+      ["doomed", "upstream_failed"],
+      ["target", "skipped"],
+    ];
+    const decision = decideRun(passes, snapshot, NOW);
     assert.deepEqual(
       decision.changes.map((change) => [change.taskId, change.state]),
-      [
-        ["doomed", "upstream_failed"],
-        ["target", "skipped"],
-      ],
+      expected,
+    );
+    // The scheduler's turn, which decides only what changed, judges the same way.
+    const turn = decideTasks(passes, snapshot, NOW, ["doomed", "target"]);
+    assert.deepEqual(
+      turn.changes.map((change) => [change.taskId, change.state]),
+      expected,
     );
   });
 
