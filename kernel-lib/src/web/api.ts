@@ -10,9 +10,6 @@ import { variablesRouter } from "./api/variables.js";
 import { xcomRouter } from "./api/xcom.js";
 import { versionRouter } from "./rest/router.js";
 
-export { API_MAX_LIMIT } from "./rest/request.js";
-export { requireDag, requireRun, requireTaskInstance } from "./rest/lookups.js";
-
 /**
  * `/api/v1`: the part of Airflow 2.10's stable REST API that Kitelab serves, in the shapes
  * of its OpenAPI document (`test/fixtures/airflow-openapi/v1.yaml`), one router per resource.

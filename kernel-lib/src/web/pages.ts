@@ -5,7 +5,7 @@ import { renderSvg } from "../graph/index.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../records.js";
 import { isFinished, type TaskInstanceState } from "../states.js";
 import { formatDuration } from "../util/duration.js";
-import { requireDag, requireRun, requireTaskInstance } from "./api.js";
+import { requireDag, requireRun, requireTaskInstance } from "./rest/lookups.js";
 import type { AppContext } from "./context.js";
 import { readTaskLog } from "./logs.js";
 import { renderMarkdown } from "./markdown.js";
