@@ -1,12 +1,13 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DAG } from "../src/dag/dag.js";
 import { serializeDag, type SerializedDag } from "../src/dag/serialize.js";
 import { FileStore, SCHEMA_VERSION, StoreLockedError } from "../src/persistence/index.js";
+import { fernetKeyExposure } from "../src/persistence/secretBox.js";
 import type { DagRunRecord, TaskInstanceRecord } from "../src/records.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { runningScheduler, writeEndpoint } from "../src/cli/schedulerClient.js";
@@ -155,6 +156,39 @@ describe("the store's single-writer lock", () => {
     } finally {
       await killed(unrelated);
     }
+  });
+});
+
+describe("the fernet key", () => {
+  it("given through the environment, no key file is written beside the store; another key cannot open what it sealed", async () => {
+    const { home, dir } = freshStore();
+    const fernetKey = "env-only-key-0123456789abcdefghijklmnopqrstu";
+    const store = FileStore.open(dir, { writer: true, home, fernetKey });
+    await store.updateShared((shared, seal) => {
+      shared.variables.db_password = { value: seal("pg-secret") };
+    });
+    await store.close();
+    assert.equal(existsSync(join(home, "fernet_key")), false);
+    assert.doesNotMatch(readFileSync(join(dir, "shared.json"), "utf8"), /pg-secret/);
+    const other = FileStore.open(dir, { writer: false, home, fernetKey: "another-key-0123456789abcdefghijklmnopqrs" });
+    assert.throws(() => other.variables(), /cannot be decrypted with this key \(\[core\] fernet_key/);
+  });
+
+  it("a generated key file others can read is made private; airflow.cfg holding the key readably is reported", async () => {
+    const { home, dir } = freshStore();
+    writeFileSync(join(home, "fernet_key"), "old-key-0123456789abcdefghijklmnopqrstuvw\n", { mode: 0o644 });
+    chmodSync(join(home, "fernet_key"), 0o644);
+    FileStore.open(dir, { writer: false, home });
+    assert.equal(statSync(join(home, "fernet_key")).mode & 0o777, 0o600);
+    const cfg = join(home, "airflow.cfg");
+    writeFileSync(cfg, "[core]\nfernet_key = some-key\n");
+    chmodSync(cfg, 0o644);
+    assert.match(
+      fernetKeyExposure(cfg) ?? "",
+      /holds \[core\] fernet_key and other users can read it \(mode 644\): run chmod 600/,
+    );
+    chmodSync(cfg, 0o600);
+    assert.equal(fernetKeyExposure(cfg), undefined);
   });
 });
 

@@ -1,6 +1,6 @@
 import { StoreError } from "../errors.js";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -54,10 +54,26 @@ export function isSealed(value: string): boolean {
 export function ensureEncryptionKey(home: string, configuredKey = ""): string {
   if (configuredKey) return configuredKey;
   const path = join(home, "fernet_key");
-  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  if (existsSync(path)) {
+    // A key file others can read (copied with another mode, written by an older Kitelab) is made private.
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    return readFileSync(path, "utf8").trim();
+  }
   mkdirSync(home, { recursive: true });
   const key = randomBytes(32).toString("base64url");
   writeFileSync(path, `${key}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return key;
+}
+
+/**
+ * What to tell the user when airflow.cfg holds a fernet_key that other users can read, or
+ * undefined. Airflow keeps the key there too; Kitelab says when that makes it anyone's.
+ */
+export function fernetKeyExposure(configPath: string): string | undefined {
+  if (!existsSync(configPath)) return undefined;
+  const mode = statSync(configPath).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  if (!/^\s*fernet_key\s*=\s*\S/m.test(readFileSync(configPath, "utf8"))) return undefined;
+  return `${configPath} holds [core] fernet_key and other users can read it (mode ${mode.toString(8)}): run chmod 600 ${configPath}, or move the key to the environment (KITELAB__CORE__FERNET_KEY)`;
 }

@@ -13,6 +13,7 @@ import { schedulerSettingsOf, useConfiguredTaskDefaults } from "./settings.js";
 import type { SchedulerStore } from "./schedulerStore.js";
 import { realClock, type Clock } from "../clock/clock.js";
 import { describeDamaged } from "../persistence/quarantine.js";
+import { fernetKeyExposure } from "../persistence/secretBox.js";
 
 /** The executor `[core] executor` names. */
 async function executorFor(
@@ -60,6 +61,8 @@ export async function startScheduler(
   useConfiguredTaskDefaults(config);
   mkdirSync(config.core.dagsFolder, { recursive: true });
   makePrivateFolder(config.logging.baseLogFolder);
+  const exposed = fernetKeyExposure(config.path);
+  if (exposed) process.stderr.write(`kitelab: ${exposed}\n`);
   const store = await openStore(config);
   for (const file of store.damagedFiles?.() ?? [])
     process.stderr.write(`kitelab: ${describeDamaged(file, config.database.storePath)}\n`);
