@@ -136,6 +136,9 @@ export async function benchScale(): Promise<ScaleFigures> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
+    // Its failure is thrown where it is awaited below; unhandled until then, it ended the bench
+    // before `finally` could stop the standalone, which was left running.
+    reader.catch(() => {});
     const began = Date.now();
     const runIds: string[] = [];
     for (let index = 0; index < 50; index += 1)
