@@ -31,7 +31,7 @@ describe("the XComs an attempt is sent", () => {
     assert.equal(sent.omitted, 0);
   });
 
-  it("are only its upstream tasks' once the run holds more than the limit of others, which it is told of", () => {
+  it("are only its ancestors' once the run holds more than the limit of others, which it is told of", () => {
     const siblings = Array.from({ length: OTHER_XCOMS_SENT_LIMIT + 2 }, (_, index) => `t${index}`);
     const engine = compileEngineDag("d", [
       task("root"),
@@ -42,6 +42,27 @@ describe("the XComs an attempt is sent", () => {
     assert.deepEqual(
       sent.xcoms.map((x) => x.taskId),
       ["root", "t0"],
+    );
+    assert.equal(sent.omitted, OTHER_XCOMS_SENT_LIMIT + 1);
+  });
+
+  it("include the tasks further up a long chain, such as its first task, however many XComs the run holds", () => {
+    const chain = Array.from({ length: OTHER_XCOMS_SENT_LIMIT * 2 }, (_, index) => `c${index}`);
+    const engine = compileEngineDag("d", [
+      task("side"),
+      ...chain.map((id, index) => task(id, index === 0 ? [] : [chain[index - 1]!])),
+      ...Array.from({ length: OTHER_XCOMS_SENT_LIMIT + 1 }, (_, index) => task(`other${index}`, ["side"])),
+    ]);
+    const others = Array.from({ length: OTHER_XCOMS_SENT_LIMIT + 1 }, (_, index) => xcom(`other${index}`));
+    const sent = xcomsForAttempt(
+      engine,
+      chain.at(-1)!,
+      indexRunXComs([...chain.slice(0, -1).map((id) => xcom(id)), ...others]),
+    );
+    assert.equal(sent.xcoms.length, chain.length - 1);
+    assert.ok(
+      sent.xcoms.some((x) => x.taskId === "c0"),
+      "the chain's first task is an ancestor",
     );
     assert.equal(sent.omitted, OTHER_XCOMS_SENT_LIMIT + 1);
   });

@@ -213,7 +213,7 @@ function createTaskContext(
         const record = request.xcoms.find((xcom) => xcom.taskId === taskId && xcom.key === key);
         if (!record && request.omittedXComs)
           env.log.warn(
-            `xcomPull("${taskId}", "${key}") found nothing: this run has many XComs, so an attempt is sent only those of its upstream tasks (${request.omittedXComs} others were not sent). To pull from '${taskId}', make it upstream of '${request.taskId}'.`,
+            `xcomPull("${taskId}", "${key}") found nothing: this run has many XComs, so an attempt is sent only those of the tasks upstream of it, directly or further up (${request.omittedXComs} others were not sent). To pull from '${taskId}', make it upstream of '${request.taskId}'.`,
           );
         return record?.value as T | undefined;
       },
