@@ -18,6 +18,7 @@ import { checkExecutedNotebook, checkNotebookRun, type ExecutedNotebook } from "
 import { repoRoot, runNotebook } from "./runNotebook.js";
 import { copyLabsWithSolutions, labWithSolutions } from "./labCopy.js";
 import { runningScheduler } from "../../src/cli/schedulerClient.js";
+import { isProcessAlive } from "../../src/util/processes.js";
 
 export const notebooksDir = path.join(repoRoot, "notebooks");
 
@@ -81,10 +82,11 @@ export function notebookTests(name: string): void {
       try {
         summary = await runNotebook(file, { env: { KITELAB_HOME: home } });
       } finally {
-        stopSchedulerLeftIn(home);
+        await stopSchedulerAndRemove(home);
       }
       const problems = checkNotebookRun(summary);
       assert.deepEqual(problems, [], `${name} (executed copy: ${summary.executed}):\n${problems.join("\n")}`);
+      await removeRunOutput(summary.executed);
     },
   );
 
@@ -100,7 +102,7 @@ export function notebookTests(name: string): void {
         try {
           summary = await runNotebook(file, { cwd: copy.notebooksDir, env: { KITELAB_HOME: home } });
         } finally {
-          stopSchedulerLeftIn(home);
+          await stopSchedulerAndRemove(home);
         }
         const problems = checkNotebookRun(summary, "solutions");
         assert.deepEqual(
@@ -109,6 +111,7 @@ export function notebookTests(name: string): void {
           `${name} with solutions (executed copy: ${summary.executed}):\n${problems.join("\n")}`,
         );
         await copy.remove();
+        await removeRunOutput(summary.executed);
       },
     );
   }
@@ -120,7 +123,7 @@ export function notebookTests(name: string): void {
     try {
       result = await nbconvertExecute(file, out, { KITELAB_HOME: home });
     } finally {
-      stopSchedulerLeftIn(home);
+      await stopSchedulerAndRemove(home);
     }
     assert.equal(result.code, 0, `jupyter nbconvert --execute ${name} failed:\n${result.stderr.slice(-4000)}`);
     const executed = path.join(out, name);
@@ -130,10 +133,28 @@ export function notebookTests(name: string): void {
   });
 }
 
-/** A notebook that failed before its last cell leaves the scheduler it started running. */
-function stopSchedulerLeftIn(home: string): void {
+/** Removes the folder run_notebook.py wrote the executed copy to, once the run passed. */
+async function removeRunOutput(executed: string): Promise<void> {
+  const folder = path.dirname(executed);
+  if (path.basename(folder).startsWith("kitelab-notebook-run-")) await rm(folder, { recursive: true, force: true });
+}
+
+/**
+ * Stops the scheduler a notebook left running (one that failed before its last cell), waits
+ * for it to end, then removes the Kitelab home the run used.
+ */
+async function stopSchedulerAndRemove(home: string): Promise<void> {
   const left = runningScheduler(home);
-  if (left) process.kill(left.pid, "SIGTERM");
+  if (left) {
+    try {
+      process.kill(left.pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    const deadline = Date.now() + 20_000;
+    while (isProcessAlive(left.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await rm(home, { recursive: true, force: true });
 }
 
 /** Runs the repository's `.venv/bin/jupyter nbconvert --execute`, as a student or CI would. */
@@ -196,7 +217,7 @@ export function fixMidwayTest(name: string, exercise: number): void {
           copyBefore: { cell: fixedAt, from: path.join(copy.lab, "solutions"), to: copy.lab },
         });
       } finally {
-        stopSchedulerLeftIn(home);
+        await stopSchedulerAndRemove(home);
       }
       const problems = checkNotebookRun(summary, (index) => (index < fixedAt ? "stubs" : "solutions"));
       assert.deepEqual(
@@ -205,6 +226,7 @@ export function fixMidwayTest(name: string, exercise: number): void {
         `${name}, fixed before cell ${fixedAt} (executed copy: ${summary.executed}):\n${problems.join("\n")}`,
       );
       await copy.remove();
+      await removeRunOutput(summary.executed);
     },
   );
 }
