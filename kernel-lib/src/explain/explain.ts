@@ -185,7 +185,11 @@ function scheduleReasons(
       const listed = skipped.first.map((run) => `${run.logicalDate.toISOString().slice(0, 19)}Z`).join(", ");
       reasons.push({
         code: "catchup_skipped",
-        message: `Catchup is off, so ${skipped.count} interval${skipped.count === 1 ? "" : "s"} before the latest one ${skipped.count === 1 ? "was" : "were"} skipped (logical dates ${listed}${skipped.count > skipped.first.length ? ", …" : ""}). Set catchup: true to run every missed interval, or backfill them: kitelab dags backfill ${dag.dagId} -s ${skipped.first[0]!.logicalDate.toISOString().slice(0, 10)} -e ${skipped.last!.logicalDate.toISOString().slice(0, 10)}.`,
+        message:
+          `Catchup is off, so ${skipped.count} interval${skipped.count === 1 ? "" : "s"} before the latest one ` +
+          `${skipped.count === 1 ? "was" : "were"} skipped (logical dates ${listed}${skipped.count > skipped.first.length ? ", …" : ""}). ` +
+          `Set catchup: true to run every missed interval, or backfill them: kitelab dags backfill ${dag.dagId} ` +
+          `-s ${skipped.first[0]!.logicalDate.toISOString().slice(0, 10)} -e ${skipped.last!.logicalDate.toISOString().slice(0, 10)}.`,
         skippedCount: skipped.count,
         skipped: skipped.first.map(runJson),
         lastSkipped: runJson(skipped.last!),
@@ -238,7 +242,11 @@ function maxActiveRunsReasons(facts: ExplainFacts, dag: SerializedDag, dueNow: b
   return [
     {
       code: "max_active_runs",
-      message: `maxActiveRuns is ${limit} and ${running.length === 1 ? "run" : "runs"} ${running.map((run) => run.runId).join(", ")} ${running.length === 1 ? "holds" : "hold"} it: ${waiting.length > 0 ? `${waiting.length} queued run${waiting.length === 1 ? " waits" : "s wait"}` : "the next run is not created"} until one finishes. Raise maxActiveRuns on the DAG to run more at once.`,
+      message:
+        `maxActiveRuns is ${limit} and ${running.length === 1 ? "run" : "runs"} ${running.map((run) => run.runId).join(", ")} ` +
+        `${running.length === 1 ? "holds" : "hold"} it: ` +
+        `${waiting.length > 0 ? `${waiting.length} queued run${waiting.length === 1 ? " waits" : "s wait"}` : "the next run is not created"} ` +
+        "until one finishes. Raise maxActiveRuns on the DAG to run more at once.",
       maxActiveRuns: limit,
       holding: running.map((run) => run.runId),
       waiting: waiting.map((run) => run.runId),
@@ -338,7 +346,10 @@ function ruleNotMet(
 ): Reason {
   return {
     code: "trigger_rule_not_met",
-    message: `${task.taskId} (run ${run.runId}) will not run: its trigger rule ${task.triggerRule} needs ${ruleNeeds(task.triggerRule)}, and upstream ${upstream.map((up) => `${up.taskId} is ${up.state}`).join(", ")}, so it is ${verdict === "skip" ? "skipped" : "upstream_failed"}. Clear the upstream tasks to run them again, or choose another trigger rule.`,
+    message:
+      `${task.taskId} (run ${run.runId}) will not run: its trigger rule ${task.triggerRule} needs ${ruleNeeds(task.triggerRule)}, ` +
+      `and upstream ${upstream.map((up) => `${up.taskId} is ${up.state}`).join(", ")}, ` +
+      `so it is ${verdict === "skip" ? "skipped" : "upstream_failed"}. Clear the upstream tasks to run them again, or choose another trigger rule.`,
     runId: run.runId,
     taskId: task.taskId,
     triggerRule: task.triggerRule,

@@ -31,7 +31,9 @@ export class BranchOperator extends BaseOperator {
     const unknown = chosen.filter((taskId) => !downstream.includes(taskId));
     if (unknown.length > 0) {
       throw new TaskError(
-        `branch '${this.taskId}' chose ${unknown.map((id) => `'${id}'`).join(", ")}, which ${unknown.length === 1 ? "is not a" : "are not"} direct downstream task${unknown.length === 1 ? "" : "s"}; choose among ${downstream.map((id) => `'${id}'`).join(", ") || "(none: add downstream tasks with .then())"}`,
+        `branch '${this.taskId}' chose ${unknown.map((id) => `'${id}'`).join(", ")}, ` +
+          `which ${unknown.length === 1 ? "is not a" : "are not"} direct downstream task${unknown.length === 1 ? "" : "s"}; ` +
+          `choose among ${downstream.map((id) => `'${id}'`).join(", ") || "(none: add downstream tasks with .then())"}`,
       );
     }
     context.log.info(`Following branch ${chosen.length > 0 ? chosen.join(", ") : "(none)"}`);
