@@ -12,6 +12,7 @@ import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { isProcessAlive } from "../src/util/processes.js";
 import { tempHome } from "./helpers/tempHome.js";
+import { hasEnded } from "./helpers/markedProcesses.js";
 import { waitFor } from "./helpers/waitFor.js";
 import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
@@ -47,7 +48,7 @@ const pidIn = (path: string) =>
     }
   });
 
-const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (isProcessAlive(pid) ? undefined : true), 10_000);
+const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (hasEnded(pid) ? true : undefined), 30_000);
 
 describe("processes started by an attempt", () => {
   const home = tempHome();

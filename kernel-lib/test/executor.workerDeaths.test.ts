@@ -13,8 +13,7 @@ import { OWNER_ENV } from "../src/executor/attemptProcesses.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import type { TaskInstanceRecord } from "../src/records.js";
-import { isProcessAlive } from "../src/util/processes.js";
-import { markedProcesses } from "./helpers/markedProcesses.js";
+import { markedProcesses, hasEnded } from "./helpers/markedProcesses.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
 import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
@@ -59,7 +58,7 @@ const pidIn = (path: string) =>
     }
   });
 
-const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (isProcessAlive(pid) ? undefined : true), 10_000);
+const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (hasEnded(pid) ? true : undefined), 30_000);
 
 /** Nothing the home's workers or their tasks started is alive (zombies aside). */
 const nothingLeft = (home: Home) =>

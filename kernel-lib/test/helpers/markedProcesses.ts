@@ -22,3 +22,15 @@ export function markedProcesses(name: string, value: string): { pid: number; com
   }
   return found;
 }
+
+/**
+ * True once `pid` has ended: no such process, or a zombie (it has exited and only waits for its
+ * parent, often pid 1 in a container, to reap it; `kill(pid, 0)` still succeeds on a zombie).
+ */
+export function hasEnded(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "")[0] === "Z";
+  } catch {
+    return true;
+  }
+}
