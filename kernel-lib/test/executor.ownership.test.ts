@@ -12,7 +12,7 @@ import { Scheduler, type SchedulerSettings } from "../src/scheduler/scheduler.js
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import { isProcessAlive } from "../src/util/processes.js";
 import { tempHome } from "./helpers/tempHome.js";
-import { hasEnded } from "./helpers/markedProcesses.js";
+import { pidWrittenTo, processEnded } from "./helpers/markedProcesses.js";
 import { waitFor } from "./helpers/waitFor.js";
 import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
 
@@ -38,17 +38,8 @@ async function startScheduler(
   return { store, scheduler };
 }
 
-const pidIn = (path: string) =>
-  waitFor(`a pid in ${path}`, () => {
-    try {
-      const text = readFileSync(path, "utf8").trim();
-      return text === "" ? undefined : Number(text);
-    } catch {
-      return undefined;
-    }
-  });
-
-const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (hasEnded(pid) ? true : undefined), 30_000);
+const pidIn = pidWrittenTo;
+const gone = processEnded;
 
 describe("processes started by an attempt", () => {
   const home = tempHome();

@@ -13,7 +13,7 @@ import { OWNER_ENV } from "../src/executor/attemptProcesses.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import { MemorySchedulerStore } from "../src/scheduler/memoryStore.js";
 import type { TaskInstanceRecord } from "../src/records.js";
-import { markedProcesses, hasEnded } from "./helpers/markedProcesses.js";
+import { markedProcesses, pidWrittenTo, processEnded } from "./helpers/markedProcesses.js";
 import { tempHome } from "./helpers/tempHome.js";
 import { waitFor } from "./helpers/waitFor.js";
 import { testSchedulerSettings } from "./helpers/schedulerSettings.js";
@@ -48,17 +48,8 @@ async function startScheduler(home: Home, options: Partial<LocalExecutorOptions>
   return { store, scheduler, executor, runOnce };
 }
 
-const pidIn = (path: string) =>
-  waitFor(`a pid in ${path}`, () => {
-    try {
-      const text = readFileSync(path, "utf8").trim();
-      return text === "" ? undefined : Number(text);
-    } catch {
-      return undefined;
-    }
-  });
-
-const gone = (pid: number) => waitFor(`process ${pid} to end`, () => (hasEnded(pid) ? true : undefined), 30_000);
+const pidIn = pidWrittenTo;
+const gone = processEnded;
 
 /** Nothing the home's workers or their tasks started is alive (zombies aside). */
 const nothingLeft = (home: Home) =>

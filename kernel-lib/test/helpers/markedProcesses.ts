@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { waitFor } from "./waitFor.js";
 
 /**
  * The living processes (zombies excluded) whose environment has `name=value`, with their command
@@ -34,3 +35,18 @@ export function hasEnded(pid: number): boolean {
     return true;
   }
 }
+
+/** Waits for `pid` to end (a zombie counts as ended). */
+export const processEnded = (pid: number) =>
+  waitFor(`process ${pid} to end`, () => (hasEnded(pid) ? true : undefined), 30_000);
+
+/** Waits for a task to write its pid to `path`, and reads it. */
+export const pidWrittenTo = (path: string) =>
+  waitFor(`a pid in ${path}`, () => {
+    try {
+      const text = fs.readFileSync(path, "utf8").trim();
+      return text === "" ? undefined : Number(text);
+    } catch {
+      return undefined;
+    }
+  });
