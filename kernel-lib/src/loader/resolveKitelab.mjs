@@ -1,6 +1,7 @@
 // Module resolve hooks for DAG files, which may live anywhere on disk (say ~/kitelab/dags):
 // - `import ... from "kitelab"` resolves to the library that is loading them, so DAG files
 //   need no node_modules of their own and share one copy of Kitelab with the scheduler;
+// - any other package a DAG file's folder does not have is looked up next to the library;
 // - a `.ts` DAG file is an ES module even where no package.json says "type": "module"
 //   (otherwise tsx compiles it to CommonJS, where neither the alias nor top-level await work);
 // - a DAG file imported as `file.ts?v=<version>` (dagbag/importFile.ts: the version covers the
@@ -33,10 +34,35 @@ function userFile(url) {
   return /\.tsx?$/.test(clean.pathname) ? clean : undefined;
 }
 
+/** A package name (`pandas-js`, `@scope/pkg/sub`), not a path, URL or node: builtin. */
+function isBareSpecifier(specifier) {
+  return !/^(\.{1,2}\/|\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(specifier);
+}
+
+/**
+ * Resolves as node does from the importing file; a package that is not found there is looked
+ * up next to the library, so DAG files anywhere use the packages installed with Kitelab (as
+ * Airflow's DAG files use the scheduler's Python environment). The first error stands if both fail.
+ */
+async function resolveFromDagOrLibrary(specifier, context, nextResolve) {
+  try {
+    return await nextResolve(specifier, context);
+  } catch (error) {
+    if (!target || error?.code !== "ERR_MODULE_NOT_FOUND" || !isBareSpecifier(specifier)) throw error;
+    try {
+      return await nextResolve(specifier, { ...context, parentURL: target });
+    } catch {
+      throw error;
+    }
+  }
+}
+
 export async function resolve(specifier, context, nextResolve) {
   // Hand the target on to the next resolver (tsx's), so a .ts target is loaded as TypeScript.
   const resolved =
-    specifier === "kitelab" && target ? await nextResolve(target, context) : await nextResolve(specifier, context);
+    specifier === "kitelab" && target
+      ? await nextResolve(target, context)
+      : await resolveFromDagOrLibrary(specifier, context, nextResolve);
   const file = userFile(resolved.url);
   if (!file) return resolved;
   const version = versionOf(context.parentURL);
